@@ -1,0 +1,86 @@
+# minyi build. Sources are found by wildcard: a new src/<layer>/<module>.c or
+# tests/<layer>/<module>_test.c needs no edit here.
+#
+#   make            ./minyi (optimised)
+#   make run        install deps, build, seed demo data, serve on 127.0.0.1:8080
+#   make test       install deps, build with ASan/UBSan, run every test
+#   make bench      benchmarks (bench/), figures and checksums
+#   make eval       accuracy evaluations against ../shared/data
+#   make fuzz       libFuzzer targets (clang)
+
+CC      ?= gcc
+PKGS    := libmicrohttpd sqlite3 jansson libutf8proc libsodium
+CPPFLAGS += -Isrc -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Wno-unused-parameter -pthread
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lxxhash -llinear -lm -pthread
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# BUILD: the object directory; helpers working side by side use their own.
+BUILD   ?= build
+
+SRC      := $(sort $(wildcard src/*/*.c))
+LIBSRC   := $(filter-out src/app/main.c,$(SRC))
+TESTSRC  := $(sort $(wildcard tests/*/*_test.c))
+BENCHSRC := $(sort $(wildcard bench/*.c))
+
+REL_OBJ  := $(LIBSRC:%.c=$(BUILD)/rel/%.o)
+ASAN_OBJ := $(LIBSRC:%.c=$(BUILD)/asan/%.o)
+TESTBIN  := $(TESTSRC:%.c=$(BUILD)/asan/%)
+BENCHBIN := $(BENCHSRC:%.c=$(BUILD)/rel/%)
+
+# Data built from Debian packages at build time (see scripts/build-dict).
+DATA :=
+
+.PHONY: all deps run test unit bench eval fuzz clean
+all: minyi $(DATA)
+
+deps:
+	@bash scripts/setup
+
+$(BUILD)/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Itests -MMD -MP -c $< -o $@
+
+$(BUILD)/rel/libminyi.a: $(REL_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(BUILD)/asan/libminyi.a: $(ASAN_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+minyi: $(BUILD)/rel/src/app/main.o $(BUILD)/rel/libminyi.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/asan/minyi: $(BUILD)/asan/src/app/main.o $(BUILD)/asan/libminyi.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/asan/tests/%_test: $(BUILD)/asan/tests/%_test.o $(BUILD)/asan/tests/test.o $(BUILD)/asan/libminyi.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/rel/bench/%: $(BUILD)/rel/bench/%.o $(BUILD)/rel/libminyi.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+run: deps all
+	@mkdir -p var
+	./minyi demo --db sqlite:var/minyi.db
+	./minyi serve --db sqlite:var/minyi.db --web web
+
+unit: $(BUILD)/asan/minyi $(TESTBIN) $(DATA)
+
+test: deps all unit
+	@bash scripts/run-tests
+
+bench: deps all $(BENCHBIN)
+	@bash scripts/run-bench
+
+eval: deps all
+	@bash scripts/run-eval
+
+clean:
+	rm -rf $(BUILD) minyi
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

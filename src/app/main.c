@@ -1,0 +1,30 @@
+/* main.c: the minyi binary; dispatches to the subcommands listed below. */
+#include "app/cmd.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const cmd_entry commands[] = {
+    { "serve",        cmd_serve,        "run the web server and the API" },
+    { "demo",         cmd_demo,         "create the database with demo data and print demo logins" },
+    { "dept",         cmd_dept,         "manage departments: dept add NAME | dept list" },
+    { "user",         cmd_user,         "manage accounts: user add LOGIN --role ROLE [--dept NAME] | user list | user passwd LOGIN" },
+    { "consultation", cmd_consultation, "manage consultations: consultation add TITLE | consultation list" },
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "minyi - public consultation and citizen-message platform\n\n"
+               "usage: minyi COMMAND [options]   (minyi COMMAND --help for its options)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) { usage(stderr); return 2; }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) { usage(stdout); return 0; }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "minyi: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
