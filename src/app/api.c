@@ -1,0 +1,455 @@
+/* api.c: routes requests to the API handlers and serves the pages.
+ * Every official endpoint checks the session and the role here, on the
+ * server; state-changing official requests also need the CSRF token. */
+#include "app/api.h"
+#include "app/auth.h"
+#include "app/routing.h"
+#include "app/validate.h"
+#include "http/json.h"
+#include "text/pii.h"
+#include "core/log.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ST (c->st)
+#define OPS (c->st->ops)
+
+/* The logged-in official of a request, if any. */
+typedef struct {
+    bool ok;
+    store_user u;
+    char csrf[65];
+} who;
+
+static void store_failed(http_req *r, store *st) {
+    log_error("store: %s", store_errmsg(st));
+    http_error(r, 500, "internal", NULL, "the database failed; the request was not carried out");
+}
+
+static void invalid(http_req *r, const valid_err *e) {
+    http_error(r, 422, e->code, e->field, "%s", e->message);
+}
+
+static who session_of(api_ctx *c, http_req *r) {
+    who w = { 0 };
+    const char *tok = http_cookie(r, "minyi_session");
+    if (tok && auth_session_find(ST, tok, &w.u, w.csrf) == STORE_OK) w.ok = true;
+    return w;
+}
+
+/* Requires a session and (for state changes) the CSRF header; sends 401/403. */
+static bool require_login(api_ctx *c, http_req *r, who *w, bool state_change) {
+    *w = session_of(c, r);
+    if (!w->ok) { http_error(r, 401, "unauthorized", NULL, "login required"); return false; }
+    if (state_change && !auth_token_eq(http_header(r, "X-CSRF-Token"), w->csrf)) {
+        http_error(r, 403, "csrf", NULL, "missing or wrong X-CSRF-Token header");
+        return false;
+    }
+    return true;
+}
+
+static bool require_role(http_req *r, const who *w, const char *role) {
+    if (strcmp(w->u.role, role) == 0) return true;
+    http_error(r, 403, "forbidden", NULL, "this needs the %s role", role);
+    return false;
+}
+
+/* May this official see / act on a message of department dept? */
+static bool may_handle(const who *w, int64_t dept) {
+    if (!strcmp(w->u.role, "admin")) return true;
+    if (!strcmp(w->u.role, "handler")) return dept != 0 && dept == w->u.department_id;
+    return false;
+}
+static bool may_read(const who *w, int64_t dept) {
+    return may_handle(w, dept) || !strcmp(w->u.role, "leader") || !strcmp(w->u.role, "moderator");
+}
+
+static json_t *masked(const char *s) {
+    if (!s) return json_null();
+    buf b = {0};
+    if (pii_mask(s, strlen(s), PII_ALL, &b)) { buf_free(&b); return json_string(""); }
+    json_t *j = json_stringn(b.p ? b.p : "", b.n);
+    buf_free(&b);
+    return j;
+}
+static json_t *plain(const char *s) { return s ? json_string(s) : json_null(); }
+
+/* The message as JSON: public (PII masked, no internal ids) or official. */
+static json_t *msg_json(api_ctx *c, const store_msg *m, bool official) {
+    json_t *(*text)(const char *) = official ? plain : masked;
+    json_t *o = json_pack("{s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:s}",
+                          "tracking_code", m->tracking_code, "consultation_id", (json_int_t)m->consultation_id,
+                          "title", text(m->title), "body", text(m->body), "type", m->type,
+                          "region", plain(m->region), "phone", text(m->phone), "state", m->state,
+                          "department", plain(m->department), "created_at", m->created_at);
+    if (official) {
+        json_object_set_new(o, "id", json_integer(m->id));
+        json_object_set_new(o, "department_id", json_integer(m->department_id));
+    }
+    json_t *replies = NULL;
+    if (OPS->msg_replies(ST, m->id, &replies) == STORE_OK) {
+        if (!official) {   /* the public sees the department, not the handler's login */
+            size_t i; json_t *rep;
+            json_array_foreach(replies, i, rep) json_object_del(rep, "author");
+        }
+        json_object_set_new(o, "replies", replies);
+    } else json_object_set_new(o, "replies", json_array());
+    return o;
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+static void get_consultations(api_ctx *c, http_req *r) {
+    json_t *a;
+    if (OPS->consultation_list(ST, &a)) return store_failed(r, ST);
+    http_json(r, 200, json_pack("{s:o}", "consultations", a));
+}
+
+static bool parse_id(const char *s, int64_t *id) {
+    if (!*s || strlen(s) > 15) return false;
+    for (const char *p = s; *p; p++) if (!isdigit((unsigned char)*p)) return false;
+    *id = strtoll(s, NULL, 10);
+    return *id > 0;
+}
+
+static void get_consultation(api_ctx *c, http_req *r, const char *arg) {
+    int64_t id;
+    json_t *o;
+    if (!parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no consultation '%s'", arg);
+    int rc = OPS->consultation_get(ST, id, &o);
+    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no consultation %lld", (long long)id);
+    if (rc) return store_failed(r, ST);
+    http_json(r, 200, o);
+}
+
+static void post_message(api_ctx *c, http_req *r) {
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    store_new_msg m;
+    valid_err e;
+    if (valid_message(j, &m, &e)) { invalid(r, &e); json_decref(j); return; }
+    json_t *cons;
+    int rc = OPS->consultation_get(ST, m.consultation_id, &cons);
+    if (rc == STORE_NOT_FOUND) { json_decref(j); return http_error(r, 422, "invalid", "consultation_id", "no consultation %lld", (long long)m.consultation_id); }
+    if (rc) { json_decref(j); return store_failed(r, ST); }
+    bool open = !strcmp(json_string_value(json_object_get(cons, "status")), "open");
+    json_decref(cons);
+    if (!open) { json_decref(j); return http_error(r, 422, "invalid", "consultation_id", "this consultation is closed"); }
+    json_t *rules;
+    if (OPS->rule_list(ST, &rules) == STORE_OK) {
+        m.department_id = routing_pick(rules, m.title, m.body);
+        json_decref(rules);
+    }
+    m.author_ip = str_c(r->ip);
+    int64_t id;
+    char code[20];
+    rc = OPS->msg_add(ST, &m, &id, code);
+    json_decref(j);
+    if (rc) return store_failed(r, ST);
+    http_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id, "tracking_code", code));
+}
+
+/* Accepts codes typed by people: any case, with or without dashes/spaces. */
+static bool normalise_code(const char *in, char *out) {
+    int k = 0, n = 0;
+    for (const char *p = in; *p; p++) {
+        if (*p == '-' || *p == ' ') continue;
+        if (!isalnum((unsigned char)*p) || n == 12) return false;
+        if (n && n % 4 == 0) out[k++] = '-';
+        out[k++] = (char)toupper((unsigned char)*p);
+        n++;
+    }
+    out[k] = 0;
+    return n == 12;
+}
+
+static void get_message(api_ctx *c, http_req *r, const char *arg) {
+    store_msg m;
+    int64_t id;
+    if (parse_id(arg, &id) && strlen(arg) < 12) {      /* numeric: the official view */
+        who w;
+        if (!require_login(c, r, &w, false)) return;
+        int rc = OPS->msg_get(ST, id, &m);
+        if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message %lld", (long long)id);
+        if (rc) return store_failed(r, ST);
+        if (!may_read(&w, m.department_id)) { store_msg_clear(&m); return http_error(r, 403, "forbidden", NULL, "this message belongs to another department"); }
+        json_t *o = msg_json(c, &m, true);
+        json_t *ev;
+        if (OPS->event_list(ST, m.id, &ev) == STORE_OK) json_object_set_new(o, "events", ev);
+        json_object_set_new(o, "can_reply", json_boolean(may_handle(&w, m.department_id)));
+        store_msg_clear(&m);
+        return http_json(r, 200, o);
+    }
+    char code[20];
+    if (!normalise_code(arg, code)) return http_error(r, 404, "not_found", NULL, "no message with tracking code '%.40s'", arg);
+    int rc = OPS->msg_get_code(ST, str_c(code), &m);
+    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message with tracking code %s", code);
+    if (rc) return store_failed(r, ST);
+    json_t *o = msg_json(c, &m, false);
+    store_msg_clear(&m);
+    http_json(r, 200, o);
+}
+
+/* ---- sessions ----------------------------------------------------------- */
+
+static void set_session_cookie(api_ctx *c, http_req *r, const char *token, int max_age) {
+    char cookie[256];
+    snprintf(cookie, sizeof cookie, "minyi_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
+             token, max_age, c->secure_cookies ? "; Secure" : "");
+    http_add_header(r, "Set-Cookie", cookie);
+}
+
+static json_t *user_json(const store_user *u) {
+    return json_pack("{s:s,s:s,s:o}", "login", u->login, "role", u->role,
+                     "department", u->department[0] ? json_string(u->department) : json_null());
+}
+
+static void post_login(api_ctx *c, http_req *r) {
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    str login, pw;
+    valid_err e;
+    if (valid_text(j, "login", true, 64, &login, &e) || valid_text(j, "password", true, 256, &pw, &e)) {
+        invalid(r, &e); json_decref(j); return;
+    }
+    store_user u;
+    int rc = OPS->user_get(ST, login, &u);
+    if (rc && rc != STORE_NOT_FOUND) { json_decref(j); return store_failed(r, ST); }
+    /* Passwords are checked untrimmed: use the raw JSON string. */
+    json_t *pj = json_object_get(j, "password");
+    bool ok = auth_check_password(rc == STORE_OK ? u.password_hash : NULL, json_string_value(pj), json_string_length(pj));
+    json_decref(j);
+    if (!ok) return http_error(r, 401, "unauthorized", NULL, "wrong login or password");
+    char token[AUTH_TOKEN_LEN + 1], csrf[AUTH_TOKEN_LEN + 1];
+    if (auth_session_new(ST, u.id, token, csrf)) return store_failed(r, ST);
+    OPS->event_add(ST, u.id, "login", 0, NULL);
+    set_session_cookie(c, r, token, AUTH_SESSION_SECONDS);
+    http_json(r, 200, json_pack("{s:s,s:o}", "csrf_token", csrf, "user", user_json(&u)));
+}
+
+static void post_logout(api_ctx *c, http_req *r) {
+    who w;
+    if (!require_login(c, r, &w, true)) return;
+    auth_session_end(ST, http_cookie(r, "minyi_session"));
+    set_session_cookie(c, r, "", 0);
+    http_json(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+static void get_me(api_ctx *c, http_req *r) {
+    who w;
+    if (!require_login(c, r, &w, false)) return;
+    json_t *o = user_json(&w.u);
+    json_object_set_new(o, "csrf_token", json_string(w.csrf));
+    http_json(r, 200, o);
+}
+
+/* ---- official ----------------------------------------------------------- */
+
+static void get_inbox(api_ctx *c, http_req *r) {
+    who w;
+    if (!require_login(c, r, &w, false)) return;
+    store_inbox_query q = { 0 };
+    if (!strcmp(w.u.role, "handler")) {
+        if (!w.u.department_id) return http_error(r, 403, "forbidden", NULL, "this handler account has no department");
+        q.department_id = w.u.department_id;
+    }
+    const char *state = http_query(r, "state");
+    if (state && *state) {
+        if (strcmp(state, "new") && strcmp(state, "assigned") && strcmp(state, "replied") && strcmp(state, "closed"))
+            return http_error(r, 422, "invalid", "state", "state must be new, assigned, replied or closed");
+        q.state = state;
+    }
+    const char *lim = http_query(r, "limit"), *off = http_query(r, "offset");
+    q.limit = lim ? atoi(lim) : 50;
+    if (q.limit <= 0 || q.limit > 500) q.limit = 50;
+    q.offset = off ? atoi(off) : 0;
+    json_t *o;
+    if (OPS->inbox(ST, &q, &o)) return store_failed(r, ST);
+    http_json(r, 200, o);
+}
+
+static void post_reply(api_ctx *c, http_req *r, const char *arg) {
+    who w;
+    if (!require_login(c, r, &w, true)) return;
+    int64_t id;
+    if (!parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no message '%.40s'", arg);
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    str body;
+    valid_err e;
+    if (valid_text(j, "body", true, 10000, &body, &e)) { invalid(r, &e); json_decref(j); return; }
+    store_msg m;
+    int rc = OPS->msg_get(ST, id, &m);
+    if (rc) { json_decref(j); if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message %lld", (long long)id); return store_failed(r, ST); }
+    int64_t dept = m.department_id;
+    store_msg_clear(&m);
+    if (!may_handle(&w, dept)) { json_decref(j); return http_error(r, 403, "forbidden", NULL, "only the message's department (or an admin) may reply"); }
+    int64_t rid;
+    rc = OPS->reply_add(ST, id, w.u.id, dept ? dept : w.u.department_id, body, &rid);
+    json_decref(j);
+    if (rc) return store_failed(r, ST);
+    http_json(r, 201, json_pack("{s:I}", "id", (json_int_t)rid));
+}
+
+static void get_departments(api_ctx *c, http_req *r) {
+    who w;
+    if (!require_login(c, r, &w, false)) return;
+    json_t *a;
+    if (OPS->dept_list(ST, &a)) return store_failed(r, ST);
+    http_json(r, 200, json_pack("{s:o}", "departments", a));
+}
+
+static void created_or_conflict(api_ctx *c, http_req *r, int rc, int64_t id, const char *field, str name) {
+    if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", field, "'%.*s' already exists", (int)name.n, name.p);
+    if (rc == STORE_INVALID) return http_error(r, 422, "invalid", field, "a referenced record does not exist");
+    if (rc) return store_failed(r, ST);
+    http_json(r, 201, json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+static void post_department(api_ctx *c, http_req *r) {
+    who w;
+    if (!require_login(c, r, &w, true) || !require_role(r, &w, "admin")) return;
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    str name; valid_err e; int64_t id = 0;
+    if (valid_text(j, "name", true, 100, &name, &e)) { invalid(r, &e); json_decref(j); return; }
+    int rc = OPS->dept_add(ST, name, &id);
+    if (rc == STORE_OK) OPS->event_add(ST, w.u.id, "department_add", 0, j);
+    created_or_conflict(c, r, rc, id, "name", name);
+    json_decref(j);
+}
+
+static void post_consultation(api_ctx *c, http_req *r) {
+    who w;
+    if (!require_login(c, r, &w, true) || !require_role(r, &w, "admin")) return;
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    str title, desc, kind; valid_err e; int64_t id = 0;
+    if (valid_text(j, "title", true, 200, &title, &e) || valid_text(j, "description", false, 20000, &desc, &e)
+        || valid_text(j, "kind", false, 20, &kind, &e)) { invalid(r, &e); json_decref(j); return; }
+    if (kind.p && !str_eq_c(kind, "consultation") && !str_eq_c(kind, "board")) {
+        json_decref(j); return http_error(r, 422, "invalid", "kind", "kind must be consultation or board");
+    }
+    int rc = OPS->consultation_add(ST, title, desc, kind, &id);
+    if (rc == STORE_OK) OPS->event_add(ST, w.u.id, "consultation_add", 0, j);
+    created_or_conflict(c, r, rc, id, "title", title);
+    json_decref(j);
+}
+
+static void get_users(api_ctx *c, http_req *r) {
+    who w;
+    if (!require_login(c, r, &w, false) || !require_role(r, &w, "admin")) return;
+    json_t *a;
+    if (OPS->user_list(ST, &a)) return store_failed(r, ST);
+    http_json(r, 200, json_pack("{s:o}", "users", a));
+}
+
+static void post_user(api_ctx *c, http_req *r) {
+    who w;
+    if (!require_login(c, r, &w, true) || !require_role(r, &w, "admin")) return;
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    str login, pw, role, dept; valid_err e;
+    if (valid_text(j, "login", true, 64, &login, &e) || valid_login(login, &e)
+        || valid_text(j, "password", true, 256, &pw, &e) || valid_text(j, "role", true, 16, &role, &e)
+        || valid_text(j, "department", false, 100, &dept, &e)) { invalid(r, &e); json_decref(j); return; }
+    if (pw.n < 8) { json_decref(j); return http_error(r, 422, "invalid", "password", "password must be at least 8 characters"); }
+    if (!str_eq_c(role, "admin") && !str_eq_c(role, "handler") && !str_eq_c(role, "moderator") && !str_eq_c(role, "leader")) {
+        json_decref(j); return http_error(r, 422, "invalid", "role", "role must be admin, handler, moderator or leader");
+    }
+    int64_t dept_id = 0;
+    if (dept.p && OPS->dept_find(ST, dept, &dept_id) != STORE_OK) {
+        json_decref(j); return http_error(r, 422, "invalid", "department", "no department '%.*s'", (int)dept.n, dept.p);
+    }
+    if (str_eq_c(role, "handler") && !dept_id) { json_decref(j); return http_error(r, 422, "missing", "department", "a handler needs a department"); }
+    char hash[160], rolez[16];
+    snprintf(rolez, sizeof rolez, "%.*s", (int)role.n, role.p);
+    if (auth_hash_password(pw.p, pw.n, hash)) { json_decref(j); return http_error(r, 500, "internal", NULL, "out of memory"); }
+    int64_t id = 0;
+    int rc = OPS->user_add(ST, login, hash, rolez, dept_id, &id);
+    if (rc == STORE_OK) {
+        json_t *d = json_pack("{s:s%,s:s}", "login", login.p, login.n, "role", rolez);
+        OPS->event_add(ST, w.u.id, "user_add", 0, d);
+        json_decref(d);
+    }
+    created_or_conflict(c, r, rc, id, "login", login);
+    json_decref(j);
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+typedef struct {
+    const char *method;
+    const char *pattern;      /* '*' matches one path segment, passed as arg */
+    void (*fn0)(api_ctx *, http_req *);
+    void (*fn1)(api_ctx *, http_req *, const char *);
+} route;
+
+static const route routes[] = {
+    { "GET",  "/api/v1/consultations",          get_consultations, NULL },
+    { "POST", "/api/v1/consultations",          post_consultation, NULL },
+    { "GET",  "/api/v1/consultations/*",        NULL, get_consultation },
+    { "POST", "/api/v1/messages",               post_message, NULL },
+    { "GET",  "/api/v1/messages/*",             NULL, get_message },
+    { "POST", "/api/v1/messages/*/replies",     NULL, post_reply },
+    { "POST", "/api/v1/login",                  post_login, NULL },
+    { "POST", "/api/v1/logout",                 post_logout, NULL },
+    { "GET",  "/api/v1/me",                     get_me, NULL },
+    { "GET",  "/api/v1/inbox",                  get_inbox, NULL },
+    { "GET",  "/api/v1/departments",            get_departments, NULL },
+    { "POST", "/api/v1/departments",            post_department, NULL },
+    { "GET",  "/api/v1/users",                  get_users, NULL },
+    { "POST", "/api/v1/users",                  post_user, NULL },
+};
+
+/* Matches path against pattern; copies the '*' segment into arg. */
+static bool match(const char *pattern, const char *path, char *arg, size_t cap) {
+    while (*pattern && *path) {
+        if (*pattern == '*') {
+            const char *slash = strchr(path, '/');
+            size_t n = slash ? (size_t)(slash - path) : strlen(path);
+            if (n == 0 || n >= cap) return false;
+            memcpy(arg, path, n); arg[n] = 0;
+            path += n; pattern++;
+            continue;
+        }
+        if (*pattern++ != *path++) return false;
+    }
+    return !*pattern && !*path;
+}
+
+void api_handle(http_req *r, void *ud) {
+    api_ctx *c = ud;
+    const char *path = r->path;
+    if (!strcmp(path, "/healthz")) {
+        if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) { http_add_header(r, "Allow", "GET, HEAD"); return http_error(r, 405, "method_not_allowed", NULL, "use GET"); }
+        return http_json(r, 200, json_pack("{s:b}", "ok", 1));
+    }
+    if (!strncmp(path, "/api/", 5)) {
+        char arg[128], allow[64] = "";
+        for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+            if (!match(routes[i].pattern, path, arg, sizeof arg)) continue;
+            if (strcmp(routes[i].method, r->method)) {
+                if (!strstr(allow, routes[i].method)) { if (*allow) strcat(allow, ", "); strcat(allow, routes[i].method); }
+                continue;
+            }
+            if (routes[i].fn0) routes[i].fn0(c, r); else routes[i].fn1(c, r, arg);
+            return;
+        }
+        if (*allow) {
+            http_add_header(r, "Allow", allow);
+            return http_error(r, 405, "method_not_allowed", NULL, "%s is not allowed on %s (allowed: %s)", r->method, path, allow);
+        }
+        return http_error(r, 404, "not_found", NULL, "no API endpoint %s", path);
+    }
+    if ((!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) && http_static(r, c->web_root)) return;
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+        http_add_header(r, "Allow", "GET, HEAD");
+        return http_error(r, 405, "method_not_allowed", NULL, "%s is not allowed on %s", r->method, path);
+    }
+    r->status = 404;
+    r->content_type = "text/html; charset=utf-8";
+    buf_puts(&r->out, "<!doctype html><meta charset=utf-8><title>404</title><p>页面不存在 (404). <a href=\"/\">返回首页</a>\n");
+}

@@ -1,0 +1,16 @@
+/* api.h: the JSON API and page serving of `minyi serve` (docs/api.md). */
+#ifndef MINYI_API_H
+#define MINYI_API_H
+#include "http/server.h"
+#include "store/store.h"
+
+typedef struct {
+    store *st;
+    const char *web_root;     /* static files; NULL = API only */
+    bool secure_cookies;      /* add "Secure" to the session cookie (behind HTTPS) */
+} api_ctx;
+
+/* The http_handler for the server: ud is an api_ctx. */
+void api_handle(http_req *r, void *ud);
+
+#endif

@@ -1,0 +1,88 @@
+/* cmd_serve.c: `minyi serve`, the web server. Runs until SIGINT/SIGTERM,
+ * then stops taking requests, finishes those in flight and closes the
+ * database cleanly. */
+#include "app/api.h"
+#include "app/auth.h"
+#include "app/cmd.h"
+#include "core/log.h"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char serve_help[] =
+    "usage: minyi serve [options]\n\n"
+    "Runs the web pages and the JSON API (docs/api.md).\n\n"
+    "  --listen ADDR:PORT   where to listen (default 127.0.0.1:8080; port 0 picks a free one)\n"
+    "  --db URI             database (default sqlite:var/minyi.db; sqlite:PATH?sync=normal trades\n"
+    "                       power-loss durability for speed)\n"
+    "  --web DIR            static files to serve (default web)\n"
+    "  --max-body BYTES     largest request body accepted (default 65536)\n"
+    "  --threads N          request threads (default: number of CPUs)\n"
+    "  --secure-cookies     mark the session cookie Secure (when served over HTTPS)\n"
+    "  --port-file FILE     write the bound port to FILE once listening (for tests)\n"
+    "  --quiet              no per-request log lines\n";
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig) { (void)sig; stop = 1; }
+
+int cmd_serve(int argc, char **argv) {
+    http_opts o = { .listen = "127.0.0.1:8080", .max_body = 65536 };
+    const char *db = "sqlite:var/minyi.db", *web = "web", *port_file = NULL, *v;
+    bool secure = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { fputs(serve_help, stdout); return 0; }
+        else if (cmd_opt(argc, argv, &i, "--listen", &o.listen)) ;
+        else if (cmd_opt(argc, argv, &i, "--db", &db)) ;
+        else if (cmd_opt(argc, argv, &i, "--web", &web)) ;
+        else if (cmd_opt(argc, argv, &i, "--port-file", &port_file)) ;
+        else if (cmd_opt(argc, argv, &i, "--max-body", &v)) {
+            char *end; long long n = strtoll(v, &end, 10);
+            if (*end || n < 1024 || n > (1LL << 30)) { fprintf(stderr, "minyi serve: --max-body must be 1024..1073741824 bytes\n"); return 2; }
+            o.max_body = (size_t)n;
+        }
+        else if (cmd_opt(argc, argv, &i, "--threads", &v)) {
+            int n = atoi(v);
+            if (n < 1 || n > 256) { fprintf(stderr, "minyi serve: --threads must be 1..256\n"); return 2; }
+            o.threads = (unsigned)n;
+        }
+        else if (!strcmp(argv[i], "--secure-cookies")) secure = true;
+        else if (!strcmp(argv[i], "--quiet")) o.quiet = true;
+        else { fprintf(stderr, "minyi serve: unknown option '%s'\n%s", argv[i], serve_help); return 2; }
+    }
+    log_quiet = o.quiet;
+    if (auth_init()) { log_error("cannot initialise libsodium"); return 1; }
+    if (web && access(web, R_OK) != 0) { log_error("serve: --web %s: not readable; pages will not be served", web); web = NULL; }
+    char err[512];
+    store *st;
+    if (store_open(db, &st, err, sizeof err)) { log_error("%s", err); return 1; }
+    api_ctx ctx = { .st = st, .web_root = web, .secure_cookies = secure };
+    http_server *srv;
+    if (http_start(&o, api_handle, &ctx, &srv, err, sizeof err)) { log_error("%s", err); store_close(st); return 1; }
+
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned port = http_port(srv);
+    char host[64] = "127.0.0.1";
+    const char *colon = strrchr(o.listen, ':');
+    if (colon && colon > o.listen && (size_t)(colon - o.listen) < sizeof host)
+        snprintf(host, sizeof host, "%.*s", (int)(colon - o.listen), o.listen);
+    if (port_file) {
+        FILE *f = fopen(port_file, "w");
+        if (!f) { log_error("--port-file %s: cannot write", port_file); http_stop(srv); store_close(st); return 1; }
+        fprintf(f, "%u\n", port);
+        fclose(f);
+    }
+    printf("minyi serving on http://%s:%u/  (database %s)\n", host, port, db);
+    fflush(stdout);
+    while (!stop) pause();
+    log_info("minyi: shutting down");
+    http_stop(srv);
+    store_close(st);
+    return 0;
+}

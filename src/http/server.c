@@ -1,0 +1,234 @@
+/* server.c: see server.h. libmicrohttpd with epoll and a thread pool.
+ * The handler runs once the whole body is in; a response queued on the very
+ * first access-handler call goes out with "Connection: close" in MHD 0.9.75,
+ * so even body-less requests return once and answer on the second call,
+ * which keeps connections alive (DESIGN.md, measured facts). */
+#include "http/server.h"
+#include "core/log.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct http_server {
+    struct MHD_Daemon *d;
+    http_handler h;
+    void *ud;
+    http_opts o;
+};
+
+typedef struct {
+    http_req r;
+    buf body;
+    struct timespec start;
+    bool started;
+} conn_state;
+
+static double ms_since(const struct timespec *t0) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+const char *http_header(http_req *r, const char *name) {
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+const char *http_query(http_req *r, const char *name) {
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+const char *http_cookie(http_req *r, const char *name) {
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+void http_add_header(http_req *r, const char *name, const char *value) {
+    int n = snprintf(r->headers + r->nheaders, sizeof r->headers - r->nheaders, "%s: %s\r\n", name, value);
+    if (n > 0 && r->nheaders + (size_t)n < sizeof r->headers) r->nheaders += (size_t)n;
+}
+
+static void add_headers(struct MHD_Response *resp, const http_req *r) {
+    /* Security headers on everything: no framing, no sniffing, scripts only from us. */
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+    if (r->content_type) MHD_add_response_header(resp, "Content-Type", r->content_type);
+    char tmp[sizeof r->headers];
+    memcpy(tmp, r->headers, r->nheaders);
+    tmp[r->nheaders] = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(tmp, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+        char *colon = strchr(line, ':');
+        if (!colon) continue;
+        *colon = 0;
+        MHD_add_response_header(resp, line, colon + 2);
+    }
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, http_req *r) {
+    struct MHD_Response *resp = NULL;
+    if (r->file_path && r->status == 200) {
+        int fd = open(r->file_path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+            resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+        } else {
+            if (fd >= 0) close(fd);
+            r->status = 404;
+            r->content_type = "text/plain; charset=utf-8";
+            buf_reset(&r->out);
+            buf_puts(&r->out, "not found\n");
+        }
+    }
+    if (!resp) resp = MHD_create_response_from_buffer(r->out.n, r->out.p ? r->out.p : (char *)"", MHD_RESPMEM_MUST_COPY);
+    if (!resp) return MHD_NO;
+    add_headers(resp, r);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls) {
+    http_server *s = cls;
+    conn_state *cs = *con_cls;
+    if (!cs) {
+        cs = calloc(1, sizeof *cs);
+        if (!cs) return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &cs->start);
+        cs->r.method = method;
+        cs->r.path = url;
+        cs->r.conn = c;
+        cs->r.status = 200;
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr) {
+            const struct sockaddr *sa = ci->client_addr;
+            if (sa->sa_family == AF_INET) inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, cs->r.ip, sizeof cs->r.ip);
+            else if (sa->sa_family == AF_INET6) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, cs->r.ip, sizeof cs->r.ip);
+        }
+        /* Refuse an announced oversized body before reading it. */
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > s->o.max_body) cs->r.body_too_large = true;
+        *con_cls = cs;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!cs->r.body_too_large) {
+            if (cs->body.n + *upload_size > s->o.max_body) { cs->r.body_too_large = true; buf_free(&cs->body); }
+            else if (buf_put(&cs->body, upload, *upload_size)) return MHD_NO;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (cs->started) return MHD_YES;
+    cs->started = true;
+    cs->r.body = (str){ cs->body.p ? cs->body.p : "", cs->body.n };
+    s->h(&cs->r, s->ud);
+    return respond(c, &cs->r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
+    http_server *s = cls;
+    conn_state *cs = *con_cls;
+    if (!cs) return;
+    if (!s->o.quiet && cs->started)
+        log_info("%s %s %d %.1fms", cs->r.method, cs->r.path, cs->r.status, ms_since(&cs->start));
+    buf_free(&cs->body);
+    buf_free(&cs->r.out);
+    free(cs);
+    *con_cls = NULL;
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *sa, char *err, size_t errlen) {
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    const char *colon = strrchr(listen, ':');
+    char host[64];
+    const char *port = listen;
+    if (colon) {
+        size_t n = (size_t)(colon - listen);
+        if (n >= sizeof host) { snprintf(err, errlen, "--listen %s: host too long", listen); return -1; }
+        memcpy(host, listen, n); host[n] = 0;
+        port = colon + 1;
+    } else snprintf(host, sizeof host, "127.0.0.1");
+    if (!*host || !strcmp(host, "localhost")) snprintf(host, sizeof host, "127.0.0.1");
+    char *end;
+    long p = strtol(port, &end, 10);
+    if (*end || p < 0 || p > 65535 || end == port) { snprintf(err, errlen, "--listen %s: bad port", listen); return -1; }
+    if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) { snprintf(err, errlen, "--listen %s: bad IPv4 address", listen); return -1; }
+    sa->sin_port = htons((uint16_t)p);
+    return 0;
+}
+
+int http_start(const http_opts *o, http_handler h, void *ud, http_server **out, char *err, size_t errlen) {
+    *out = NULL;
+    http_server *s = calloc(1, sizeof *s);
+    if (!s) { snprintf(err, errlen, "out of memory"); return -1; }
+    s->h = h; s->ud = ud; s->o = *o;
+    struct sockaddr_in sa;
+    if (parse_listen(o->listen, &sa, err, errlen)) { free(s); return -1; }
+    unsigned threads = o->threads ? o->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1) threads = 1;
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO,
+                            0, NULL, NULL, on_request, s,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_THREAD_POOL_SIZE, threads,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                            MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+                            MHD_OPTION_END);
+    if (!s->d) { snprintf(err, errlen, "cannot listen on %s: %s", o->listen, strerror(errno)); free(s); return -1; }
+    *out = s;
+    return 0;
+}
+
+uint16_t http_port(const http_server *s) {
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    return di ? di->port : 0;
+}
+
+void http_stop(http_server *s) {
+    if (!s) return;
+    MHD_stop_daemon(s->d);
+    free(s);
+}
+
+static const struct { const char *ext, *type; } mime[] = {
+    {".html", "text/html; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"}, {".mjs", "text/javascript; charset=utf-8"},
+    {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
+    {".ico", "image/x-icon"}, {".txt", "text/plain; charset=utf-8"}, {".woff2", "font/woff2"},
+};
+
+bool http_static(http_req *r, const char *root) {
+    const char *p = r->path;
+    if (!root || p[0] != '/') return false;
+    /* Refuse anything that could climb out of root or name a hidden file. */
+    if (strstr(p, "/.") || strchr(p, '\\')) return false;
+    static __thread char path[4096];
+    struct stat st;
+    int n = snprintf(path, sizeof path, "%s%s", root, p);
+    if (n < 0 || (size_t)n >= sizeof path - 16) return false;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        strcat(path, path[n-1] == '/' ? "index.html" : "/index.html");
+        if (stat(path, &st) != 0) return false;
+    }
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    const char *dot = strrchr(path, '.');
+    r->content_type = "application/octet-stream";
+    for (size_t i = 0; dot && i < sizeof mime / sizeof *mime; i++)
+        if (!strcmp(dot, mime[i].ext)) r->content_type = mime[i].type;
+    /* Pages change with releases; let browsers revalidate instead of caching blindly. */
+    http_add_header(r, "Cache-Control", "no-cache");
+    r->file_path = path;
+    r->status = 200;
+    return true;
+}

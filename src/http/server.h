@@ -1,0 +1,58 @@
+/* server.h: the HTTP server, a thin layer over libmicrohttpd. It collects
+ * the request (method, path, query, headers, body up to a limit), calls one
+ * handler, and sends what the handler put in the response. Also serves
+ * static files and logs one line per request. */
+#ifndef MINYI_HTTP_SERVER_H
+#define MINYI_HTTP_SERVER_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/str.h"
+
+typedef struct http_server http_server;
+
+typedef struct http_req {
+    /* request */
+    const char *method;      /* "GET", "POST", ... */
+    const char *path;        /* decoded path without the query */
+    str body;
+    bool body_too_large;     /* the body went over max_body; it was not kept */
+    char ip[64];
+    void *conn;              /* struct MHD_Connection * */
+    /* response, filled by the handler */
+    int status;
+    buf out;
+    const char *content_type;
+    char headers[1024];      /* extra "Name: value\r\n" lines */
+    size_t nheaders;
+    const char *file_path;   /* when set (and status 200), the file is sent instead of out */
+} http_req;
+
+typedef void (*http_handler)(http_req *r, void *ud);
+
+typedef struct {
+    const char *listen;      /* "127.0.0.1:8080" */
+    size_t max_body;         /* bytes */
+    unsigned threads;        /* 0 = number of CPUs */
+    bool quiet;              /* no per-request log lines */
+} http_opts;
+
+/* Starts serving in background threads. Returns 0, or -1 with err. */
+int  http_start(const http_opts *o, http_handler h, void *ud, http_server **out, char *err, size_t errlen);
+void http_stop(http_server *s);
+uint16_t http_port(const http_server *s);   /* the bound port (useful with :0) */
+
+/* Request accessors (values are NUL-terminated, owned by the connection). */
+const char *http_header(http_req *r, const char *name);
+const char *http_query(http_req *r, const char *name);
+const char *http_cookie(http_req *r, const char *name);
+
+/* Response helpers. */
+void http_add_header(http_req *r, const char *name, const char *value);
+
+/* Static files: maps r->path under root to a file and sets r->file_path,
+ * content type and caching headers. Returns false when there is no such
+ * file (or the path tries to leave root). */
+bool http_static(http_req *r, const char *root);
+
+#endif

@@ -1,0 +1,28 @@
+/* store.c: picks the backend for a database URI (see store.h). */
+#include "store/store.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int store_open(const char *uri, store **out, char *err, size_t errlen) {
+    *out = NULL;
+    if (!uri || !*uri) { snprintf(err, errlen, "empty database URI"); return STORE_ERROR; }
+    if (!strncmp(uri, "postgres://", 11) || !strncmp(uri, "postgresql://", 13)) {
+        snprintf(err, errlen, "%s: the PostgreSQL backend is not built yet; use sqlite:PATH", uri);
+        return STORE_ERROR;
+    }
+    const char *path = uri;
+    if (!strncmp(uri, "sqlite:", 7)) path = uri + 7;
+    else if (strstr(uri, "://")) {
+        snprintf(err, errlen, "%s: unknown database scheme (expected sqlite:PATH)", uri);
+        return STORE_ERROR;
+    }
+    if (!strncmp(path, "//", 2)) path += 2;   /* sqlite://path */
+    char file[4096];
+    const char *q = strchr(path, '?');
+    size_t n = q ? (size_t)(q - path) : strlen(path);
+    if (n == 0 || n >= sizeof file) { snprintf(err, errlen, "%s: missing database path", uri); return STORE_ERROR; }
+    memcpy(file, path, n);
+    file[n] = 0;
+    return store_sqlite.open(file, q ? q + 1 : NULL, out, err, errlen);
+}
