@@ -1,0 +1,112 @@
+// lib.mjs: helpers for the API tests: start the real server on a free port
+// with a temporary database, make accounts through the CLI, tiny test runner
+// whose last line is "N passed, N failed".
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const BIN = process.env.MINYI_BIN
+  || (existsSync('build/asan/minyi') ? 'build/asan/minyi' : './minyi');
+
+export function minyi(args, input) {
+  return execFileSync(BIN, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/* Runs minyi expecting failure; returns {status, stderr}. */
+export function minyiFails(args, input) {
+  try {
+    execFileSync(BIN, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    return { status: 0, stderr: '' };
+  } catch (e) {
+    return { status: e.status, stderr: String(e.stderr) };
+  }
+}
+
+export class Server {
+  constructor(extraArgs = []) {
+    this.dir = mkdtempSync(join(tmpdir(), 'minyi-api-'));
+    this.db = `sqlite:${join(this.dir, 'minyi.db')}`;
+    this.extraArgs = extraArgs;
+    this.log = '';
+  }
+  async start() {
+    const portFile = join(this.dir, 'port');
+    rmSync(portFile, { force: true });
+    this.proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--db', this.db, '--web', 'web',
+                            '--port-file', portFile, ...this.extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc.stdout.on('data', d => { this.log += d; });
+    this.proc.stderr.on('data', d => { this.log += d; });
+    this.exited = new Promise(res => this.proc.on('exit', (code, sig) => res({ code, sig })));
+    for (let i = 0; i < 200; i++) {
+      if (existsSync(portFile) && readFileSync(portFile, 'utf8').trim()) break;
+      await new Promise(r => setTimeout(r, 50));
+    }
+    this.port = Number(readFileSync(portFile, 'utf8').trim());
+    this.base = `http://127.0.0.1:${this.port}`;
+  }
+  /* Graceful stop; returns the exit status (non-zero on a sanitizer report). */
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return this.proc?.exitCode;
+    this.proc.kill('SIGTERM');
+    const r = await this.exited;
+    return r.code;
+  }
+  async kill9() {
+    this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+  cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
+  addUser(login, role, dept, password) {
+    const pw = join(this.dir, `pw-${login}`);
+    writeFileSync(pw, password + '\n');
+    const args = ['user', 'add', login, '--role', role, '--password-file', pw, '--db', this.db];
+    if (dept) args.push('--dept', dept);
+    minyi(args);
+  }
+}
+
+/* A client with its own cookie jar and CSRF token. */
+export class Client {
+  constructor(base) { this.base = base; this.cookie = ''; this.csrf = ''; }
+  async req(method, path, body, { raw = false, csrf = true, headers = {} } = {}) {
+    const h = { ...headers };
+    if (this.cookie) h.Cookie = this.cookie;
+    if (csrf && this.csrf) h['X-CSRF-Token'] = this.csrf;
+    let data;
+    if (body !== undefined) {
+      data = raw ? body : JSON.stringify(body);
+      if (!h['Content-Type']) h['Content-Type'] = 'application/json';
+    }
+    const res = await fetch(this.base + path, { method, headers: h, body: data });
+    const setCookie = res.headers.get('set-cookie');
+    if (setCookie) this.cookie = setCookie.split(';')[0];
+    const text = await res.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, json, text, headers: res.headers };
+  }
+  async login(login, password) {
+    const r = await this.req('POST', '/api/v1/login', { login, password });
+    if (r.status === 200) this.csrf = r.json.csrf_token;
+    return r;
+  }
+}
+
+const tests = [];
+export function test(name, fn) { tests.push({ name, fn }); }
+
+export function assert(cond, msg) { if (!cond) throw new Error(msg || 'assertion failed'); }
+export function eq(actual, expected, msg) {
+  const a = JSON.stringify(actual), e = JSON.stringify(expected);
+  if (a !== e) throw new Error(`${msg || 'value'}: got ${a}, expected ${e}`);
+}
+
+export async function run(suite) {
+  let passed = 0, failed = 0;
+  for (const t of tests) {
+    try { await t.fn(); passed++; console.log(`ok   ${suite}: ${t.name}`); }
+    catch (e) { failed++; console.log(`FAIL ${suite}: ${t.name}\n  ${e.stack || e}`); }
+  }
+  return { passed, failed };
+}

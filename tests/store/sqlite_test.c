@@ -1,0 +1,176 @@
+/* sqlite_test.c: tests for src/store/sqlite.c through store.h: migrations,
+ * constraints, messages with hostile text, sessions, transactions. */
+#include "test.h"
+#include "store/store.h"
+#include <stdlib.h>
+#include <unistd.h>
+
+static store *fresh(char *path) {
+    snprintf(path, 128, "/tmp/minyi_store_%d_%d.db", getpid(), rand());
+    char uri[160], err[256];
+    snprintf(uri, sizeof uri, "sqlite:%s", path);
+    store *s = NULL;
+    if (store_open(uri, &s, err, sizeof err)) fprintf(stderr, "  open: %s\n", err);
+    return s;
+}
+static void drop(store *s, const char *path) {
+    store_close(s);
+    char p[160];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path); unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path); unlink(p);
+}
+
+TEST(open_refuses_bad_uris) {
+    store *s; char err[256];
+    CHECK(store_open("postgres://x/y", &s, err, sizeof err) != 0);
+    CHECK(strstr(err, "PostgreSQL") != NULL);
+    CHECK(store_open("mysql://x", &s, err, sizeof err) != 0);
+    CHECK(store_open("sqlite:", &s, err, sizeof err) != 0);
+    CHECK(store_open("sqlite:/nonexistent-dir/x.db", &s, err, sizeof err) != 0);
+    CHECK(store_open("sqlite:/tmp/x.db?sync=sometimes", &s, err, sizeof err) != 0);
+    CHECK(strstr(err, "sync") != NULL);
+}
+
+TEST(reopen_keeps_data_and_schema_version) {
+    char path[128];
+    store *s = fresh(path);
+    CHECK(s != NULL);
+    int64_t id;
+    CHECK_INT(s->ops->dept_add(s, STR_LIT("交通运输局"), &id), STORE_OK);
+    store_close(s);
+    char uri[160], err[256];
+    snprintf(uri, sizeof uri, "sqlite:%s?sync=normal", path);
+    CHECK_INT(store_open(uri, &s, err, sizeof err), 0);
+    int64_t found = 0;
+    CHECK_INT(s->ops->dept_find(s, STR_LIT("交通运输局"), &found), STORE_OK);
+    CHECK_INT(found, id);
+    drop(s, path);
+}
+
+TEST(unique_and_foreign_keys) {
+    char path[128];
+    store *s = fresh(path);
+    int64_t d, u;
+    CHECK_INT(s->ops->dept_add(s, STR_LIT("A"), &d), STORE_OK);
+    CHECK_INT(s->ops->dept_add(s, STR_LIT("A"), &d), STORE_CONFLICT);
+    CHECK_INT(s->ops->user_add(s, STR_LIT("h"), "hash", "handler", d, &u), STORE_OK);
+    CHECK_INT(s->ops->user_add(s, STR_LIT("h"), "hash", "handler", d, &u), STORE_CONFLICT);
+    CHECK_INT(s->ops->user_add(s, STR_LIT("x"), "hash", "handler", 9999, &u), STORE_INVALID);   /* no such department */
+    CHECK_INT(s->ops->user_add(s, STR_LIT("y"), "hash", "emperor", 0, &u), STORE_INVALID);      /* role CHECK */
+    store_user su;
+    CHECK_INT(s->ops->user_get(s, STR_LIT("h"), &su), STORE_OK);
+    CHECK_STR(su.role, "handler");
+    CHECK_STR(su.department, "A");
+    CHECK_INT(s->ops->user_get(s, STR_LIT("nobody"), &su), STORE_NOT_FOUND);
+    drop(s, path);
+}
+
+TEST(messages_keep_hostile_text_exactly) {
+    char path[128];
+    store *s = fresh(path);
+    int64_t c, id;
+    CHECK_INT(s->ops->consultation_add(s, STR_LIT("征求意见"), STR_LIT(""), STR_LIT("board"), &c), STORE_OK);
+    /* 1 MB body with quotes, SQL and an embedded NUL: stored byte for byte. */
+    size_t n = 1 << 20;
+    char *body = malloc(n);
+    for (size_t i = 0; i < n; i++) body[i] = "x'\";--<>\0"[i % 9];
+    store_new_msg m = { .consultation_id = c, .title = STR_LIT("'); DROP TABLE messages;--"),
+                        .body = { body, n }, .type = STR_LIT("建议") };
+    char code[20];
+    CHECK_INT(s->ops->msg_add(s, &m, &id, code), STORE_OK);
+    CHECK_INT(strlen(code), 14);
+    store_msg got;
+    CHECK_INT(s->ops->msg_get_code(s, str_c(code), &got), STORE_OK);
+    CHECK_STR(got.title, "'); DROP TABLE messages;--");
+    CHECK_STR(got.state, "new");
+    CHECK(got.region == NULL && got.phone == NULL);
+    CHECK_INT(got.department_id, 0);
+    store_msg_clear(&got);
+    m.consultation_id = 424242;   /* unknown consultation */
+    CHECK_INT(s->ops->msg_add(s, &m, &id, code), STORE_INVALID);
+    free(body);
+    drop(s, path);
+}
+
+TEST(reply_changes_state_and_is_audited) {
+    char path[128];
+    store *s = fresh(path);
+    int64_t c, d, u, id, rid;
+    s->ops->dept_add(s, STR_LIT("D"), &d);
+    s->ops->user_add(s, STR_LIT("h"), "hash", "handler", d, &u);
+    s->ops->consultation_add(s, STR_LIT("C"), (str){0}, (str){0}, &c);
+    store_new_msg m = { .consultation_id = c, .title = STR_LIT("t"), .body = STR_LIT("b"), .type = STR_LIT("投诉"), .department_id = d };
+    char code[20];
+    CHECK_INT(s->ops->msg_add(s, &m, &id, code), STORE_OK);
+    store_msg got;
+    CHECK_INT(s->ops->msg_get(s, id, &got), STORE_OK);
+    CHECK_STR(got.state, "assigned");
+    CHECK_STR(got.department, "D");
+    store_msg_clear(&got);
+    CHECK_INT(s->ops->reply_add(s, id, u, d, STR_LIT("答复"), &rid), STORE_OK);
+    CHECK_INT(s->ops->msg_get(s, id, &got), STORE_OK);
+    CHECK_STR(got.state, "replied");
+    store_msg_clear(&got);
+    json_t *reps, *ev;
+    CHECK_INT(s->ops->msg_replies(s, id, &reps), STORE_OK);
+    CHECK_INT(json_array_size(reps), 1);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(reps, 0), "body")), "答复");
+    json_decref(reps);
+    CHECK_INT(s->ops->event_list(s, id, &ev), STORE_OK);
+    CHECK_INT(json_array_size(ev), 1);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(ev, 0), "kind")), "reply");
+    json_decref(ev);
+    /* a reply to a missing message fails and leaves nothing behind */
+    CHECK(s->ops->reply_add(s, 99999, u, d, STR_LIT("x"), &rid) != STORE_OK);
+    CHECK_INT(s->ops->msg_replies(s, 99999, &reps), STORE_OK);
+    CHECK_INT(json_array_size(reps), 0);
+    json_decref(reps);
+    drop(s, path);
+}
+
+TEST(inbox_filters_by_department_and_state) {
+    char path[128];
+    store *s = fresh(path);
+    int64_t c, d1, d2, id;
+    s->ops->dept_add(s, STR_LIT("D1"), &d1);
+    s->ops->dept_add(s, STR_LIT("D2"), &d2);
+    s->ops->consultation_add(s, STR_LIT("C"), (str){0}, (str){0}, &c);
+    char code[20];
+    for (int i = 0; i < 5; i++) {
+        store_new_msg m = { .consultation_id = c, .title = STR_LIT("t"), .body = STR_LIT("b"), .type = STR_LIT("建议"),
+                            .department_id = i < 3 ? d1 : (i == 3 ? d2 : 0) };
+        s->ops->msg_add(s, &m, &id, code);
+    }
+    json_t *o;
+    store_inbox_query q = { .department_id = d1 };
+    CHECK_INT(s->ops->inbox(s, &q, &o), STORE_OK);
+    CHECK_INT(json_integer_value(json_object_get(o, "total")), 3);
+    json_decref(o);
+    q = (store_inbox_query){ .state = "new" };
+    CHECK_INT(s->ops->inbox(s, &q, &o), STORE_OK);
+    CHECK_INT(json_integer_value(json_object_get(o, "total")), 1);
+    json_decref(o);
+    q = (store_inbox_query){ .limit = 2 };
+    CHECK_INT(s->ops->inbox(s, &q, &o), STORE_OK);
+    CHECK_INT(json_integer_value(json_object_get(o, "total")), 5);
+    CHECK_INT(json_array_size(json_object_get(o, "messages")), 2);
+    json_decref(o);
+    drop(s, path);
+}
+
+TEST(sessions_expire) {
+    char path[128];
+    store *s = fresh(path);
+    int64_t u;
+    s->ops->user_add(s, STR_LIT("a"), "hash", "admin", 0, &u);
+    CHECK_INT(s->ops->session_add(s, "tok1", u, "csrf1", 1000), STORE_OK);
+    store_user su; char csrf[65];
+    CHECK_INT(s->ops->session_get(s, "tok1", 999, &su, csrf), STORE_OK);
+    CHECK_STR(csrf, "csrf1");
+    CHECK_STR(su.login, "a");
+    CHECK_INT(s->ops->session_get(s, "tok1", 1000, &su, csrf), STORE_NOT_FOUND);
+    CHECK_INT(s->ops->session_del(s, "tok1"), STORE_OK);
+    CHECK_INT(s->ops->session_get(s, "tok1", 0, &su, csrf), STORE_NOT_FOUND);
+    drop(s, path);
+}
