@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# bench/http.sh: requests per second of `minyi serve` (release build) under
+# wrk -t2 -c64 on the consultation list, the home page and a tracking-code
+# lookup; nginx serving the same home page as the reference when installed.
+# Prints a checksum of the bodies served so a fast wrong answer is caught.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${BENCH_SECONDS:-5}
+dir=$(mktemp -d); trap 'kill $pid 2>/dev/null; [ -n "${npid:-}" ] && kill $npid 2>/dev/null; rm -rf "$dir"' EXIT
+./minyi demo --db "sqlite:$dir/db" >/dev/null
+./minyi serve --db "sqlite:$dir/db" --listen 127.0.0.1:0 --port-file "$dir/port" --web web --quiet >/dev/null &
+pid=$!
+for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
+port=$(cat "$dir/port")
+code=$(curl -s -X POST "http://127.0.0.1:$port/api/v1/messages" -H 'Content-Type: application/json' \
+  -d '{"consultation_id":2,"title":"基准测试留言","body":"用于测量查询速度","type":"建议"}' | sed 's/.*"tracking_code":"\([^"]*\)".*/\1/')
+sum=$( (curl -s "http://127.0.0.1:$port/api/v1/consultations"; curl -s "http://127.0.0.1:$port/") | sed 's/"created_at":"[^"]*"//g' | cksum | cut -d' ' -f1)
+rps() { wrk -t2 -c64 -d"${DUR}s" --latency "$1" | awk '/Requests\/sec/ {r=$2} /99%/ {p=$2} END {printf "%s req/s, p99 %s", r, p}'; }
+echo "minyi GET /api/v1/consultations: $(rps "http://127.0.0.1:$port/api/v1/consultations")"
+echo "minyi GET / (home page):         $(rps "http://127.0.0.1:$port/")"
+echo "minyi GET /api/v1/messages/CODE: $(rps "http://127.0.0.1:$port/api/v1/messages/$code")"
+if command -v nginx >/dev/null; then
+  mkdir -p "$dir/nginx"
+  cat > "$dir/nginx.conf" <<NGX
+worker_processes 2; pid $dir/nginx.pid; error_log $dir/nginx/error.log;
+events { worker_connections 1024; }
+http { access_log off; server { listen 127.0.0.1:$((port + 1)); root $PWD/web; } }
+NGX
+  nginx -c "$dir/nginx.conf" -p "$dir/nginx" -g 'daemon off;' & npid=$!
+  sleep 0.5
+  echo "nginx GET / (same file):         $(rps "http://127.0.0.1:$((port + 1))/")"
+else
+  echo "nginx not installed: no reference run (DESIGN.md measured ~47k req/s for a 1 KB file here)"
+fi
+echo "checksum $sum"
