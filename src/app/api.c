@@ -2,6 +2,7 @@
  * Every official endpoint checks the session and the role here, on the
  * server; state-changing official requests also need the CSRF token. */
 #include "app/api.h"
+#include "app/api_int.h"
 #include "app/auth.h"
 #include "app/routing.h"
 #include "app/validate.h"
@@ -13,22 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ST (c->st)
-#define OPS (c->st->ops)
 
-/* The logged-in official of a request, if any. */
-typedef struct {
-    bool ok;
-    store_user u;
-    char csrf[65];
-} who;
 
-static void store_failed(http_req *r, store *st) {
+void api_store_failed(http_req *r, store *st) {
     log_error("store: %s", store_errmsg(st));
     http_error(r, 500, "internal", NULL, "the database failed; the request was not carried out");
 }
 
-static void invalid(http_req *r, const valid_err *e) {
+void api_invalid(http_req *r, const valid_err *e) {
     http_error(r, 422, e->code, e->field, "%s", e->message);
 }
 
@@ -40,7 +33,7 @@ static who session_of(api_ctx *c, http_req *r) {
 }
 
 /* Requires a session and (for state changes) the CSRF header; sends 401/403. */
-static bool require_login(api_ctx *c, http_req *r, who *w, bool state_change) {
+bool api_require_login(api_ctx *c, http_req *r, who *w, bool state_change) {
     *w = session_of(c, r);
     if (!w->ok) { http_error(r, 401, "unauthorized", NULL, "login required"); return false; }
     if (state_change && !auth_token_eq(http_header(r, "X-CSRF-Token"), w->csrf)) {
@@ -50,20 +43,20 @@ static bool require_login(api_ctx *c, http_req *r, who *w, bool state_change) {
     return true;
 }
 
-static bool require_role(http_req *r, const who *w, const char *role) {
+bool api_require_role(http_req *r, const who *w, const char *role) {
     if (strcmp(w->u.role, role) == 0) return true;
     http_error(r, 403, "forbidden", NULL, "this needs the %s role", role);
     return false;
 }
 
 /* May this official see / act on a message of department dept? */
-static bool may_handle(const who *w, int64_t dept) {
+bool api_may_handle(const who *w, int64_t dept) {
     if (!strcmp(w->u.role, "admin")) return true;
     if (!strcmp(w->u.role, "handler")) return dept != 0 && dept == w->u.department_id;
     return false;
 }
-static bool may_read(const who *w, int64_t dept) {
-    return may_handle(w, dept) || !strcmp(w->u.role, "leader") || !strcmp(w->u.role, "moderator");
+bool api_may_read(const who *w, int64_t dept) {
+    return api_may_handle(w, dept) || !strcmp(w->u.role, "leader") || !strcmp(w->u.role, "moderator");
 }
 
 static json_t *masked(const char *s) {
@@ -84,9 +77,18 @@ static json_t *msg_json(api_ctx *c, const store_msg *m, bool official) {
                           "title", text(m->title), "body", text(m->body), "type", m->type,
                           "region", plain(m->region), "phone", text(m->phone), "state", m->state,
                           "department", plain(m->department), "created_at", m->created_at);
+    json_object_set_new(o, "moderation", json_string(m->moderation));
+    json_object_set_new(o, "group_size", json_integer(m->group_size));
     if (official) {
         json_object_set_new(o, "id", json_integer(m->id));
         json_object_set_new(o, "department_id", json_integer(m->department_id));
+        json_object_set_new(o, "analyzed", json_boolean(m->analyzed));
+        json_object_set_new(o, "label", m->label[0] ? json_string(m->label) : json_null());
+        json_object_set_new(o, "confidence", m->confidence >= 0 ? json_real(m->confidence) : json_null());
+        json_object_set_new(o, "spam_score", json_real(m->spam_score));
+        json_object_set_new(o, "group_id", json_integer(m->group_id));
+        json_t *hr = m->hold_reason ? json_loads(m->hold_reason, 0, NULL) : NULL;
+        json_object_set_new(o, "hold_reason", hr ? hr : json_null());
     }
     json_t *replies = NULL;
     if (OPS->msg_replies(ST, m->id, &replies) == STORE_OK) {
@@ -103,11 +105,11 @@ static json_t *msg_json(api_ctx *c, const store_msg *m, bool official) {
 
 static void get_consultations(api_ctx *c, http_req *r) {
     json_t *a;
-    if (OPS->consultation_list(ST, &a)) return store_failed(r, ST);
+    if (OPS->consultation_list(ST, &a)) return api_store_failed(r, ST);
     http_json(r, 200, json_pack("{s:o}", "consultations", a));
 }
 
-static bool parse_id(const char *s, int64_t *id) {
+bool api_parse_id(const char *s, int64_t *id) {
     if (!*s || strlen(s) > 15) return false;
     for (const char *p = s; *p; p++) if (!isdigit((unsigned char)*p)) return false;
     *id = strtoll(s, NULL, 10);
@@ -117,10 +119,10 @@ static bool parse_id(const char *s, int64_t *id) {
 static void get_consultation(api_ctx *c, http_req *r, const char *arg) {
     int64_t id;
     json_t *o;
-    if (!parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no consultation '%s'", arg);
+    if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no consultation '%s'", arg);
     int rc = OPS->consultation_get(ST, id, &o);
     if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no consultation %lld", (long long)id);
-    if (rc) return store_failed(r, ST);
+    if (rc) return api_store_failed(r, ST);
     http_json(r, 200, o);
 }
 
@@ -129,16 +131,17 @@ static void post_message(api_ctx *c, http_req *r) {
     if (!j) return;
     store_new_msg m;
     valid_err e;
-    if (valid_message(j, &m, &e)) { invalid(r, &e); json_decref(j); return; }
+    if (valid_message(j, &m, &e)) { api_invalid(r, &e); json_decref(j); return; }
     json_t *cons;
     int rc = OPS->consultation_get(ST, m.consultation_id, &cons);
     if (rc == STORE_NOT_FOUND) { json_decref(j); return http_error(r, 422, "invalid", "consultation_id", "no consultation %lld", (long long)m.consultation_id); }
-    if (rc) { json_decref(j); return store_failed(r, ST); }
+    if (rc) { json_decref(j); return api_store_failed(r, ST); }
     bool open = !strcmp(json_string_value(json_object_get(cons, "status")), "open");
     json_decref(cons);
     if (!open) { json_decref(j); return http_error(r, 422, "invalid", "consultation_id", "this consultation is closed"); }
     json_t *rules;
-    if (OPS->rule_list(ST, &rules) == STORE_OK) {
+    /* With a classifier active, the analyzer routes; keyword rules are the fallback. */
+    if (!analyzer_has_model(c->an) && OPS->rule_list(ST, &rules) == STORE_OK) {
         m.department_id = routing_pick(rules, m.title, m.body);
         json_decref(rules);
     }
@@ -147,7 +150,8 @@ static void post_message(api_ctx *c, http_req *r) {
     char code[20];
     rc = OPS->msg_add(ST, &m, &id, code);
     json_decref(j);
-    if (rc) return store_failed(r, ST);
+    if (rc) return api_store_failed(r, ST);
+    analyzer_kick(c->an);
     http_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id, "tracking_code", code));
 }
 
@@ -168,17 +172,17 @@ static bool normalise_code(const char *in, char *out) {
 static void get_message(api_ctx *c, http_req *r, const char *arg) {
     store_msg m;
     int64_t id;
-    if (parse_id(arg, &id) && strlen(arg) < 12) {      /* numeric: the official view */
+    if (api_parse_id(arg, &id) && strlen(arg) < 12) {      /* numeric: the official view */
         who w;
-        if (!require_login(c, r, &w, false)) return;
+        if (!api_require_login(c, r, &w, false)) return;
         int rc = OPS->msg_get(ST, id, &m);
         if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message %lld", (long long)id);
-        if (rc) return store_failed(r, ST);
-        if (!may_read(&w, m.department_id)) { store_msg_clear(&m); return http_error(r, 403, "forbidden", NULL, "this message belongs to another department"); }
+        if (rc) return api_store_failed(r, ST);
+        if (!api_may_read(&w, m.department_id)) { store_msg_clear(&m); return http_error(r, 403, "forbidden", NULL, "this message belongs to another department"); }
         json_t *o = msg_json(c, &m, true);
         json_t *ev;
         if (OPS->event_list(ST, m.id, &ev) == STORE_OK) json_object_set_new(o, "events", ev);
-        json_object_set_new(o, "can_reply", json_boolean(may_handle(&w, m.department_id)));
+        json_object_set_new(o, "can_reply", json_boolean(api_may_handle(&w, m.department_id)));
         store_msg_clear(&m);
         return http_json(r, 200, o);
     }
@@ -186,7 +190,7 @@ static void get_message(api_ctx *c, http_req *r, const char *arg) {
     if (!normalise_code(arg, code)) return http_error(r, 404, "not_found", NULL, "no message with tracking code '%.40s'", arg);
     int rc = OPS->msg_get_code(ST, str_c(code), &m);
     if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message with tracking code %s", code);
-    if (rc) return store_failed(r, ST);
+    if (rc) return api_store_failed(r, ST);
     json_t *o = msg_json(c, &m, false);
     store_msg_clear(&m);
     http_json(r, 200, o);
@@ -212,18 +216,18 @@ static void post_login(api_ctx *c, http_req *r) {
     str login, pw;
     valid_err e;
     if (valid_text(j, "login", true, 64, &login, &e) || valid_text(j, "password", true, 256, &pw, &e)) {
-        invalid(r, &e); json_decref(j); return;
+        api_invalid(r, &e); json_decref(j); return;
     }
     store_user u;
     int rc = OPS->user_get(ST, login, &u);
-    if (rc && rc != STORE_NOT_FOUND) { json_decref(j); return store_failed(r, ST); }
+    if (rc && rc != STORE_NOT_FOUND) { json_decref(j); return api_store_failed(r, ST); }
     /* Passwords are checked untrimmed: use the raw JSON string. */
     json_t *pj = json_object_get(j, "password");
     bool ok = auth_check_password(rc == STORE_OK ? u.password_hash : NULL, json_string_value(pj), json_string_length(pj));
     json_decref(j);
     if (!ok) return http_error(r, 401, "unauthorized", NULL, "wrong login or password");
     char token[AUTH_TOKEN_LEN + 1], csrf[AUTH_TOKEN_LEN + 1];
-    if (auth_session_new(ST, u.id, token, csrf)) return store_failed(r, ST);
+    if (auth_session_new(ST, u.id, token, csrf)) return api_store_failed(r, ST);
     OPS->event_add(ST, u.id, "login", 0, NULL);
     set_session_cookie(c, r, token, AUTH_SESSION_SECONDS);
     http_json(r, 200, json_pack("{s:s,s:o}", "csrf_token", csrf, "user", user_json(&u)));
@@ -231,7 +235,7 @@ static void post_login(api_ctx *c, http_req *r) {
 
 static void post_logout(api_ctx *c, http_req *r) {
     who w;
-    if (!require_login(c, r, &w, true)) return;
+    if (!api_require_login(c, r, &w, true)) return;
     auth_session_end(ST, http_cookie(r, "minyi_session"));
     set_session_cookie(c, r, "", 0);
     http_json(r, 200, json_pack("{s:b}", "ok", 1));
@@ -239,7 +243,7 @@ static void post_logout(api_ctx *c, http_req *r) {
 
 static void get_me(api_ctx *c, http_req *r) {
     who w;
-    if (!require_login(c, r, &w, false)) return;
+    if (!api_require_login(c, r, &w, false)) return;
     json_t *o = user_json(&w.u);
     json_object_set_new(o, "csrf_token", json_string(w.csrf));
     http_json(r, 200, o);
@@ -249,7 +253,7 @@ static void get_me(api_ctx *c, http_req *r) {
 
 static void get_inbox(api_ctx *c, http_req *r) {
     who w;
-    if (!require_login(c, r, &w, false)) return;
+    if (!api_require_login(c, r, &w, false)) return;
     store_inbox_query q = { 0 };
     if (!strcmp(w.u.role, "handler")) {
         if (!w.u.department_id) return http_error(r, 403, "forbidden", NULL, "this handler account has no department");
@@ -261,60 +265,67 @@ static void get_inbox(api_ctx *c, http_req *r) {
             return http_error(r, 422, "invalid", "state", "state must be new, assigned, replied or closed");
         q.state = state;
     }
+    const char *triage = http_query(r, "triage"), *group = http_query(r, "group");
+    if (triage && !strcmp(triage, "1")) {
+        if (strcmp(w.u.role, "admin") && strcmp(w.u.role, "leader"))
+            return http_error(r, 403, "forbidden", NULL, "the triage inbox is for admins");
+        q.triage = true;
+    }
+    if (group && *group && !api_parse_id(group, &q.group_id)) return http_error(r, 422, "invalid", "group", "group must be a message id");
     const char *lim = http_query(r, "limit"), *off = http_query(r, "offset");
     q.limit = lim ? atoi(lim) : 50;
     if (q.limit <= 0 || q.limit > 500) q.limit = 50;
     q.offset = off ? atoi(off) : 0;
     json_t *o;
-    if (OPS->inbox(ST, &q, &o)) return store_failed(r, ST);
+    if (OPS->inbox(ST, &q, &o)) return api_store_failed(r, ST);
     http_json(r, 200, o);
 }
 
 static void post_reply(api_ctx *c, http_req *r, const char *arg) {
     who w;
-    if (!require_login(c, r, &w, true)) return;
+    if (!api_require_login(c, r, &w, true)) return;
     int64_t id;
-    if (!parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no message '%.40s'", arg);
+    if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no message '%.40s'", arg);
     json_t *j = http_body_json(r);
     if (!j) return;
     str body;
     valid_err e;
-    if (valid_text(j, "body", true, 10000, &body, &e)) { invalid(r, &e); json_decref(j); return; }
+    if (valid_text(j, "body", true, 10000, &body, &e)) { api_invalid(r, &e); json_decref(j); return; }
     store_msg m;
     int rc = OPS->msg_get(ST, id, &m);
-    if (rc) { json_decref(j); if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message %lld", (long long)id); return store_failed(r, ST); }
+    if (rc) { json_decref(j); if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message %lld", (long long)id); return api_store_failed(r, ST); }
     int64_t dept = m.department_id;
     store_msg_clear(&m);
-    if (!may_handle(&w, dept)) { json_decref(j); return http_error(r, 403, "forbidden", NULL, "only the message's department (or an admin) may reply"); }
+    if (!api_may_handle(&w, dept)) { json_decref(j); return http_error(r, 403, "forbidden", NULL, "only the message's department (or an admin) may reply"); }
     int64_t rid;
     rc = OPS->reply_add(ST, id, w.u.id, dept ? dept : w.u.department_id, body, &rid);
     json_decref(j);
-    if (rc) return store_failed(r, ST);
+    if (rc) return api_store_failed(r, ST);
     http_json(r, 201, json_pack("{s:I}", "id", (json_int_t)rid));
 }
 
 static void get_departments(api_ctx *c, http_req *r) {
     who w;
-    if (!require_login(c, r, &w, false)) return;
+    if (!api_require_login(c, r, &w, false)) return;
     json_t *a;
-    if (OPS->dept_list(ST, &a)) return store_failed(r, ST);
+    if (OPS->dept_list(ST, &a)) return api_store_failed(r, ST);
     http_json(r, 200, json_pack("{s:o}", "departments", a));
 }
 
 static void created_or_conflict(api_ctx *c, http_req *r, int rc, int64_t id, const char *field, str name) {
     if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", field, "'%.*s' already exists", (int)name.n, name.p);
     if (rc == STORE_INVALID) return http_error(r, 422, "invalid", field, "a referenced record does not exist");
-    if (rc) return store_failed(r, ST);
+    if (rc) return api_store_failed(r, ST);
     http_json(r, 201, json_pack("{s:I}", "id", (json_int_t)id));
 }
 
 static void post_department(api_ctx *c, http_req *r) {
     who w;
-    if (!require_login(c, r, &w, true) || !require_role(r, &w, "admin")) return;
+    if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
     json_t *j = http_body_json(r);
     if (!j) return;
     str name; valid_err e; int64_t id = 0;
-    if (valid_text(j, "name", true, 100, &name, &e)) { invalid(r, &e); json_decref(j); return; }
+    if (valid_text(j, "name", true, 100, &name, &e)) { api_invalid(r, &e); json_decref(j); return; }
     int rc = OPS->dept_add(ST, name, &id);
     if (rc == STORE_OK) OPS->event_add(ST, w.u.id, "department_add", 0, j);
     created_or_conflict(c, r, rc, id, "name", name);
@@ -323,12 +334,12 @@ static void post_department(api_ctx *c, http_req *r) {
 
 static void post_consultation(api_ctx *c, http_req *r) {
     who w;
-    if (!require_login(c, r, &w, true) || !require_role(r, &w, "admin")) return;
+    if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
     json_t *j = http_body_json(r);
     if (!j) return;
     str title, desc, kind; valid_err e; int64_t id = 0;
     if (valid_text(j, "title", true, 200, &title, &e) || valid_text(j, "description", false, 20000, &desc, &e)
-        || valid_text(j, "kind", false, 20, &kind, &e)) { invalid(r, &e); json_decref(j); return; }
+        || valid_text(j, "kind", false, 20, &kind, &e)) { api_invalid(r, &e); json_decref(j); return; }
     if (kind.p && !str_eq_c(kind, "consultation") && !str_eq_c(kind, "board")) {
         json_decref(j); return http_error(r, 422, "invalid", "kind", "kind must be consultation or board");
     }
@@ -340,21 +351,21 @@ static void post_consultation(api_ctx *c, http_req *r) {
 
 static void get_users(api_ctx *c, http_req *r) {
     who w;
-    if (!require_login(c, r, &w, false) || !require_role(r, &w, "admin")) return;
+    if (!api_require_login(c, r, &w, false) || !api_require_role(r, &w, "admin")) return;
     json_t *a;
-    if (OPS->user_list(ST, &a)) return store_failed(r, ST);
+    if (OPS->user_list(ST, &a)) return api_store_failed(r, ST);
     http_json(r, 200, json_pack("{s:o}", "users", a));
 }
 
 static void post_user(api_ctx *c, http_req *r) {
     who w;
-    if (!require_login(c, r, &w, true) || !require_role(r, &w, "admin")) return;
+    if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
     json_t *j = http_body_json(r);
     if (!j) return;
     str login, pw, role, dept; valid_err e;
     if (valid_text(j, "login", true, 64, &login, &e) || valid_login(login, &e)
         || valid_text(j, "password", true, 256, &pw, &e) || valid_text(j, "role", true, 16, &role, &e)
-        || valid_text(j, "department", false, 100, &dept, &e)) { invalid(r, &e); json_decref(j); return; }
+        || valid_text(j, "department", false, 100, &dept, &e)) { api_invalid(r, &e); json_decref(j); return; }
     if (pw.n < 8) { json_decref(j); return http_error(r, 422, "invalid", "password", "password must be at least 8 characters"); }
     if (!str_eq_c(role, "admin") && !str_eq_c(role, "handler") && !str_eq_c(role, "moderator") && !str_eq_c(role, "leader")) {
         json_decref(j); return http_error(r, 422, "invalid", "role", "role must be admin, handler, moderator or leader");
@@ -402,6 +413,20 @@ static const route routes[] = {
     { "POST", "/api/v1/departments",            post_department, NULL },
     { "GET",  "/api/v1/users",                  get_users, NULL },
     { "POST", "/api/v1/users",                  post_user, NULL },
+    { "POST", "/api/v1/messages/*/transfer",    NULL, api_post_transfer },
+    { "POST", "/api/v1/messages/*/moderation",  NULL, api_post_moderate },
+    { "GET",  "/api/v1/groups/*",               NULL, api_get_group },
+    { "GET",  "/api/v1/moderation",             api_get_moderation, NULL },
+    { "GET",  "/api/v1/models",                 api_get_models, NULL },
+    { "POST", "/api/v1/models",                 api_post_model, NULL },
+    { "POST", "/api/v1/models/*/activate",      NULL, api_post_model_activate },
+    { "GET",  "/api/v1/labels",                 api_get_labels, NULL },
+    { "POST", "/api/v1/labels",                 api_post_label, NULL },
+    { "GET",  "/api/v1/settings",               api_get_settings, NULL },
+    { "POST", "/api/v1/settings",               api_post_settings, NULL },
+    { "GET",  "/api/v1/sensitive-words",        api_get_words, NULL },
+    { "POST", "/api/v1/sensitive-words",        api_post_word, NULL },
+    { "DELETE", "/api/v1/sensitive-words/*",    NULL, api_delete_word },
 };
 
 /* Matches path against pattern; copies the '*' segment into arg. */

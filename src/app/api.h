@@ -3,9 +3,12 @@
 #define MINYI_API_H
 #include "http/server.h"
 #include "store/store.h"
+#include "app/analyzer.h"
 
 typedef struct {
     store *st;
+    analyzer *an;             /* background analyzer; NULL in tests without one */
+    const seg_dict *dict;     /* for search and model checks; may be NULL */
     const char *web_root;     /* static files; NULL = API only */
     bool secure_cookies;      /* add "Secure" to the session cookie (behind HTTPS) */
 } api_ctx;

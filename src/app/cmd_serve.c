@@ -19,6 +19,9 @@ static const char serve_help[] =
     "                       power-loss durability for speed)\n"
     "  --web DIR            static files to serve (default web)\n"
     "  --max-body BYTES     largest request body accepted (default 65536)\n"
+    "  --max-upload BYTES   largest model upload (POST /api/v1/models; default 268435456)\n"
+    "  --dict FILE          segmentation dictionary (default: build/jieba.dict, else built from python3-jieba)\n"
+    "  --no-analyzer        do not run the background analyzer (classification, spam, duplicates)\n"
     "  --threads N          request threads (default: number of CPUs)\n"
     "  --secure-cookies     mark the session cookie Secure (when served over HTTPS)\n"
     "  --port-file FILE     write the bound port to FILE once listening (for tests)\n"
@@ -28,9 +31,10 @@ static volatile sig_atomic_t stop;
 static void on_signal(int sig) { (void)sig; stop = 1; }
 
 int cmd_serve(int argc, char **argv) {
-    http_opts o = { .listen = "127.0.0.1:8080", .max_body = 65536 };
-    const char *db = "sqlite:var/minyi.db", *web = "web", *port_file = NULL, *v;
-    bool secure = false;
+    http_opts o = { .listen = "127.0.0.1:8080", .max_body = 65536,
+                    .upload_prefix = "/api/v1/models", .max_upload = 256u << 20 };
+    const char *db = "sqlite:var/minyi.db", *web = "web", *port_file = NULL, *dict_path = NULL, *v;
+    bool secure = false, no_analyzer = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { fputs(serve_help, stdout); return 0; }
         else if (cmd_opt(argc, argv, &i, "--listen", &o.listen)) ;
@@ -42,6 +46,13 @@ int cmd_serve(int argc, char **argv) {
             if (*end || n < 1024 || n > (1LL << 30)) { fprintf(stderr, "minyi serve: --max-body must be 1024..1073741824 bytes\n"); return 2; }
             o.max_body = (size_t)n;
         }
+        else if (cmd_opt(argc, argv, &i, "--max-upload", &v)) {
+            char *end; long long n = strtoll(v, &end, 10);
+            if (*end || n < 1024 || n > (4LL << 30)) { fprintf(stderr, "minyi serve: --max-upload must be 1024..4294967296 bytes\n"); return 2; }
+            o.max_upload = (size_t)n;
+        }
+        else if (cmd_opt(argc, argv, &i, "--dict", &dict_path)) ;
+        else if (!strcmp(argv[i], "--no-analyzer")) no_analyzer = true;
         else if (cmd_opt(argc, argv, &i, "--threads", &v)) {
             int n = atoi(v);
             if (n < 1 || n > 256) { fprintf(stderr, "minyi serve: --threads must be 1..256\n"); return 2; }
@@ -57,9 +68,22 @@ int cmd_serve(int argc, char **argv) {
     char err[512];
     store *st;
     if (store_open(db, &st, err, sizeof err)) { log_error("%s", err); return 1; }
-    api_ctx ctx = { .st = st, .web_root = web, .secure_cookies = secure };
+    seg_dict *dict = NULL;
+    if (seg_dict_open(dict_path, &dict, err, sizeof err)) {
+        if (dict_path) { log_error("%s", err); store_close(st); return 1; }
+        log_error("serve: no segmentation dictionary (%s); word features and search run without it", err);
+    }
+    analyzer *an = NULL;
+    if (!no_analyzer && (analyzer_new(st, dict, &an, err, sizeof err) || analyzer_start(an))) {
+        log_error("serve: cannot start the analyzer: %s", err);
+        analyzer_free(an); seg_dict_close(dict); store_close(st);
+        return 1;
+    }
+    api_ctx ctx = { .st = st, .an = an, .dict = dict, .web_root = web, .secure_cookies = secure };
     http_server *srv;
-    if (http_start(&o, api_handle, &ctx, &srv, err, sizeof err)) { log_error("%s", err); store_close(st); return 1; }
+    if (http_start(&o, api_handle, &ctx, &srv, err, sizeof err)) {
+        log_error("%s", err); analyzer_free(an); seg_dict_close(dict); store_close(st); return 1;
+    }
 
     struct sigaction sa = { .sa_handler = on_signal };
     sigemptyset(&sa.sa_mask);
@@ -74,7 +98,7 @@ int cmd_serve(int argc, char **argv) {
         snprintf(host, sizeof host, "%.*s", (int)(colon - o.listen), o.listen);
     if (port_file) {
         FILE *f = fopen(port_file, "w");
-        if (!f) { log_error("--port-file %s: cannot write", port_file); http_stop(srv); store_close(st); return 1; }
+        if (!f) { log_error("--port-file %s: cannot write", port_file); http_stop(srv); analyzer_free(an); seg_dict_close(dict); store_close(st); return 1; }
         fprintf(f, "%u\n", port);
         fclose(f);
     }
@@ -83,6 +107,8 @@ int cmd_serve(int argc, char **argv) {
     while (!stop) pause();
     log_info("minyi: shutting down");
     http_stop(srv);
+    analyzer_free(an);
+    seg_dict_close(dict);
     store_close(st);
     return 0;
 }

@@ -25,6 +25,7 @@ struct http_server {
 
 typedef struct {
     http_req r;
+    size_t limit;            /* body limit for this request */
     buf body;
     struct timespec start;
     bool started;
@@ -113,15 +114,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             if (sa->sa_family == AF_INET) inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, cs->r.ip, sizeof cs->r.ip);
             else if (sa->sa_family == AF_INET6) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, cs->r.ip, sizeof cs->r.ip);
         }
+        cs->limit = s->o.max_body;
+        if (s->o.upload_prefix && s->o.max_upload && !strncmp(url, s->o.upload_prefix, strlen(s->o.upload_prefix)))
+            cs->limit = s->o.max_upload;
         /* Refuse an announced oversized body before reading it. */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > s->o.max_body) cs->r.body_too_large = true;
+        if (cl && strtoull(cl, NULL, 10) > cs->limit) cs->r.body_too_large = true;
         *con_cls = cs;
         return MHD_YES;
     }
     if (*upload_size) {
         if (!cs->r.body_too_large) {
-            if (cs->body.n + *upload_size > s->o.max_body) { cs->r.body_too_large = true; buf_free(&cs->body); }
+            if (cs->body.n + *upload_size > cs->limit) { cs->r.body_too_large = true; buf_free(&cs->body); }
             else if (buf_put(&cs->body, upload, *upload_size)) return MHD_NO;
         }
         *upload_size = 0;

@@ -33,6 +33,8 @@ typedef void (*http_handler)(http_req *r, void *ud);
 typedef struct {
     const char *listen;      /* "127.0.0.1:8080" */
     size_t max_body;         /* bytes */
+    const char *upload_prefix;   /* paths starting with this (model uploads) ... */
+    size_t max_upload;           /* ... may send bodies up to this many bytes */
     unsigned threads;        /* 0 = number of CPUs */
     bool quiet;              /* no per-request log lines */
 } http_opts;

@@ -9,6 +9,7 @@
  * transactions (about 10x more single-row commits per second).
  * Schema changes are numbered migrations applied at open (PRAGMA user_version). */
 #include "store/store.h"
+#include "store/sqlite_int.h"
 #include "core/log.h"
 #include <pthread.h>
 #include <sodium.h>
@@ -59,77 +60,102 @@ static const char *migrations[] = {
     "  id INTEGER PRIMARY KEY, at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
     "  actor_id INTEGER REFERENCES users(id), kind TEXT NOT NULL, message_id INTEGER, detail TEXT);"
     "CREATE INDEX events_message ON events(message_id);",
+
+    /* 2: analysis (classification, spam, sensitive words, near-duplicate
+     * groups), models, moderation, corrections. A message's group is the id
+     * of its first message; sizes and author counts are computed on read. */
+    "ALTER TABLE messages ADD COLUMN analyzed INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN author TEXT;"
+    "ALTER TABLE messages ADD COLUMN moderation TEXT NOT NULL DEFAULT 'none'"
+    "  CHECK (moderation IN ('none','held','approved','rejected'));"
+    "ALTER TABLE messages ADD COLUMN hold_reason TEXT;"
+    "ALTER TABLE messages ADD COLUMN spam_score REAL;"
+    "ALTER TABLE messages ADD COLUMN spam_label TEXT CHECK (spam_label IN ('spam','ham'));"
+    "ALTER TABLE messages ADD COLUMN label TEXT;"
+    "ALTER TABLE messages ADD COLUMN confidence REAL;"
+    "ALTER TABLE messages ADD COLUMN group_id INTEGER;"
+    "ALTER TABLE messages ADD COLUMN simhash INTEGER;"
+    "CREATE INDEX messages_pending ON messages(id) WHERE analyzed = 0;"
+    "CREATE INDEX messages_group ON messages(group_id) WHERE group_id IS NOT NULL;"
+    "CREATE INDEX messages_held ON messages(id) WHERE moderation = 'held';"
+    "CREATE TABLE corrections ("
+    "  id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL REFERENCES messages(id),"
+    "  from_department_id INTEGER REFERENCES departments(id), to_department_id INTEGER NOT NULL REFERENCES departments(id),"
+    "  user_id INTEGER REFERENCES users(id), reason TEXT,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX corrections_message ON corrections(message_id);"
+    "CREATE TABLE models ("
+    "  id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('classifier','spam')), name TEXT NOT NULL,"
+    "  data BLOB NOT NULL, meta TEXT, active INTEGER NOT NULL DEFAULT 0,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE TABLE label_departments ("
+    "  label TEXT PRIMARY KEY, department_id INTEGER NOT NULL REFERENCES departments(id)) WITHOUT ROWID;"
+    "CREATE TABLE sensitive_words ("
+    "  id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 
 /* ---- prepared statements ------------------------------------------------ */
 
-enum q {
-    Q_DEPT_ADD, Q_DEPT_FIND, Q_DEPT_LIST,
-    Q_USER_ADD, Q_USER_GET, Q_USER_GET_ID, Q_USER_SETPW, Q_USER_LIST, Q_USER_COUNT,
-    Q_SESS_ADD, Q_SESS_GET, Q_SESS_DEL, Q_SESS_GC,
-    Q_CONS_ADD, Q_CONS_GET, Q_CONS_LIST,
-    Q_MSG_ADD, Q_MSG_GET, Q_MSG_GET_CODE, Q_MSG_REPLIES, Q_INBOX, Q_INBOX_COUNT,
-    Q_REPLY_ADD, Q_MSG_SET_STATE,
-    Q_RULE_ADD, Q_RULE_LIST,
-    Q_EVENT_ADD, Q_EVENT_LIST,
-    Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
-    NQ
-};
 
 #define USER_COLS "u.id, u.login, u.role, coalesce(u.department_id,0), coalesce(d.name,''), u.password_hash"
-#define MSG_COLS  "m.id, m.consultation_id, coalesce(m.department_id,0), m.tracking_code, m.type, m.state, m.created_at, " \
-                  "m.title, m.body, m.region, m.phone, d.name"
 #define CONS_COLS "c.id, c.title, c.description, c.kind, c.status, c.created_at, " \
                   "(SELECT count(*) FROM messages m WHERE m.consultation_id = c.id)"
 
-static const char *sql[NQ] = {
-    [Q_DEPT_ADD]   = "INSERT INTO departments(name) VALUES (?1)",
-    [Q_DEPT_FIND]  = "SELECT id FROM departments WHERE name = ?1",
-    [Q_DEPT_LIST]  = "SELECT id, name FROM departments ORDER BY id",
-    [Q_USER_ADD]   = "INSERT INTO users(login, password_hash, role, department_id) VALUES (?1, ?2, ?3, nullif(?4, 0))",
-    [Q_USER_GET]   = "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.login = ?1",
-    [Q_USER_GET_ID]= "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.id = ?1",
-    [Q_USER_SETPW] = "UPDATE users SET password_hash = ?2 WHERE login = ?1",
-    [Q_USER_LIST]  = "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.department_id ORDER BY u.id",
-    [Q_USER_COUNT] = "SELECT count(*) FROM users",
-    [Q_SESS_ADD]   = "INSERT INTO sessions(token_hash, user_id, csrf_token, expires_at) VALUES (?1, ?2, ?3, ?4)",
-    [Q_SESS_GET]   = "SELECT " USER_COLS ", s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id "
-                     "LEFT JOIN departments d ON d.id = u.department_id WHERE s.token_hash = ?1 AND s.expires_at > ?2",
-    [Q_SESS_DEL]   = "DELETE FROM sessions WHERE token_hash = ?1",
-    [Q_SESS_GC]    = "DELETE FROM sessions WHERE expires_at <= ?1",
-    [Q_CONS_ADD]   = "INSERT INTO consultations(title, description, kind) VALUES (?1, ?2, ?3)",
-    [Q_CONS_GET]   = "SELECT " CONS_COLS " FROM consultations c WHERE c.id = ?1",
-    [Q_CONS_LIST]  = "SELECT " CONS_COLS " FROM consultations c ORDER BY c.status = 'open' DESC, c.id DESC",
-    [Q_MSG_ADD]    = "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0))",
-    [Q_MSG_GET]    = "SELECT " MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.id = ?1",
-    [Q_MSG_GET_CODE] = "SELECT " MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.tracking_code = ?1",
-    [Q_MSG_REPLIES]= "SELECT r.id, r.body, r.created_at, coalesce(d.name,''), coalesce(u.login,'') FROM replies r "
+static const char Q_DEPT_ADD[] = "INSERT INTO departments(name) VALUES (?1)";
+static const char Q_DEPT_FIND[] = "SELECT id FROM departments WHERE name = ?1";
+static const char Q_DEPT_LIST[] = "SELECT id, name FROM departments ORDER BY id";
+static const char Q_USER_ADD[] = "INSERT INTO users(login, password_hash, role, department_id) VALUES (?1, ?2, ?3, nullif(?4, 0))";
+static const char Q_USER_GET[] = "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.login = ?1";
+static const char Q_USER_GET_ID[] = "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.id = ?1";
+static const char Q_USER_SETPW[] = "UPDATE users SET password_hash = ?2 WHERE login = ?1";
+static const char Q_USER_LIST[] = "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.department_id ORDER BY u.id";
+static const char Q_USER_COUNT[] = "SELECT count(*) FROM users";
+static const char Q_SESS_ADD[] = "INSERT INTO sessions(token_hash, user_id, csrf_token, expires_at) VALUES (?1, ?2, ?3, ?4)";
+static const char Q_SESS_GET[] = "SELECT " USER_COLS ", s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id "
+                     "LEFT JOIN departments d ON d.id = u.department_id WHERE s.token_hash = ?1 AND s.expires_at > ?2";
+static const char Q_SESS_DEL[] = "DELETE FROM sessions WHERE token_hash = ?1";
+static const char Q_SESS_GC[] = "DELETE FROM sessions WHERE expires_at <= ?1";
+static const char Q_CONS_ADD[] = "INSERT INTO consultations(title, description, kind) VALUES (?1, ?2, ?3)";
+static const char Q_CONS_GET[] = "SELECT " CONS_COLS " FROM consultations c WHERE c.id = ?1";
+static const char Q_CONS_LIST[] = "SELECT " CONS_COLS " FROM consultations c ORDER BY c.status = 'open' DESC, c.id DESC";
+static const char Q_MSG_ADD[] = "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, author) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11)";
+static const char Q_MSG_GET[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.id = ?1";
+static const char Q_MSG_GET_CODE[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.tracking_code = ?1";
+static const char Q_MSG_REPLIES[] = "SELECT r.id, r.body, r.created_at, coalesce(d.name,''), coalesce(u.login,'') FROM replies r "
                      "LEFT JOIN departments d ON d.id = r.department_id LEFT JOIN users u ON u.id = r.user_id "
-                     "WHERE r.message_id = ?1 ORDER BY r.id",
-    [Q_INBOX]      = "SELECT m.id, m.tracking_code, m.title, m.type, m.state, coalesce(d.name,''), coalesce(m.department_id,0), "
-                     "m.consultation_id, m.created_at FROM messages m LEFT JOIN departments d ON d.id = m.department_id "
-                     "WHERE (?1 = 0 OR m.department_id = ?1) AND (?2 IS NULL OR m.state = ?2) "
-                     "ORDER BY m.id DESC LIMIT ?3 OFFSET ?4",
-    [Q_INBOX_COUNT]= "SELECT count(*) FROM messages m WHERE (?1 = 0 OR m.department_id = ?1) AND (?2 IS NULL OR m.state = ?2)",
-    [Q_REPLY_ADD]  = "INSERT INTO replies(message_id, user_id, department_id, body) VALUES (?1, nullif(?2,0), nullif(?3,0), ?4)",
-    [Q_MSG_SET_STATE] = "UPDATE messages SET state = ?2 WHERE id = ?1",
-    [Q_RULE_ADD]   = "INSERT INTO routing_rules(keyword, department_id) VALUES (?1, ?2)",
-    [Q_RULE_LIST]  = "SELECT r.keyword, r.department_id, d.name FROM routing_rules r JOIN departments d ON d.id = r.department_id ORDER BY r.id",
-    [Q_EVENT_ADD]  = "INSERT INTO events(actor_id, kind, message_id, detail) VALUES (nullif(?1,0), ?2, nullif(?3,0), ?4)",
-    [Q_EVENT_LIST] = "SELECT e.id, e.at, coalesce(u.login,''), e.kind, e.detail FROM events e LEFT JOIN users u ON u.id = e.actor_id "
-                     "WHERE e.message_id = ?1 ORDER BY e.id",
-    [Q_BEGIN]      = "BEGIN IMMEDIATE",
-    [Q_COMMIT]     = "COMMIT",
-    [Q_ROLLBACK]   = "ROLLBACK",
-};
+                     "WHERE r.message_id = ?1 ORDER BY r.id";
+#define INBOX_WHERE "WHERE (?1 = 0 OR m.department_id = ?1) AND (?2 IS NULL OR m.state = ?2) " \
+                    "AND (?5 = 0 OR m.department_id IS NULL) AND (?6 = 0 OR m.group_id = ?6) " \
+                    "AND m.moderation IN ('none','approved') "
+static const char Q_INBOX[] = "SELECT m.id, m.tracking_code, m.title, m.type, m.state, coalesce(d.name,''), coalesce(m.department_id,0), "
+                     "m.consultation_id, m.created_at, m.moderation, m.label, m.confidence, coalesce(m.group_id,0), "
+                     "(SELECT count(*) FROM messages g WHERE g.group_id = m.group_id) "
+                     "FROM messages m LEFT JOIN departments d ON d.id = m.department_id " INBOX_WHERE
+                     "ORDER BY m.id DESC LIMIT ?3 OFFSET ?4";
+static const char Q_INBOX_COUNT[] = "SELECT count(*) FROM messages m " INBOX_WHERE " AND ?3 >= 0 AND ?4 >= 0";
+static const char Q_REPLY_ADD[] = "INSERT INTO replies(message_id, user_id, department_id, body) VALUES (?1, nullif(?2,0), nullif(?3,0), ?4)";
+static const char Q_MSG_SET_STATE[] = "UPDATE messages SET state = ?2 WHERE id = ?1";
+static const char Q_RULE_ADD[] = "INSERT INTO routing_rules(keyword, department_id) VALUES (?1, ?2)";
+static const char Q_RULE_LIST[] = "SELECT r.keyword, r.department_id, d.name FROM routing_rules r JOIN departments d ON d.id = r.department_id ORDER BY r.id";
+static const char Q_EVENT_ADD[] = "INSERT INTO events(actor_id, kind, message_id, detail) VALUES (nullif(?1,0), ?2, nullif(?3,0), ?4)";
+static const char Q_EVENT_LIST[] = "SELECT e.id, e.at, coalesce(u.login,''), e.kind, e.detail FROM events e LEFT JOIN users u ON u.id = e.actor_id "
+                     "WHERE e.message_id = ?1 ORDER BY e.id";
+const char SQ_BEGIN[] = "BEGIN IMMEDIATE";
+const char SQ_COMMIT[] = "COMMIT";
+const char SQ_ROLLBACK[] = "ROLLBACK";
 
 /* ---- handle and per-thread connections ---------------------------------- */
 
+/* Prepared statements are cached per connection, keyed by the address of
+ * the static SQL text (every query is a static const char[]). */
+#define STMT_CACHE 256
 typedef struct conn {
     sqlite3 *db;
-    sqlite3_stmt *st[NQ];
+    struct { const char *sql; sqlite3_stmt *st; } cache[STMT_CACHE];
     struct conn *next;
 } conn;
 
@@ -144,8 +170,9 @@ typedef struct {
 
 static __thread char errbuf[512];   /* last error of this thread */
 
-static void set_err(sqlite3 *db, const char *what) {
-    snprintf(errbuf, sizeof errbuf, "%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
+void sq_set_err(sqlite3 *db, const char *what) {
+    if (db) snprintf(errbuf, sizeof errbuf, "%s: %s", what, sqlite3_errmsg(db));
+    else snprintf(errbuf, sizeof errbuf, "%s", what);   /* what is the whole message */
 }
 
 static const char *sq_errmsg(store *s) { (void)s; return errbuf; }
@@ -153,7 +180,7 @@ static const char *sq_errmsg(store *s) { (void)s; return errbuf; }
 static int open_db(sqlite_store *ss, sqlite3 **out) {
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(ss->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK) { set_err(db, ss->path); sqlite3_close(db); return -1; }
+    if (rc != SQLITE_OK) { sq_set_err(db, ss->path); sqlite3_close(db); return -1; }
     sqlite3_busy_timeout(db, 10000);
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
@@ -172,7 +199,7 @@ static conn *get_conn(sqlite_store *ss) {
     conn *c = pthread_getspecific(ss->key);
     if (c) return c;
     c = calloc(1, sizeof *c);
-    if (!c) { set_err(NULL, "connection"); return NULL; }
+    if (!c) { sq_set_err(NULL, "connection: out of memory"); return NULL; }
     if (open_db(ss, &c->db)) { free(c); return NULL; }
     pthread_mutex_lock(&ss->mu);
     c->next = ss->conns; ss->conns = c;
@@ -181,59 +208,64 @@ static conn *get_conn(sqlite_store *ss) {
     return c;
 }
 
-/* A cached, reset statement for query q on this thread's connection. */
-static sqlite3_stmt *stmt(store *s, enum q q, sqlite3 **dbp) {
+/* The cached statement for the static SQL text q on this thread's connection. */
+sqlite3_stmt *sq_stmt(store *s, const char *q, sqlite3 **dbp) {
     sqlite_store *ss = (sqlite_store *)s;
     conn *c = get_conn(ss);
     if (!c) return NULL;
-    if (!c->st[q]) {
-        if (sqlite3_prepare_v3(c->db, sql[q], -1, SQLITE_PREPARE_PERSISTENT, &c->st[q], NULL) != SQLITE_OK) {
-            set_err(c->db, "prepare");
+    size_t h = ((uintptr_t)q >> 3) % STMT_CACHE;
+    while (c->cache[h].sql && c->cache[h].sql != q) h = (h + 1) % STMT_CACHE;
+    if (!c->cache[h].sql) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v3(c->db, q, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+            sq_set_err(c->db, "prepare");
             return NULL;
         }
+        c->cache[h].sql = q;
+        c->cache[h].st = st;
     }
     if (dbp) *dbp = c->db;
-    return c->st[q];
+    return c->cache[h].st;
 }
 
-static void done(sqlite3_stmt *st) { sqlite3_reset(st); sqlite3_clear_bindings(st); }
+void sq_done(sqlite3_stmt *st) { sqlite3_reset(st); sqlite3_clear_bindings(st); }
 
-static void bind_str(sqlite3_stmt *st, int i, str v) {
+void sq_bind_str(sqlite3_stmt *st, int i, str v) {
     if (v.p) sqlite3_bind_text(st, i, v.p, (int)v.n, SQLITE_TRANSIENT);
     else sqlite3_bind_null(st, i);
 }
 
-static const char *col_text(sqlite3_stmt *st, int i) {
+const char *sq_col_text(sqlite3_stmt *st, int i) {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? (const char *)t : "";
 }
 
-static char *col_dup(sqlite3_stmt *st, int i) {
+char *sq_col_dup(sqlite3_stmt *st, int i) {
     if (sqlite3_column_type(st, i) == SQLITE_NULL) return NULL;
-    return strdup(col_text(st, i));
+    return strdup(sq_col_text(st, i));
 }
 
-static void copy_text(char *dst, size_t cap, sqlite3_stmt *st, int i) {
-    snprintf(dst, cap, "%s", col_text(st, i));
+void sq_copy_text(char *dst, size_t cap, sqlite3_stmt *st, int i) {
+    snprintf(dst, cap, "%s", sq_col_text(st, i));
 }
 
 /* Runs a statement that returns no rows. Maps constraint errors. */
-static int exec_stmt(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what) {
+int sq_exec(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what) {
     int rc = sqlite3_step(st);
-    done(st);
+    sq_done(st);
     if (rc == SQLITE_DONE || rc == SQLITE_ROW) return STORE_OK;
     int ext = sqlite3_extended_errcode(db);
-    set_err(db, what);
+    sq_set_err(db, what);
     if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY) return STORE_CONFLICT;
     if (ext == SQLITE_CONSTRAINT_FOREIGNKEY || ext == SQLITE_CONSTRAINT_CHECK || ext == SQLITE_CONSTRAINT_NOTNULL) return STORE_INVALID;
     return STORE_ERROR;
 }
 
-static int txn(store *s, enum q q) {
+int sq_txn(store *s, const char *q) {
     sqlite3 *db;
-    sqlite3_stmt *st = stmt(s, q, &db);
+    sqlite3_stmt *st = sq_stmt(s, q, &db);
     if (!st) return STORE_ERROR;
-    return exec_stmt(s, st, db, sql[q]);
+    return sq_exec(s, st, db, q);
 }
 
 static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen) {
@@ -294,7 +326,7 @@ static void sq_close(store *s) {
     conn *c = ss->conns;
     while (c) {
         conn *next = c->next;
-        for (int i = 0; i < NQ; i++) sqlite3_finalize(c->st[i]);
+        for (int i = 0; i < STMT_CACHE; i++) sqlite3_finalize(c->cache[i].st);
         sqlite3_close(c->db);
         free(c);
         c = next;
@@ -307,84 +339,84 @@ static void sq_close(store *s) {
 
 /* ---- departments, users, sessions --------------------------------------- */
 
-static int insert_id(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what, int64_t *id) {
-    int rc = exec_stmt(s, st, db, what);
+int sq_insert_id(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what, int64_t *id) {
+    int rc = sq_exec(s, st, db, what);
     if (rc == STORE_OK && id) *id = sqlite3_last_insert_rowid(db);
     return rc;
 }
 
 static int sq_dept_add(store *s, str name, int64_t *id) {
-    sqlite3 *db; sqlite3_stmt *st = stmt(s, Q_DEPT_ADD, &db);
+    sqlite3 *db; sqlite3_stmt *st = sq_stmt(s, Q_DEPT_ADD, &db);
     if (!st) return STORE_ERROR;
-    bind_str(st, 1, name);
-    return insert_id(s, st, db, "add department", id);
+    sq_bind_str(st, 1, name);
+    return sq_insert_id(s, st, db, "add department", id);
 }
 
 static int sq_dept_find(store *s, str name, int64_t *id) {
-    sqlite3_stmt *st = stmt(s, Q_DEPT_FIND, NULL);
+    sqlite3_stmt *st = sq_stmt(s, Q_DEPT_FIND, NULL);
     if (!st) return STORE_ERROR;
-    bind_str(st, 1, name);
+    sq_bind_str(st, 1, name);
     int rc = sqlite3_step(st) == SQLITE_ROW ? STORE_OK : STORE_NOT_FOUND;
     if (rc == STORE_OK) *id = sqlite3_column_int64(st, 0);
-    done(st);
+    sq_done(st);
     return rc;
 }
 
 static int sq_dept_list(store *s, json_t **out) {
-    sqlite3_stmt *st = stmt(s, Q_DEPT_LIST, NULL);
+    sqlite3_stmt *st = sq_stmt(s, Q_DEPT_LIST, NULL);
     if (!st) return STORE_ERROR;
     json_t *a = json_array();
     while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(a, json_pack("{s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name", col_text(st, 1)));
-    done(st);
+        json_array_append_new(a, json_pack("{s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name", sq_col_text(st, 1)));
+    sq_done(st);
     *out = a;
     return STORE_OK;
 }
 
 static int sq_user_add(store *s, str login, const char *hash, const char *role, int64_t dept, int64_t *id) {
-    sqlite3 *db; sqlite3_stmt *st = stmt(s, Q_USER_ADD, &db);
+    sqlite3 *db; sqlite3_stmt *st = sq_stmt(s, Q_USER_ADD, &db);
     if (!st) return STORE_ERROR;
-    bind_str(st, 1, login);
+    sq_bind_str(st, 1, login);
     sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, role, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 4, dept);
-    return insert_id(s, st, db, "add user", id);
+    return sq_insert_id(s, st, db, "add user", id);
 }
 
 static void read_user(sqlite3_stmt *st, store_user *u) {
     memset(u, 0, sizeof *u);
     u->id = sqlite3_column_int64(st, 0);
-    copy_text(u->login, sizeof u->login, st, 1);
-    copy_text(u->role, sizeof u->role, st, 2);
+    sq_copy_text(u->login, sizeof u->login, st, 1);
+    sq_copy_text(u->role, sizeof u->role, st, 2);
     u->department_id = sqlite3_column_int64(st, 3);
-    copy_text(u->department, sizeof u->department, st, 4);
-    copy_text(u->password_hash, sizeof u->password_hash, st, 5);
+    sq_copy_text(u->department, sizeof u->department, st, 4);
+    sq_copy_text(u->password_hash, sizeof u->password_hash, st, 5);
 }
 
-static int user_one(store *s, enum q q, str login, int64_t id, store_user *u) {
-    sqlite3_stmt *st = stmt(s, q, NULL);
+static int user_one(store *s, const char *q, str login, int64_t id, store_user *u) {
+    sqlite3_stmt *st = sq_stmt(s, q, NULL);
     if (!st) return STORE_ERROR;
-    if (login.p) bind_str(st, 1, login); else sqlite3_bind_int64(st, 1, id);
+    if (login.p) sq_bind_str(st, 1, login); else sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st) == SQLITE_ROW ? STORE_OK : STORE_NOT_FOUND;
     if (rc == STORE_OK) read_user(st, u);
-    done(st);
+    sq_done(st);
     return rc;
 }
 static int sq_user_get(store *s, str login, store_user *u) { return user_one(s, Q_USER_GET, login, 0, u); }
 static int sq_user_get_id(store *s, int64_t id, store_user *u) { return user_one(s, Q_USER_GET_ID, (str){0}, id, u); }
 
 static int sq_user_set_password(store *s, str login, const char *hash) {
-    sqlite3 *db; sqlite3_stmt *st = stmt(s, Q_USER_SETPW, &db);
+    sqlite3 *db; sqlite3_stmt *st = sq_stmt(s, Q_USER_SETPW, &db);
     if (!st) return STORE_ERROR;
-    bind_str(st, 1, login);
+    sq_bind_str(st, 1, login);
     sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
-    int rc = exec_stmt(s, st, db, "set password");
+    int rc = sq_exec(s, st, db, "set password");
     if (rc == STORE_OK && sqlite3_changes(db) == 0) return STORE_NOT_FOUND;
     return rc;
 }
 
 static int sq_user_list(store *s, json_t **out) {
-    sqlite3_stmt *st = stmt(s, Q_USER_LIST, NULL);
+    sqlite3_stmt *st = sq_stmt(s, Q_USER_LIST, NULL);
     if (!st) return STORE_ERROR;
     json_t *a = json_array();
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -392,85 +424,85 @@ static int sq_user_list(store *s, json_t **out) {
         json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s?}", "id", (json_int_t)u.id, "login", u.login, "role", u.role,
                                            "department", u.department[0] ? u.department : NULL));
     }
-    done(st);
+    sq_done(st);
     *out = a;
     return STORE_OK;
 }
 
 static int sq_user_count(store *s, int64_t *n) {
-    sqlite3_stmt *st = stmt(s, Q_USER_COUNT, NULL);
+    sqlite3_stmt *st = sq_stmt(s, Q_USER_COUNT, NULL);
     if (!st) return STORE_ERROR;
     *n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    done(st);
+    sq_done(st);
     return STORE_OK;
 }
 
 static int sq_session_add(store *s, const char *token_hash, int64_t user_id, const char *csrf, int64_t expires) {
-    sqlite3 *db; sqlite3_stmt *gc = stmt(s, Q_SESS_GC, &db);
+    sqlite3 *db; sqlite3_stmt *gc = sq_stmt(s, Q_SESS_GC, &db);
     if (!gc) return STORE_ERROR;
     sqlite3_bind_int64(gc, 1, expires - 86400 * 30);   /* sweep long-dead sessions now and then */
-    exec_stmt(s, gc, db, "sweep sessions");
-    sqlite3_stmt *st = stmt(s, Q_SESS_ADD, &db);
+    sq_exec(s, gc, db, "sweep sessions");
+    sqlite3_stmt *st = sq_stmt(s, Q_SESS_ADD, &db);
     if (!st) return STORE_ERROR;
     sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, user_id);
     sqlite3_bind_text(st, 3, csrf, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 4, expires);
-    return exec_stmt(s, st, db, "add session");
+    return sq_exec(s, st, db, "add session");
 }
 
 static int sq_session_get(store *s, const char *token_hash, int64_t now, store_user *u, char *csrf) {
-    sqlite3_stmt *st = stmt(s, Q_SESS_GET, NULL);
+    sqlite3_stmt *st = sq_stmt(s, Q_SESS_GET, NULL);
     if (!st) return STORE_ERROR;
     sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, now);
     int rc = sqlite3_step(st) == SQLITE_ROW ? STORE_OK : STORE_NOT_FOUND;
-    if (rc == STORE_OK) { read_user(st, u); snprintf(csrf, 65, "%s", col_text(st, 6)); }
-    done(st);
+    if (rc == STORE_OK) { read_user(st, u); snprintf(csrf, 65, "%s", sq_col_text(st, 6)); }
+    sq_done(st);
     return rc;
 }
 
 static int sq_session_del(store *s, const char *token_hash) {
-    sqlite3 *db; sqlite3_stmt *st = stmt(s, Q_SESS_DEL, &db);
+    sqlite3 *db; sqlite3_stmt *st = sq_stmt(s, Q_SESS_DEL, &db);
     if (!st) return STORE_ERROR;
     sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_TRANSIENT);
-    return exec_stmt(s, st, db, "delete session");
+    return sq_exec(s, st, db, "delete session");
 }
 
 /* ---- consultations ------------------------------------------------------ */
 
 static int sq_consultation_add(store *s, str title, str description, str kind, int64_t *id) {
-    sqlite3 *db; sqlite3_stmt *st = stmt(s, Q_CONS_ADD, &db);
+    sqlite3 *db; sqlite3_stmt *st = sq_stmt(s, Q_CONS_ADD, &db);
     if (!st) return STORE_ERROR;
-    bind_str(st, 1, title);
-    bind_str(st, 2, description.p ? description : STR_LIT(""));
-    bind_str(st, 3, kind.p ? kind : STR_LIT("consultation"));
-    return insert_id(s, st, db, "add consultation", id);
+    sq_bind_str(st, 1, title);
+    sq_bind_str(st, 2, description.p ? description : STR_LIT(""));
+    sq_bind_str(st, 3, kind.p ? kind : STR_LIT("consultation"));
+    return sq_insert_id(s, st, db, "add consultation", id);
 }
 
 static json_t *read_consultation(sqlite3_stmt *st) {
     return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I}",
-                     "id", (json_int_t)sqlite3_column_int64(st, 0), "title", col_text(st, 1),
-                     "description", col_text(st, 2), "kind", col_text(st, 3), "status", col_text(st, 4),
-                     "created_at", col_text(st, 5), "message_count", (json_int_t)sqlite3_column_int64(st, 6));
+                     "id", (json_int_t)sqlite3_column_int64(st, 0), "title", sq_col_text(st, 1),
+                     "description", sq_col_text(st, 2), "kind", sq_col_text(st, 3), "status", sq_col_text(st, 4),
+                     "created_at", sq_col_text(st, 5), "message_count", (json_int_t)sqlite3_column_int64(st, 6));
 }
 
 static int sq_consultation_get(store *s, int64_t id, json_t **out) {
-    sqlite3_stmt *st = stmt(s, Q_CONS_GET, NULL);
+    sqlite3_stmt *st = sq_stmt(s, Q_CONS_GET, NULL);
     if (!st) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st) == SQLITE_ROW ? STORE_OK : STORE_NOT_FOUND;
     if (rc == STORE_OK) *out = read_consultation(st);
-    done(st);
+    sq_done(st);
     return rc;
 }
 
 static int sq_consultation_list(store *s, json_t **out) {
-    sqlite3_stmt *st = stmt(s, Q_CONS_LIST, NULL);
+    sqlite3_stmt *st = sq_stmt(s, Q_CONS_LIST, NULL);
     if (!st) return STORE_ERROR;
     json_t *a = json_array();
     while (sqlite3_step(st) == SQLITE_ROW) json_array_append_new(a, read_consultation(st));
-    done(st);
+    sq_done(st);
     *out = a;
     return STORE_OK;
 }
@@ -493,122 +525,145 @@ static void new_tracking_code(char *out) {
 static int sq_msg_add(store *s, const store_new_msg *m, int64_t *id, char *code) {
     sqlite3 *db;
     for (int attempt = 0; attempt < 5; attempt++) {
-        sqlite3_stmt *st = stmt(s, Q_MSG_ADD, &db);
+        sqlite3_stmt *st = sq_stmt(s, Q_MSG_ADD, &db);
         if (!st) return STORE_ERROR;
         new_tracking_code(code);
         sqlite3_bind_int64(st, 1, m->consultation_id);
         sqlite3_bind_text(st, 2, code, -1, SQLITE_TRANSIENT);
-        bind_str(st, 3, m->title);
-        bind_str(st, 4, m->body);
-        bind_str(st, 5, m->type);
-        bind_str(st, 6, m->region);
-        bind_str(st, 7, m->phone);
-        bind_str(st, 8, m->author_ip);
+        sq_bind_str(st, 3, m->title);
+        sq_bind_str(st, 4, m->body);
+        sq_bind_str(st, 5, m->type);
+        sq_bind_str(st, 6, m->region);
+        sq_bind_str(st, 7, m->phone);
+        sq_bind_str(st, 8, m->author_ip);
         sqlite3_bind_text(st, 9, m->department_id ? "assigned" : "new", -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 10, m->department_id);
-        int rc = insert_id(s, st, db, "add message", id);
+        sq_bind_str(st, 11, m->author);
+        int rc = sq_insert_id(s, st, db, "add message", id);
         if (rc != STORE_CONFLICT) return rc;   /* a tracking-code collision retries with a new code */
     }
     return STORE_ERROR;
 }
 
-static void read_msg(sqlite3_stmt *st, store_msg *m) {
+void sq_read_msg(sqlite3_stmt *st, store_msg *m) {
     memset(m, 0, sizeof *m);
     m->id = sqlite3_column_int64(st, 0);
     m->consultation_id = sqlite3_column_int64(st, 1);
     m->department_id = sqlite3_column_int64(st, 2);
-    copy_text(m->tracking_code, sizeof m->tracking_code, st, 3);
-    copy_text(m->type, sizeof m->type, st, 4);
-    copy_text(m->state, sizeof m->state, st, 5);
-    copy_text(m->created_at, sizeof m->created_at, st, 6);
-    m->title = col_dup(st, 7);
-    m->body = col_dup(st, 8);
-    m->region = col_dup(st, 9);
-    m->phone = col_dup(st, 10);
-    m->department = col_dup(st, 11);
+    sq_copy_text(m->tracking_code, sizeof m->tracking_code, st, 3);
+    sq_copy_text(m->type, sizeof m->type, st, 4);
+    sq_copy_text(m->state, sizeof m->state, st, 5);
+    sq_copy_text(m->created_at, sizeof m->created_at, st, 6);
+    m->title = sq_col_dup(st, 7);
+    m->body = sq_col_dup(st, 8);
+    m->region = sq_col_dup(st, 9);
+    m->phone = sq_col_dup(st, 10);
+    m->department = sq_col_dup(st, 11);
+    sq_copy_text(m->moderation, sizeof m->moderation, st, 12);
+    m->hold_reason = sq_col_dup(st, 13);
+    sq_copy_text(m->label, sizeof m->label, st, 14);
+    m->confidence = sqlite3_column_double(st, 15);
+    m->group_id = sqlite3_column_int64(st, 16);
+    m->analyzed = sqlite3_column_int(st, 17) != 0;
+    m->spam_score = sqlite3_column_double(st, 18);
+    m->author = sq_col_dup(st, 19);
+    m->group_size = sqlite3_column_int64(st, 20);
 }
 
 void store_msg_clear(store_msg *m) {
     free(m->title); free(m->body); free(m->region); free(m->phone); free(m->department);
+    free(m->hold_reason); free(m->author);
     memset(m, 0, sizeof *m);
 }
 
-static int msg_one(store *s, enum q q, int64_t id, str code, store_msg *m) {
-    sqlite3_stmt *st = stmt(s, q, NULL);
+static int msg_one(store *s, const char *q, int64_t id, str code, store_msg *m) {
+    sqlite3_stmt *st = sq_stmt(s, q, NULL);
     if (!st) return STORE_ERROR;
-    if (code.p) bind_str(st, 1, code); else sqlite3_bind_int64(st, 1, id);
+    if (code.p) sq_bind_str(st, 1, code); else sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st) == SQLITE_ROW ? STORE_OK : STORE_NOT_FOUND;
-    if (rc == STORE_OK) read_msg(st, m);
-    done(st);
+    if (rc == STORE_OK) sq_read_msg(st, m);
+    sq_done(st);
     return rc;
 }
 static int sq_msg_get(store *s, int64_t id, store_msg *m) { return msg_one(s, Q_MSG_GET, id, (str){0}, m); }
 static int sq_msg_get_code(store *s, str code, store_msg *m) { return msg_one(s, Q_MSG_GET_CODE, 0, code, m); }
 
 static int sq_msg_replies(store *s, int64_t msg_id, json_t **out) {
-    sqlite3_stmt *st = stmt(s, Q_MSG_REPLIES, NULL);
+    sqlite3_stmt *st = sq_stmt(s, Q_MSG_REPLIES, NULL);
     if (!st) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, msg_id);
     json_t *a = json_array();
     while (sqlite3_step(st) == SQLITE_ROW)
         json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-                                           "body", col_text(st, 1), "created_at", col_text(st, 2),
-                                           "department", col_text(st, 3), "author", col_text(st, 4)));
-    done(st);
+                                           "body", sq_col_text(st, 1), "created_at", sq_col_text(st, 2),
+                                           "department", sq_col_text(st, 3), "author", sq_col_text(st, 4)));
+    sq_done(st);
     *out = a;
     return STORE_OK;
 }
 
 static int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
-    sqlite3_stmt *cnt = stmt(s, Q_INBOX_COUNT, NULL);
+    sqlite3_stmt *cnt = sq_stmt(s, Q_INBOX_COUNT, NULL);
     if (!cnt) return STORE_ERROR;
     sqlite3_bind_int64(cnt, 1, q->department_id);
     if (q->state) sqlite3_bind_text(cnt, 2, q->state, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(cnt, 3, 0);
+    sqlite3_bind_int(cnt, 4, 0);
+    sqlite3_bind_int(cnt, 5, q->triage);
+    sqlite3_bind_int64(cnt, 6, q->group_id);
     json_int_t total = sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int64(cnt, 0) : 0;
-    done(cnt);
-    sqlite3_stmt *st = stmt(s, Q_INBOX, NULL);
+    sq_done(cnt);
+    sqlite3_stmt *st = sq_stmt(s, Q_INBOX, NULL);
     if (!st) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, q->department_id);
     if (q->state) sqlite3_bind_text(st, 2, q->state, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 3, q->limit > 0 ? q->limit : 50);
     sqlite3_bind_int(st, 4, q->offset > 0 ? q->offset : 0);
+    sqlite3_bind_int(st, 5, q->triage);
+    sqlite3_bind_int64(st, 6, q->group_id);
     json_t *a = json_array();
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:s}",
-                              "id", (json_int_t)sqlite3_column_int64(st, 0), "tracking_code", col_text(st, 1),
-                              "title", col_text(st, 2), "type", col_text(st, 3), "state", col_text(st, 4),
+                              "id", (json_int_t)sqlite3_column_int64(st, 0), "tracking_code", sq_col_text(st, 1),
+                              "title", sq_col_text(st, 2), "type", sq_col_text(st, 3), "state", sq_col_text(st, 4),
                               "department_id", (json_int_t)sqlite3_column_int64(st, 6),
-                              "consultation_id", (json_int_t)sqlite3_column_int64(st, 7), "created_at", col_text(st, 8));
-        const char *d = col_text(st, 5);
+                              "consultation_id", (json_int_t)sqlite3_column_int64(st, 7), "created_at", sq_col_text(st, 8));
+        const char *d = sq_col_text(st, 5);
         json_object_set_new(o, "department", *d ? json_string(d) : json_null());
+        json_object_set_new(o, "moderation", json_string(sq_col_text(st, 9)));
+        if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+            json_object_set_new(o, "label", json_string(sq_col_text(st, 10)));
+            json_object_set_new(o, "confidence", json_real(sqlite3_column_double(st, 11)));
+        }
+        json_object_set_new(o, "group_id", json_integer(sqlite3_column_int64(st, 12)));
+        json_object_set_new(o, "group_size", json_integer(sqlite3_column_int64(st, 13)));
         json_array_append_new(a, o);
     }
-    done(st);
+    sq_done(st);
     *out = json_pack("{s:I,s:o}", "total", total, "messages", a);
     return STORE_OK;
 }
 
-static int sq_event_add(store *s, int64_t actor, const char *kind, int64_t msg_id, json_t *detail);
 
 /* Reply + state change + audit event in one transaction. */
 static int sq_reply_add(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, int64_t *id) {
-    if (txn(s, Q_BEGIN)) return STORE_ERROR;
-    sqlite3 *db; sqlite3_stmt *st = stmt(s, Q_REPLY_ADD, &db);
+    if (sq_txn(s, SQ_BEGIN)) return STORE_ERROR;
+    sqlite3 *db; sqlite3_stmt *st = sq_stmt(s, Q_REPLY_ADD, &db);
     int rc = st ? STORE_OK : STORE_ERROR;
     if (rc == STORE_OK) {
         sqlite3_bind_int64(st, 1, msg_id);
         sqlite3_bind_int64(st, 2, user_id);
         sqlite3_bind_int64(st, 3, dept_id);
-        bind_str(st, 4, body);
-        rc = insert_id(s, st, db, "add reply", id);
+        sq_bind_str(st, 4, body);
+        rc = sq_insert_id(s, st, db, "add reply", id);
     }
     if (rc == STORE_OK) {
-        sqlite3_stmt *up = stmt(s, Q_MSG_SET_STATE, &db);
+        sqlite3_stmt *up = sq_stmt(s, Q_MSG_SET_STATE, &db);
         rc = up ? STORE_OK : STORE_ERROR;
         if (up) {
             sqlite3_bind_int64(up, 1, msg_id);
             sqlite3_bind_text(up, 2, "replied", -1, SQLITE_STATIC);
-            rc = exec_stmt(s, up, db, "set state");
+            rc = sq_exec(s, up, db, "set state");
         }
     }
     if (rc == STORE_OK) {
@@ -616,56 +671,56 @@ static int sq_reply_add(store *s, int64_t msg_id, int64_t user_id, int64_t dept_
         rc = sq_event_add(s, user_id, "reply", msg_id, d);
         json_decref(d);
     }
-    if (rc == STORE_OK) rc = txn(s, Q_COMMIT);
-    if (rc != STORE_OK) { char keep[512]; snprintf(keep, sizeof keep, "%s", errbuf); txn(s, Q_ROLLBACK); snprintf(errbuf, sizeof errbuf, "%s", keep); }
+    if (rc == STORE_OK) rc = sq_txn(s, SQ_COMMIT);
+    if (rc != STORE_OK) { char keep[512]; snprintf(keep, sizeof keep, "%s", errbuf); sq_txn(s, SQ_ROLLBACK); snprintf(errbuf, sizeof errbuf, "%s", keep); }
     return rc;
 }
 
 /* ---- routing rules and events ------------------------------------------- */
 
 static int sq_rule_add(store *s, str keyword, int64_t dept_id) {
-    sqlite3 *db; sqlite3_stmt *st = stmt(s, Q_RULE_ADD, &db);
+    sqlite3 *db; sqlite3_stmt *st = sq_stmt(s, Q_RULE_ADD, &db);
     if (!st) return STORE_ERROR;
-    bind_str(st, 1, keyword);
+    sq_bind_str(st, 1, keyword);
     sqlite3_bind_int64(st, 2, dept_id);
-    return exec_stmt(s, st, db, "add rule");
+    return sq_exec(s, st, db, "add rule");
 }
 
 static int sq_rule_list(store *s, json_t **out) {
-    sqlite3_stmt *st = stmt(s, Q_RULE_LIST, NULL);
+    sqlite3_stmt *st = sq_stmt(s, Q_RULE_LIST, NULL);
     if (!st) return STORE_ERROR;
     json_t *a = json_array();
     while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(a, json_pack("{s:s,s:I,s:s}", "keyword", col_text(st, 0),
-                                           "department_id", (json_int_t)sqlite3_column_int64(st, 1), "department", col_text(st, 2)));
-    done(st);
+        json_array_append_new(a, json_pack("{s:s,s:I,s:s}", "keyword", sq_col_text(st, 0),
+                                           "department_id", (json_int_t)sqlite3_column_int64(st, 1), "department", sq_col_text(st, 2)));
+    sq_done(st);
     *out = a;
     return STORE_OK;
 }
 
-static int sq_event_add(store *s, int64_t actor, const char *kind, int64_t msg_id, json_t *detail) {
-    sqlite3 *db; sqlite3_stmt *st = stmt(s, Q_EVENT_ADD, &db);
+int sq_event_add(store *s, int64_t actor, const char *kind, int64_t msg_id, json_t *detail) {
+    sqlite3 *db; sqlite3_stmt *st = sq_stmt(s, Q_EVENT_ADD, &db);
     if (!st) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, actor);
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, msg_id);
     char *d = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
     if (d) sqlite3_bind_text(st, 4, d, -1, free); else sqlite3_bind_null(st, 4);
-    return exec_stmt(s, st, db, "add event");
+    return sq_exec(s, st, db, "add event");
 }
 
 static int sq_event_list(store *s, int64_t msg_id, json_t **out) {
-    sqlite3_stmt *st = stmt(s, Q_EVENT_LIST, NULL);
+    sqlite3_stmt *st = sq_stmt(s, Q_EVENT_LIST, NULL);
     if (!st) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, msg_id);
     json_t *a = json_array();
     while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *detail = sqlite3_column_type(st, 4) == SQLITE_NULL ? json_null() : json_loads(col_text(st, 4), 0, NULL);
+        json_t *detail = sqlite3_column_type(st, 4) == SQLITE_NULL ? json_null() : json_loads(sq_col_text(st, 4), 0, NULL);
         json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-                                           "at", col_text(st, 1), "actor", col_text(st, 2), "kind", col_text(st, 3),
+                                           "at", sq_col_text(st, 1), "actor", sq_col_text(st, 2), "kind", sq_col_text(st, 3),
                                            "detail", detail ? detail : json_null()));
     }
-    done(st);
+    sq_done(st);
     *out = a;
     return STORE_OK;
 }
@@ -682,4 +737,12 @@ const store_ops store_sqlite = {
     .inbox = sq_inbox, .reply_add = sq_reply_add,
     .rule_add = sq_rule_add, .rule_list = sq_rule_list,
     .event_add = sq_event_add, .event_list = sq_event_list,
+    .msg_pending = sq_msg_pending, .msg_analyzed = sq_msg_analyzed, .msg_transfer = sq_msg_transfer,
+    .moderation_queue = sq_moderation_queue, .moderate = sq_moderate,
+    .group_members = sq_group_members, .group_index = sq_group_index,
+    .model_add = sq_model_add, .model_activate = sq_model_activate, .model_active = sq_model_active, .model_list = sq_model_list,
+    .label_map_set = sq_label_map_set, .label_map_list = sq_label_map_list,
+    .word_add = sq_word_add, .word_del = sq_word_del, .word_list = sq_word_list,
+    .setting_get = sq_setting_get, .setting_set = sq_setting_set,
+    .training_rows = sq_training_rows,
 };

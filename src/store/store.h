@@ -37,20 +37,44 @@ typedef struct {
     int64_t id, consultation_id, department_id;  /* department_id 0 = not routed */
     char tracking_code[20];
     char type[16], state[16], created_at[32];
-    char *title, *body, *region, *phone, *department;   /* owned; store_msg_clear() */
+    char moderation[16];     /* none | held | approved | rejected */
+    char label[128];         /* classifier label, "" = none */
+    double confidence;       /* of label; < 0 = none */
+    double spam_score;
+    int64_t group_id;        /* near-duplicate group = id of its first message; 0 = none */
+    int64_t group_size;
+    bool analyzed;
+    char *title, *body, *region, *phone, *department, *hold_reason, *author;   /* owned; store_msg_clear() */
 } store_msg;
+
+/* What the background analyzer found out about a message. */
+typedef struct {
+    const char *label;       /* NULL = no classifier */
+    double confidence;
+    bool route;              /* set department_id (0 = triage) */
+    int64_t department_id;
+    const char *route_by;    /* "model" | "keywords" (for the audit trail) */
+    bool hold;               /* hold for a moderator */
+    json_t *hold_reason;     /* why (spam signals, sensitive-word spans); NULL = none */
+    double spam_score;
+    int64_t group_id;        /* 0 = none; else the group (its first message's id) */
+    uint64_t simhash;
+} store_analysis;
 void store_msg_clear(store_msg *m);
 
 typedef struct {
     int64_t consultation_id;
     str title, body, type, region, phone;
     str author_ip;
+    str author;              /* the author's user id when known (imports); {NULL,0} otherwise */
     int64_t department_id;   /* routing result; 0 = triage */
 } store_new_msg;
 
 typedef struct {
     const char *state;       /* NULL = any */
     int64_t department_id;   /* 0 = every department (admin view) */
+    bool triage;             /* only messages routed to no department */
+    int64_t group_id;        /* 0 = any; else only this group's members */
     int limit, offset;
 } store_inbox_query;
 
@@ -96,6 +120,45 @@ typedef struct store_ops {
     /* Audit trail; detail is a JSON object or NULL. */
     int (*event_add)(store *s, int64_t actor_id, const char *kind, int64_t msg_id, json_t *detail);
     int (*event_list)(store *s, int64_t msg_id, json_t **out);
+
+    /* ---- the background analyzer (issues 4 and 5) ---- */
+    /* Up to limit messages not analyzed yet, oldest first; free each with store_msg_clear and the array with free(). */
+    int (*msg_pending)(store *s, int limit, store_msg **out, size_t *n);
+    /* Records the analysis (and routing, hold, group) and marks the message analyzed; audited. */
+    int (*msg_analyzed)(store *s, int64_t id, const store_analysis *a);
+    /* A handler's transfer to another department: recorded as a correction, audited. */
+    int (*msg_transfer)(store *s, int64_t id, int64_t to_dept, int64_t user_id, str reason);
+    /* Held messages, oldest first: {"total":N,"messages":[...with "hold_reason"]}. */
+    int (*moderation_queue)(store *s, int limit, int offset, json_t **out);
+    /* decision: "approve" (publish and route), "reject" (with reason), "spam" (reject and teach the spam model). */
+    int (*moderate)(store *s, int64_t id, int64_t user_id, const char *decision, str reason);
+    int (*group_members)(store *s, int64_t group_id, int limit, json_t **out);
+    /* Calls cb for every analyzed message with a simhash (to rebuild the near-duplicate index at start). */
+    int (*group_index)(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, uint64_t simhash), void *ud);
+
+    /* Models ("classifier", "spam"): stored in the database so every node sees the same. */
+    int (*model_add)(store *s, const char *kind, str name, const void *data, size_t n, json_t *meta, int64_t *id);
+    int (*model_activate)(store *s, const char *kind, int64_t id);
+    /* The active model's bytes (malloc'd; caller frees); STORE_NOT_FOUND when none. */
+    int (*model_active)(store *s, const char *kind, int64_t *id, void **data, size_t *n);
+    int (*model_list)(store *s, const char *kind, json_t **out);
+    /* Classifier label -> department; dept_id 0 removes the mapping. */
+    int (*label_map_set)(store *s, str label, int64_t dept_id);
+    int (*label_map_list)(store *s, json_t **out);
+
+    /* Sensitive words, edited by admins. */
+    int (*word_add)(store *s, str word, int64_t *id);
+    int (*word_del)(store *s, int64_t id);
+    int (*word_list)(store *s, json_t **out);
+
+    /* Small settings (thresholds, versions); get returns STORE_NOT_FOUND when unset. */
+    int (*setting_get)(store *s, const char *key, char *out, size_t cap);
+    int (*setting_set)(store *s, const char *key, const char *value);
+
+    /* Training data from the corrected history. kind "classifier": label = the
+     * label mapped to the department that finally handled the message (replied
+     * or transferred to); kind "spam": label "spam"/"ham" from moderators. */
+    int (*training_rows)(store *s, const char *kind, int (*cb)(void *ud, str title, str body, str label), void *ud);
 } store_ops;
 
 /* Every backend's handle starts with this. */

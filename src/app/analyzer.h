@@ -1,0 +1,37 @@
+/* analyzer.h: the background analyzer of `minyi serve`. It takes messages
+ * the store marks not analyzed (so nothing is lost across restarts: the
+ * queue is the messages table itself), and for each one: sensitive words,
+ * spam score, near-duplicate group, classification and routing through the
+ * label -> department map, with low-confidence messages sent to triage.
+ * The configuration (active models, sensitive words, thresholds) is re-read
+ * from the store when it changes, so every node follows the admin's edits. */
+#ifndef MINYI_ANALYZER_H
+#define MINYI_ANALYZER_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "store/store.h"
+#include "text/seg.h"
+
+typedef struct analyzer analyzer;
+
+/* dict may be NULL (then models that need words cannot be activated). */
+int  analyzer_new(store *st, const seg_dict *dict, analyzer **out, char *err, size_t errlen);
+void analyzer_free(analyzer *a);
+
+/* Background thread: starts it, wakes it after an insert, stops it. */
+int  analyzer_start(analyzer *a);
+void analyzer_kick(analyzer *a);
+void analyzer_stop(analyzer *a);
+
+/* Reloads the configuration if it changed, then analyzes pending messages
+ * until none is left; *done gets how many. Used by the thread and by
+ * `minyi analyze`. Returns 0, or -1 on a store error. */
+int  analyzer_run(analyzer *a, size_t *done);
+
+/* True while a classifier is active (then intake leaves routing to it). */
+bool analyzer_has_model(analyzer *a);
+
+#define ANALYZER_DEFAULT_TRIAGE 0.6   /* route only when the model is at least this confident */
+#define ANALYZER_DEFAULT_SPAM   0.8   /* hold when the spam score reaches this */
+
+#endif

@@ -1,0 +1,45 @@
+/* api_int.h: what the files of the API share (api.c: routing, intake,
+ * sessions, inbox, replies, administration; api_work.c: routing
+ * corrections, models, moderation, sensitive words, groups, search). */
+#ifndef MINYI_API_INT_H
+#define MINYI_API_INT_H
+#include "app/api.h"
+#include "app/validate.h"
+#include "http/json.h"
+
+#define ST (c->st)
+#define OPS (c->st->ops)
+
+/* The logged-in official of a request, if any. */
+typedef struct {
+    bool ok;
+    store_user u;
+    char csrf[65];
+} who;
+
+void api_store_failed(http_req *r, store *st);                    /* 500, logged */
+void api_invalid(http_req *r, const valid_err *e);                /* 422 naming the field */
+/* Requires a session (401) and, for state changes, the CSRF header (403). */
+bool api_require_login(api_ctx *c, http_req *r, who *w, bool state_change);
+bool api_require_role(http_req *r, const who *w, const char *role);   /* 403 otherwise */
+bool api_may_handle(const who *w, int64_t dept);   /* reply / transfer */
+bool api_may_read(const who *w, int64_t dept);
+bool api_parse_id(const char *s, int64_t *id);     /* positive decimal id */
+
+/* api_work.c */
+void api_post_transfer(api_ctx *c, http_req *r, const char *arg);
+void api_get_models(api_ctx *c, http_req *r);
+void api_post_model(api_ctx *c, http_req *r);
+void api_post_model_activate(api_ctx *c, http_req *r, const char *arg);
+void api_get_labels(api_ctx *c, http_req *r);
+void api_post_label(api_ctx *c, http_req *r);
+void api_get_settings(api_ctx *c, http_req *r);
+void api_post_settings(api_ctx *c, http_req *r);
+void api_get_moderation(api_ctx *c, http_req *r);
+void api_post_moderate(api_ctx *c, http_req *r, const char *arg);
+void api_get_words(api_ctx *c, http_req *r);
+void api_post_word(api_ctx *c, http_req *r);
+void api_delete_word(api_ctx *c, http_req *r, const char *arg);
+void api_get_group(api_ctx *c, http_req *r, const char *arg);
+
+#endif

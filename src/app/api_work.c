@@ -1,0 +1,289 @@
+/* api_work.c: the API for the work after intake (docs/api.md): transfers
+ * (routing corrections), classifier models and the label -> department map,
+ * thresholds, the moderation queue, sensitive words, near-duplicate groups. */
+#include "app/api_int.h"
+#include "text/classify.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static bool is_role(const who *w, const char *a, const char *b) {
+    return !strcmp(w->u.role, a) || (b && !strcmp(w->u.role, b));
+}
+
+/* A department given by name ("department") or id ("department_id"). */
+static bool department_of(api_ctx *c, http_req *r, json_t *j, int64_t *dept) {
+    str name; valid_err e;
+    if (json_object_get(j, "department_id")) {
+        if (valid_id(j, "department_id", dept, &e)) { api_invalid(r, &e); return false; }
+        json_t *list;
+        if (OPS->dept_list(ST, &list)) { api_store_failed(r, ST); return false; }
+        bool found = false;
+        size_t i; json_t *d;
+        json_array_foreach(list, i, d) found |= json_integer_value(json_object_get(d, "id")) == *dept;
+        json_decref(list);
+        if (!found) { http_error(r, 422, "invalid", "department_id", "no department %lld", (long long)*dept); return false; }
+        return true;
+    }
+    if (valid_text(j, "department", true, 100, &name, &e)) { api_invalid(r, &e); return false; }
+    if (OPS->dept_find(ST, name, dept) != STORE_OK) {
+        http_error(r, 422, "invalid", "department", "no department '%.*s'", (int)name.n, name.p);
+        return false;
+    }
+    return true;
+}
+
+void api_post_transfer(api_ctx *c, http_req *r, const char *arg) {
+    who w;
+    if (!api_require_login(c, r, &w, true)) return;
+    int64_t id, to;
+    if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no message '%.40s'", arg);
+    store_msg m;
+    int rc = OPS->msg_get(ST, id, &m);
+    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message %lld", (long long)id);
+    if (rc) return api_store_failed(r, ST);
+    int64_t from = m.department_id;
+    store_msg_clear(&m);
+    if (!api_may_handle(&w, from)) return http_error(r, 403, "forbidden", NULL, "only the message's department (or an admin) may transfer it");
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    str reason; valid_err e;
+    if (!department_of(c, r, j, &to)) { json_decref(j); return; }
+    if (valid_text(j, "reason", false, 500, &reason, &e)) { api_invalid(r, &e); json_decref(j); return; }
+    if (to == from) { json_decref(j); return http_error(r, 422, "invalid", "department", "the message is already with this department"); }
+    rc = OPS->msg_transfer(ST, id, to, w.u.id, reason);
+    json_decref(j);
+    if (rc) return api_store_failed(r, ST);
+    http_json(r, 200, json_pack("{s:I,s:I}", "id", (json_int_t)id, "department_id", (json_int_t)to));
+}
+
+/* ---- models and labels -------------------------------------------------- */
+
+void api_get_models(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, false) || !api_require_role(r, &w, "admin")) return;
+    json_t *a;
+    if (OPS->model_list(ST, "classifier", &a)) return api_store_failed(r, ST);
+    http_json(r, 200, json_pack("{s:o}", "models", a));
+}
+
+/* The body is a model file as written by `minyi train` (application/octet-stream). */
+void api_post_model(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
+    if (r->body_too_large) return http_error(r, 413, "too_large", NULL, "the model file is larger than the upload limit");
+    if (r->body.n == 0) return http_error(r, 422, "missing", "model", "the request body must be a model file from `minyi train`");
+    char err[256];
+    cls_model *m;
+    if (cls_load_mem(r->body.p, r->body.n, &m, err, sizeof err))
+        return http_error(r, 422, "invalid", "model", "not a usable model file: %s", err);
+    cls_ctx *ctx;
+    if (cls_ctx_new(m, c->dict, &ctx, err, sizeof err)) {
+        cls_free(m);
+        return http_error(r, 422, "invalid", "model", "this server cannot run the model: %s", err);
+    }
+    cls_ctx_free(ctx);
+    json_t *labels = json_array();
+    for (int i = 0; i < cls_nlabels(m); i++) json_array_append_new(labels, json_string(cls_label_name(m, i)));
+    buf desc = {0};
+    cls_describe(m, &desc);
+    json_t *meta = json_pack("{s:O,s:s,s:I}", "labels", labels, "header", desc.p ? desc.p : "", "features", (json_int_t)cls_nfeatures(m));
+    buf_free(&desc);
+    cls_free(m);
+    const char *name = http_query(r, "name");
+    char dflt[64];
+    if (!name || !*name) { snprintf(dflt, sizeof dflt, "model-%ld", (long)time(NULL)); name = dflt; }
+    int64_t id;
+    int rc = OPS->model_add(ST, "classifier", str_c(name), r->body.p, r->body.n, meta, &id);
+    json_decref(meta);
+    if (rc) { json_decref(labels); return api_store_failed(r, ST); }
+    const char *act = http_query(r, "activate");
+    bool active = act && !strcmp(act, "1");
+    if (active && OPS->model_activate(ST, "classifier", id)) { json_decref(labels); return api_store_failed(r, ST); }
+    json_t *d = json_pack("{s:I,s:b}", "model_id", (json_int_t)id, "active", active);
+    OPS->event_add(ST, w.u.id, "model_add", 0, d);
+    json_decref(d);
+    analyzer_kick(c->an);
+    http_json(r, 201, json_pack("{s:I,s:o,s:b}", "id", (json_int_t)id, "labels", labels, "active", active));
+}
+
+void api_post_model_activate(api_ctx *c, http_req *r, const char *arg) {
+    who w;
+    if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
+    int64_t id;
+    if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no model '%.40s'", arg);
+    int rc = OPS->model_activate(ST, "classifier", id);
+    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no model %lld", (long long)id);
+    if (rc) return api_store_failed(r, ST);
+    json_t *d = json_pack("{s:I}", "model_id", (json_int_t)id);
+    OPS->event_add(ST, w.u.id, "model_activate", 0, d);
+    json_decref(d);
+    analyzer_kick(c->an);
+    http_json(r, 200, json_pack("{s:I,s:b}", "id", (json_int_t)id, "active", 1));
+}
+
+void api_get_labels(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, false)) return;
+    json_t *a;
+    if (OPS->label_map_list(ST, &a)) return api_store_failed(r, ST);
+    http_json(r, 200, json_pack("{s:o}", "labels", a));
+}
+
+/* {"label":..,"department":..} maps; {"label":..,"department":null} unmaps. */
+void api_post_label(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    str label; valid_err e;
+    int64_t dept = 0;
+    if (valid_text(j, "label", true, 100, &label, &e)) { api_invalid(r, &e); json_decref(j); return; }
+    json_t *d = json_object_get(j, "department");
+    if (!(json_is_null(d) && !json_object_get(j, "department_id")) && !department_of(c, r, j, &dept)) { json_decref(j); return; }
+    int rc = OPS->label_map_set(ST, label, dept);
+    if (rc == STORE_OK) OPS->event_add(ST, w.u.id, "label_map", 0, j);
+    json_decref(j);
+    if (rc) return api_store_failed(r, ST);
+    analyzer_kick(c->an);
+    api_get_labels(c, r);
+}
+
+/* ---- settings ----------------------------------------------------------- */
+
+static const struct { const char *key; double dflt; } settings[] = {
+    { "triage_threshold", ANALYZER_DEFAULT_TRIAGE },
+    { "spam_threshold", ANALYZER_DEFAULT_SPAM },
+};
+
+void api_get_settings(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, false) || !api_require_role(r, &w, "admin")) return;
+    json_t *o = json_object();
+    for (size_t i = 0; i < sizeof settings / sizeof *settings; i++) {
+        char v[64];
+        double d = settings[i].dflt;
+        if (OPS->setting_get(ST, settings[i].key, v, sizeof v) == STORE_OK) d = strtod(v, NULL);
+        json_object_set_new(o, settings[i].key, json_real(d));
+    }
+    http_json(r, 200, o);
+}
+
+void api_post_settings(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    const char *key; json_t *v;
+    json_object_foreach(j, key, v) {
+        bool known = false;
+        for (size_t i = 0; i < sizeof settings / sizeof *settings; i++) known |= !strcmp(key, settings[i].key);
+        if (!known) { http_error(r, 422, "invalid", key, "unknown setting '%s'", key); json_decref(j); return; }
+        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1) {
+            http_error(r, 422, "invalid", key, "%s must be a number from 0 to 1", key); json_decref(j); return;
+        }
+    }
+    json_object_foreach(j, key, v) {
+        char s[64];
+        snprintf(s, sizeof s, "%.6g", json_number_value(v));
+        if (OPS->setting_set(ST, key, s)) { json_decref(j); return api_store_failed(r, ST); }
+    }
+    OPS->event_add(ST, w.u.id, "settings", 0, j);
+    json_decref(j);
+    analyzer_kick(c->an);
+    api_get_settings(c, r);
+}
+
+/* ---- moderation --------------------------------------------------------- */
+
+void api_get_moderation(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, false)) return;
+    if (!is_role(&w, "moderator", "admin")) return http_error(r, 403, "forbidden", NULL, "the moderation queue is for moderators");
+    const char *lim = http_query(r, "limit"), *off = http_query(r, "offset");
+    json_t *o;
+    if (OPS->moderation_queue(ST, lim ? atoi(lim) : 50, off ? atoi(off) : 0, &o)) return api_store_failed(r, ST);
+    http_json(r, 200, o);
+}
+
+/* {"decision":"approve"|"reject"|"spam","reason":..}; reject needs a reason. */
+void api_post_moderate(api_ctx *c, http_req *r, const char *arg) {
+    who w;
+    if (!api_require_login(c, r, &w, true)) return;
+    if (!is_role(&w, "moderator", "admin")) return http_error(r, 403, "forbidden", NULL, "moderation is for moderators");
+    int64_t id;
+    if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no message '%.40s'", arg);
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    str decision, reason; valid_err e;
+    if (valid_text(j, "decision", true, 10, &decision, &e) || valid_text(j, "reason", false, 500, &reason, &e)) {
+        api_invalid(r, &e); json_decref(j); return;
+    }
+    const char *d = str_eq_c(decision, "approve") ? "approve" : str_eq_c(decision, "reject") ? "reject"
+                  : str_eq_c(decision, "spam") ? "spam" : NULL;
+    if (!d) { json_decref(j); return http_error(r, 422, "invalid", "decision", "decision must be approve, reject or spam"); }
+    if (!strcmp(d, "reject") && !reason.p) { json_decref(j); return http_error(r, 422, "missing", "reason", "a rejection needs a reason"); }
+    int rc = OPS->moderate(ST, id, w.u.id, d, reason);
+    json_decref(j);
+    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "message %lld is not waiting for moderation", (long long)id);
+    if (rc) return api_store_failed(r, ST);
+    analyzer_kick(c->an);   /* an approved message goes back through routing */
+    http_json(r, 200, json_pack("{s:I,s:s}", "id", (json_int_t)id, "decision", d));
+}
+
+/* ---- sensitive words ---------------------------------------------------- */
+
+void api_get_words(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, false)) return;
+    if (!is_role(&w, "admin", "moderator")) return http_error(r, 403, "forbidden", NULL, "the word list is for admins and moderators");
+    json_t *a;
+    if (OPS->word_list(ST, &a)) return api_store_failed(r, ST);
+    http_json(r, 200, json_pack("{s:o}", "words", a));
+}
+
+void api_post_word(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    str word; valid_err e; int64_t id = 0;
+    if (valid_text(j, "word", true, 100, &word, &e)) { api_invalid(r, &e); json_decref(j); return; }
+    int rc = OPS->word_add(ST, word, &id);
+    if (rc == STORE_OK) OPS->event_add(ST, w.u.id, "word_add", 0, j);
+    json_decref(j);
+    if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", "word", "the word is already listed");
+    if (rc) return api_store_failed(r, ST);
+    analyzer_kick(c->an);
+    http_json(r, 201, json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+void api_delete_word(api_ctx *c, http_req *r, const char *arg) {
+    who w;
+    if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
+    int64_t id;
+    if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no word '%.40s'", arg);
+    int rc = OPS->word_del(ST, id);
+    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no word %lld", (long long)id);
+    if (rc) return api_store_failed(r, ST);
+    json_t *d = json_pack("{s:I}", "word_id", (json_int_t)id);
+    OPS->event_add(ST, w.u.id, "word_delete", 0, d);
+    json_decref(d);
+    http_json(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+/* ---- near-duplicate groups ---------------------------------------------- */
+
+void api_get_group(api_ctx *c, http_req *r, const char *arg) {
+    who w;
+    if (!api_require_login(c, r, &w, false)) return;
+    int64_t id;
+    if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no group '%.40s'", arg);
+    const char *lim = http_query(r, "limit");
+    json_t *o;
+    int rc = OPS->group_members(ST, id, lim ? atoi(lim) : 100, &o);
+    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no group %lld", (long long)id);
+    if (rc) return api_store_failed(r, ST);
+    http_json(r, 200, o);
+}

@@ -1,0 +1,56 @@
+/* sqlite_int.h: helpers shared by the files of the SQLite backend
+ * (sqlite.c: connections, schema, core records; sqlite_work.c: analysis,
+ * models, moderation, groups, search). Not for use outside src/store/. */
+#ifndef MINYI_SQLITE_INT_H
+#define MINYI_SQLITE_INT_H
+#include <sqlite3.h>
+#include "store/store.h"
+
+/* The cached prepared statement for the static SQL text q (a static const
+ * char[]: its address is the cache key) on this thread's connection; *dbp
+ * gets the connection. NULL on error (see store_errmsg). */
+sqlite3_stmt *sq_stmt(store *s, const char *q, sqlite3 **dbp);
+void sq_done(sqlite3_stmt *st);                       /* reset + clear bindings */
+void sq_bind_str(sqlite3_stmt *st, int i, str v);     /* {NULL,0} binds NULL */
+const char *sq_col_text(sqlite3_stmt *st, int i);     /* "" for NULL */
+char *sq_col_dup(sqlite3_stmt *st, int i);            /* malloc'd; NULL for NULL */
+void sq_copy_text(char *dst, size_t cap, sqlite3_stmt *st, int i);
+/* Steps a statement that returns no rows; maps constraint errors to STORE_*. */
+int  sq_exec(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what);
+int  sq_insert_id(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what, int64_t *id);
+int  sq_txn(store *s, const char *q);                 /* runs BEGIN/COMMIT/ROLLBACK text */
+void sq_set_err(sqlite3 *db, const char *what);
+void sq_read_msg(sqlite3_stmt *st, store_msg *m);     /* columns of SQ_MSG_COLS */
+int  sq_event_add(store *s, int64_t actor, const char *kind, int64_t msg_id, json_t *detail);
+
+extern const char SQ_BEGIN[], SQ_COMMIT[], SQ_ROLLBACK[];
+/* Runs f inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error, keeping the error message). */
+int  sq_in_txn(store *s, int (*f)(store *s, void *arg), void *arg);
+
+#define SQ_MSG_COLS "m.id, m.consultation_id, coalesce(m.department_id,0), m.tracking_code, m.type, m.state, m.created_at, " \
+                    "m.title, m.body, m.region, m.phone, d.name, m.moderation, m.hold_reason, m.label, coalesce(m.confidence,-1), " \
+                    "coalesce(m.group_id,0), m.analyzed, coalesce(m.spam_score,0), m.author, " \
+                    "(SELECT count(*) FROM messages g WHERE g.group_id = m.group_id)"
+
+/* ops implemented in sqlite_work.c */
+int sq_msg_pending(store *s, int limit, store_msg **out, size_t *n);
+int sq_msg_analyzed(store *s, int64_t id, const store_analysis *a);
+int sq_msg_transfer(store *s, int64_t id, int64_t to_dept, int64_t user_id, str reason);
+int sq_moderation_queue(store *s, int limit, int offset, json_t **out);
+int sq_moderate(store *s, int64_t id, int64_t user_id, const char *decision, str reason);
+int sq_group_members(store *s, int64_t group_id, int limit, json_t **out);
+int sq_group_index(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, uint64_t simhash), void *ud);
+int sq_model_add(store *s, const char *kind, str name, const void *data, size_t n, json_t *meta, int64_t *id);
+int sq_model_activate(store *s, const char *kind, int64_t id);
+int sq_model_active(store *s, const char *kind, int64_t *id, void **data, size_t *n);
+int sq_model_list(store *s, const char *kind, json_t **out);
+int sq_label_map_set(store *s, str label, int64_t dept_id);
+int sq_label_map_list(store *s, json_t **out);
+int sq_word_add(store *s, str word, int64_t *id);
+int sq_word_del(store *s, int64_t id);
+int sq_word_list(store *s, json_t **out);
+int sq_setting_get(store *s, const char *key, char *out, size_t cap);
+int sq_setting_set(store *s, const char *key, const char *value);
+int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, str body, str label), void *ud);
+
+#endif

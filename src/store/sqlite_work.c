@@ -1,0 +1,453 @@
+/* sqlite_work.c: the SQLite backend's records for the work done on
+ * messages after intake: analysis results, routing corrections, moderation,
+ * near-duplicate groups, models, label mapping, sensitive words, settings
+ * and training data (store.h). Shares its helpers with sqlite.c through
+ * sqlite_int.h. */
+#include "store/sqlite_int.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sq_in_txn(store *s, int (*f)(store *s, void *arg), void *arg) {
+    int rc = sq_txn(s, SQ_BEGIN);
+    if (rc) return rc;
+    rc = f(s, arg);
+    if (rc == STORE_OK) rc = sq_txn(s, SQ_COMMIT);
+    if (rc != STORE_OK) {
+        char keep[512];
+        snprintf(keep, sizeof keep, "%s", s->ops->errmsg(s));
+        sq_txn(s, SQ_ROLLBACK);
+        sq_set_err(NULL, keep);
+    }
+    return rc;
+}
+
+/* ---- analysis ----------------------------------------------------------- */
+
+static const char Q_PENDING[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id "
+                                "WHERE m.analyzed = 0 ORDER BY m.id LIMIT ?1";
+
+int sq_msg_pending(store *s, int limit, store_msg **out, size_t *n) {
+    *out = NULL; *n = 0;
+    sqlite3_stmt *st = sq_stmt(s, Q_PENDING, NULL);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int(st, 1, limit);
+    store_msg *a = calloc((size_t)(limit > 0 ? limit : 1), sizeof *a);
+    if (!a) { sq_done(st); return STORE_ERROR; }
+    size_t k = 0;
+    while (k < (size_t)limit && sqlite3_step(st) == SQLITE_ROW) sq_read_msg(st, &a[k++]);
+    sq_done(st);
+    *out = a; *n = k;
+    return STORE_OK;
+}
+
+static const char Q_SET_ANALYSIS[] =
+    "UPDATE messages SET analyzed = 1, label = ?2, confidence = ?3, spam_score = ?4, "
+    "group_id = nullif(?5, 0), simhash = ?6, "
+    "moderation = CASE WHEN ?7 AND moderation = 'none' THEN 'held' ELSE moderation END, "
+    "hold_reason = CASE WHEN ?7 AND moderation = 'none' THEN ?8 ELSE hold_reason END WHERE id = ?1";
+/* Routing only touches messages nobody has acted on yet. */
+static const char Q_SET_ROUTE[] =
+    "UPDATE messages SET department_id = nullif(?2, 0), state = CASE WHEN ?2 THEN 'assigned' ELSE 'new' END "
+    "WHERE id = ?1 AND state IN ('new','assigned') AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.message_id = ?1)";
+
+typedef struct { int64_t id; const store_analysis *a; } analysis_arg;
+
+static int analyzed_txn(store *s, void *arg) {
+    analysis_arg *x = arg;
+    const store_analysis *a = x->a;
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_SET_ANALYSIS, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, x->id);
+    if (a->label) sqlite3_bind_text(st, 2, a->label, -1, SQLITE_TRANSIENT);
+    if (a->label) sqlite3_bind_double(st, 3, a->confidence);
+    sqlite3_bind_double(st, 4, a->spam_score);
+    sqlite3_bind_int64(st, 5, a->group_id);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)a->simhash);
+    sqlite3_bind_int(st, 7, a->hold);
+    char *reason = a->hold_reason ? json_dumps(a->hold_reason, JSON_COMPACT) : NULL;
+    if (reason) sqlite3_bind_text(st, 8, reason, -1, free);
+    int rc = sq_exec(s, st, db, "record analysis");
+    if (rc) return rc;
+    json_t *d = json_object();
+    if (a->label) { json_object_set_new(d, "label", json_string(a->label)); json_object_set_new(d, "confidence", json_real(a->confidence)); }
+    if (a->group_id) json_object_set_new(d, "group_id", json_integer(a->group_id));
+    json_object_set_new(d, "spam_score", json_real(a->spam_score));
+    if (a->hold) json_object_set(d, "hold", a->hold_reason ? a->hold_reason : json_true());
+    if (a->route && !a->hold) {
+        sqlite3_stmt *r = sq_stmt(s, Q_SET_ROUTE, &db);
+        if (!r) { json_decref(d); return STORE_ERROR; }
+        sqlite3_bind_int64(r, 1, x->id);
+        sqlite3_bind_int64(r, 2, a->department_id);
+        rc = sq_exec(s, r, db, "route");
+        if (rc) { json_decref(d); return rc; }
+        if (sqlite3_changes(db)) {
+            json_object_set_new(d, "department_id", json_integer(a->department_id));
+            json_object_set_new(d, "route_by", json_string(a->route_by ? a->route_by : "model"));
+        }
+    }
+    rc = sq_event_add(s, 0, a->hold ? "held" : "analyzed", x->id, d);
+    json_decref(d);
+    return rc;
+}
+
+int sq_msg_analyzed(store *s, int64_t id, const store_analysis *a) {
+    analysis_arg x = { id, a };
+    return sq_in_txn(s, analyzed_txn, &x);
+}
+
+/* ---- transfer (a correction of the routing) ----------------------------- */
+
+static const char Q_MSG_DEPT[] = "SELECT coalesce(department_id, 0) FROM messages WHERE id = ?1";
+static const char Q_CORRECTION_ADD[] = "INSERT INTO corrections(message_id, from_department_id, to_department_id, user_id, reason) "
+                                       "VALUES (?1, nullif(?2,0), ?3, nullif(?4,0), ?5)";
+static const char Q_TRANSFER[] = "UPDATE messages SET department_id = ?2, state = 'assigned' WHERE id = ?1";
+
+typedef struct { int64_t id, to, user; str reason; } transfer_arg;
+
+static int transfer_txn(store *s, void *arg) {
+    transfer_arg *x = arg;
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_MSG_DEPT, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, x->id);
+    if (sqlite3_step(st) != SQLITE_ROW) { sq_done(st); return STORE_NOT_FOUND; }
+    int64_t from = sqlite3_column_int64(st, 0);
+    sq_done(st);
+    st = sq_stmt(s, Q_CORRECTION_ADD, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, x->id);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, x->to);
+    sqlite3_bind_int64(st, 4, x->user);
+    sq_bind_str(st, 5, x->reason);
+    int rc = sq_exec(s, st, db, "record correction");
+    if (rc) return rc;
+    st = sq_stmt(s, Q_TRANSFER, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, x->id);
+    sqlite3_bind_int64(st, 2, x->to);
+    if ((rc = sq_exec(s, st, db, "transfer"))) return rc;
+    json_t *d = json_pack("{s:I,s:I}", "from_department_id", (json_int_t)from, "to_department_id", (json_int_t)x->to);
+    if (x->reason.p) json_object_set_new(d, "reason", json_stringn(x->reason.p, x->reason.n));
+    rc = sq_event_add(s, x->user, "transfer", x->id, d);
+    json_decref(d);
+    return rc;
+}
+
+int sq_msg_transfer(store *s, int64_t id, int64_t to_dept, int64_t user_id, str reason) {
+    transfer_arg x = { id, to_dept, user_id, reason };
+    return sq_in_txn(s, transfer_txn, &x);
+}
+
+/* ---- moderation --------------------------------------------------------- */
+
+static const char Q_HELD[] = "SELECT m.id, m.tracking_code, m.title, m.body, m.type, m.created_at, m.hold_reason, "
+                             "coalesce(m.spam_score,0), m.author_ip FROM messages m WHERE m.moderation = 'held' "
+                             "ORDER BY m.id LIMIT ?1 OFFSET ?2";
+static const char Q_HELD_COUNT[] = "SELECT count(*) FROM messages WHERE moderation = 'held'";
+
+int sq_moderation_queue(store *s, int limit, int offset, json_t **out) {
+    sqlite3_stmt *st = sq_stmt(s, Q_HELD_COUNT, NULL);
+    if (!st) return STORE_ERROR;
+    json_int_t total = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sq_done(st);
+    st = sq_stmt(s, Q_HELD, NULL);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int(st, 1, limit > 0 ? limit : 50);
+    sqlite3_bind_int(st, 2, offset > 0 ? offset : 0);
+    json_t *a = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *reason = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL : json_loads(sq_col_text(st, 6), 0, NULL);
+        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:f,s:s}",
+            "id", (json_int_t)sqlite3_column_int64(st, 0), "tracking_code", sq_col_text(st, 1),
+            "title", sq_col_text(st, 2), "body", sq_col_text(st, 3), "type", sq_col_text(st, 4),
+            "created_at", sq_col_text(st, 5), "hold_reason", reason ? reason : json_null(),
+            "spam_score", sqlite3_column_double(st, 7), "author_ip", sq_col_text(st, 8)));
+    }
+    sq_done(st);
+    *out = json_pack("{s:I,s:o}", "total", total, "messages", a);
+    return STORE_OK;
+}
+
+/* Approving publishes the message and sends it back through the analyzer
+ * (analyzed = 0) so it gets routed; rejecting closes it. */
+static const char Q_MODERATE[] =
+    "UPDATE messages SET moderation = ?2, spam_label = ?3, analyzed = CASE WHEN ?2 = 'approved' THEN 0 ELSE analyzed END, "
+    "state = CASE WHEN ?2 = 'rejected' THEN 'closed' ELSE state END WHERE id = ?1 AND moderation = 'held'";
+
+typedef struct { int64_t id, user; const char *decision; str reason; } moderate_arg;
+
+static int moderate_txn(store *s, void *arg) {
+    moderate_arg *x = arg;
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_MODERATE, &db);
+    if (!st) return STORE_ERROR;
+    bool approve = !strcmp(x->decision, "approve"), spam = !strcmp(x->decision, "spam");
+    sqlite3_bind_int64(st, 1, x->id);
+    sqlite3_bind_text(st, 2, approve ? "approved" : "rejected", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, approve ? "ham" : spam ? "spam" : NULL, -1, SQLITE_STATIC);
+    if (!approve && !spam) sqlite3_bind_null(st, 3);
+    int rc = sq_exec(s, st, db, "moderate");
+    if (rc) return rc;
+    if (sqlite3_changes(db) == 0) return STORE_NOT_FOUND;   /* no such held message */
+    json_t *d = json_pack("{s:s}", "decision", x->decision);
+    if (x->reason.p) json_object_set_new(d, "reason", json_stringn(x->reason.p, x->reason.n));
+    rc = sq_event_add(s, x->user, "moderate", x->id, d);
+    json_decref(d);
+    return rc;
+}
+
+int sq_moderate(store *s, int64_t id, int64_t user_id, const char *decision, str reason) {
+    moderate_arg x = { id, user_id, decision, reason };
+    return sq_in_txn(s, moderate_txn, &x);
+}
+
+/* ---- near-duplicate groups ---------------------------------------------- */
+
+static const char Q_GROUP_SUMMARY[] =
+    "SELECT count(*), count(DISTINCT coalesce(author, author_ip, id)), min(created_at), max(created_at) "
+    "FROM messages WHERE group_id = ?1";
+static const char Q_GROUP_MEMBERS[] =
+    "SELECT m.id, m.tracking_code, m.title, m.created_at, m.state, coalesce(d.name,'') FROM messages m "
+    "LEFT JOIN departments d ON d.id = m.department_id WHERE m.group_id = ?1 ORDER BY m.id LIMIT ?2";
+
+int sq_group_members(store *s, int64_t group_id, int limit, json_t **out) {
+    sqlite3_stmt *st = sq_stmt(s, Q_GROUP_SUMMARY, NULL);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, group_id);
+    json_t *o = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+        o = json_pack("{s:I,s:I,s:I,s:I,s:s,s:s}", "group_id", (json_int_t)group_id, "representative_id", (json_int_t)group_id,
+                      "size", (json_int_t)sqlite3_column_int64(st, 0), "authors", (json_int_t)sqlite3_column_int64(st, 1),
+                      "first_at", sq_col_text(st, 2), "last_at", sq_col_text(st, 3));
+    sq_done(st);
+    if (!o) return STORE_NOT_FOUND;
+    st = sq_stmt(s, Q_GROUP_MEMBERS, NULL);
+    if (!st) { json_decref(o); return STORE_ERROR; }
+    sqlite3_bind_int64(st, 1, group_id);
+    sqlite3_bind_int(st, 2, limit > 0 ? limit : 100);
+    json_t *a = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+                                           "tracking_code", sq_col_text(st, 1), "title", sq_col_text(st, 2),
+                                           "created_at", sq_col_text(st, 3), "state", sq_col_text(st, 4),
+                                           "department", sq_col_text(st, 5)));
+    sq_done(st);
+    json_object_set_new(o, "members", a);
+    *out = o;
+    return STORE_OK;
+}
+
+static const char Q_GROUP_INDEX[] = "SELECT id, coalesce(group_id, 0), simhash FROM messages WHERE analyzed = 1 AND simhash IS NOT NULL ORDER BY id";
+
+int sq_group_index(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, uint64_t simhash), void *ud) {
+    sqlite3_stmt *st = sq_stmt(s, Q_GROUP_INDEX, NULL);
+    if (!st) return STORE_ERROR;
+    int rc = STORE_OK;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        if (cb(ud, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), (uint64_t)sqlite3_column_int64(st, 2))) { rc = STORE_ERROR; break; }
+    sq_done(st);
+    return rc;
+}
+
+/* ---- models and the label map ------------------------------------------- */
+
+static const char Q_MODEL_ADD[] = "INSERT INTO models(kind, name, data, meta) VALUES (?1, ?2, ?3, ?4)";
+static const char Q_MODEL_OFF[] = "UPDATE models SET active = 0 WHERE kind = ?1 AND active = 1";
+static const char Q_MODEL_ON[] = "UPDATE models SET active = 1 WHERE kind = ?1 AND id = ?2";
+static const char Q_MODEL_ACTIVE[] = "SELECT id, data FROM models WHERE kind = ?1 AND active = 1";
+static const char Q_MODEL_LIST[] = "SELECT id, name, length(data), meta, active, created_at FROM models WHERE kind = ?1 ORDER BY id DESC";
+
+int sq_model_add(store *s, const char *kind, str name, const void *data, size_t n, json_t *meta, int64_t *id) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_MODEL_ADD, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
+    sq_bind_str(st, 2, name);
+    sqlite3_bind_blob64(st, 3, data, n, SQLITE_STATIC);
+    char *m = meta ? json_dumps(meta, JSON_COMPACT) : NULL;
+    if (m) sqlite3_bind_text(st, 4, m, -1, free);
+    return sq_insert_id(s, st, db, "add model", id);
+}
+
+typedef struct { const char *kind; int64_t id; } activate_arg;
+
+static int activate_txn(store *s, void *arg) {
+    activate_arg *x = arg;
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_MODEL_OFF, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, x->kind, -1, SQLITE_TRANSIENT);
+    int rc = sq_exec(s, st, db, "deactivate model");
+    if (rc) return rc;
+    st = sq_stmt(s, Q_MODEL_ON, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, x->kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, x->id);
+    if ((rc = sq_exec(s, st, db, "activate model"))) return rc;
+    return sqlite3_changes(db) ? STORE_OK : STORE_NOT_FOUND;
+}
+
+int sq_model_activate(store *s, const char *kind, int64_t id) {
+    activate_arg x = { kind, id };
+    return sq_in_txn(s, activate_txn, &x);
+}
+
+int sq_model_active(store *s, const char *kind, int64_t *id, void **data, size_t *n) {
+    sqlite3_stmt *st = sq_stmt(s, Q_MODEL_ACTIVE, NULL);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
+    int rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        *n = (size_t)sqlite3_column_bytes(st, 1);
+        *data = malloc(*n ? *n : 1);
+        if (*data) { memcpy(*data, sqlite3_column_blob(st, 1), *n); rc = STORE_OK; }
+        else rc = STORE_ERROR;
+    }
+    sq_done(st);
+    return rc;
+}
+
+int sq_model_list(store *s, const char *kind, json_t **out) {
+    sqlite3_stmt *st = sq_stmt(s, Q_MODEL_LIST, NULL);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
+    json_t *a = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *meta = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : json_loads(sq_col_text(st, 3), 0, NULL);
+        json_array_append_new(a, json_pack("{s:I,s:s,s:I,s:o,s:b,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+                                           "name", sq_col_text(st, 1), "bytes", (json_int_t)sqlite3_column_int64(st, 2),
+                                           "meta", meta ? meta : json_null(), "active", sqlite3_column_int(st, 4),
+                                           "created_at", sq_col_text(st, 5)));
+    }
+    sq_done(st);
+    *out = a;
+    return STORE_OK;
+}
+
+static const char Q_LABEL_SET[] = "INSERT INTO label_departments(label, department_id) VALUES (?1, ?2) "
+                                  "ON CONFLICT(label) DO UPDATE SET department_id = excluded.department_id";
+static const char Q_LABEL_DEL[] = "DELETE FROM label_departments WHERE label = ?1";
+static const char Q_LABEL_LIST[] = "SELECT l.label, l.department_id, d.name FROM label_departments l "
+                                   "JOIN departments d ON d.id = l.department_id ORDER BY l.label";
+
+int sq_label_map_set(store *s, str label, int64_t dept_id) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, dept_id ? Q_LABEL_SET : Q_LABEL_DEL, &db);
+    if (!st) return STORE_ERROR;
+    sq_bind_str(st, 1, label);
+    if (dept_id) sqlite3_bind_int64(st, 2, dept_id);
+    return sq_exec(s, st, db, "set label mapping");
+}
+
+int sq_label_map_list(store *s, json_t **out) {
+    sqlite3_stmt *st = sq_stmt(s, Q_LABEL_LIST, NULL);
+    if (!st) return STORE_ERROR;
+    json_t *a = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(a, json_pack("{s:s,s:I,s:s}", "label", sq_col_text(st, 0),
+                                           "department_id", (json_int_t)sqlite3_column_int64(st, 1), "department", sq_col_text(st, 2)));
+    sq_done(st);
+    *out = a;
+    return STORE_OK;
+}
+
+/* ---- sensitive words and settings --------------------------------------- */
+
+static const char Q_WORD_ADD[] = "INSERT INTO sensitive_words(word) VALUES (?1)";
+static const char Q_WORD_DEL[] = "DELETE FROM sensitive_words WHERE id = ?1";
+static const char Q_WORD_LIST[] = "SELECT id, word, created_at FROM sensitive_words ORDER BY id";
+static const char Q_WORDS_BUMP[] = "INSERT INTO settings(key, value) VALUES ('words_version', '1') "
+                                   "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1";
+
+static int bump_words(store *s) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_WORDS_BUMP, &db);
+    return st ? sq_exec(s, st, db, "bump words version") : STORE_ERROR;
+}
+
+int sq_word_add(store *s, str word, int64_t *id) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_WORD_ADD, &db);
+    if (!st) return STORE_ERROR;
+    sq_bind_str(st, 1, word);
+    int rc = sq_insert_id(s, st, db, "add sensitive word", id);
+    return rc ? rc : bump_words(s);
+}
+
+int sq_word_del(store *s, int64_t id) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_WORD_DEL, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sq_exec(s, st, db, "delete sensitive word");
+    if (rc) return rc;
+    if (!sqlite3_changes(db)) return STORE_NOT_FOUND;
+    return bump_words(s);
+}
+
+int sq_word_list(store *s, json_t **out) {
+    sqlite3_stmt *st = sq_stmt(s, Q_WORD_LIST, NULL);
+    if (!st) return STORE_ERROR;
+    json_t *a = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(a, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+                                           "word", sq_col_text(st, 1), "created_at", sq_col_text(st, 2)));
+    sq_done(st);
+    *out = a;
+    return STORE_OK;
+}
+
+static const char Q_SETTING_GET[] = "SELECT value FROM settings WHERE key = ?1";
+static const char Q_SETTING_SET[] = "INSERT INTO settings(key, value) VALUES (?1, ?2) "
+                                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+
+int sq_setting_get(store *s, const char *key, char *out, size_t cap) {
+    sqlite3_stmt *st = sq_stmt(s, Q_SETTING_GET, NULL);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    int rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) { snprintf(out, cap, "%s", sq_col_text(st, 0)); rc = STORE_OK; }
+    sq_done(st);
+    return rc;
+}
+
+int sq_setting_set(store *s, const char *key, const char *value) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_SETTING_SET, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+    return sq_exec(s, st, db, "set setting");
+}
+
+/* ---- training data ------------------------------------------------------ */
+
+/* The department that finally handled a message is the truth: a message
+ * counts once a handler replied to it or someone transferred it. Its label is
+ * the classifier's own when that maps to the department, else the first
+ * label mapped to the department. */
+static const char Q_TRAIN_CLASSIFIER[] =
+    "SELECT m.title, m.body, coalesce((SELECT l.label FROM label_departments l WHERE l.label = m.label AND l.department_id = m.department_id), "
+    "  (SELECT min(l.label) FROM label_departments l WHERE l.department_id = m.department_id)) AS lab "
+    "FROM messages m WHERE m.department_id IS NOT NULL AND m.moderation IN ('none','approved') "
+    "AND (m.state IN ('replied','closed') OR EXISTS (SELECT 1 FROM corrections c WHERE c.message_id = m.id)) "
+    "AND lab IS NOT NULL ORDER BY m.id";
+static const char Q_TRAIN_SPAM[] = "SELECT title, body, spam_label FROM messages WHERE spam_label IS NOT NULL ORDER BY id";
+
+int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, str body, str label), void *ud) {
+    sqlite3_stmt *st = sq_stmt(s, !strcmp(kind, "spam") ? Q_TRAIN_SPAM : Q_TRAIN_CLASSIFIER, NULL);
+    if (!st) return STORE_ERROR;
+    int rc = STORE_OK;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        str t = { sq_col_text(st, 0), (size_t)sqlite3_column_bytes(st, 0) };
+        str b = { sq_col_text(st, 1), (size_t)sqlite3_column_bytes(st, 1) };
+        str l = { sq_col_text(st, 2), (size_t)sqlite3_column_bytes(st, 2) };
+        if (cb(ud, t, b, l)) { rc = STORE_ERROR; break; }
+    }
+    sq_done(st);
+    return rc;
+}
