@@ -1,0 +1,310 @@
+// Shared front-end module: DOM helpers, the API fetch wrapper (CSRF token,
+// JSON errors, 401 -> login on official pages), the site header and the
+// labels every page uses. Contract: docs/api.md.
+//
+// Rule for every page: text that came from the server (and so possibly from a
+// citizen) is inserted with text nodes only (el() / setText()), never as HTML.
+
+export const STATE_LABEL = {
+  new: '已受理',
+  assigned: '已转办',
+  replied: '已答复',
+  closed: '已办结',
+};
+export const STATES = ['new', 'assigned', 'replied', 'closed'];
+export const TYPES = ['建议', '咨询', '投诉', '求助', '感谢'];
+export const KIND_LABEL = { consultation: '征求意见', board: '留言板' };
+export const ROLE_LABEL = {
+  admin: '管理员', handler: '承办人员', moderator: '审核人员', leader: '领导',
+};
+
+// el('p', {class: 'x', href: '...'}, 'text', childNode, ...): strings become
+// text nodes; attributes are set with setAttribute (never innerHTML).
+export function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'on') {
+        for (const [ev, fn] of Object.entries(v)) node.addEventListener(ev, fn);
+      } else if (v === true) {
+        node.setAttribute(k, '');
+      } else {
+        node.setAttribute(k, String(v));
+      }
+    }
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    node.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+export function setText(node, text) {
+  node.textContent = text == null ? '' : String(text);
+}
+
+export function clear(node) {
+  while (node.firstChild) node.removeChild(node.firstChild);
+}
+
+// Multi-line text (a message body) as paragraphs of text nodes.
+export function paragraphs(text) {
+  const frag = document.createDocumentFragment();
+  const parts = String(text == null ? '' : text).split(/\r?\n/);
+  for (const line of parts) frag.appendChild(el('p', null, line || '\u00a0'));
+  return frag;
+}
+
+// Characters as the server counts them (code points, not UTF-16 units).
+export function charCount(s) {
+  let n = 0;
+  for (const _ of String(s)) n++;
+  return n;
+}
+
+export function fmtTime(s) {
+  if (!s) return '';
+  const d = new Date(s);
+  if (Number.isNaN(d.getTime())) return String(s);
+  const p = (x) => String(x).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+export function param(name) {
+  return new URLSearchParams(location.search).get(name);
+}
+
+// ---------- API ----------
+
+export class ApiError extends Error {
+  constructor(status, code, message, field) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+    this.field = field || null;
+  }
+}
+
+let csrfToken = null;
+let currentUser = null;
+let officialPage = false;
+
+const ERROR_TEXT = {
+  invalid_json: '请求格式错误',
+  invalid_utf8: '内容包含无效字符',
+  unauthorized: '请先登录',
+  forbidden: '没有权限执行此操作',
+  csrf: '页面已过期，请刷新后重试',
+  not_found: '未找到',
+  method_not_allowed: '不支持的操作',
+  conflict: '名称已被使用',
+  too_large: '内容过长',
+  missing: '此项为必填项',
+  too_long: '超出字数限制',
+  invalid: '填写内容不符合要求',
+  network: '网络连接失败，请稍后重试',
+};
+
+// Human text for an error: the server's message when it sent one in Chinese,
+// otherwise our label for the code.
+export function errorText(err) {
+  if (!(err instanceof ApiError)) return String(err && err.message || err);
+  const m = err.message || '';
+  if (/[\u4e00-\u9fff]/.test(m)) return m;
+  return ERROR_TEXT[err.code] || (m ? m : `请求失败（${err.status}）`);
+}
+
+// api(method, path, body?): resolves to the parsed JSON (or {} for an empty
+// body); rejects with ApiError. On official pages a 401 sends the browser to
+// the login page, keeping the current page as ?next=.
+export async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch (e) {
+    throw new ApiError(0, 'network', '');
+  }
+  let data = {};
+  const text = await res.text();
+  if (text) {
+    try { data = JSON.parse(text); } catch (e) { data = {}; }
+  }
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    const err = new ApiError(res.status, e.code || '', e.message || '', e.field);
+    if (res.status === 401 && officialPage && path !== '/api/v1/login') {
+      toLogin();
+      err.redirecting = true;
+    }
+    throw err;
+  }
+  return data;
+}
+
+export function toLogin() {
+  const next = location.pathname + location.search;
+  location.href = '/login.html?next=' + encodeURIComponent(next);
+}
+
+export function setSession(token, user) {
+  csrfToken = token || null;
+  currentUser = user || null;
+}
+
+// For official pages: loads /api/v1/me (session user and CSRF token) and
+// draws the official header. Resolves to the user, or never settles when the
+// browser is being sent to the login page.
+export async function requireOfficial(roles) {
+  officialPage = true;
+  let me;
+  try {
+    me = await api('GET', '/api/v1/me');
+  } catch (e) {
+    if (e.redirecting) return new Promise(() => {});
+    throw e;
+  }
+  setSession(me.csrf_token, me);
+  renderHeader(me);
+  if (roles && !roles.includes(me.role)) {
+    const err = new ApiError(403, 'forbidden', '');
+    err.user = me;
+    throw err;
+  }
+  return me;
+}
+
+export async function logout() {
+  try { await api('POST', '/api/v1/logout', {}); } catch (e) { /* leave anyway */ }
+  setSession(null, null);
+  location.href = '/login.html';
+}
+
+// ---------- layout ----------
+
+// Draws the site header into <header id="site-header">. With a user: the
+// official navigation and a logout button; without: the citizen navigation.
+export function renderHeader(user) {
+  const host = document.getElementById('site-header');
+  if (!host) return;
+  clear(host);
+  const here = location.pathname;
+  const link = (href, label) => el('a', {
+    href, 'aria-current': here === href || (href === '/' && here === '/index.html') ? 'page' : null,
+  }, label);
+  const brand = el('a', { class: 'brand', href: user ? '/inbox.html' : '/' },
+    el('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '民'),
+    el('span', { class: 'brand-text' },
+      el('strong', null, '民意'),
+      el('small', null, user ? '留言办理系统' : '网上征求意见与群众留言')));
+  const nav = el('nav', { class: 'site-nav', 'aria-label': '主导航' });
+  if (user) {
+    nav.append(link('/inbox.html', '待办留言'));
+    if (user.role === 'admin') nav.append(link('/admin.html', '系统管理'));
+    nav.append(link('/', '公众首页'));
+    const who = el('span', { class: 'who' },
+      user.login, user.department ? `（${user.department}）` : `（${ROLE_LABEL[user.role] || user.role}）`);
+    const out = el('button', { type: 'button', class: 'btn btn-ghost', id: 'logout' }, '退出');
+    out.addEventListener('click', logout);
+    nav.append(el('span', { class: 'user-box' }, who, out));
+  } else {
+    nav.append(link('/', '首页'), link('/track.html', '查询留言'), link('/login.html', '工作人员登录'));
+  }
+  host.append(el('div', { class: 'wrap header-inner' }, brand, nav));
+}
+
+// A status box (role=alert for errors so screen readers announce it).
+export function notice(host, kind, text) {
+  clear(host);
+  if (!text) { host.hidden = true; return; }
+  host.hidden = false;
+  host.classList.remove('notice-error', 'notice-ok', 'notice-info');
+  host.classList.add('notice', `notice-${kind}`);
+  host.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  setText(host, text);
+}
+
+// Shows an API error next to the field it names (an element
+// [data-error-for=FIELD] inside form), or in the form's general box.
+export function showFormError(form, err) {
+  clearFormErrors(form);
+  const text = errorText(err);
+  const slot = err && err.field ? form.querySelector(`[data-error-for="${CSS.escape(err.field)}"]`) : null;
+  if (slot) {
+    fieldError(form, err.field, text);
+    const input = form.querySelector(`[name="${CSS.escape(err.field)}"]`);
+    if (input) input.focus();
+  } else {
+    const box = form.querySelector('.form-error');
+    if (box) notice(box, 'error', err && err.field ? `${err.field}: ${text}` : text);
+  }
+}
+
+export function fieldError(form, field, text) {
+  const slot = form.querySelector(`[data-error-for="${CSS.escape(field)}"]`);
+  if (!slot) return;
+  setText(slot, text);
+  slot.hidden = false;
+  const input = form.querySelector(`[name="${CSS.escape(field)}"]`);
+  if (input) {
+    input.setAttribute('aria-invalid', 'true');
+    if (slot.id) input.setAttribute('aria-errormessage', slot.id);
+  }
+}
+
+export function clearFormErrors(form) {
+  for (const s of form.querySelectorAll('[data-error-for]')) { setText(s, ''); s.hidden = true; }
+  for (const i of form.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+  const box = form.querySelector('.form-error');
+  if (box) notice(box, 'error', '');
+}
+
+// Clears a field's error as soon as the user edits that field.
+export function clearErrorsOnInput(form) {
+  const handler = (ev) => {
+    const name = ev.target && ev.target.name;
+    if (!name) return;
+    const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
+    if (slot) { setText(slot, ''); slot.hidden = true; }
+    for (const i of form.querySelectorAll(`[name="${CSS.escape(name)}"]`)) i.removeAttribute('aria-invalid');
+  };
+  form.addEventListener('input', handler);
+  form.addEventListener('change', handler);
+}
+
+// Live "n / max" counter for an input; marks it when over the limit.
+export function attachCounter(input, counter, max) {
+  const update = () => {
+    const n = charCount(input.value);
+    setText(counter, `${n} / ${max}`);
+    counter.classList.toggle('over', n > max);
+  };
+  input.addEventListener('input', update);
+  update();
+  return update;
+}
+
+export function badge(state) {
+  return el('span', { class: `badge state-${state}` }, STATE_LABEL[state] || state);
+}
+
+export function footer() {
+  const host = document.getElementById('site-footer');
+  if (!host) return;
+  clear(host);
+  host.append(el('div', { class: 'wrap' },
+    el('p', null, '民意 · 网上群众路线平台'),
+    el('p', { class: 'muted' }, '凭留言查询码可查看办理进度和部门答复；手机号码等个人信息不公开显示。')));
+}

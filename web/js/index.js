@@ -1,0 +1,41 @@
+// Home page: open consultations and message boards, and the tracking-code box.
+import { api, el, clear, notice, errorText, renderHeader, footer, KIND_LABEL, fmtTime } from './common.js';
+
+renderHeader(null);
+footer();
+
+const list = document.getElementById('consultations');
+
+function card(c) {
+  const href = `/consultation.html?id=${encodeURIComponent(c.id)}`;
+  const open = c.status !== 'closed';
+  const kind = c.kind === 'board' ? 'board' : 'consultation';
+  return el('li', { class: `card kind-${kind}` },
+    el('div', { class: 'meta' },
+      el('span', { class: 'badge kind' }, KIND_LABEL[kind]),
+      el('span', { class: `badge ${open ? 'open' : 'closed'}` }, open ? '征集中' : '已结束'),
+      c.created_at ? el('span', null, `发布于 ${fmtTime(c.created_at).slice(0, 10)}`) : null),
+    el('h3', null, el('a', { href }, c.title)),
+    c.description ? el('p', { class: 'desc' }, c.description) : null,
+    el('div', { class: 'meta' }, `已收到留言 ${Number(c.message_count) || 0} 条`),
+    el('div', { class: 'actions' },
+      el('a', { class: `btn ${open ? 'btn-primary' : ''}`, href }, open ? (kind === 'board' ? '我要留言' : '我要建言') : '查看详情')));
+}
+
+async function load() {
+  try {
+    const data = await api('GET', '/api/v1/consultations');
+    const items = data.consultations || [];
+    // Open ones first; the sort is stable, so the server order holds otherwise.
+    items.sort((a, b) => (a.status === 'closed') - (b.status === 'closed'));
+    clear(list);
+    if (!items.length) list.append(el('li', { class: 'empty' }, '目前没有正在进行的征求意见或留言板。'));
+    for (const c of items) list.append(card(c));
+  } catch (e) {
+    clear(list);
+    notice(document.getElementById('notice'), 'error', `无法加载列表：${errorText(e)}`);
+  } finally {
+    list.setAttribute('aria-busy', 'false');
+  }
+}
+load();

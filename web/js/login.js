@@ -1,0 +1,49 @@
+// Official login: POST /api/v1/login, then on to ?next= (same-site paths only),
+// the admin page for admins, or the inbox.
+import { api, renderHeader, footer, param, showFormError, fieldError, clearFormErrors, clearErrorsOnInput, setText } from './common.js';
+
+renderHeader(null);
+footer();
+
+const form = document.getElementById('login-form');
+
+function target(user) {
+  const next = param('next') || '';
+  // Only a path on this site: "/x" but not "//host" or "/\host".
+  if (/^\/(?![\/\\])/.test(next) && !next.startsWith('/login.html')) return next;
+  return user && user.role === 'admin' ? '/admin.html' : '/inbox.html';
+}
+
+// Already logged in: go straight on.
+api('GET', '/api/v1/me').then((me) => { location.replace(target(me)); }).catch(() => {});
+
+form.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  clearFormErrors(form);
+  const login = form.elements.login.value.trim();
+  const password = form.elements.password.value;
+  let ok = true;
+  if (!login) { fieldError(form, 'login', '请输入账号'); ok = false; }
+  if (!password) { fieldError(form, 'password', '请输入密码'); ok = false; }
+  if (!ok) return;
+  const btn = document.getElementById('login-submit');
+  btn.disabled = true;
+  setText(btn, '正在登录…');
+  try {
+    const r = await api('POST', '/api/v1/login', { login, password });
+    location.href = target(r.user);
+  } catch (e) {
+    if (e.status === 401) {
+      showFormError(form, Object.assign(e, { field: null, message: '账号或密码错误' }));
+    } else if (e.status === 429) {
+      showFormError(form, Object.assign(e, { field: null, message: '尝试次数过多，请稍后再试' }));
+    } else {
+      showFormError(form, e);
+    }
+    form.elements.password.select();
+  } finally {
+    btn.disabled = false;
+    setText(btn, '登录');
+  }
+});
+clearErrorsOnInput(form);
