@@ -1,3 +1,4 @@
+# ENGINEERS WORKING IN PARALLEL NOW: read /work/agreement.md first (use BUILD=build/<yourname>, do not commit). Temporary line.
 # minyi build. Sources are found by wildcard: a new src/<layer>/<module>.c or
 # tests/<layer>/<module>_test.c needs no edit here.
 #
@@ -30,9 +31,10 @@ TESTBIN  := $(TESTSRC:%.c=$(BUILD)/asan/%)
 BENCHBIN := $(BENCHSRC:%.c=$(BUILD)/rel/%)
 
 # Data built from Debian packages at build time (see scripts/build-dict).
-DATA :=
+DATA := build/jieba.dict
 
 .PHONY: all deps run test unit bench eval fuzz clean
+.SECONDARY:
 all: minyi $(DATA)
 
 deps:
@@ -63,6 +65,28 @@ $(BUILD)/asan/tests/%_test: $(BUILD)/asan/tests/%_test.o $(BUILD)/asan/tests/tes
 
 $(BUILD)/rel/bench/%: $(BUILD)/rel/bench/%.o $(BUILD)/rel/libminyi.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The dictionary format is defined in segdict.c; minyi is order-only so that
+# relinking it does not recompile the dictionary.
+build/jieba.dict: src/text/segdict.c src/text/segdict.h scripts/build-dict | minyi
+	bash scripts/build-dict $@
+
+# libFuzzer targets: fuzz/<name>.c is built with clang together with the
+# core and text sources (the pure layers) and run for FUZZ_SECONDS on its
+# corpus fuzz/corpus/<name>.
+FUZZSRC := $(sort $(wildcard fuzz/*.c))
+FUZZLIB := $(filter src/core/% src/text/%,$(LIBSRC))
+FUZZBIN := $(FUZZSRC:fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZLIB)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZLIB) $(LDLIBS)
+
+fuzz: $(FUZZBIN) $(DATA)
+	@for f in $(FUZZBIN); do n=$${f##*/}; mkdir -p fuzz/corpus-run/$$n fuzz/corpus/$$n; \
+	  echo "== fuzz $$n ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 fuzz/corpus-run/$$n fuzz/corpus/$$n || exit 1; done
 
 run: deps all
 	@mkdir -p var

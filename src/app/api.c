@@ -372,7 +372,9 @@ static void post_user(api_ctx *c, http_req *r) {
     }
     int64_t dept_id = 0;
     if (dept.p && OPS->dept_find(ST, dept, &dept_id) != STORE_OK) {
-        json_decref(j); return http_error(r, 422, "invalid", "department", "no department '%.*s'", (int)dept.n, dept.p);
+        http_error(r, 422, "invalid", "department", "no department '%.*s'", (int)dept.n, dept.p);
+        json_decref(j);   /* dept points into j: release it only after the message is made */
+        return;
     }
     if (str_eq_c(role, "handler") && !dept_id) { json_decref(j); return http_error(r, 422, "missing", "department", "a handler needs a department"); }
     char hash[160], rolez[16];

@@ -15,6 +15,16 @@ int cmd_demo(int argc, char **argv);
 int cmd_dept(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_consultation(int argc, char **argv);
+int cmd_model(int argc, char **argv);
+int cmd_label(int argc, char **argv);
+int cmd_words(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_pii(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
+int cmd_seg(int argc, char **argv);
+int cmd_keywords(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
 
 /* Shared option helpers for commands. */
 /* Returns true (and the value in *val) when argv[*i] is --name VALUE or

@@ -10,6 +10,16 @@ static const cmd_entry commands[] = {
     { "dept",         cmd_dept,         "manage departments: dept add NAME | dept list" },
     { "user",         cmd_user,         "manage accounts: user add LOGIN --role ROLE [--dept NAME] | user list | user passwd LOGIN" },
     { "consultation", cmd_consultation, "manage consultations: consultation add TITLE | consultation list" },
+    { "model",        cmd_model,        "classifier models: model add FILE [--activate] | model activate ID | model list" },
+    { "label",        cmd_label,        "route classifier labels: label map LABEL DEPT | label unmap LABEL | label list" },
+    { "words",        cmd_words,        "sensitive words: words add WORD... | words import FILE | words del ID | words list" },
+    { "analyze",      cmd_analyze,      "run the analyzer over pending messages once" },
+    { "pii",          cmd_pii,          "mask personal information: pii --data FILE [--spans]" },
+    { "dedup",        cmd_dedup,        "group exact and near-duplicate messages: dedup --data FILE [--threshold J]" },
+    { "seg",          cmd_seg,          "word segmentation, jieba-compatible: seg [--mode precise|search] < text" },
+    { "keywords",     cmd_keywords,     "top keywords of each stdin line: keywords [--top K] [--method tfidf|textrank]" },
+    { "train",        cmd_train,        "train the message classifier: train --data FILE --model OUT" },
+    { "classify",     cmd_classify,     "classify messages: classify --model M --data FILE" },
 };
 
 static void usage(FILE *f) {

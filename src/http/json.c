@@ -20,8 +20,14 @@ void http_error(http_req *r, int status, const char *code, const char *field, co
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* A message cut at the buffer's end may end inside a UTF-8 sequence,
+     * which jansson would refuse: cut back to the last whole character. */
+    if (n >= (int)sizeof msg) {
+        size_t len = strlen(msg);
+        while (len && utf8_invalid_at(msg, len) != (size_t)-1) msg[--len] = 0;
+    }
     json_t *e = json_pack("{s:s,s:s}", "code", code, "message", msg);
     if (field) json_object_set_new(e, "field", json_string(field));
     http_json(r, status, json_pack("{s:o}", "error", e));

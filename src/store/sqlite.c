@@ -522,14 +522,20 @@ static void new_tracking_code(char *out) {
     out[k] = 0;
 }
 
-static int sq_msg_add(store *s, const store_new_msg *m, int64_t *id, char *code) {
+typedef struct { const store_new_msg *m; int64_t *id; char *code; } msg_add_arg;
+
+/* Insert + "created" audit event in one transaction (one fsync). */
+static int msg_add_txn(store *s, void *arg) {
+    msg_add_arg *x = arg;
+    const store_new_msg *m = x->m;
     sqlite3 *db;
-    for (int attempt = 0; attempt < 5; attempt++) {
+    int rc = STORE_CONFLICT;
+    for (int attempt = 0; attempt < 5 && rc == STORE_CONFLICT; attempt++) {
         sqlite3_stmt *st = sq_stmt(s, Q_MSG_ADD, &db);
         if (!st) return STORE_ERROR;
-        new_tracking_code(code);
+        new_tracking_code(x->code);
         sqlite3_bind_int64(st, 1, m->consultation_id);
-        sqlite3_bind_text(st, 2, code, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, x->code, -1, SQLITE_TRANSIENT);
         sq_bind_str(st, 3, m->title);
         sq_bind_str(st, 4, m->body);
         sq_bind_str(st, 5, m->type);
@@ -539,10 +545,22 @@ static int sq_msg_add(store *s, const store_new_msg *m, int64_t *id, char *code)
         sqlite3_bind_text(st, 9, m->department_id ? "assigned" : "new", -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 10, m->department_id);
         sq_bind_str(st, 11, m->author);
-        int rc = sq_insert_id(s, st, db, "add message", id);
-        if (rc != STORE_CONFLICT) return rc;   /* a tracking-code collision retries with a new code */
+        rc = sq_insert_id(s, st, db, "add message", x->id);   /* a tracking-code collision retries with a new code */
     }
-    return STORE_ERROR;
+    if (rc) return rc;
+    json_t *d = json_object();
+    if (m->department_id) {
+        json_object_set_new(d, "department_id", json_integer(m->department_id));
+        json_object_set_new(d, "route_by", json_string("keywords"));
+    }
+    rc = sq_event_add(s, 0, "created", *x->id, d);
+    json_decref(d);
+    return rc;
+}
+
+static int sq_msg_add(store *s, const store_new_msg *m, int64_t *id, char *code) {
+    msg_add_arg x = { m, id, code };
+    return sq_in_txn(s, msg_add_txn, &x);
 }
 
 void sq_read_msg(sqlite3_stmt *st, store_msg *m) {

@@ -118,8 +118,9 @@ TEST(reply_changes_state_and_is_audited) {
     CHECK_STR(json_string_value(json_object_get(json_array_get(reps, 0), "body")), "答复");
     json_decref(reps);
     CHECK_INT(s->ops->event_list(s, id, &ev), STORE_OK);
-    CHECK_INT(json_array_size(ev), 1);
-    CHECK_STR(json_string_value(json_object_get(json_array_get(ev, 0), "kind")), "reply");
+    CHECK_INT(json_array_size(ev), 2);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(ev, 0), "kind")), "created");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(ev, 1), "kind")), "reply");
     json_decref(ev);
     /* a reply to a missing message fails and leaves nothing behind */
     CHECK(s->ops->reply_add(s, 99999, u, d, STR_LIT("x"), &rid) != STORE_OK);
