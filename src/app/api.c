@@ -418,6 +418,7 @@ static const route routes[] = {
     { "POST", "/api/v1/messages/*/transfer",    NULL, api_post_transfer },
     { "POST", "/api/v1/messages/*/moderation",  NULL, api_post_moderate },
     { "GET",  "/api/v1/groups/*",               NULL, api_get_group },
+    { "GET",  "/api/v1/search",                 api_get_search, NULL },
     { "GET",  "/api/v1/moderation",             api_get_moderation, NULL },
     { "GET",  "/api/v1/models",                 api_get_models, NULL },
     { "POST", "/api/v1/models",                 api_post_model, NULL },

@@ -41,5 +41,6 @@ void api_get_words(api_ctx *c, http_req *r);
 void api_post_word(api_ctx *c, http_req *r);
 void api_delete_word(api_ctx *c, http_req *r, const char *arg);
 void api_get_group(api_ctx *c, http_req *r, const char *arg);
+void api_get_search(api_ctx *c, http_req *r);
 
 #endif

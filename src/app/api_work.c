@@ -3,6 +3,7 @@
  * thresholds, the moderation queue, sensitive words, near-duplicate groups. */
 #include "app/api_int.h"
 #include "text/classify.h"
+#include "text/utf8.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +285,29 @@ void api_get_group(api_ctx *c, http_req *r, const char *arg) {
     json_t *o;
     int rc = OPS->group_members(ST, id, lim ? atoi(lim) : 100, &o);
     if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no group %lld", (long long)id);
+    if (rc) return api_store_failed(r, ST);
+    http_json(r, 200, o);
+}
+
+/* ---- search ------------------------------------------------------------- */
+
+/* GET /api/v1/search?q=..: officials; a handler searches their department's messages. */
+void api_get_search(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, false)) return;
+    const char *q = http_query(r, "q");
+    if (!q || !*q) return http_error(r, 422, "missing", "q", "q (what to search for) is required");
+    size_t n = strlen(q);
+    if (!utf8_valid(q, n)) return http_error(r, 400, "invalid_utf8", "q", "q is not valid UTF-8");
+    if (utf8_count(q, n) > 200) return http_error(r, 422, "too_long", "q", "q is longer than 200 characters");
+    int64_t dept = 0;
+    if (!strcmp(w.u.role, "handler")) dept = w.u.department_id;
+    const char *lim = http_query(r, "limit"), *off = http_query(r, "offset");
+    int limit = lim ? atoi(lim) : 20, offset = off ? atoi(off) : 0;
+    if (limit <= 0 || limit > 200) limit = 20;
+    json_t *o;
+    int rc = OPS->search(ST, (str){ q, n }, dept, limit, offset < 0 ? 0 : offset, &o);
+    if (rc == STORE_INVALID) return http_error(r, 422, "invalid", "q", "q has no letters, digits or Chinese characters to search for");
     if (rc) return api_store_failed(r, ST);
     http_json(r, 200, o);
 }

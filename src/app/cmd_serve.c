@@ -5,6 +5,7 @@
 #include "app/auth.h"
 #include "app/cmd.h"
 #include "core/log.h"
+#include "store/fts.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,13 +67,14 @@ int cmd_serve(int argc, char **argv) {
     if (auth_init()) { log_error("cannot initialise libsodium"); return 1; }
     if (web && access(web, R_OK) != 0) { log_error("serve: --web %s: not readable; pages will not be served", web); web = NULL; }
     char err[512];
-    store *st;
-    if (store_open(db, &st, err, sizeof err)) { log_error("%s", err); return 1; }
     seg_dict *dict = NULL;
     if (seg_dict_open(dict_path, &dict, err, sizeof err)) {
-        if (dict_path) { log_error("%s", err); store_close(st); return 1; }
+        if (dict_path) { log_error("%s", err); return 1; }
         log_error("serve: no segmentation dictionary (%s); word features and search run without it", err);
     }
+    fts_use_dict(dict);
+    store *st;
+    if (store_open(db, &st, err, sizeof err)) { log_error("%s", err); seg_dict_close(dict); return 1; }
     analyzer *an = NULL;
     if (!no_analyzer && (analyzer_new(st, dict, &an, err, sizeof err) || analyzer_start(an))) {
         log_error("serve: cannot start the analyzer: %s", err);

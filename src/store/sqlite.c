@@ -10,6 +10,7 @@
  * Schema changes are numbered migrations applied at open (PRAGMA user_version). */
 #include "store/store.h"
 #include "store/sqlite_int.h"
+#include "store/fts.h"
 #include "core/log.h"
 #include <pthread.h>
 #include <sodium.h>
@@ -94,6 +95,13 @@ static const char *migrations[] = {
     "  id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE,"
     "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
     "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
+
+    /* 3: full-text search with the "minyi" tokenizer (fts.c): characters +
+     * segmenter words. External content: the text lives once, in messages. */
+    "CREATE VIRTUAL TABLE messages_fts USING fts5(title, body, content='messages', content_rowid='id', tokenize='minyi');"
+    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
+    "  INSERT INTO messages_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END;"
+    "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 
@@ -190,6 +198,10 @@ static int open_db(sqlite_store *ss, sqlite3 **out) {
     if (sqlite3_exec(db, pragmas, NULL, NULL, &e) != SQLITE_OK) {
         snprintf(errbuf, sizeof errbuf, "%s: %s", ss->path, e ? e : "pragma failed");
         sqlite3_free(e); sqlite3_close(db); return -1;
+    }
+    if (fts_register(db) != SQLITE_OK) {
+        snprintf(errbuf, sizeof errbuf, "%s: cannot register the search tokenizer: %s", ss->path, sqlite3_errmsg(db));
+        sqlite3_close(db); return -1;
     }
     *out = db;
     return 0;
@@ -762,5 +774,5 @@ const store_ops store_sqlite = {
     .label_map_set = sq_label_map_set, .label_map_list = sq_label_map_list,
     .word_add = sq_word_add, .word_del = sq_word_del, .word_list = sq_word_list,
     .setting_get = sq_setting_get, .setting_set = sq_setting_set,
-    .training_rows = sq_training_rows,
+    .training_rows = sq_training_rows, .search = sq_search,
 };

@@ -159,6 +159,11 @@ typedef struct store_ops {
      * label mapped to the department that finally handled the message (replied
      * or transferred to); kind "spam": label "spam"/"ham" from moderators. */
     int (*training_rows)(store *s, const char *kind, int (*cb)(void *ud, str title, str body, str label), void *ud);
+
+    /* Full-text search (issue 3): q as a person typed it; dept 0 = all departments.
+     * -> {"total":N,"results":[{"id","tracking_code","title","snippet","state","department","created_at"}]};
+     * in snippets "\u0002" opens and "\u0003" closes a match. STORE_INVALID when q has nothing searchable. */
+    int (*search)(store *s, str q, int64_t dept, int limit, int offset, json_t **out);
 } store_ops;
 
 /* Every backend's handle starts with this. */

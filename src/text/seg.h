@@ -28,7 +28,8 @@ int  seg_dict_build(const char *jieba_dir, const char *out, char *err, size_t er
 int  seg_dict_from_jieba(const char *jieba_dir, seg_dict **out, char *err, size_t errlen);
 
 /* Opens the compiled dictionary (scripts/build-dict output). path NULL looks
- * in order at $MINYI_DICT, <directory of the minyi binary>/build/jieba.dict,
+ * in order at $MINYI_DICT, <directory of the minyi binary>/build/jieba.dict
+ * (and ../jieba.dict, ../../jieba.dict from there, for build/DIR/minyi),
  * ./build/jieba.dict, /usr/share/minyi/jieba.dict, and when none exists
  * compiles python3-jieba's data in memory. On failure returns -1 with a
  * message in err. */

@@ -660,14 +660,20 @@ int seg_dict_open(const char *path, seg_dict **out, char *err, size_t errlen) {
     if (path) return open_file(path, out, err, errlen);
     const char *env = getenv("MINYI_DICT");
     if (env && *env) return open_file(env, out, err, errlen);
-    char cand[3][4200];
+    char cand[5][4200];
     int nc = 0;
     char exe[4096];
     ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (k > 0) {
         exe[k] = 0;
         char *slash = strrchr(exe, '/');
-        if (slash) { *slash = 0; snprintf(cand[nc++], sizeof cand[0], "%s/build/jieba.dict", exe); }
+        if (slash) {
+            *slash = 0;
+            /* ./minyi finds build/jieba.dict; build/asan/minyi and build/<dir>/asan/minyi find it up the tree. */
+            snprintf(cand[nc++], sizeof cand[0], "%s/build/jieba.dict", exe);
+            snprintf(cand[nc++], sizeof cand[0], "%s/../jieba.dict", exe);
+            snprintf(cand[nc++], sizeof cand[0], "%s/../../jieba.dict", exe);
+        }
     }
     snprintf(cand[nc++], sizeof cand[0], "build/jieba.dict");
     snprintf(cand[nc++], sizeof cand[0], "/usr/share/minyi/jieba.dict");

@@ -1,0 +1,100 @@
+/* fts_test.c: the FTS5 tokenizer "minyi" (src/store/fts.c) on an in-memory
+ * database: short Chinese queries, character phrases, Latin, highlight(). */
+#include "test.h"
+#include "store/fts.h"
+#include "text/seg.h"
+#include <stdlib.h>
+
+static sqlite3 *db;
+static seg_dict *D;
+
+static void setup(void) {
+    if (db) return;
+    char err[256];
+    if (seg_dict_open(NULL, &D, err, sizeof err)) { fprintf(stderr, "%s\n", err); exit(1); }
+    if (sqlite3_open(":memory:", &db) != SQLITE_OK || fts_register(db) != SQLITE_OK) {
+        fprintf(stderr, "fts_seg_test: %s\n", err);
+        exit(1);
+    }
+    const char *sql =
+        "CREATE VIRTUAL TABLE m USING fts5(body, tokenize='minyi');"
+        "INSERT INTO m(rowid, body) VALUES (1, '小区物业乱收停车费，业主多次反映'), (2, 'A市A5区魅力之城小区噪音扰民'),"
+        " (3, '我的ＩＰＨＯＮＥ15在地铁站丢了'), (4, '人民意见征集：中华人民共和国成立'), (5, '他来到了网易杭研大厦');"
+        ;
+    char *e = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &e) != SQLITE_OK) { fprintf(stderr, "%s\n", e); exit(1); }
+}
+
+/* Comma-separated rowids matching q in table t. */
+static const char *hits(const char *t, const char *q) {
+    static char out[256];
+    setup();
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT rowid FROM %s WHERE %s MATCH ?1 ORDER BY rowid", t, t);
+    sqlite3_stmt *st;
+    out[0] = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return "prepare error";
+    sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        snprintf(out + strlen(out), sizeof out - strlen(out), "%s%lld", out[0] ? "," : "", sqlite3_column_int64(st, 0));
+    if (rc != SQLITE_DONE) snprintf(out, sizeof out, "error: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return out;
+}
+
+TEST(one_and_two_character_queries_find_messages) {
+    CHECK_STR(hits("m", "车"), "1");
+    CHECK_STR(hits("m", "小区"), "1,2");
+    CHECK_STR(hits("m", "扰民"), "2");
+    CHECK_STR(hits("m", "民"), "2,4");
+}
+
+TEST(longer_queries_are_character_phrases) {
+    CHECK_STR(hits("m", "停车费"), "1");
+    CHECK_STR(hits("m", "乱收停车"), "1");
+    CHECK_STR(hits("m", "杭研"), "5");          /* an HMM word */
+    CHECK_STR(hits("m", "民意"), "4");          /* substring across 人民|意见 */
+    CHECK_STR(hits("m", "停费"), "");
+    CHECK_STR(hits("m", "小区 噪音"), "2");      /* AND of two phrases */
+}
+
+TEST(latin_digits_normalised_and_case_folded) {
+    CHECK_STR(hits("m", "iphone15"), "3");
+    CHECK_STR(hits("m", "ＩＰｈｏｎｅ15"), "3");
+    CHECK_STR(hits("m", "a5"), "2");
+}
+
+TEST(highlight_marks_the_original_text) {
+    setup();
+    sqlite3_stmt *st;
+    CHECK_INT(sqlite3_prepare_v2(db, "SELECT highlight(m, 0, '[', ']') FROM m WHERE m MATCH ?1", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, "iphone15", -1, SQLITE_STATIC);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    CHECK_STR((const char *)sqlite3_column_text(st, 0), "我的[ＩＰＨＯＮＥ15]在地铁站丢了");
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, "停车", -1, SQLITE_STATIC);
+    CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+    CHECK_STR((const char *)sqlite3_column_text(st, 0), "小区物业乱收[停车]费，业主多次反映");
+    sqlite3_finalize(st);
+}
+
+TEST(hostile_documents) {
+    setup();
+    sqlite3_stmt *st;
+    CHECK_INT(sqlite3_prepare_v2(db, "INSERT INTO m(body) VALUES (?1)", -1, &st, NULL), SQLITE_OK);
+    static const char bad[] = "坏\xff\xfe数据\0后面";
+    sqlite3_bind_text(st, 1, bad, sizeof bad - 1, SQLITE_STATIC);
+    CHECK_INT(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_reset(st);
+    size_t n = 600000;
+    char *big = malloc(n);
+    for (size_t i = 0; i + 3 <= n; i += 3) memcpy(big, "好", 3), memcpy(big + i, (i / 3) % 7 ? "好" : "人", 3);
+    sqlite3_bind_text(st, 1, big, (int)n, SQLITE_STATIC);
+    CHECK_INT(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    free(big);
+    CHECK_STR(hits("m", "数据"), "6");
+    CHECK_STR(hits("m", "iphone*"), "3");      /* Latin words match by prefix queries */
+}
+
