@@ -79,3 +79,17 @@ TEST(logins) {
     CHECK_INT(valid_login(STR_LIT("a b"), &e), -1);
     CHECK_INT(valid_login((str){ "ab\0c", 4 }, &e), -1);
 }
+
+TEST(invalid_utf8_and_nul_in_fields_are_refused) {
+    /* jansson refuses these when parsing; other sources (imports, CLI) must not slip them through. */
+    json_t *j = json_object();
+    json_object_set_new(j, "t", json_stringn_nocheck("ab\xff" "c", 4));
+    json_object_set_new(j, "n", json_stringn_nocheck("a\0b", 3));
+    str out; valid_err e;
+    CHECK_INT(valid_text(j, "t", true, 100, &out, &e), -1);
+    CHECK_STR(e.code, "invalid");
+    CHECK_STR(e.field, "t");
+    CHECK_INT(valid_text(j, "n", true, 100, &out, &e), -1);
+    CHECK_STR(e.field, "n");
+    json_decref(j);
+}
