@@ -5,6 +5,8 @@
 #include "core/log.h"
 #include "text/acmatch.h"
 #include "text/classify.h"
+#include "text/dedup.h"
+#include "text/spam.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,13 @@ struct analyzer {
     char words_version[32];
     acm *words;                /* NULL = no sensitive words */
     double triage, spam;
+    bool flood_check;          /* count messages per sender (setting flood_check, default on) */
+    int64_t spam_model_id;     /* active naive Bayes spam model, 0 = rules only */
+    spam_model *spam_nb;
+    spam_rate *rate;           /* recent messages per sender, for floods */
+    dedup *dd;                 /* near-duplicate index of every analyzed message */
+    bool dd_loaded;
+    buf text;                  /* title + body scratch */
     /* thread */
     pthread_t thread;
     pthread_mutex_t mu;
@@ -38,6 +47,18 @@ int analyzer_new(store *st, const seg_dict *dict, analyzer **out, char *err, siz
     a->triage = ANALYZER_DEFAULT_TRIAGE;
     a->spam = ANALYZER_DEFAULT_SPAM;
     a->label_map = json_object();
+    dedup_cfg cfg;
+    dedup_cfg_default(&cfg);
+    /* 4096 senders remembered. A sender is an IP unless the message names its
+     * author, and many citizens share an IP (NAT, a 12345 call centre typing
+     * for callers), so the rate limit is generous: more than 15 messages in
+     * 10 minutes starts to count, about 20 reach the default hold threshold;
+     * the same text 5 times from one sender does too. */
+    if (dedup_new(&cfg, &a->dd) || spam_rate_new(4096, 600, 15, &a->rate)) {
+        snprintf(err, errlen, "out of memory");
+        dedup_free(a->dd); json_decref(a->label_map); free(a);
+        return -1;
+    }
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
     *out = a;
@@ -56,6 +77,10 @@ void analyzer_free(analyzer *a) {
     analyzer_stop(a);
     drop_model(a);
     acm_free(a->words);
+    spam_model_free(a->spam_nb);
+    spam_rate_free(a->rate);
+    dedup_free(a->dd);
+    buf_free(&a->text);
     json_decref(a->label_map);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->cv);
@@ -72,11 +97,30 @@ static double setting_double(store *st, const char *key, double dflt) {
     return *end || d < 0 || d > 1 ? dflt : d;
 }
 
+/* "2026-11-29T18:47:01Z" -> seconds since the epoch (0 when unreadable). */
+static int64_t parse_time(const char *s) {
+    struct tm tm = {0};
+    if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
+    return (int64_t)timegm(&tm);
+}
+
+/* group_index callback: re-adds a stored signature to the in-memory index. */
+static int index_one(void *ud, int64_t id, int64_t group_id, str author, const char *created_at, const void *sig, size_t n) {
+    analyzer *a = ud;
+    (void)group_id;
+    if (n != sizeof(dedup_sig)) return 0;       /* written by another version: skip */
+    dedup_sig s;
+    memcpy(&s, sig, sizeof s);
+    dedup_result res;
+    return dedup_add(a->dd, &s, (uint64_t)id, dedup_author_key(author.p, author.n), parse_time(created_at), &res);
+}
+
 /* Re-reads what admins may have changed. Cheap when nothing did. */
 static int reload(analyzer *a) {
     store *st = a->st;
     a->triage = setting_double(st, "triage_threshold", ANALYZER_DEFAULT_TRIAGE);
     a->spam = setting_double(st, "spam_threshold", ANALYZER_DEFAULT_SPAM);
+    a->flood_check = setting_double(st, "flood_check", 1) >= 0.5;
 
     int64_t id = 0; void *data = NULL; size_t n = 0;
     int rc = st->ops->model_active(st, "classifier", &id, &data, &n);
@@ -107,6 +151,24 @@ static int reload(analyzer *a) {
         json_decref(map);
         json_decref(a->label_map);
         a->label_map = o;
+    }
+
+    rc = st->ops->model_active(st, "spam", &id, &data, &n);
+    if (rc == STORE_NOT_FOUND) { spam_model_free(a->spam_nb); a->spam_nb = NULL; a->spam_model_id = 0; }
+    else if (rc) return -1;
+    if (rc == STORE_OK && id != a->spam_model_id) {
+        char err[256];
+        spam_model *m = NULL;
+        if (spam_model_load_mem(data, n, &m, err, sizeof err)) log_error("analyzer: spam model %lld cannot be used: %s", (long long)id, err);
+        else { spam_model_free(a->spam_nb); a->spam_nb = m; log_info("analyzer: spam model %lld active", (long long)id); }
+        a->spam_model_id = id;
+    }
+    if (rc == STORE_OK) free(data);
+
+    if (!a->dd_loaded) {
+        if (st->ops->group_index(st, index_one, a)) return -1;
+        a->dd_loaded = true;
+        log_info("analyzer: near-duplicate index: %zu messages in %zu groups", dedup_nmsgs(a->dd), dedup_ngroups(a->dd));
     }
 
     char ver[32] = "0";
@@ -153,6 +215,45 @@ static int analyze_one(analyzer *a, const store_msg *m) {
     find_words(a, "body", m->body, spans);
     if (json_array_size(spans)) { json_object_set(reason, "sensitive", spans); an.hold = true; }
     json_decref(spans);
+
+    /* Near-duplicates: the message joins the group of its closest earlier twin. */
+    buf_reset(&a->text);
+    if (buf_puts(&a->text, m->title ? m->title : "") || buf_putc(&a->text, '\n') || buf_puts(&a->text, m->body ? m->body : "")) {
+        json_decref(reason); return -1;
+    }
+    dedup_sig sig;
+    dedup_signature(a->text.p, a->text.n, &sig);
+    const char *who = m->author && *m->author ? m->author : m->author_ip;
+    /* A message analyzed before (back from moderation) is in the index and
+     * the flood counts already: keep its group, count nothing twice. */
+    bool again = m->group_id != 0;
+    dedup_result dr;
+    dedup_group g;
+    if (again) an.group_id = m->group_id;
+    else if (dedup_add(a->dd, &sig, (uint64_t)m->id, dedup_author_key(who, strlen(who)), parse_time(m->created_at), &dr) == 0
+             && dedup_group_get(a->dd, dr.group, &g) == 0) {
+        an.group_id = (int64_t)dedup_msg_ext(a->dd, g.rep);
+        an.dedup_sig = &sig;
+        an.dedup_sig_len = sizeof sig;
+    }
+
+    /* Spam: rules + the moderators' model, and floods from one sender. */
+    spam_result sr;
+    size_t tn = m->title ? strlen(m->title) : 0, bn = m->body ? strlen(m->body) : 0;
+    spam_score(a->spam_nb, m->title ? m->title : "", tn, m->body ? m->body : "", bn, &sr);
+    spam_rate_info ri = {0};
+    if (*who && !again && a->flood_check) spam_rate_hit(a->rate, dedup_author_key(who, strlen(who)), sig.exact, parse_time(m->created_at), &ri);
+    double score = sr.score;
+    if (ri.flood > score) score = ri.flood;
+    if (ri.flood > 0) sr.flags |= SPAM_F_FLOOD;
+    an.spam_score = score;
+    if (score >= a->spam && strcmp(m->moderation, "approved")) {
+        char flags[128];
+        json_object_set_new(reason, "spam", json_pack("{s:f,s:s,s:f}", "score", score,
+                                                      "signals", spam_flags_str(sr.flags, flags, sizeof flags),
+                                                      "flood", (double)ri.flood));
+        an.hold = true;
+    }
 
     cls_pred p;
     if (a->cls && cls_classify(a->cls, str_c(m->title), str_c(m->body), &p, 1) == 1) {

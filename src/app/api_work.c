@@ -156,6 +156,7 @@ void api_post_label(api_ctx *c, http_req *r) {
 static const struct { const char *key; double dflt; } settings[] = {
     { "triage_threshold", ANALYZER_DEFAULT_TRIAGE },
     { "spam_threshold", ANALYZER_DEFAULT_SPAM },
+    { "flood_check", 1 },      /* 1: count messages per sender (IP or author) as a spam signal; 0: off */
 };
 
 void api_get_settings(api_ctx *c, http_req *r) {

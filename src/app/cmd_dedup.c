@@ -6,12 +6,14 @@
 #include "app/cmd.h"
 #include "app/datafile.h"
 #include "text/dedup.h"
+#include "text/seg.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHUNK 8192
@@ -25,6 +27,8 @@ static void usage(FILE *f) {
                "  --threshold J  estimated Jaccard similarity of character-trigram sets to join a\n"
                "                 group, 0 < J <= 1 (default 0.4; higher = stricter)\n"
                "  --threads N    threads for the signatures (default: all cores)\n"
+               "  --words        word-bigram shingles from the segmenter instead of character\n"
+               "                 trigrams (slower; --dict FILE as for minyi seg)\n"
                "  --stats        print group statistics to stderr\n");
 }
 
@@ -49,6 +53,8 @@ static int64_t parse_time(str s) {
 }
 
 typedef struct {
+    const seg_dict *dict;    /* word shingles when set */
+    int failed;
     const buf *text;
     const size_t *off;       /* text of row k: text->p[off[k] .. off[k+1]) */
     dedup_sig *sig;
@@ -57,44 +63,16 @@ typedef struct {
 
 static void *sig_worker(void *arg) {
     job *j = arg;
-    for (size_t k = j->from; k < j->to; k++)
-        dedup_signature(j->text->p + j->off[k], j->off[k + 1] - j->off[k], &j->sig[k]);
-    return NULL;
-}
-
-/* datafile maps a regular file whole (read-only); pages of rows already
- * copied out stay resident and count against the 1 GiB budget of a million
- * messages. Finds that mapping in /proc/self/maps so consumed pages can be
- * dropped (MADV_DONTNEED on a read-only file mapping only drops clean page
- * references; the data comes back from the page cache if touched again).
- * TODO(lead): a datafile_release() in datafile.c would make this unneeded. */
-typedef struct { char *base; size_t len, dropped; } mapping;
-
-static mapping find_mapping(const char *path) {
-    mapping m = { NULL, 0, 0 };
-    struct stat st;
-    if (stat(path, &st) || !S_ISREG(st.st_mode)) return m;
-    FILE *f = fopen("/proc/self/maps", "r");
-    if (!f) return m;
-    char line[4096];
-    while (fgets(line, sizeof line, f)) {
-        unsigned long lo, hi, off, ino;
-        char perms[8];
-        if (sscanf(line, "%lx-%lx %7s %lx %*s %lu", &lo, &hi, perms, &off, &ino) == 5 &&
-            ino == (unsigned long)st.st_ino && off == 0 && perms[0] == 'r' && perms[1] == '-') {
-            m.base = (char *)lo; m.len = hi - lo;
-            break;
-        }
+    seg_ctx *c = NULL;
+    if (j->dict && seg_ctx_new(j->dict, &c)) { j->failed = 1; return NULL; }
+    for (size_t k = j->from; k < j->to; k++) {
+        const char *s = j->text->p + j->off[k];
+        size_t n = j->off[k + 1] - j->off[k];
+        if (c) { if (dedup_signature_words(c, s, n, &j->sig[k])) { j->failed = 1; break; } }
+        else dedup_signature(s, n, &j->sig[k]);
     }
-    fclose(f);
-    return m;
-}
-
-/* Drops the mapped pages before p (if p points into the mapping). */
-static void release_before(mapping *m, const char *p) {
-    if (!m->base || !p || p < m->base || p >= m->base + m->len) return;
-    size_t upto = (size_t)(p - m->base) & ~(size_t)(sysconf(_SC_PAGESIZE) - 1);
-    if (upto > m->dropped) { madvise(m->base, upto, MADV_DONTNEED); m->dropped = upto; }
+    seg_ctx_free(c);
+    return NULL;
 }
 
 static void put_id(FILE *f, const char *s, size_t n) {
@@ -102,8 +80,8 @@ static void put_id(FILE *f, const char *s, size_t n) {
 }
 
 int cmd_dedup(int argc, char **argv) {
-    const char *data = NULL, *thr = NULL, *threads_s = NULL, *bands_s = NULL, *rows_s = NULL;
-    bool stats = false;
+    const char *data = NULL, *thr = NULL, *threads_s = NULL, *bands_s = NULL, *rows_s = NULL, *dict_path = NULL;
+    bool stats = false, words = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
         if (cmd_opt(argc, argv, &i, "--data", &data)) continue;
@@ -111,7 +89,9 @@ int cmd_dedup(int argc, char **argv) {
         if (cmd_opt(argc, argv, &i, "--threads", &threads_s)) continue;
         if (cmd_opt(argc, argv, &i, "--bands", &bands_s)) continue;
         if (cmd_opt(argc, argv, &i, "--rows", &rows_s)) continue;
+        if (cmd_opt(argc, argv, &i, "--dict", &dict_path)) continue;
         if (!strcmp(argv[i], "--stats")) { stats = true; continue; }
+        if (!strcmp(argv[i], "--words")) { words = true; continue; }
         fprintf(stderr, "minyi dedup: unknown argument '%s'\n", argv[i]);
         usage(stderr);
         return 2;
@@ -137,14 +117,17 @@ int cmd_dedup(int argc, char **argv) {
     if (dedup_new(&cfg, &d)) { fprintf(stderr, "minyi dedup: bad --bands/--rows (bands x rows must be <= %d)\n", DEDUP_K); return 2; }
 
     char err[512];
+    seg_dict *dict = NULL;
+    if (words && seg_dict_open(dict_path, &dict, err, sizeof err)) {
+        fprintf(stderr, "minyi dedup: %s\n", err); dedup_free(d); return 1;
+    }
     datafile *df;
-    if (datafile_open(data, &df, err, sizeof err)) { fprintf(stderr, "minyi dedup: %s\n", err); dedup_free(d); return 1; }
+    if (datafile_open(data, &df, err, sizeof err)) { fprintf(stderr, "minyi dedup: %s\n", err); dedup_free(d); seg_dict_close(dict); return 1; }
     if (!datafile_has(df, DF_TITLE) && !datafile_has(df, DF_BODY)) {
         fprintf(stderr, "minyi dedup: %s has neither a title nor a body column\n", data);
         datafile_close(df); dedup_free(d);
         return 1;
     }
-    mapping map = find_mapping(data);
     buf text = {0}, ids = {0};
     size_t *off = malloc((CHUNK + 1) * sizeof *off);
     size_t *idoff = NULL, idcap = 0;        /* per message: start of its id in ids (n+1 entries) */
@@ -153,6 +136,7 @@ int cmd_dedup(int argc, char **argv) {
     int64_t *when = malloc(CHUNK * sizeof *when);
     long taken = 0, skipped = 0;
     int status = 0;
+    double add_s = 0;   /* time spent in dedup_add: the incremental cost per message */
     if (!off || !sig || !author || !when) { fprintf(stderr, "minyi dedup: out of memory\n"); status = 1; goto out; }
     bool eof = false;
     while (!eof && !status) {
@@ -187,23 +171,28 @@ int cmd_dedup(int argc, char **argv) {
         }
         if (status) { fprintf(stderr, "minyi dedup: out of memory\n"); break; }
         if (!n) continue;
-        if (!eof) release_before(&map, f[DF_ID].p ? f[DF_ID].p : f[DF_BODY].p);
         /* Signatures on all cores: contiguous slices, one per thread. */
         long nt = (long)n < nthreads ? (long)n : nthreads;
         job jobs[64];
         pthread_t tid[64];
         for (long t = 0; t < nt; t++)
-            jobs[t] = (job){ &text, off, sig, n * (size_t)t / (size_t)nt, n * (size_t)(t + 1) / (size_t)nt };
+            jobs[t] = (job){ dict, 0, &text, off, sig, n * (size_t)t / (size_t)nt, n * (size_t)(t + 1) / (size_t)nt };
         long started = 1;
         for (long t = 1; t < nt; t++, started++)
             if (pthread_create(&tid[t], NULL, sig_worker, &jobs[t])) { sig_worker(&jobs[t]); tid[t] = 0; }
         sig_worker(&jobs[0]);
         for (long t = 1; t < started; t++) if (tid[t]) pthread_join(tid[t], NULL);
+        for (long t = 0; t < nt; t++) if (jobs[t].failed) status = 1;
+        if (status) { fprintf(stderr, "minyi dedup: out of memory\n"); break; }
         size_t base = (size_t)taken - n;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         for (size_t k = 0; k < n; k++)
             if (dedup_add(d, &sig[k], base + k, author[k], when[k], NULL)) {
                 fprintf(stderr, "minyi dedup: out of memory\n"); status = 1; break;
             }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        add_s += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
     }
     if (!status) {
         for (size_t m = 0; m < (size_t)taken; m++) {
@@ -228,8 +217,8 @@ int cmd_dedup(int argc, char **argv) {
                 if (gi.size > 1) { multi++; inmulti += gi.size; }
                 if (gi.size > biggest) { biggest = gi.size; bi = g; }
             }
-            fprintf(stderr, "minyi dedup: %zu groups with 2+ members holding %zu messages; largest group %zu (%zu members); index %.1f MB\n",
-                    multi, inmulti, bi + 1, biggest, dedup_memory(d) / 1048576.0);
+            fprintf(stderr, "minyi dedup: %zu groups with 2+ members holding %zu messages; largest group %zu (%zu members); index %.1f MB; %.2f us per incremental add\n",
+                    multi, inmulti, bi + 1, biggest, dedup_memory(d) / 1048576.0, taken ? add_s * 1e6 / (double)taken : 0.0);
         }
     }
 out:
@@ -237,5 +226,6 @@ out:
     buf_free(&text); buf_free(&ids);
     datafile_close(df);
     dedup_free(d);
+    seg_dict_close(dict);
     return status;
 }

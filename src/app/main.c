@@ -14,6 +14,7 @@ static const cmd_entry commands[] = {
     { "label",        cmd_label,        "route classifier labels: label map LABEL DEPT | label unmap LABEL | label list" },
     { "words",        cmd_words,        "sensitive words: words add WORD... | words import FILE | words del ID | words list" },
     { "analyze",      cmd_analyze,      "run the analyzer over pending messages once" },
+    { "train-spam",   cmd_train_spam,   "train the spam model from moderators' decisions: train-spam --from-db [--activate]" },
     { "pii",          cmd_pii,          "mask personal information: pii --data FILE [--spans]" },
     { "dedup",        cmd_dedup,        "group exact and near-duplicate messages: dedup --data FILE [--threshold J]" },
     { "seg",          cmd_seg,          "word segmentation, jieba-compatible: seg [--mode precise|search] < text" },

@@ -102,6 +102,11 @@ static const char *migrations[] = {
     "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
     "  INSERT INTO messages_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END;"
     "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');",
+
+    /* 4: the near-duplicate signature (dedup.h: exact hash + MinHash) kept
+     * with each message, so the index is rebuilt at start without
+     * re-reading the text. The simhash column of v2 stays unused. */
+    "ALTER TABLE messages ADD COLUMN dedup_sig BLOB;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 
@@ -598,6 +603,7 @@ void sq_read_msg(sqlite3_stmt *st, store_msg *m) {
     m->spam_score = sqlite3_column_double(st, 18);
     m->author = sq_col_dup(st, 19);
     m->group_size = sqlite3_column_int64(st, 20);
+    sq_copy_text(m->author_ip, sizeof m->author_ip, st, 21);
 }
 
 void store_msg_clear(store_msg *m) {

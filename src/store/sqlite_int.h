@@ -30,7 +30,7 @@ int  sq_in_txn(store *s, int (*f)(store *s, void *arg), void *arg);
 #define SQ_MSG_COLS "m.id, m.consultation_id, coalesce(m.department_id,0), m.tracking_code, m.type, m.state, m.created_at, " \
                     "m.title, m.body, m.region, m.phone, d.name, m.moderation, m.hold_reason, m.label, coalesce(m.confidence,-1), " \
                     "coalesce(m.group_id,0), m.analyzed, coalesce(m.spam_score,0), m.author, " \
-                    "(SELECT count(*) FROM messages g WHERE g.group_id = m.group_id)"
+                    "(SELECT count(*) FROM messages g WHERE g.group_id = m.group_id), m.author_ip"
 
 /* ops implemented in sqlite_work.c */
 int sq_msg_pending(store *s, int limit, store_msg **out, size_t *n);
@@ -39,7 +39,8 @@ int sq_msg_transfer(store *s, int64_t id, int64_t to_dept, int64_t user_id, str 
 int sq_moderation_queue(store *s, int limit, int offset, json_t **out);
 int sq_moderate(store *s, int64_t id, int64_t user_id, const char *decision, str reason);
 int sq_group_members(store *s, int64_t group_id, int limit, json_t **out);
-int sq_group_index(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, uint64_t simhash), void *ud);
+int sq_group_index(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
+                                      const void *sig, size_t n), void *ud);
 int sq_model_add(store *s, const char *kind, str name, const void *data, size_t n, json_t *meta, int64_t *id);
 int sq_model_activate(store *s, const char *kind, int64_t id);
 int sq_model_active(store *s, const char *kind, int64_t *id, void **data, size_t *n);

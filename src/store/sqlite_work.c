@@ -44,7 +44,7 @@ int sq_msg_pending(store *s, int limit, store_msg **out, size_t *n) {
 
 static const char Q_SET_ANALYSIS[] =
     "UPDATE messages SET analyzed = 1, label = ?2, confidence = ?3, spam_score = ?4, "
-    "group_id = nullif(?5, 0), simhash = ?6, "
+    "group_id = nullif(?5, 0), dedup_sig = coalesce(?6, dedup_sig), "
     "moderation = CASE WHEN ?7 AND moderation = 'none' THEN 'held' ELSE moderation END, "
     "hold_reason = CASE WHEN ?7 AND moderation = 'none' THEN ?8 ELSE hold_reason END WHERE id = ?1";
 /* Routing only touches messages nobody has acted on yet. */
@@ -65,7 +65,7 @@ static int analyzed_txn(store *s, void *arg) {
     if (a->label) sqlite3_bind_double(st, 3, a->confidence);
     sqlite3_bind_double(st, 4, a->spam_score);
     sqlite3_bind_int64(st, 5, a->group_id);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)a->simhash);
+    if (a->dedup_sig) sqlite3_bind_blob(st, 6, a->dedup_sig, (int)a->dedup_sig_len, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 7, a->hold);
     char *reason = a->hold_reason ? json_dumps(a->hold_reason, JSON_COMPACT) : NULL;
     if (reason) sqlite3_bind_text(st, 8, reason, -1, free);
@@ -241,14 +241,19 @@ int sq_group_members(store *s, int64_t group_id, int limit, json_t **out) {
     return STORE_OK;
 }
 
-static const char Q_GROUP_INDEX[] = "SELECT id, coalesce(group_id, 0), simhash FROM messages WHERE analyzed = 1 AND simhash IS NOT NULL ORDER BY id";
+static const char Q_GROUP_INDEX[] = "SELECT id, coalesce(group_id, 0), coalesce(author, author_ip, ''), created_at, dedup_sig "
+                                    "FROM messages WHERE analyzed = 1 AND dedup_sig IS NOT NULL ORDER BY id";
 
-int sq_group_index(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, uint64_t simhash), void *ud) {
+int sq_group_index(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
+                                      const void *sig, size_t n), void *ud) {
     sqlite3_stmt *st = sq_stmt(s, Q_GROUP_INDEX, NULL);
     if (!st) return STORE_ERROR;
     int rc = STORE_OK;
-    while (sqlite3_step(st) == SQLITE_ROW)
-        if (cb(ud, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), (uint64_t)sqlite3_column_int64(st, 2))) { rc = STORE_ERROR; break; }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        str author = { sq_col_text(st, 2), (size_t)sqlite3_column_bytes(st, 2) };
+        if (cb(ud, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), author, sq_col_text(st, 3),
+               sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4))) { rc = STORE_ERROR; break; }
+    }
     sq_done(st);
     return rc;
 }

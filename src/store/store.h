@@ -38,6 +38,7 @@ typedef struct {
     char tracking_code[20];
     char type[16], state[16], created_at[32];
     char moderation[16];     /* none | held | approved | rejected */
+    char author_ip[64];      /* internal: for flood detection, never shown publicly */
     char label[128];         /* classifier label, "" = none */
     double confidence;       /* of label; < 0 = none */
     double spam_score;
@@ -58,7 +59,8 @@ typedef struct {
     json_t *hold_reason;     /* why (spam signals, sensitive-word spans); NULL = none */
     double spam_score;
     int64_t group_id;        /* 0 = none; else the group (its first message's id) */
-    uint64_t simhash;
+    const void *dedup_sig;   /* the near-duplicate signature to keep (opaque bytes); NULL = none */
+    size_t dedup_sig_len;
 } store_analysis;
 void store_msg_clear(store_msg *m);
 
@@ -133,8 +135,10 @@ typedef struct store_ops {
     /* decision: "approve" (publish and route), "reject" (with reason), "spam" (reject and teach the spam model). */
     int (*moderate)(store *s, int64_t id, int64_t user_id, const char *decision, str reason);
     int (*group_members)(store *s, int64_t group_id, int limit, json_t **out);
-    /* Calls cb for every analyzed message with a simhash (to rebuild the near-duplicate index at start). */
-    int (*group_index)(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, uint64_t simhash), void *ud);
+    /* Calls cb, in id order, for every analyzed message with a near-duplicate
+     * signature (to rebuild the index at start); author is the author id or IP. */
+    int (*group_index)(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
+                                           const void *sig, size_t n), void *ud);
 
     /* Models ("classifier", "spam"): stored in the database so every node sees the same. */
     int (*model_add)(store *s, const char *kind, str name, const void *data, size_t n, json_t *meta, int64_t *id);

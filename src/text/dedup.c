@@ -26,6 +26,7 @@
  * (b-bit MinHash): 128 bytes a message. */
 #include "text/dedup.h"
 #include "text/acmatch.h"
+#include "text/seg.h"
 #include "text/utf8.h"
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +75,49 @@ static void shingle_text(const char *s, size_t n, sig_acc *a) {
     }
     if (a->n == 0 && have > 0)   /* one or two characters: a single shingle */
         acc_shingle(a, (uint64_t)1 << 63 | (uint64_t)c0 << 21 | c1);
-    a->exact = mix64(ex ^ (uint64_t)have);
+    a->exact = mix64(ex);
+}
+
+/* Word-bigram shingles from the segmenter (the alternative to trigrams):
+ * each word folded like the trigram path, punctuation-only words dropped. */
+static int shingle_words(seg_ctx *c, const char *s, size_t n, sig_acc *a) {
+    const seg_word *w;
+    long nw = seg_cut(c, s, n, SEG_PRECISE, &w);
+    if (nw < 0) return -1;
+    uint64_t prev = 0, ex = 0xcbf29ce484222325ull;
+    int have = 0;
+    for (long k = 0; k < nw; k++) {
+        uint64_t h = 0x9E3779B97F4A7C15ull;
+        bool any = false;
+        for (size_t i = w[k].off, e = (size_t)w[k].off + w[k].len; i < e; ) {
+            uint32_t cp;
+            int l = utf8_decode(s + i, e - i, &cp);
+            if (l < 0) { i++; continue; }
+            i += (size_t)l;
+            uint32_t f = acm_fold(cp);
+            if (f == ACM_FOLD_SKIP) continue;
+            ex = (ex ^ f) * 0x100000001b3ull;
+            h = mix64(h ^ f);
+            any = true;
+        }
+        if (!any) continue;
+        if (have) acc_shingle(a, mix64(prev * 31 + h));
+        prev = h; have = 1;
+    }
+    if (a->n == 0 && have) acc_shingle(a, prev);
+    a->exact = mix64(ex);
+    return 0;
+}
+
+static void finish_sig(const sig_acc *a, dedup_sig *out);
+
+int dedup_signature_words(seg_ctx *c, const char *s, size_t n, dedup_sig *out) {
+    sig_acc a;
+    memset(a.min, 0xff, sizeof a.min);
+    a.n = 0;
+    if (shingle_words(c, s, n, &a)) return -1;
+    finish_sig(&a, out);
+    return 0;
 }
 
 void dedup_signature(const char *s, size_t n, dedup_sig *out) {
@@ -82,6 +125,11 @@ void dedup_signature(const char *s, size_t n, dedup_sig *out) {
     memset(a.min, 0xff, sizeof a.min);
     a.n = 0;
     shingle_text(s, n, &a);
+    finish_sig(&a, out);
+}
+
+static void finish_sig(const sig_acc *ap, dedup_sig *out) {
+    sig_acc a = *ap;
     out->exact = a.exact;
     out->nshingles = a.n;
     if (a.n == 0) { memset(out->mh, 0, sizeof out->mh); return; }

@@ -33,6 +33,14 @@ void dedup_cfg_default(dedup_cfg *cfg);
  * may be passed as one text. Never allocates. */
 void dedup_signature(const char *s, size_t n, dedup_sig *out);
 
+/* The same over word-bigram shingles from the segmenter (c: the calling
+ * thread's seg_ctx). Slower (segmentation) and, on scripts/eval/dedup.sh,
+ * no more accurate than trigrams; do not mix the two kinds in one index.
+ * Returns 0, or -1 on out-of-memory. The exact hash matches dedup_signature's
+ * for the same text. */
+typedef struct seg_ctx seg_ctx;
+int dedup_signature_words(seg_ctx *c, const char *s, size_t n, dedup_sig *out);
+
 /* Estimated Jaccard similarity of two signatures, 0..1 (exact duplicates 1). */
 float dedup_similarity(const dedup_sig *a, const dedup_sig *b);
 

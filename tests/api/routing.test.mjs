@@ -114,7 +114,7 @@ test('a handler transfers a misrouted message; it is recorded as a correction', 
   const r = await new Client(srv.base).req('POST', '/api/v1/messages', {
     consultation_id: 2, title: '学校暑假补课乱收费', body: '学校组织初三学生暑假补课，每人收费两千元。', type: '投诉' });
   const m = await waitAnalyzed(a, r.json.id);
-  eq(m.department, '教育局', 'routed by the model (label ' + m.label + ')');
+  eq(m.department, '教育局', 'routed by the model: ' + JSON.stringify({label: m.label, moderation: m.moderation, hold: m.hold_reason, spam: m.spam_score}));
   const h = new Client(srv.base); await h.login('edu', PW.edu);
   eq((await h.req('POST', `/api/v1/messages/${r.json.id}/transfer`, { department: '教育局' })).status, 422, 'same department');
   eq((await h.req('POST', `/api/v1/messages/${r.json.id}/transfer`, { department: '交通运输局' }, { csrf: false })).status, 403, 'CSRF');

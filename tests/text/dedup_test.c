@@ -1,0 +1,162 @@
+/* dedup_test.c: tests for src/text/dedup.c: signatures, campaign grouping,
+ * same-place negatives, group bookkeeping, hostile input. */
+#include "test.h"
+#include "text/dedup.h"
+#include <stdlib.h>
+
+static const char *TPL =
+    "尊敬的领导：您好！我们是A市A2区景蓉华苑小区的居民，小区旁边的工地每天晚上施工到凌晨两点，"
+    "噪音非常大，严重影响了居民的休息，老人和孩子都无法入睡。我们已经多次向有关部门反映，但是问题一直没有解决。"
+    "希望政府尽快处理，责令施工单位停止夜间施工，还我们一个安静的生活环境。谢谢！";
+/* The same campaign: synonyms swapped, a personal sentence inserted, punctuation changed. */
+static const char *VAR =
+    "尊敬的领导：你好!我们是A市A2区景蓉华苑社区的居民,小区旁边的工地每天晚上施工到凌晨两点,"
+    "噪音非常大,严重干扰了居民的休息,老人和孩子都无法入睡。本人王先生，家住3栋2单元。我们已经多次向相关部门反映,可是问题一直没有解决。"
+    "恳请政府尽快处理,责令施工单位停止夜间施工,还我们一个安静的生活环境。感谢!";
+/* Same place, different complaint. */
+static const char *OTHER =
+    "尊敬的领导：您好！我们是A市A2区景蓉华苑小区的居民，小区的物业公司美顺物业扬言要退出小区，"
+    "因为小区水电改造造成物业费收不上来，现在垃圾无人清运，电梯也经常坏，请求街道协调新的物业公司进驻。";
+
+static dedup_sig sig(const char *s) { dedup_sig g; dedup_signature(s, strlen(s), &g); return g; }
+
+TEST(signature_folding) {
+    dedup_sig a = sig("Hello，World！ 你好"), b = sig("ｈｅｌｌｏ world 你 好。。");
+    CHECK(a.exact == b.exact);
+    CHECK(dedup_similarity(&a, &b) == 1.0f);
+    dedup_sig c = sig("hello world 你坏");
+    CHECK(a.exact != c.exact);
+    dedup_sig t = sig(TPL), v = sig(VAR), o = sig(OTHER);
+    CHECK(t.nshingles > 100);
+    float sv = dedup_similarity(&t, &v), so = dedup_similarity(&t, &o);
+    CHECK(sv >= 0.4f);
+    CHECK(so < 0.25f);
+    CHECK(sv > so);
+}
+
+TEST(campaign_groups_and_place_negative_does_not) {
+    dedup *d;
+    CHECK_INT(dedup_new(NULL, &d), 0);
+    dedup_result r;
+    dedup_sig t = sig(TPL), v = sig(VAR), o = sig(OTHER);
+    CHECK_INT(dedup_add(d, &t, 100, dedup_author_key("u1", 2), 1000, &r), 0);
+    CHECK(r.new_group); CHECK_INT(r.group, 0); CHECK_INT(r.msg, 0);
+    CHECK_INT(dedup_add(d, &v, 101, dedup_author_key("u2", 2), 900, &r), 0);
+    CHECK(!r.new_group); CHECK_INT(r.group, 0); CHECK_INT(r.match, 0);
+    CHECK_INT(dedup_add(d, &o, 102, dedup_author_key("u3", 2), 1100, &r), 0);
+    CHECK(r.new_group); CHECK_INT(r.group, 1);
+    /* an exact copy by an author already counted */
+    CHECK_INT(dedup_add(d, &t, 103, dedup_author_key("u1", 2), 1200, &r), 0);
+    CHECK_INT(r.group, 0); CHECK(r.sim == 1.0f);
+    /* unknown author: a member, not an author */
+    CHECK_INT(dedup_add(d, &v, 104, 0, 1300, &r), 0);
+    dedup_group g;
+    CHECK_INT(dedup_group_get(d, 0, &g), 0);
+    CHECK_INT(g.rep, 0); CHECK_INT(g.size, 4); CHECK_INT(g.authors, 2);
+    CHECK_INT(g.first, 900); CHECK_INT(g.last, 1300);
+    uint32_t mem[8];
+    CHECK_INT(dedup_group_members(d, 0, mem, 8), 4);
+    CHECK_INT(mem[0], 0); CHECK_INT(mem[1], 1); CHECK_INT(mem[2], 3); CHECK_INT(mem[3], 4);
+    CHECK_INT(dedup_msg_ext(d, mem[2]), 103);
+    CHECK_INT(dedup_group_get(d, 1, &g), 0);
+    CHECK_INT(g.size, 1);
+    CHECK_INT(dedup_group_get(d, 2, &g), -1);
+    CHECK_INT(dedup_nmsgs(d), 5); CHECK_INT(dedup_ngroups(d), 2);
+    /* query does not add */
+    dedup_query(d, &v, &r);
+    CHECK_INT(r.group, 0); CHECK_INT(r.msg, UINT32_MAX);
+    CHECK_INT(dedup_nmsgs(d), 5);
+    dedup_free(d);
+}
+
+TEST(short_texts_match_only_exactly) {
+    dedup *d;
+    dedup_new(NULL, &d);
+    dedup_result r;
+    dedup_sig a = sig("同意！"), b = sig("同意"), c = sig("不同意");
+    CHECK(a.nshingles < DEDUP_MIN_SHINGLES);
+    dedup_add(d, &a, 1, 0, 0, &r);
+    dedup_add(d, &b, 2, 0, 0, &r);
+    CHECK_INT(r.group, 0);
+    dedup_add(d, &c, 3, 0, 0, &r);
+    CHECK(r.new_group);
+    dedup_free(d);
+}
+
+TEST(threshold_and_config) {
+    dedup_cfg c;
+    dedup_cfg_default(&c);
+    dedup *d = NULL;
+    c.threshold = 0; CHECK_INT(dedup_new(&c, &d), -1);
+    c.threshold = 1.5f; CHECK_INT(dedup_new(&c, &d), -1);
+    dedup_cfg_default(&c); c.bands = 40; c.rows = 2; CHECK_INT(dedup_new(&c, &d), -1);
+    CHECK(d == NULL);
+    /* a strict threshold keeps the campaign variant apart, exact copies still join */
+    dedup_cfg_default(&c); c.threshold = 0.95f;
+    CHECK_INT(dedup_new(&c, &d), 0);
+    dedup_result r;
+    dedup_sig t = sig(TPL), v = sig(VAR);
+    dedup_add(d, &t, 1, 0, 0, &r);
+    dedup_add(d, &v, 2, 0, 0, &r);
+    CHECK(r.new_group);
+    dedup_add(d, &t, 3, 0, 0, &r);
+    CHECK_INT(r.group, 0);
+    dedup_free(d);
+}
+
+TEST(many_campaigns_incremental) {
+    /* 300 distinct texts x 5 variants each, interleaved: every variant finds its own text's group. */
+    dedup *d;
+    dedup_new(NULL, &d);
+    char s[2048];
+    unsigned seed = 7;
+    int wrong = 0;
+    static const char *words[] = { "道路", "学校", "医院", "公交", "物业", "停车", "垃圾", "噪音", "拆迁", "补偿",
+                                   "工资", "社保", "户口", "路灯", "污水", "绿化", "电梯", "燃气", "供水", "施工" };
+    for (int v = 0; v < 5; v++) {
+        for (int k = 0; k < 300; k++) {
+            unsigned ks = (unsigned)k * 2654435761u;
+            size_t n = 0;
+            n += (size_t)snprintf(s + n, sizeof s - n, "第%d号留言：", k);
+            for (int w = 0; w < 40; w++) {
+                ks = ks * 1103515245u + 12345u;
+                const char *wd = words[(ks >> 16) % 20];
+                if (v && rand_r(&seed) % 10 == 0) wd = words[rand_r(&seed) % 20];   /* ~10% words swapped */
+                n += (size_t)snprintf(s + n, sizeof s - n, "%s%s", wd, w % 7 == 6 ? "。" : "");
+            }
+            dedup_sig g;
+            dedup_signature(s, n, &g);
+            dedup_result r;
+            CHECK_INT(dedup_add(d, &g, (uint64_t)k, 0, v, &r), 0);
+            if ((int)r.group != k) wrong++;
+        }
+    }
+    CHECK(wrong <= 15);     /* 1500 messages: at most 1% misplaced */
+    CHECK_INT(dedup_nmsgs(d), 1500);
+    dedup_free(d);
+}
+
+TEST(hostile) {
+    dedup_sig e = sig(""), e2;
+    CHECK_INT(e.nshingles, 0);
+    dedup_signature("\xff\xfe\x80", 3, &e2);
+    CHECK(e.exact == e2.exact);             /* invalid bytes are skipped */
+    dedup_signature("ab\0cd", 5, &e2);
+    CHECK(e2.nshingles > 0);
+    dedup *d;
+    dedup_new(NULL, &d);
+    dedup_result r;
+    CHECK_INT(dedup_add(d, &e, 1, 0, 0, &r), 0);
+    CHECK_INT(dedup_add(d, &e, 2, 0, 0, &r), 0);
+    CHECK_INT(r.group, 0);                   /* two empty messages are exact duplicates */
+    size_t big = 4 << 20;
+    char *h = malloc(big);
+    for (size_t i = 0; i < big; i++) h[i] = (char)(i * 7919 % 251 + 1);
+    dedup_sig hs;
+    dedup_signature(h, big, &hs);
+    CHECK(hs.nshingles > 0);
+    CHECK_INT(dedup_add(d, &hs, 3, 0, 0, &r), 0);
+    CHECK(r.new_group);
+    free(h);
+    dedup_free(d);
+}
