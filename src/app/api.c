@@ -281,6 +281,9 @@ static void get_inbox(api_ctx *c, http_req *r) {
     http_json(r, 200, o);
 }
 
+/* {"body":..} replies to one message; with "whole_group":true, to every open
+ * member of its near-duplicate group in the same department (one answer for
+ * a mass campaign, each citizen still gets it on their own tracking page). */
 static void post_reply(api_ctx *c, http_req *r, const char *arg) {
     who w;
     if (!api_require_login(c, r, &w, true)) return;
@@ -291,17 +294,28 @@ static void post_reply(api_ctx *c, http_req *r, const char *arg) {
     str body;
     valid_err e;
     if (valid_text(j, "body", true, 10000, &body, &e)) { api_invalid(r, &e); json_decref(j); return; }
+    json_t *wg = json_object_get(j, "whole_group");
+    if (wg && !json_is_boolean(wg)) { json_decref(j); return http_error(r, 422, "invalid", "whole_group", "whole_group must be true or false"); }
     store_msg m;
     int rc = OPS->msg_get(ST, id, &m);
     if (rc) { json_decref(j); if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message %lld", (long long)id); return api_store_failed(r, ST); }
-    int64_t dept = m.department_id;
+    int64_t dept = m.department_id, group = m.group_id;
+    bool held = !strcmp(m.moderation, "held") || !strcmp(m.moderation, "rejected");
     store_msg_clear(&m);
     if (!api_may_handle(&w, dept)) { json_decref(j); return http_error(r, 403, "forbidden", NULL, "only the message's department (or an admin) may reply"); }
+    if (held) { json_decref(j); return http_error(r, 409, "conflict", NULL, "the message is held for moderation (or rejected); it cannot be answered now"); }
+    if (json_is_true(wg) && group) {
+        int64_t n = 0;
+        rc = OPS->reply_group(ST, group, dept, w.u.id, body, &n);
+        json_decref(j);
+        if (rc) return api_store_failed(r, ST);
+        return http_json(r, 201, json_pack("{s:I,s:I}", "group_id", (json_int_t)group, "replied", (json_int_t)n));
+    }
     int64_t rid;
     rc = OPS->reply_add(ST, id, w.u.id, dept ? dept : w.u.department_id, body, &rid);
     json_decref(j);
     if (rc) return api_store_failed(r, ST);
-    http_json(r, 201, json_pack("{s:I}", "id", (json_int_t)rid));
+    http_json(r, 201, json_pack("{s:I,s:I}", "id", (json_int_t)rid, "replied", (json_int_t)1));
 }
 
 static void get_departments(api_ctx *c, http_req *r) {

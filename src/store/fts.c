@@ -98,7 +98,7 @@ static int collect_words(tokenizer *t, const char *s, size_t n) {
         }
         t->words[t->nwords++] = w[i];
     }
-    qsort(t->words, t->nwords, sizeof *t->words, cmp_word);
+    if (t->nwords > 1) qsort(t->words, t->nwords, sizeof *t->words, cmp_word);
     return 0;
 }
 

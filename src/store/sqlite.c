@@ -681,35 +681,39 @@ static int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
 }
 
 
-/* Reply + state change + audit event in one transaction. */
-static int sq_reply_add(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, int64_t *id) {
-    if (sq_txn(s, SQ_BEGIN)) return STORE_ERROR;
-    sqlite3 *db; sqlite3_stmt *st = sq_stmt(s, Q_REPLY_ADD, &db);
-    int rc = st ? STORE_OK : STORE_ERROR;
-    if (rc == STORE_OK) {
-        sqlite3_bind_int64(st, 1, msg_id);
-        sqlite3_bind_int64(st, 2, user_id);
-        sqlite3_bind_int64(st, 3, dept_id);
-        sq_bind_str(st, 4, body);
-        rc = sq_insert_id(s, st, db, "add reply", id);
-    }
-    if (rc == STORE_OK) {
-        sqlite3_stmt *up = sq_stmt(s, Q_MSG_SET_STATE, &db);
-        rc = up ? STORE_OK : STORE_ERROR;
-        if (up) {
-            sqlite3_bind_int64(up, 1, msg_id);
-            sqlite3_bind_text(up, 2, "replied", -1, SQLITE_STATIC);
-            rc = sq_exec(s, up, db, "set state");
-        }
-    }
-    if (rc == STORE_OK) {
-        json_t *d = json_pack("{s:I}", "reply_id", (json_int_t)*id);
-        rc = sq_event_add(s, user_id, "reply", msg_id, d);
-        json_decref(d);
-    }
-    if (rc == STORE_OK) rc = sq_txn(s, SQ_COMMIT);
-    if (rc != STORE_OK) { char keep[512]; snprintf(keep, sizeof keep, "%s", errbuf); sq_txn(s, SQ_ROLLBACK); snprintf(errbuf, sizeof errbuf, "%s", keep); }
+/* Reply + state change + audit event; the caller holds the transaction. */
+int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, int64_t group_id, int64_t *id) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_REPLY_ADD, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, msg_id);
+    sqlite3_bind_int64(st, 2, user_id);
+    sqlite3_bind_int64(st, 3, dept_id);
+    sq_bind_str(st, 4, body);
+    int rc = sq_insert_id(s, st, db, "add reply", id);
+    if (rc) return rc;
+    st = sq_stmt(s, Q_MSG_SET_STATE, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, msg_id);
+    sqlite3_bind_text(st, 2, "replied", -1, SQLITE_STATIC);
+    if ((rc = sq_exec(s, st, db, "set state"))) return rc;
+    json_t *d = json_pack("{s:I}", "reply_id", (json_int_t)*id);
+    if (group_id) json_object_set_new(d, "group_id", json_integer(group_id));
+    rc = sq_event_add(s, user_id, "reply", msg_id, d);
+    json_decref(d);
     return rc;
+}
+
+typedef struct { int64_t msg, user, dept; str body; int64_t *id; } reply_arg;
+
+static int reply_txn(store *s, void *arg) {
+    reply_arg *x = arg;
+    return sq_reply_one(s, x->msg, x->user, x->dept, x->body, 0, x->id);
+}
+
+static int sq_reply_add(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, int64_t *id) {
+    reply_arg x = { msg_id, user_id, dept_id, body, id };
+    return sq_in_txn(s, reply_txn, &x);
 }
 
 /* ---- routing rules and events ------------------------------------------- */
@@ -780,5 +784,5 @@ const store_ops store_sqlite = {
     .label_map_set = sq_label_map_set, .label_map_list = sq_label_map_list,
     .word_add = sq_word_add, .word_del = sq_word_del, .word_list = sq_word_list,
     .setting_get = sq_setting_get, .setting_set = sq_setting_set,
-    .training_rows = sq_training_rows, .search = sq_search,
+    .training_rows = sq_training_rows, .search = sq_search, .reply_group = sq_reply_group,
 };

@@ -501,3 +501,49 @@ int sq_search(store *s, str q, int64_t dept, int limit, int offset, json_t **out
     *out = json_pack("{s:I,s:o}", "total", total, "results", a);
     return STORE_OK;
 }
+
+/* ---- one reply for a whole group ---------------------------------------- */
+
+static const char Q_GROUP_OPEN[] =
+    "SELECT id, coalesce(department_id, 0) FROM messages WHERE group_id = ?1 AND (?2 = 0 OR department_id = ?2) "
+    "AND state IN ('new','assigned') AND moderation IN ('none','approved') ORDER BY id";
+
+typedef struct { int64_t group, dept, user; str body; int64_t count; } group_reply_arg;
+
+static int group_reply_txn(store *s, void *arg) {
+    group_reply_arg *x = arg;
+    sqlite3_stmt *st = sq_stmt(s, Q_GROUP_OPEN, NULL);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, x->group);
+    sqlite3_bind_int64(st, 2, x->dept);
+    /* Collect first: the replies change the rows the statement walks. */
+    int64_t *ids = NULL, *depts = NULL;
+    size_t n = 0, cap = 0;
+    int rc = STORE_OK;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            int64_t *a = realloc(ids, cap * sizeof *a), *b = a ? realloc(depts, cap * sizeof *b) : NULL;
+            if (a) ids = a;
+            if (!a || !b) { rc = STORE_ERROR; sq_set_err(NULL, "group reply: out of memory"); break; }
+            depts = b;
+        }
+        ids[n] = sqlite3_column_int64(st, 0);
+        depts[n++] = sqlite3_column_int64(st, 1);
+    }
+    sq_done(st);
+    for (size_t i = 0; rc == STORE_OK && i < n; i++) {
+        int64_t rid;
+        rc = sq_reply_one(s, ids[i], x->user, depts[i], x->body, x->group, &rid);
+    }
+    free(ids); free(depts);
+    if (rc == STORE_OK) x->count = (int64_t)n;
+    return rc;
+}
+
+int sq_reply_group(store *s, int64_t group_id, int64_t dept_id, int64_t user_id, str body, int64_t *count) {
+    group_reply_arg x = { group_id, dept_id, user_id, body, 0 };
+    int rc = sq_in_txn(s, group_reply_txn, &x);
+    *count = x.count;
+    return rc;
+}

@@ -168,6 +168,11 @@ typedef struct store_ops {
      * -> {"total":N,"results":[{"id","tracking_code","title","snippet","state","department","created_at"}]};
      * in snippets "\u0002" opens and "\u0003" closes a match. STORE_INVALID when q has nothing searchable. */
     int (*search)(store *s, str q, int64_t dept, int limit, int offset, json_t **out);
+
+    /* One public reply to every member of a near-duplicate group routed to
+     * dept_id (0 = any department) that is not replied, closed or held; each
+     * member gets its own reply and audit event, in one transaction. */
+    int (*reply_group)(store *s, int64_t group_id, int64_t dept_id, int64_t user_id, str body, int64_t *count);
 } store_ops;
 
 /* Every backend's handle starts with this. */

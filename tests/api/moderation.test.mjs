@@ -145,6 +145,17 @@ test('a mail-merge campaign lands in one group; a different complaint about the 
   const inbox = await a.req('GET', `/api/v1/inbox?group=${g}`);
   eq(inbox.json.total, 4, 'inbox filtered by group: ' + JSON.stringify(ms.map(m => [m.moderation, m.hold_reason, m.department])));
   assert(inbox.json.messages.every(x => x.group_size === 4), 'inbox rows carry the group size');
+  // One answer for the whole campaign: every citizen sees it on their own tracking page.
+  eq((await a.req('POST', `/api/v1/messages/${ids[1]}/replies`, { body: '已安排修复。', whole_group: 'yes' })).status, 422, 'whole_group must be boolean');
+  const rep = await a.req('POST', `/api/v1/messages/${ids[1]}/replies`, { body: '枫林路路面已列入本周维修计划。', whole_group: true });
+  eq(rep.status, 201, 'group reply');
+  eq(rep.json.replied, 4, 'all four answered');
+  for (const m of ms) {
+    const p = await citizen().req('GET', `/api/v1/messages/${m.tracking_code}`);
+    eq([p.json.state, p.json.replies.length, p.json.replies[0].body], ['replied', 1, '枫林路路面已列入本周维修计划。'], 'member ' + m.id);
+  }
+  const again = await a.req('POST', `/api/v1/messages/${ids[1]}/replies`, { body: '补充答复', whole_group: true });
+  eq(again.json.replied, 0, 'answered members are not answered twice by a group reply');
 });
 
 test('the same text again and again from one sender is a flood and is held', async () => {
