@@ -10,6 +10,8 @@
 #include "text/pii.h"
 #include "core/log.h"
 #include <ctype.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +128,26 @@ static void get_consultation(api_ctx *c, http_req *r, const char *arg) {
     http_json(r, 200, o);
 }
 
+/* The keyword rules, re-read at most every 2 seconds: every intake needs
+ * them and they change only when an admin edits them (possibly on another
+ * node, hence a time limit rather than an invalidation). Returns a new
+ * reference, or NULL. */
+static json_t *cached_rules(api_ctx *c) {
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static json_t *rules;
+    static struct timespec at;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&mu);
+    if (!rules || now.tv_sec - at.tv_sec >= 2) {
+        json_t *fresh;
+        if (OPS->rule_list(ST, &fresh) == STORE_OK) { json_decref(rules); rules = fresh; at = now; }
+    }
+    json_t *r = json_incref(rules);
+    pthread_mutex_unlock(&mu);
+    return r;
+}
+
 static void post_message(api_ctx *c, http_req *r) {
     json_t *j = http_body_json(r);
     if (!j) return;
@@ -139,9 +161,9 @@ static void post_message(api_ctx *c, http_req *r) {
     bool open = !strcmp(json_string_value(json_object_get(cons, "status")), "open");
     json_decref(cons);
     if (!open) { json_decref(j); return http_error(r, 422, "invalid", "consultation_id", "this consultation is closed"); }
-    json_t *rules;
     /* With a classifier active, the analyzer routes; keyword rules are the fallback. */
-    if (!analyzer_has_model(c->an) && OPS->rule_list(ST, &rules) == STORE_OK) {
+    json_t *rules;
+    if (!analyzer_has_model(c->an) && (rules = cached_rules(c))) {
         m.department_id = routing_pick(rules, m.title, m.body);
         json_decref(rules);
     }

@@ -23,7 +23,7 @@ static const char serve_help[] =
     "  --max-upload BYTES   largest model upload (POST /api/v1/models; default 268435456)\n"
     "  --dict FILE          segmentation dictionary (default: build/jieba.dict, else built from python3-jieba)\n"
     "  --no-analyzer        do not run the background analyzer (classification, spam, duplicates)\n"
-    "  --threads N          request threads (default: number of CPUs)\n"
+    "  --threads N          request threads (default: 8 per CPU, at most 64)\n"
     "  --secure-cookies     mark the session cookie Secure (when served over HTTPS)\n"
     "  --port-file FILE     write the bound port to FILE once listening (for tests)\n"
     "  --quiet              no per-request log lines\n";

@@ -178,8 +178,12 @@ int http_start(const http_opts *o, http_handler h, void *ud, http_server **out, 
     s->h = h; s->ud = ud; s->o = *o;
     struct sockaddr_in sa;
     if (parse_listen(o->listen, &sa, err, errlen)) { free(s); return -1; }
-    unsigned threads = o->threads ? o->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-    if (threads < 1) threads = 1;
+    /* Handlers block on commits (fsync); a blocked pool thread stalls the
+     * connections it owns, and the more requests wait together, the more one
+     * group commit carries. So: several threads per CPU. */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = o->threads ? o->threads : (unsigned)(cpus > 0 ? cpus * 8 : 8);
+    if (threads > 64 && !o->threads) threads = 64;
     s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO,
                             0, NULL, NULL, on_request, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,

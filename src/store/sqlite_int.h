@@ -30,7 +30,7 @@ int  sq_in_txn(store *s, int (*f)(store *s, void *arg), void *arg);
 #define SQ_MSG_COLS "m.id, m.consultation_id, coalesce(m.department_id,0), m.tracking_code, m.type, m.state, m.created_at, " \
                     "m.title, m.body, m.region, m.phone, d.name, m.moderation, m.hold_reason, m.label, coalesce(m.confidence,-1), " \
                     "coalesce(m.group_id,0), m.analyzed, coalesce(m.spam_score,0), m.author, " \
-                    "(SELECT count(*) FROM messages g WHERE g.group_id = m.group_id), m.author_ip"
+                    "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 0), m.author_ip"
 
 /* ops implemented in sqlite_work.c */
 int sq_msg_pending(store *s, int limit, store_msg **out, size_t *n);

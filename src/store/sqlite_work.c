@@ -9,20 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int sq_in_txn(store *s, int (*f)(store *s, void *arg), void *arg) {
-    int rc = sq_txn(s, SQ_BEGIN);
-    if (rc) return rc;
-    rc = f(s, arg);
-    if (rc == STORE_OK) rc = sq_txn(s, SQ_COMMIT);
-    if (rc != STORE_OK) {
-        char keep[512];
-        snprintf(keep, sizeof keep, "%s", s->ops->errmsg(s));
-        sq_txn(s, SQ_ROLLBACK);
-        sq_set_err(NULL, keep);
-    }
-    return rc;
-}
-
 /* ---- analysis ----------------------------------------------------------- */
 
 static const char Q_PENDING[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id "

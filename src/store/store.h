@@ -173,6 +173,11 @@ typedef struct store_ops {
      * dept_id (0 = any department) that is not replied, closed or held; each
      * member gets its own reply and audit event, in one transaction. */
     int (*reply_group)(store *s, int64_t group_id, int64_t dept_id, int64_t user_id, str body, int64_t *count);
+
+    /* Runs f with every write it makes in one transaction (one commit, one
+     * fsync): for batches such as the analyzer's. f returns a STORE_* status;
+     * anything but STORE_OK rolls the whole batch back. */
+    int (*batch)(store *s, int (*f)(store *s, void *arg), void *arg);
 } store_ops;
 
 /* Every backend's handle starts with this. */
