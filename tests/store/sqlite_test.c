@@ -175,3 +175,43 @@ TEST(sessions_expire) {
     CHECK_INT(s->ops->session_get(s, "tok1", 0, &su, csrf), STORE_NOT_FOUND);
     drop(s, path);
 }
+
+/* Group commit: many threads adding at once all get their own id and code,
+ * and every message is there afterwards. */
+#include <pthread.h>
+typedef struct { store *s; int64_t c; int64_t ids[50]; int fails; } adder;
+
+static void *add_many(void *arg) {
+    adder *a = arg;
+    for (int i = 0; i < 50; i++) {
+        store_new_msg m = { .consultation_id = a->c, .title = STR_LIT("并发"), .body = STR_LIT("同时提交"), .type = STR_LIT("建议") };
+        char code[20];
+        if (a->s->ops->msg_add(a->s, &m, &a->ids[i], code) != STORE_OK) a->fails++;
+    }
+    return NULL;
+}
+
+TEST(concurrent_adds_are_all_committed) {
+    char path[128];
+    store *s = fresh(path);
+    int64_t c;
+    s->ops->consultation_add(s, STR_LIT("C"), (str){0}, (str){0}, &c);
+    adder a[8];
+    pthread_t t[8];
+    for (int i = 0; i < 8; i++) { a[i] = (adder){ .s = s, .c = c }; pthread_create(&t[i], NULL, add_many, &a[i]); }
+    for (int i = 0; i < 8; i++) pthread_join(t[i], NULL);
+    int fails = 0;
+    for (int i = 0; i < 8; i++) fails += a[i].fails;
+    CHECK_INT(fails, 0);
+    json_t *o;
+    CHECK_INT(s->ops->consultation_get(s, c, &o), STORE_OK);
+    CHECK_INT(json_integer_value(json_object_get(o, "message_count")), 400);
+    json_decref(o);
+    /* ids are distinct */
+    int dup = 0;
+    for (int i = 0; i < 400; i++)
+        for (int j = i + 1; j < 400; j++)
+            dup += a[i / 50].ids[i % 50] == a[j / 50].ids[j % 50];
+    CHECK_INT(dup, 0);
+    drop(s, path);
+}
