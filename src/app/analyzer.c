@@ -213,7 +213,9 @@ static int analyze_one(analyzer *a, const store_msg *m) {
     json_t *spans = json_array();
     find_words(a, "title", m->title, spans);
     find_words(a, "body", m->body, spans);
-    if (json_array_size(spans)) { json_object_set(reason, "sensitive", spans); an.hold = true; }
+    /* A moderator's approval stands: the message is analyzed again only to be routed. */
+    bool approved = !strcmp(m->moderation, "approved");
+    if (json_array_size(spans) && !approved) { json_object_set(reason, "sensitive", spans); an.hold = true; }
     json_decref(spans);
 
     /* Near-duplicates: the message joins the group of its closest earlier twin. */
@@ -247,7 +249,7 @@ static int analyze_one(analyzer *a, const store_msg *m) {
     if (ri.flood > score) score = ri.flood;
     if (ri.flood > 0) sr.flags |= SPAM_F_FLOOD;
     an.spam_score = score;
-    if (score >= a->spam && strcmp(m->moderation, "approved")) {
+    if (score >= a->spam && !approved) {
         char flags[128];
         json_object_set_new(reason, "spam", json_pack("{s:f,s:s,s:f}", "score", score,
                                                       "signals", spam_flags_str(sr.flags, flags, sizeof flags),

@@ -797,10 +797,9 @@ static int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
         const char *d = sq_col_text(st, 5);
         json_object_set_new(o, "department", *d ? json_string(d) : json_null());
         json_object_set_new(o, "moderation", json_string(sq_col_text(st, 9)));
-        if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
-            json_object_set_new(o, "label", json_string(sq_col_text(st, 10)));
-            json_object_set_new(o, "confidence", json_real(sqlite3_column_double(st, 11)));
-        }
+        bool labelled = sqlite3_column_type(st, 10) != SQLITE_NULL;
+        json_object_set_new(o, "label", labelled ? json_string(sq_col_text(st, 10)) : json_null());
+        json_object_set_new(o, "confidence", labelled ? json_real(sqlite3_column_double(st, 11)) : json_null());
         json_object_set_new(o, "group_id", json_integer(sqlite3_column_int64(st, 12)));
         json_object_set_new(o, "group_size", json_integer(sqlite3_column_int64(st, 13)));
         json_array_append_new(a, o);

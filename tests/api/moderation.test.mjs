@@ -112,6 +112,12 @@ test('sensitive words hold a message, matched through spaces and full-width form
   eq(span.word, '违禁词语', 'word');
   eq(span.text, '违 禁.词 语', 'span covers the original text');
   eq(span.field, 'body', 'field');
+  // Approved by a moderator, it is routed and never held again for the same word.
+  eq((await (await as('mod')).req('POST', `/api/v1/messages/${r.id}/moderation`, { decision: 'approve' })).status, 200, 'approve');
+  const ok = await waitAnalyzed(a, r.id);
+  eq(ok.moderation, 'approved', 'stays approved');
+  assert(ok.department && ok.state === 'assigned', 'routed after approval: ' + ok.department);
+  eq(ok.events.filter(e => e.kind === 'held').length, 1, 'held once, not again after approval');
   const list = await a.req('GET', '/api/v1/sensitive-words');
   const id = list.json.words.find(w => w.word === '违禁词语').id;
   eq((await a.req('DELETE', `/api/v1/sensitive-words/${id}`)).status, 200, 'delete');

@@ -8,152 +8,14 @@
 // failed is reported as FAIL (never skipped silently). Exit status 1 on failure.
 //
 // Binary: $MINYI_BIN, else ./build/asan/minyi if present, else ./minyi.
+// Harness and helpers: lib.mjs (shared with work.test.mjs).
 
-import { chromium } from 'playwright-core';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync, createWriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const OUT = join(ROOT, 'tests/e2e/out');
-const BIN = process.env.MINYI_BIN
-  || (existsSync(join(ROOT, 'build/asan/minyi')) ? join(ROOT, 'build/asan/minyi') : join(ROOT, 'minyi'));
-const CHROMIUM = '/usr/bin/chromium';
-const STEP_TIMEOUT = 20000;
-
-mkdirSync(OUT, { recursive: true });
-const tmp = mkdtempSync(join(tmpdir(), 'minyi-e2e-'));
-const DB = `sqlite:${join(tmp, 'minyi.db')}`;
-const RUN = Math.random().toString(36).slice(2, 8);
-
-let server = null;
-let browser = null;
-let chrome = null;      // the chromium process (its own process group)
-let serverLog = null;   // stream to tests/e2e/out/server.log
-let passed = 0;
-let failed = 0;
-const status = {};   // group id -> true (passed) | false
-const titles = {};   // group id -> name
-
-// ---------- harness ----------
-
-function reason(e) {
-  const s = (e && (e.message || String(e))) || 'unknown error';
-  return s.split('\n').filter(Boolean).slice(0, 3).join(' | ');
-}
-
-// group(id, name, needs, fn): runs fn unless a group it needs (by id) failed,
-// in which case it is reported as FAIL "not run" rather than skipped.
-async function group(id, name, needs, fn) {
-  titles[id] = name;
-  const missing = needs.filter((n) => status[n] !== true);
-  if (missing.length) {
-    console.log(`FAIL e2e: ${name}: not run, needs ${missing.map((n) => `"${titles[n] || n}"`).join(', ')}`);
-    failed++;
-    status[id] = false;
-    return;
-  }
-  try {
-    await fn();
-    console.log(`ok   e2e: ${name}`);
-    passed++;
-    status[id] = true;
-  } catch (e) {
-    console.log(`FAIL e2e: ${name}: ${reason(e)}`);
-    failed++;
-    status[id] = false;
-  }
-}
-
-function check(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-function run(args, input) {
-  const r = spawnSync(BIN, args, { cwd: ROOT, input, encoding: 'utf8', timeout: 60000 });
-  if (r.error) throw new Error(`${args.join(' ')}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`minyi ${args.join(' ')} exited ${r.status}: ${(r.stderr || '').trim()}`);
-  return r.stdout;
-}
-
-async function waitPortFile(file, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode} (see tests/e2e/out/server.log)`);
-    if (existsSync(file)) {
-      const port = parseInt(readFileSync(file, 'utf8').trim(), 10);
-      if (port > 0) return port;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server wrote no port to ${file} in ${ms} ms`);
-}
-
-async function waitHealthy(base, ms) {
-  const end = Date.now() + ms;
-  let last = '';
-  while (Date.now() < end) {
-    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode} (see tests/e2e/out/server.log)`);
-    try {
-      const r = await fetch(`${base}/healthz`);
-      if (r.status === 200) return;
-      last = `status ${r.status}`;
-    } catch (e) { last = e.message; }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`server not healthy after ${ms} ms: ${last}`);
-}
-
-let cleaned = false;
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  if (browser) { try { await browser.close(); } catch (e) { /* already gone */ } }
-  if (chrome && chrome.exitCode === null) {
-    // Browser plus its renderer/zygote children: signal the whole group.
-    try { process.kill(-chrome.pid, 'SIGTERM'); } catch (e) { /* gone */ }
-    const gone = await Promise.race([
-      new Promise((r) => chrome.once('exit', () => r(true))),
-      new Promise((r) => setTimeout(() => r(false), 5000)),
-    ]);
-    if (!gone) { try { process.kill(-chrome.pid, 'SIGKILL'); } catch (e) { /* gone */ } }
-  }
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    const gone = await Promise.race([
-      new Promise((r) => server.once('exit', () => r(true))),
-      new Promise((r) => setTimeout(() => r(false), 5000)),
-    ]);
-    if (!gone) server.kill('SIGKILL');
-  }
-  try { rmSync(tmp, { recursive: true, force: true }); } catch (e) { /* best effort */ }
-}
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, async () => { await cleanup(); process.exit(130); });
-}
-process.on('exit', () => {
-  if (server && server.exitCode === null) server.kill('SIGKILL');
-  if (chrome && chrome.exitCode === null) { try { process.kill(-chrome.pid, 'SIGKILL'); } catch (e) { /* gone */ } }
-});
-
-// Collects what a page does that a test must notice: dialogs (an injected
-// script running) and uncaught errors. (Console errors are not counted: the
-// test provokes 401/404/422 answers on purpose, which chromium logs.)
-function watch(page, log) {
-  page.on('dialog', async (d) => { log.dialogs.push(d.message()); await d.dismiss().catch(() => {}); });
-  page.on('pageerror', (e) => log.errors.push(`pageerror: ${e.message}`));
-  page.setDefaultTimeout(STEP_TIMEOUT);
-}
-
-function newLog() { return { dialogs: [], errors: [] }; }
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
-}
-
-const text = (page, sel) => page.locator(sel).first().innerText();
+import { writeFileSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BIN, DB, RUN, tmp, group, check, run, runTests, startServer, stopServer, launchBrowser,
+  watch, newLog, shot, text,
+} from './lib.mjs';
 
 // ---------- the test ----------
 
@@ -169,6 +31,7 @@ const BODY = `我家门口的${KEYWORD}破损已一周，夜里很危险。请�
 const REPLY = `您好，已安排维修人员处理${KEYWORD}，预计三日内修复。（${RUN}）`;
 
 let base = '';
+let browser = null;
 let trackingCode = '';
 let desktop = null;   // browser context 1280x800
 let phone = null;     // browser context, phone viewport
@@ -188,44 +51,11 @@ async function main() {
     writeFileSync(pw, ADMIN.password + '\n', { mode: 0o600 });
     run(['user', 'add', ADMIN.login, '--role', 'admin', '--password-file', pw, '--db', DB]);
     rmSync(pw);
-    // Port 0 and --port-file: the server picks a free port itself (no race).
-    const portFile = join(tmp, 'port');
-    serverLog = createWriteStream(join(OUT, 'server.log'));
-    const log = serverLog;
-    server = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile, '--db', DB,
-      '--web', join(ROOT, 'web')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    // end: false, both streams share the file; the shutdown group closes it
-    // once the process is gone (sanitizer reports come last, on stderr).
-    server.stdout.pipe(log, { end: false });
-    server.stderr.pipe(log, { end: false });
-    const port = await waitPortFile(portFile, 30000);
-    base = `http://127.0.0.1:${port}`;
-    await waitHealthy(base, 30000);
+    base = await startServer('server.log');
   });
 
   await group('browser', 'browser: launch chromium', [], async () => {
-    // Started by hand and attached over CDP: Playwright's launch() refuses a
-    // --user-data-dir argument, and one browser must hold several contexts
-    // (citizen, handler, admin, phone).
-    const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${mkdtempSync(join(tmp, 'chromium-'))}`,
-      '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', 'about:blank'];
-    chrome = spawn(CHROMIUM, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-    const clog = createWriteStream(join(OUT, 'chromium.log'));
-    const ws = await new Promise((res, rej) => {
-      let buf = '';
-      const t = setTimeout(() => rej(new Error('chromium gave no DevTools endpoint in 30 s')), 30000);
-      chrome.stderr.on('data', (d) => {
-        clog.write(d);
-        if (buf.length < 65536) buf += d;
-        const m = buf.match(/DevTools listening on (ws:\/\/\S+)/);
-        if (m) { clearTimeout(t); res(m[1]); }
-      });
-      chrome.on('error', (e) => { clearTimeout(t); rej(e); });
-      chrome.on('exit', (c) => { clearTimeout(t); rej(new Error(`chromium exited ${c}: ${buf.slice(-300)}`)); });
-    });
-    browser = await chromium.connectOverCDP(ws);
+    browser = await launchBrowser('chromium.log');
     desktop = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
     phone = await browser.newContext({
       viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN',
@@ -478,16 +308,7 @@ async function main() {
   });
 
   await group('shutdown', 'server: stops cleanly on SIGTERM, no sanitizer report', [], async () => {
-    check(server, 'server never started');
-    const closed = new Promise((r) => server.once('close', (code, sig) => r({ code, sig })));
-    server.kill('SIGTERM');
-    const res = await Promise.race([closed, new Promise((r) => setTimeout(() => r(null), 15000))]);
-    check(res, 'server still running 15 s after SIGTERM');
-    await new Promise((r) => serverLog.end(r));
-    const log = readFileSync(join(OUT, 'server.log'), 'utf8');
-    const m = log.match(/^.*(AddressSanitizer|LeakSanitizer|runtime error:).*$/m);
-    check(!m, `sanitizer report in tests/e2e/out/server.log: ${m && m[0]}`);
-    check(res.code === 0, `server exit status ${res.code}${res.sig ? ' signal ' + res.sig : ''}`);
+    await stopServer();
   });
 }
 
@@ -496,13 +317,4 @@ function addRoutingRule() {
   run(['dept', 'rule', DEPT, KEYWORD, '--db', DB]);
 }
 
-try {
-  await main();
-} catch (e) {
-  console.log(`FAIL e2e: harness: ${reason(e)}`);
-  failed++;
-} finally {
-  await cleanup();
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await runTests(main);

@@ -1,8 +1,9 @@
-// Admin page: consultations, departments and official accounts (list + create).
-// The server checks the role again on every call; this page only hides itself
-// from non-admins.
+// Admin page: consultations, departments and official accounts (list + create);
+// classifier models (upload, activate), the label -> department map and the
+// routing/moderation thresholds. The server checks the role again on every
+// call; this page only hides itself from non-admins.
 import {
-  api, el, clear, setText, notice, errorText, requireOfficial, footer, KIND_LABEL, ROLE_LABEL,
+  api, el, clear, setText, notice, errorText, requireOfficial, footer, fmtTime, KIND_LABEL, ROLE_LABEL,
   showFormError, fieldError, clearFormErrors, clearErrorsOnInput,
 } from './common.js';
 
@@ -39,6 +40,8 @@ async function loadDepartments() {
   sel.append(el('option', { value: '' }, '（无）'));
   for (const d of items) sel.append(el('option', { value: d.name }, d.name));
   sel.value = items.some((d) => d.name === keep) ? keep : '';
+  departments = items;
+  renderLabels();
 }
 
 async function loadUsers() {
@@ -113,13 +116,211 @@ wire('u-form', '/api/v1/users', (f) => {
   return p;
 }, (p) => `已创建账号「${p.login}」`, loadUsers);
 
+// ---------- classifier models ----------
+
+let departments = [];   // [{id, name}]
+let models = [];        // as GET /api/v1/models
+let labelMap = [];      // [{label, department_id, department}]
+
+function fmtBytes(n) {
+  n = Number(n) || 0;
+  if (n >= 1048576) return `${(n / 1048576).toFixed(1)} MB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KB`;
+  return `${n} B`;
+}
+
+async function loadModels() {
+  const tb = document.getElementById('m-list');
+  const data = await api('GET', '/api/v1/models');
+  models = data.models || [];
+  clear(tb);
+  if (!models.length) {
+    tb.append(el('tr', null, el('td', { colspan: 6, class: 'muted' }, '尚未上传模型，留言按关键词规则分办。')));
+  }
+  for (const m of models) {
+    const labels = (m.meta && Array.isArray(m.meta.labels)) ? m.meta.labels : [];
+    let status;
+    if (m.active) {
+      status = el('span', { class: 'badge open' }, '使用中');
+    } else {
+      status = el('button', { class: 'btn btn-sm', type: 'button', 'aria-label': `启用模型「${m.name}」` }, '启用');
+      status.addEventListener('click', () => activate(m, status));
+    }
+    tb.append(el('tr', { 'data-id': String(m.id), class: m.active ? 'active-row' : null },
+      el('td', { class: 'nowrap', 'data-label': '编号' }, `#${m.id}`),
+      el('td', { class: 'nowrap', 'data-label': '名称' }, m.name),
+      el('td', { 'data-label': '标签' }, labels.length ? `${labels.join('、')}（${labels.length} 个）` : '—'),
+      el('td', { class: 'nowrap', 'data-label': '大小' }, fmtBytes(m.bytes)),
+      el('td', { class: 'nowrap', 'data-label': '上传时间' }, fmtTime(m.created_at)),
+      el('td', { class: 'nowrap', 'data-label': '状态' }, status)));
+  }
+  renderLabels();
+}
+
+async function activate(m, btn) {
+  btn.disabled = true;
+  const box = document.getElementById('l-notice');
+  try {
+    await api('POST', `/api/v1/models/${encodeURIComponent(m.id)}/activate`, {});
+    await loadModels();
+    notice(box, 'info', `已启用模型「${m.name}」。请检查下面每个标签对应的承办部门。`);
+  } catch (e) {
+    if (e.redirecting) return;
+    btn.disabled = false;
+    notice(box, 'error', `启用失败：${errorText(e)}`);
+  }
+}
+
+const mForm = document.getElementById('m-form');
+// The native file button speaks the browser's language; ours says 选择文件
+// and shows the chosen name.
+const fileName = document.getElementById('m-file-name');
+const showFile = () => {
+  const f = mForm.elements.model.files && mForm.elements.model.files[0];
+  setText(fileName, f ? `${f.name}（${fmtBytes(f.size)}）` : '未选择文件');
+};
+mForm.elements.model.addEventListener('change', showFile);
+mForm.addEventListener('reset', () => setTimeout(showFile));
+mForm.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  clearFormErrors(mForm);
+  const okBox = mForm.querySelector('.form-ok');
+  okBox.hidden = true;
+  const file = mForm.elements.model.files && mForm.elements.model.files[0];
+  if (!file) { fieldError(mForm, 'model', '请选择由 minyi train 生成的模型文件'); mForm.elements.model.focus(); return; }
+  if (!file.size) { fieldError(mForm, 'model', '文件是空的'); return; }
+  const name = mForm.elements.name.value.trim() || file.name.replace(/\.[^.]*$/, '') || file.name;
+  const act = mForm.elements.activate.checked;
+  const q = new URLSearchParams({ name });
+  if (act) q.set('activate', '1');
+  const btn = document.getElementById('m-submit');
+  btn.disabled = true;
+  setText(btn, '正在上传…');
+  try {
+    const r = await api('POST', `/api/v1/models?${q}`, file);
+    mForm.reset();
+    await loadModels();
+    const n = (r.labels || []).length;
+    setText(okBox, `已上传模型「${name}」（#${r.id}，${n} 个标签）${r.active ? '，已启用' : ''}。`);
+    okBox.hidden = false;
+  } catch (e) {
+    if (e.redirecting) return;
+    if (e.status === 413) { e.field = 'model'; e.message = '模型文件超过服务器允许的上传大小'; }
+    else if (e.field === 'model') e.message = `不是可用的模型文件（${e.message || e.code}）`;
+    showFormError(mForm, e);
+  } finally {
+    btn.disabled = false;
+    setText(btn, '上传');
+  }
+});
+
+// ---------- label -> department ----------
+
+async function loadLabels() {
+  const data = await api('GET', '/api/v1/labels');
+  labelMap = data.labels || [];
+  renderLabels();
+}
+
+// One row per label of the active model, then any mapped label the active
+// model does not have (an older model's), so it can be unmapped.
+function renderLabels() {
+  const tb = document.getElementById('l-list');
+  if (!tb) return;
+  const active = models.find((m) => m.active);
+  const own = active && active.meta && Array.isArray(active.meta.labels) ? active.meta.labels : [];
+  const rows = own.map((l) => ({ label: l, current: true }));
+  for (const x of labelMap) if (!own.includes(x.label)) rows.push({ label: x.label, current: false });
+  clear(tb);
+  if (!rows.length) {
+    tb.append(el('tr', null, el('td', { colspan: 3, class: 'muted' }, '尚未启用分类模型。')));
+    return;
+  }
+  rows.forEach((r, i) => {
+    const mapped = labelMap.find((x) => x.label === r.label);
+    const sel = el('select', { id: `l-sel-${i}`, name: 'department', 'data-label': r.label });
+    sel.append(el('option', { value: '' }, '（不分办，转入待分办）'));
+    for (const d of departments) sel.append(el('option', { value: d.name }, d.name));
+    sel.value = mapped && mapped.department && departments.some((d) => d.name === mapped.department) ? mapped.department : '';
+    const state = el('span', { class: 'save-state', role: 'status' });
+    sel.addEventListener('change', () => saveLabel(r.label, sel, state));
+    tb.append(el('tr', { 'data-label': r.label },
+      el('th', { scope: 'row' }, el('label', { for: `l-sel-${i}` }, r.label),
+        r.current ? null : el('span', { class: 'muted' }, '（非当前模型的标签）')),
+      el('td', null, sel),
+      el('td', { class: 'nowrap' }, state)));
+  });
+}
+
+async function saveLabel(label, sel, state) {
+  const department = sel.value || null;
+  state.className = 'save-state';
+  setText(state, '正在保存…');
+  sel.disabled = true;
+  try {
+    const data = await api('POST', '/api/v1/labels', { label, department });
+    labelMap = data.labels || [];
+    state.classList.add('ok');
+    setText(state, department ? '已保存' : '已取消对应');
+  } catch (e) {
+    if (e.redirecting) return;
+    state.classList.add('err');
+    setText(state, `保存失败：${errorText(e)}`);
+  } finally {
+    sel.disabled = false;
+  }
+}
+
+// ---------- thresholds ----------
+
+const sForm = document.getElementById('s-form');
+const SETTINGS = ['triage_threshold', 'spam_threshold'];
+
+// 0.59999999999999998 as the server stores it -> "0.6".
+const shortNum = (x) => String(Number(Number(x).toFixed(4)));
+
+async function loadSettings() {
+  const data = await api('GET', '/api/v1/settings');
+  for (const k of SETTINGS) if (data[k] !== undefined) sForm.elements[k].value = shortNum(data[k]);
+}
+
+sForm.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  clearFormErrors(sForm);
+  const okBox = sForm.querySelector('.form-ok');
+  okBox.hidden = true;
+  const payload = {};
+  let ok = true;
+  for (const k of SETTINGS) {
+    const raw = sForm.elements[k].value.trim();
+    const v = Number(raw);
+    if (raw === '' || Number.isNaN(v) || v < 0 || v > 1) { fieldError(sForm, k, '请填写 0 到 1 之间的数'); ok = false; continue; }
+    payload[k] = v;
+  }
+  if (!ok) return;
+  const btn = document.getElementById('s-submit');
+  btn.disabled = true;
+  try {
+    const data = await api('POST', '/api/v1/settings', payload);
+    for (const k of SETTINGS) if (data[k] !== undefined) sForm.elements[k].value = shortNum(data[k]);
+    setText(okBox, '阈值已保存，对此后分析的留言生效。');
+    okBox.hidden = false;
+  } catch (e) {
+    if (e.redirecting) return;
+    if (e.field && SETTINGS.includes(e.field)) e.message = '请填写 0 到 1 之间的数';
+    showFormError(sForm, e);
+  } finally {
+    btn.disabled = false;
+  }
+});
+
 requireOfficial(['admin'])
   .then(async () => {
     document.getElementById('admin').hidden = false;
-    await Promise.all([loadConsultations(), loadDepartments(), loadUsers()]);
+    await Promise.all([loadConsultations(), loadDepartments(), loadUsers(), loadModels(), loadLabels(), loadSettings()]);
   })
   .catch((e) => {
     if (e.redirecting) return;
     notice(noticeBox, 'error', e.status === 403 ? '只有管理员可以使用此页面。' : `加载失败：${errorText(e)}`);
   });
-for (const id of ['c-form', 'd-form', 'u-form']) clearErrorsOnInput(document.getElementById(id));
+for (const id of ['c-form', 'd-form', 'u-form', 'm-form', 's-form']) clearErrorsOnInput(document.getElementById(id));

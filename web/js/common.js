@@ -17,6 +17,9 @@ export const KIND_LABEL = { consultation: '征求意见', board: '留言板' };
 export const ROLE_LABEL = {
   admin: '管理员', handler: '承办人员', moderator: '审核人员', leader: '领导',
 };
+export const MODERATION_LABEL = {
+  none: '无需审核', held: '待审核', approved: '审核通过', rejected: '未通过审核',
+};
 
 // el('p', {class: 'x', href: '...'}, 'text', childNode, ...): strings become
 // text nodes; attributes are set with setAttribute (never innerHTML).
@@ -76,6 +79,103 @@ export function fmtTime(s) {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
+// A classifier confidence (0..1) as a whole percentage: 0.4436 -> "44%".
+export function fmtPercent(x) {
+  const n = Number(x);
+  if (x === null || x === undefined || Number.isNaN(n)) return '';
+  return `${Math.round(n * 100)}%`;
+}
+
+// ---------- highlighting (sensitive-word spans) ----------
+
+const utf8 = new TextEncoder();
+
+// Maps the server's spans ({off, len} in UTF-8 bytes of the field, as the
+// analyzer reports them) to [start, end) ranges of JS string indices, merged
+// and sorted. A span that does not fall on character boundaries (the text
+// changed since) is looked up by its text instead, or dropped.
+export function spanRanges(s, spans) {
+  s = String(s == null ? '' : s);
+  const at = new Map();   // byte offset -> string index, at every code point boundary
+  let b = 0;
+  let i = 0;
+  for (const ch of s) {
+    at.set(b, i);
+    b += utf8.encode(ch).length;
+    i += ch.length;
+  }
+  at.set(b, i);
+  const out = [];
+  for (const sp of spans || []) {
+    const off = Number(sp && sp.off);
+    const len = Number(sp && sp.len);
+    let start = at.get(off);
+    let end = at.get(off + len);
+    if (start === undefined || end === undefined || !(len > 0)) {
+      const k = sp && sp.text ? s.indexOf(String(sp.text)) : -1;
+      if (k < 0) continue;
+      start = k;
+      end = k + String(sp.text).length;
+    }
+    if (end > start) out.push([start, end]);
+  }
+  out.sort((x, y) => x[0] - y[0]);
+  const merged = [];
+  for (const r of out) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push(r.slice());
+  }
+  return merged;
+}
+
+// Text with the given ranges wrapped in <mark> elements: text nodes and
+// elements only, never HTML.
+function markedInto(node, s, ranges, from, to) {
+  let pos = from;
+  for (const [a, b] of ranges) {
+    if (b <= pos || a >= to) continue;
+    const ms = Math.max(a, pos);
+    const me = Math.min(b, to);
+    if (ms > pos) node.appendChild(document.createTextNode(s.slice(pos, ms)));
+    node.appendChild(el('mark', { class: 'hit' }, s.slice(ms, me)));
+    pos = me;
+  }
+  if (pos < to) node.appendChild(document.createTextNode(s.slice(pos, to)));
+  return node;
+}
+
+// One line of text (a title) with the spans of that field highlighted.
+export function highlighted(text, spans) {
+  const s = String(text == null ? '' : text);
+  return markedInto(document.createDocumentFragment(), s, spanRanges(s, spans), 0, s.length);
+}
+
+// Like paragraphs(), with the spans highlighted (a span may cross lines).
+export function highlightedParagraphs(text, spans) {
+  const s = String(text == null ? '' : text);
+  const ranges = spanRanges(s, spans);
+  const frag = document.createDocumentFragment();
+  const re = /\r?\n/g;
+  let start = 0;
+  for (;;) {
+    const m = re.exec(s);
+    const end = m ? m.index : s.length;
+    const p = el('p');
+    if (end > start) markedInto(p, s, ranges, start, end); else p.append('\u00a0');
+    frag.appendChild(p);
+    if (!m) break;
+    start = m.index + m[0].length;
+  }
+  return frag;
+}
+
+// The sensitive-word spans of one field ("title" or "body") of a hold_reason.
+export function spansOf(holdReason, field) {
+  const list = holdReason && Array.isArray(holdReason.sensitive) ? holdReason.sensitive : [];
+  return list.filter((x) => x && x.field === field);
+}
+
 export function param(name) {
   return new URLSearchParams(location.search).get(name);
 }
@@ -105,6 +205,7 @@ const ERROR_TEXT = {
   method_not_allowed: '不支持的操作',
   conflict: '名称已被使用',
   too_large: '内容过长',
+  internal: '服务器内部错误，请稍后重试',
   missing: '此项为必填项',
   too_long: '超出字数限制',
   invalid: '填写内容不符合要求',
@@ -126,7 +227,11 @@ export function errorText(err) {
 export async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin' };
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    // A file upload (a model): sent as it is, not as JSON.
+    headers['Content-Type'] = 'application/octet-stream';
+    init.body = body;
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -212,6 +317,7 @@ export function renderHeader(user) {
   const nav = el('nav', { class: 'site-nav', 'aria-label': '主导航' });
   if (user) {
     nav.append(link('/inbox.html', '待办留言'));
+    if (user.role === 'moderator' || user.role === 'admin') nav.append(link('/moderation.html', '内容审核'));
     if (user.role === 'admin') nav.append(link('/admin.html', '系统管理'));
     nav.append(link('/', '公众首页'));
     const who = el('span', { class: 'who' },
@@ -298,6 +404,25 @@ export function attachCounter(input, counter, max) {
 
 export function badge(state) {
   return el('span', { class: `badge state-${state}` }, STATE_LABEL[state] || state);
+}
+
+// The spam detector's signals (hold_reason.spam.signals, comma-separated).
+const SPAM_SIGNAL = {
+  url: '含网址', contact: '含微信、QQ 等联系方式', sales: '含推销用语', phone_ad: '电话号码与推销用语同时出现',
+  stuffing: '词语大量重复', mismatch: '标题与正文无关', gibberish: '含乱码', model: '垃圾信息模型判定',
+  flood: '同一来源短时间内大量留言',
+};
+
+// "疑似垃圾信息（评分 0.93：含网址、含推销用语）" for a hold reason's spam part.
+export function spamText(spam, score) {
+  const s = spam && typeof spam === 'object' ? spam : {};
+  const v = Number(s.score !== undefined ? s.score : score) || 0;
+  const signals = String(s.signals || '').split(',').filter(Boolean).map((x) => SPAM_SIGNAL[x] || x);
+  return `疑似垃圾信息（评分 ${v.toFixed(2)}${signals.length ? '：' + signals.join('、') : ''}）`;
+}
+
+export function moderationBadge(state) {
+  return el('span', { class: `badge mod-${state}` }, MODERATION_LABEL[state] || state);
 }
 
 export function footer() {

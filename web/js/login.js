@@ -1,5 +1,5 @@
 // Official login: POST /api/v1/login, then on to ?next= (same-site paths only),
-// the admin page for admins, or the inbox.
+// the admin page for admins, the moderation queue for moderators, or the inbox.
 import { api, renderHeader, footer, param, showFormError, fieldError, clearFormErrors, clearErrorsOnInput, setText } from './common.js';
 
 renderHeader(null);
@@ -11,7 +11,8 @@ function target(user) {
   const next = param('next') || '';
   // Only a path on this site: "/x" but not "//host" or "/\host".
   if (/^\/(?![\/\\])/.test(next) && !next.startsWith('/login.html')) return next;
-  return user && user.role === 'admin' ? '/admin.html' : '/inbox.html';
+  if (user && user.role === 'admin') return '/admin.html';
+  return user && user.role === 'moderator' ? '/moderation.html' : '/inbox.html';
 }
 
 // Already logged in: go straight on.

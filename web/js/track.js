@@ -1,5 +1,7 @@
 // Tracking page: a citizen looks up a message by its tracking code and sees
-// its state, the department handling it, the (masked) message and the replies.
+// its state, the department handling it, the (masked) message and the replies;
+// a message held for moderation shows 审核中, one with near-identical others
+// says they are handled together.
 import {
   api, el, clear, notice, errorText, renderHeader, footer, param, paragraphs, badge,
   STATES, STATE_LABEL, fmtTime,
@@ -34,7 +36,7 @@ function render(m) {
   const consultation = el('span', null, `#${m.consultation_id}`);
   if (m.consultation_id) fact(dl, '所属栏目', consultation);
   fact(dl, '留言类型', m.type);
-  fact(dl, '承办部门', m.department || '待分办');
+  if (m.moderation !== 'held' && m.moderation !== 'rejected') fact(dl, '承办部门', m.department || '待分办');
   fact(dl, '所在区域', m.region);
   fact(dl, '联系电话', m.phone ? el('span', null, m.phone, el('span', { class: 'muted' }, '（已隐藏部分号码）')) : null);
   fact(dl, '留言时间', fmtTime(m.created_at));
@@ -43,7 +45,8 @@ function render(m) {
   const replyBox = el('section', { class: 'panel', 'aria-labelledby': 'r-title' },
     el('h2', { id: 'r-title' }, '部门答复'));
   if (!replies.length) {
-    replyBox.append(el('p', { class: 'empty' }, '承办部门正在办理，答复后将在此公开。'));
+    replyBox.append(el('p', { class: 'empty' }, m.moderation === 'held' ? '审核通过并办理后，部门答复将在此公开。'
+      : m.moderation === 'rejected' ? '未通过审核的留言不予答复。' : '承办部门正在办理，答复后将在此公开。'));
   }
   for (const r of replies) {
     replyBox.append(el('div', { class: 'reply' },
@@ -53,12 +56,27 @@ function render(m) {
       el('div', { class: 'doc-body' }, paragraphs(r.body))));
   }
 
+  // Held for moderation: not handled yet, whatever the routing says;
+  // rejected: closed without handling. Neither shows the progress steps.
+  const held = m.moderation === 'held';
+  const rejected = m.moderation === 'rejected';
+  const status = held ? el('span', { class: 'badge mod-held' }, '审核中')
+    : rejected ? el('span', { class: 'badge mod-rejected' }, '未通过审核') : badge(m.state);
+  const modNote = held
+    ? el('p', { class: 'closed-note', id: 'm-moderation' }, '您的留言正在审核中，审核通过后将转交承办部门办理。')
+    : rejected ? el('p', { class: 'closed-note', id: 'm-moderation' }, '您的留言未通过审核，不予受理。如有疑问，可重新提交符合要求的留言。') : null;
+  const size = Number(m.group_size) || 0;
+  const groupNote = size > 1 && !rejected
+    ? el('p', { class: 'notice notice-info', id: 'm-group' },
+      `包括您的这条留言在内，我们共收到 ${size} 条内容相似的留言，将合并办理、统一答复。`) : null;
+
   result.append(
     el('article', { class: 'panel', 'aria-labelledby': 'm-title' },
       el('header', { class: 'doc-head' },
         el('h2', { id: 'm-title' }, m.title),
-        el('div', { class: 'meta' }, el('span', null, '当前状态：'), badge(m.state))),
-      steps(m.state),
+        el('div', { class: 'meta' }, el('span', null, '当前状态：'), status)),
+      modNote || steps(m.state),
+      groupNote,
       dl,
       el('h3', null, '留言内容'),
       el('div', { class: 'doc-body', id: 'm-body' }, paragraphs(m.body))),
