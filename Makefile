@@ -75,13 +75,13 @@ build/jieba.dict: src/text/segdict.c src/text/segdict.h scripts/build-dict | min
 # core and text sources (the pure layers) and run for FUZZ_SECONDS on its
 # corpus fuzz/corpus/<name>.
 FUZZSRC := $(sort $(wildcard fuzz/*.c))
-FUZZLIB := $(filter src/core/% src/text/%,$(LIBSRC))
+FUZZLIB := $(filter src/core/% src/text/% src/app/datafile.c,$(LIBSRC))
 FUZZBIN := $(FUZZSRC:fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 
 $(BUILD)/fuzz/%: fuzz/%.c $(FUZZLIB)
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZLIB) $(LDLIBS)
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< $(FUZZLIB) $(LDLIBS)
 
 fuzz: $(FUZZBIN) $(DATA)
 	@for f in $(FUZZBIN); do n=$${f##*/}; mkdir -p fuzz/corpus-run/$$n fuzz/corpus/$$n; \

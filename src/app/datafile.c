@@ -100,11 +100,16 @@ static int csv_record(datafile *df, str *cols, int maxcols, int *ncols) {
     size_t offs[DF_MAXCOLS], lens[DF_MAXCOLS];
     int n = 0;
     buf_reset(&df->scratch);
+    /* Fields point into scratch even when all are empty: it must exist. */
+    if (buf_reserve(&df->scratch, 0)) { snprintf(df->err, sizeof df->err, "out of memory"); return -1; }
     const char *s = df->data;
     size_t i = df->pos, end = df->size;
     df->line++;
+    bool too_many = false;
     for (;;) {
-        if (n == maxcols) { snprintf(df->err, sizeof df->err, "more than %d columns", maxcols); return -1; }
+        /* Past maxcols the record is still read to its end (so the next call
+         * starts at the next record), its extra fields piling into the last slot. */
+        if (n == maxcols) { too_many = true; n--; }
         offs[n] = df->scratch.n;
         if (i < end && s[i] == '"') {
             i++;
@@ -136,6 +141,7 @@ static int csv_record(datafile *df, str *cols, int maxcols, int *ncols) {
         return -1;
     }
     df->pos = i;
+    if (too_many) { snprintf(df->err, sizeof df->err, "more than %d columns", maxcols); return -1; }
     for (int k = 0; k < n; k++) cols[k] = (str){ df->scratch.p + offs[k], lens[k] };
     *ncols = n;
     return 0;

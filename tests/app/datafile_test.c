@@ -102,6 +102,40 @@ TEST(unknown_columns_and_empty_files_refused) {
     unlink(p);
 }
 
+TEST(csv_row_of_empty_fields) {
+    /* found by fuzz/datafile: every field empty left the scratch buffer unallocated */
+    const char s[] = "title,body\n,\n";
+    char *p = write_tmp(".csv", s, sizeof s - 1);
+    char err[256]; datafile *df;
+    CHECK_INT(datafile_open(p, &df, err, sizeof err), 0);
+    str f[DF_NFIELDS];
+    CHECK_INT(datafile_next(df, f), 1);
+    CHECK(f[DF_TITLE].p != NULL && f[DF_TITLE].n == 0);
+    CHECK_INT(datafile_next(df, f), 0);
+    datafile_close(df);
+    unlink(p);
+}
+
+TEST(csv_row_with_too_many_columns_is_skipped_whole) {
+    /* found by fuzz/datafile: the reader stayed on the same record forever */
+    buf b = {0};
+    buf_puts(&b, "title,body\n");
+    for (int i = 0; i < 100; i++) buf_putc(&b, ',');
+    buf_puts(&b, "\nok,fine\n");
+    char *p = write_tmp(".csv", b.p, b.n);
+    char err[256]; datafile *df;
+    CHECK_INT(datafile_open(p, &df, err, sizeof err), 0);
+    str f[DF_NFIELDS];
+    CHECK_INT(datafile_next(df, f), -1);
+    CHECK(strstr(datafile_error(df), "columns") != NULL);
+    CHECK_INT(datafile_next(df, f), 1);
+    CHECK(str_eq_c(f[DF_TITLE], "ok"));
+    CHECK_INT(datafile_next(df, f), 0);
+    datafile_close(df);
+    buf_free(&b);
+    unlink(p);
+}
+
 TEST(unterminated_csv_quote) {
     const char s[] = "title,label\n\"never closed,A\n";
     char *p = write_tmp(".csv", s, sizeof s - 1);
