@@ -3,7 +3,14 @@
  * cross-validated macro-F1), confidences calibrated by a temperature fitted
  * on out-of-fold scores, and a versioned, self-describing model file.
  * A loaded cls_model is read-only and shared between threads; each thread
- * classifies through its own cls_ctx. */
+ * classifies through its own cls_ctx. Code: classify.c (model, file,
+ * classification), classify_train.c (training), features.c (terms).
+ *
+ * Server use: cls_load_mem(blob) once per activated model, cls_ctx_new per
+ * worker thread (with the shared seg_dict when cls_features()->words),
+ * cls_classify(ctx, title, body, &pred, 1); pred.name is the label to map to
+ * a department, pred.conf the calibrated probability to compare with the
+ * triage threshold. cls_describe() gives the header for an admin page. */
 #ifndef MINYI_CLASSIFY_H
 #define MINYI_CLASSIFY_H
 #include <stddef.h>
@@ -27,7 +34,7 @@ typedef struct {
     int label;          /* index into the labels given to cls_train */
 } cls_doc;
 
-enum { CLS_AUTO = 0, CLS_SVM = 1, CLS_LR = 2 };
+enum { CLS_AUTO = 0, CLS_SVM = 1, CLS_LR = 2, CLS_CS = 3 /* Crammer-Singer multi-class SVM */ };
 
 typedef struct {
     feat_cfg feat;
@@ -36,6 +43,7 @@ typedef struct {
     int folds;          /* 2..20; 0 = no cross-validation (no report, temperature 1) */
     uint32_t min_df;    /* keep terms seen in at least this many training messages */
     uint64_t seed;      /* fold assignment */
+    int balanced;       /* weigh each label's errors by 1 / its share of the messages */
     const seg_dict *dict;   /* needed when feat.words is set */
     /* Optional progress lines ("fold 3/5 ..."); NULL for silence. */
     void (*progress)(void *ud, const char *line);
@@ -117,11 +125,12 @@ void cls_ctx_free(cls_ctx *c);
 
 /* Classifies one message; writes the k most probable labels, best first, to
  * out[] and returns how many (min(k, nlabels)), or -1 on out-of-memory.
- * A message with no known term gets the prior-like bias scores. */
+ * A message with no known term gets the label shares of the training data
+ * as its probabilities (low confidence: it belongs in triage). */
 int  cls_classify(cls_ctx *c, str title, str body, cls_pred *out, int k);
 
 /* The two halves of cls_classify, for benchmarks and explanations. */
-typedef struct { uint32_t idx; float tf; } cls_feat;   /* vocabulary index, raw frequency */
+typedef struct { uint32_t idx; float tf[2]; } cls_feat;   /* vocabulary index, raw frequency in title, body */
 /* Looks the message's terms up in the vocabulary (unknown terms dropped).
  * *v is owned by c until the next call. Returns the count or -1 on OOM. */
 long cls_vectorize(cls_ctx *c, str title, str body, const cls_feat **v);

@@ -17,8 +17,8 @@
 #include <utf8proc.h>
 #include <xxhash.h>
 
-/* The segmenter (seg.c, issue 3) is linked in once it exists; until then
- * word features are refused and the classifier uses character n-grams. */
+/* The one switch for word features: 0 refuses them (character n-grams only),
+ * as while the segmenter (seg.c, issue 3) was being written. */
 #define FEAT_HAVE_SEG 1
 
 void feat_cfg_default(feat_cfg *cfg) {
@@ -27,7 +27,7 @@ void feat_cfg_default(feat_cfg *cfg) {
     cfg->bigrams = 1;
     cfg->words = 0;
     cfg->fold_digits = 1;
-    cfg->title_weight = 2.0f;
+    cfg->title_weight = 1.0f;
 }
 
 /* ---- key -> value map ------------------------------------------------- */
@@ -220,7 +220,7 @@ void feat_ctx_free(feat_ctx *c) {
     free(c);
 }
 
-static int add(feat_ctx *c, uint64_t key, float w) {
+static int add(feat_ctx *c, uint64_t key, int part) {
     if (c->nterms == c->capterms) {
         size_t cap = c->capterms ? c->capterms * 2 : 256;
         feat_term *t = realloc(c->terms, cap * sizeof *t);
@@ -232,27 +232,32 @@ static int add(feat_ctx *c, uint64_t key, float w) {
     uint32_t *v = feat_map_put(&c->acc, key, (uint32_t)c->nterms, &added);
     if (c->acc.cap != cap) c->full_reset = 1;
     if (!v) { c->full_reset = 1; return -1; }
-    if (!added) { c->terms[*v].tf += w; return 0; }
-    c->terms[c->nterms++] = (feat_term){ key, w };
+    if (!added) { c->terms[*v].tf[part] += 1; return 0; }
+    feat_term *t = &c->terms[c->nterms++];
+    t->key = key; t->tf[0] = t->tf[1] = 0; t->tf[part] = 1;
     return 0;
 }
 
 static inline uint64_t uni_key(uint32_t a) { return (uint64_t)FEAT_KIND_UNI << 56 | a; }
 static inline uint64_t bi_key(uint32_t a, uint32_t b) { return (uint64_t)FEAT_KIND_BI << 56 | (uint64_t)a << 21 | b; }
+static inline uint64_t tri_key(uint32_t a, uint32_t b, uint32_t c) {
+    return (uint64_t)FEAT_KIND_TRI << 56 | (feat_mix((uint64_t)a << 42 | (uint64_t)b << 21 | c) & 0xFFFFFFFFFFFFFFULL);
+}
 
 /* Character n-grams of one part; bigrams never cross a separator. */
-static int add_chars(feat_ctx *c, const char *s, size_t n, float w) {
+static int add_chars(feat_ctx *c, const char *s, size_t n, int w) {
     const unsigned char *u = (const unsigned char *)s;
-    uint32_t prev = 0;
+    uint32_t prev = 0, prev2 = 0;
     for (size_t i = 0; i < n;) {
         uint32_t cp, o[8];
         i += (size_t)decode(u + i, n - i, &cp);
         int k = cp ? norm_cp(cp, c->cfg->fold_digits, o) : 0;
-        if (!k) { prev = 0; continue; }
+        if (!k) { prev = prev2 = 0; continue; }
         for (int j = 0; j < k; j++) {
             if (c->cfg->unigrams && add(c, uni_key(o[j]), w)) return -1;
             if (prev && c->cfg->bigrams && add(c, bi_key(prev, o[j]), w)) return -1;
-            prev = o[j];
+            if (prev2 && c->cfg->trigrams && add(c, tri_key(prev2, prev, o[j]), w)) return -1;
+            prev2 = prev; prev = o[j];
         }
     }
     return 0;
@@ -261,7 +266,7 @@ static int add_chars(feat_ctx *c, const char *s, size_t n, float w) {
 /* Words of 2+ characters from the segmenter over the normalised text (single
  * characters are already unigrams). This is the one place that knows about
  * the segmenter. */
-static int add_words(feat_ctx *c, const char *s, size_t n, float w) {
+static int add_words(feat_ctx *c, const char *s, size_t n, int w) {
     if (!c->cfg->words || !c->seg) return 0;
 #if FEAT_HAVE_SEG
     buf_reset(&c->norm);
@@ -272,7 +277,9 @@ static int add_words(feat_ctx *c, const char *s, size_t n, float w) {
     for (long i = 0; i < k; i++) {
         const char *p = c->norm.p + words[i].off;
         size_t len = words[i].len;
-        if (len <= 4 || seg_is_space(c->norm.p, words[i])) continue;   /* one character (or ASCII pair) */
+        size_t cps = 0;
+        for (size_t j = 0; j < len; j++) cps += ((unsigned char)p[j] & 0xC0) != 0x80;
+        if (cps < 2 || seg_is_space(c->norm.p, words[i])) continue;   /* one character: a unigram already */
         uint64_t h = XXH3_64bits(p, len) & 0xFFFFFFFFFFFFFFULL;
         if (add(c, (uint64_t)FEAT_KIND_WORD << 56 | h, w)) return -1;
     }
@@ -299,9 +306,8 @@ long feat_terms(feat_ctx *c, str title, str body, const feat_term **terms) {
     }
     c->full_reset = 0;
     c->acc.n = 0; c->nterms = 0;
-    float tw = c->cfg->title_weight > 0 ? c->cfg->title_weight : 1.0f;
-    if (title.n && (add_chars(c, title.p, title.n, tw) || add_words(c, title.p, title.n, tw))) return -1;
-    if (body.n && (add_chars(c, body.p, body.n, 1.0f) || add_words(c, body.p, body.n, 1.0f))) return -1;
+    if (title.n && (add_chars(c, title.p, title.n, 0) || add_words(c, title.p, title.n, 0))) return -1;
+    if (body.n && (add_chars(c, body.p, body.n, 1) || add_words(c, body.p, body.n, 1))) return -1;
     *terms = c->terms;
     return (long)c->nterms;
 }

@@ -16,17 +16,23 @@ typedef struct {
     uint8_t unigrams;       /* character unigrams */
     uint8_t bigrams;        /* character bigrams (never across punctuation or space) */
     uint8_t words;          /* segmenter words of 2+ characters (needs a seg_dict) */
+    uint8_t trigrams;       /* character trigrams (56-bit hash keys) */
     uint8_t fold_digits;    /* every decimal digit counts as '0': numbers are addresses, dates, phones */
-    float   title_weight;   /* a title occurrence counts this many body occurrences */
+    /* Title and body are weighted (sublinear TF-IDF) and L2-normalised
+     * separately, then added with the title scaled by title_weight and
+     * normalised again: with 1, a 20-character title counts as much as a
+     * 500-character body. (Counting title words k times in one joint
+     * vector did worse in CV: bodies are 20x longer, so the title drowns.) */
+    float   title_weight;
 } feat_cfg;
 
 void feat_cfg_default(feat_cfg *cfg);
 
-/* A term and its (title-weighted) raw frequency in one message.
+/* A term and its raw frequency in the title (tf[0]) and body (tf[1]).
  * Keys: the top byte is the kind (FEAT_KIND_*); character n-grams pack their
  * code points exactly (no collisions), words are a 56-bit XXH3 of the bytes. */
-typedef struct { uint64_t key; float tf; } feat_term;
-enum { FEAT_KIND_UNI = 1, FEAT_KIND_BI = 2, FEAT_KIND_WORD = 3 };
+typedef struct { uint64_t key; float tf[2]; } feat_term;
+enum { FEAT_KIND_UNI = 1, FEAT_KIND_BI = 2, FEAT_KIND_WORD = 3, FEAT_KIND_TRI = 4 };
 
 typedef struct feat_ctx feat_ctx;   /* per-thread scratch; never shared */
 

@@ -3,6 +3,7 @@
 #include "test.h"
 #include "text/features.h"
 #include <stdlib.h>
+#include <xxhash.h>
 
 static feat_cfg chars_only(void) {
     feat_cfg c;
@@ -11,10 +12,13 @@ static feat_cfg chars_only(void) {
     return c;
 }
 
-static float tf_of(const feat_term *t, long n, uint64_t key) {
-    for (long i = 0; i < n; i++) if (t[i].key == key) return t[i].tf;
+/* part 0: title, 1: body, 2: both */
+static float tf_in(const feat_term *t, long n, uint64_t key, int part) {
+    for (long i = 0; i < n; i++)
+        if (t[i].key == key) return part == 2 ? t[i].tf[0] + t[i].tf[1] : t[i].tf[part];
     return 0;
 }
+static float tf_of(const feat_term *t, long n, uint64_t key) { return tf_in(t, n, key, 2); }
 
 static uint64_t uni(uint32_t a) { return (uint64_t)FEAT_KIND_UNI << 56 | a; }
 static uint64_t bi(uint32_t a, uint32_t b) { return (uint64_t)FEAT_KIND_BI << 56 | (uint64_t)a << 21 | b; }
@@ -40,19 +44,20 @@ TEST(normalize_width_case_punct) {
     free(s);
 }
 
-TEST(terms_unigrams_bigrams_title_weight) {
+TEST(terms_unigrams_bigrams_title_and_body) {
     feat_cfg cfg = chars_only();
-    cfg.title_weight = 3;
     feat_ctx *c; char err[128];
     CHECK_INT(feat_ctx_new(&cfg, NULL, &c, err, sizeof err), 0);
     const feat_term *t;
-    long n = feat_terms(c, str_c("民意"), str_c("民生，意见"), &t);
-    /* title: 民 意 民意; body: 民 生 民生 意 见 意见 */
-    CHECK_INT(n, 7);
-    CHECK(tf_of(t, n, uni(0x6C11)) == 4.0f);     /* 民: 3 (title) + 1 */
-    CHECK(tf_of(t, n, uni(0x610F)) == 4.0f);     /* 意 */
-    CHECK(tf_of(t, n, bi(0x6C11, 0x610F)) == 3.0f);
-    CHECK(tf_of(t, n, bi(0x6C11, 0x751F)) == 1.0f);
+    long n = feat_terms(c, str_c("民意民"), str_c("民生，意见"), &t);
+    /* title: 民 意 民 民意 意民; body: 民 生 民生 意 见 意见 */
+    CHECK_INT(n, 8);
+    CHECK(tf_in(t, n, uni(0x6C11), 0) == 2.0f);     /* 民 in the title */
+    CHECK(tf_in(t, n, uni(0x6C11), 1) == 1.0f);     /* and in the body */
+    CHECK(tf_in(t, n, uni(0x610F), 0) == 1.0f);     /* 意 */
+    CHECK(tf_in(t, n, bi(0x6C11, 0x610F), 0) == 1.0f);
+    CHECK(tf_in(t, n, bi(0x6C11, 0x610F), 1) == 0.0f);
+    CHECK(tf_in(t, n, bi(0x6C11, 0x751F), 1) == 1.0f);
     CHECK(tf_of(t, n, bi(0x751F, 0x610F)) == 0.0f);   /* never across the comma */
     feat_ctx_free(c);
 }
@@ -66,7 +71,7 @@ TEST(full_width_and_half_width_give_same_terms) {
     long na = feat_terms(a, str_c("ＡＰＰ收费"), str_c("２０２０年"), &ta);
     long nb = feat_terms(b, str_c("app收费"), str_c("2020年"), &tb);
     CHECK_INT(na, nb);
-    for (long i = 0; i < na; i++) CHECK(tf_of(tb, nb, ta[i].key) == ta[i].tf);
+    for (long i = 0; i < na; i++) CHECK(tf_in(tb, nb, ta[i].key, 0) == ta[i].tf[0] && tf_in(tb, nb, ta[i].key, 1) == ta[i].tf[1]);
     feat_ctx_free(a); feat_ctx_free(b);
 }
 
@@ -89,7 +94,7 @@ TEST(ctx_reuse_gives_identical_terms) {
     for (int round = 0; round < 3; round++) {   /* then the per-slot reset path */
         long n2 = feat_terms(c, str_c(msg), (str){0}, &t);
         CHECK_INT(n2, n1);
-        for (long i = 0; i < n1; i++) CHECK(tf_of(t, n2, first[i].key) == first[i].tf);
+        for (long i = 0; i < n1; i++) CHECK(tf_in(t, n2, first[i].key, 0) == first[i].tf[0] && tf_in(t, n2, first[i].key, 1) == 0);
     }
     buf_free(&big); free(first);
     feat_ctx_free(c);
@@ -152,4 +157,43 @@ TEST(map_put_get_grow) {
     for (uint32_t i = 1; i <= 100000; i += 997) CHECK_INT(feat_map_get(&m, (uint64_t)i * 0x100000001ULL), i);
     CHECK(feat_map_get(&m, 12345) == UINT32_MAX);
     feat_map_free(&m);
+}
+
+TEST(words_from_the_segmenter) {
+    seg_dict *d; char err[256];
+    if (seg_dict_open(NULL, &d, err, sizeof err)) { fprintf(stderr, "  no dictionary: %s\n", err); CHECK(0); return; }
+    feat_cfg cfg = chars_only();
+    cfg.words = 1;
+    feat_ctx *c;
+    CHECK_INT(feat_ctx_new(&cfg, d, &c, err, sizeof err), 0);
+    const feat_term *t;
+    long n = feat_terms(c, str_c("施工有安全隐患"), str_c("请尽快处理，安全隐患！"), &t);
+    uint64_t w = (uint64_t)FEAT_KIND_WORD << 56 | (XXH3_64bits("安全隐患", strlen("安全隐患")) & 0xFFFFFFFFFFFFFFULL);
+    CHECK(tf_in(t, n, w, 0) == 1.0f);
+    CHECK(tf_in(t, n, w, 1) == 1.0f);
+    uint64_t one = (uint64_t)FEAT_KIND_WORD << 56 | (XXH3_64bits("有", strlen("有")) & 0xFFFFFFFFFFFFFFULL);
+    CHECK(tf_of(t, n, one) == 0.0f);     /* one-character words are left to the unigrams */
+    long words = 0;
+    for (long i = 0; i < n; i++) words += t[i].key >> 56 == FEAT_KIND_WORD;
+    CHECK(words >= 3);                   /* 施工, 安全隐患, 处理, ... */
+    /* hostile input goes through the segmenter too */
+    CHECK(feat_terms(c, (str){ "\xff\x00\xe6", 3 }, (str){ "安全\0隐患", 13 }, &t) >= 0);
+    feat_ctx_free(c);
+    seg_dict_close(d);
+}
+
+TEST(trigrams_on_request) {
+    feat_cfg cfg = chars_only();
+    cfg.unigrams = cfg.bigrams = 0;
+    cfg.trigrams = 1;
+    feat_ctx *c; char err[128];
+    CHECK_INT(feat_ctx_new(&cfg, NULL, &c, err, sizeof err), 0);
+    const feat_term *t;
+    long n = feat_terms(c, str_c("民意调查"), str_c("民意调，查"), &t);
+    CHECK_INT(n, 2);                      /* 民意调, 意调查; none across the comma */
+    long title = 0, body = 0;
+    for (long i = 0; i < n; i++) { CHECK_INT(t[i].key >> 56, FEAT_KIND_TRI); title += (long)t[i].tf[0]; body += (long)t[i].tf[1]; }
+    CHECK_INT(title, 2);
+    CHECK_INT(body, 1);
+    feat_ctx_free(c);
 }
