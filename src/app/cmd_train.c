@@ -5,6 +5,7 @@
  * (the database's corrected history) plug in beside the file reader. */
 #include "app/cmd.h"
 #include "app/datafile.h"
+#include "store/store.h"
 #include "text/classify.h"
 #include "text/seg.h"
 #include <stdio.h>
@@ -55,6 +56,60 @@ static int label_id(trainset *t, str name) {
     return t->nlabels++;
 }
 
+/* Adds one labelled message. Returns 0, 1 when the row is unusable (*why
+ * says why), -2 past CLS_MAX_LABELS labels, -1 on out-of-memory. */
+static int add_doc(trainset *t, str title, str body, str label, const char **why) {
+    title = str_trim(title); body = str_trim(body); label = str_trim(label);
+    *why = NULL;
+    if (!label.n) *why = "no label";
+    else if (!title.n && !body.n) *why = "no text (title and body empty)";
+    else if (label.n > CLS_MAX_LABEL_BYTES) *why = "label longer than 200 bytes";
+    else for (size_t i = 0; i < label.n; i++) if ((unsigned char)label.p[i] < 0x20 || label.p[i] == 0x7f) { *why = "control character in the label"; break; }
+    if (*why) return 1;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        cls_doc *d = realloc(t->docs, cap * sizeof *d);
+        if (!d) return -1;
+        t->docs = d; t->cap = cap;
+    }
+    cls_doc *d = &t->docs[t->n];
+    memset(d, 0, sizeof *d);
+    if ((title.n && own(t, title, &d->title)) || (body.n && own(t, body, &d->body))) return -1;
+    int id = label_id(t, label);
+    if (id < 0) return id;
+    d->label = id;
+    t->n++;
+    return 0;
+}
+
+typedef struct { trainset *t; long taken, skipped; bool oom; } db_reader;
+
+static int db_row(void *ud, str title, str body, str label) {
+    db_reader *r = ud;
+    const char *why;
+    int rc = add_doc(r->t, title, body, label, &why);
+    if (rc == -1) { r->oom = true; return -1; }
+    if (rc) r->skipped++; else r->taken++;
+    return 0;
+}
+
+/* The corrected history: every message a department answered or had
+ * transferred to it, labelled through the label -> department map. */
+static int read_db(const char *uri, trainset *t, long *taken, long *skipped) {
+    char err[512];
+    store *st;
+    if (store_open(uri, &st, err, sizeof err)) { fprintf(stderr, "minyi train: %s\n", err); return -1; }
+    db_reader r = { .t = t };
+    int rc = st->ops->training_rows(st, "classifier", db_row, &r);
+    if (rc && !r.oom) fprintf(stderr, "minyi train: %s\n", store_errmsg(st));
+    if (r.oom) fprintf(stderr, "minyi train: out of memory reading %s\n", uri);
+    store_close(st);
+    if (rc) return -1;
+    fprintf(stderr, "%s: %ld messages taken from the corrected history, %ld skipped\n", uri, r.taken, r.skipped);
+    *taken += r.taken; *skipped += r.skipped;
+    return 0;
+}
+
 /* Reads one labelled file into t. Returns -1 when the file cannot be used at
  * all; bad rows are reported and counted in *skipped. */
 static int read_file(const char *path, trainset *t, long *taken, long *skipped) {
@@ -74,27 +129,12 @@ static int read_file(const char *path, trainset *t, long *taken, long *skipped) 
     long tk = 0, sk = 0;
     while ((r = datafile_next(df, f)) != 0) {
         if (r < 0) { fprintf(stderr, "%s:%ld: %s\n", path, datafile_line(df), datafile_error(df)); sk++; continue; }
-        str title = str_trim(f[DF_TITLE]), body = str_trim(f[DF_BODY]), label = str_trim(f[DF_LABEL]);
-        const char *why = NULL;
-        if (!label.n) why = "no label";
-        else if (!title.n && !body.n) why = "no text (title and body empty)";
-        else if (label.n > CLS_MAX_LABEL_BYTES) why = "label longer than 200 bytes";
-        else for (size_t i = 0; i < label.n; i++) if ((unsigned char)label.p[i] < 0x20 || label.p[i] == 0x7f) { why = "control character in the label"; break; }
-        if (why) { fprintf(stderr, "%s:%ld: %s, skipped\n", path, datafile_line(df), why); sk++; continue; }
-        if (t->n == t->cap) {
-            size_t cap = t->cap ? t->cap * 2 : 1024;
-            cls_doc *d = realloc(t->docs, cap * sizeof *d);
-            if (!d) goto oom;
-            t->docs = d; t->cap = cap;
-        }
-        cls_doc *d = &t->docs[t->n];
-        memset(d, 0, sizeof *d);
-        if ((title.n && own(t, title, &d->title)) || (body.n && own(t, body, &d->body))) goto oom;
-        int id = label_id(t, label);
-        if (id == -2) { fprintf(stderr, "%s:%ld: more than %d distinct labels, skipped\n", path, datafile_line(df), CLS_MAX_LABELS); sk++; continue; }
-        if (id < 0) goto oom;
-        d->label = id;
-        t->n++; tk++;
+        const char *why;
+        int rc = add_doc(t, f[DF_TITLE], f[DF_BODY], f[DF_LABEL], &why);
+        if (rc == 1) { fprintf(stderr, "%s:%ld: %s, skipped\n", path, datafile_line(df), why); sk++; continue; }
+        if (rc == -2) { fprintf(stderr, "%s:%ld: more than %d distinct labels, skipped\n", path, datafile_line(df), CLS_MAX_LABELS); sk++; continue; }
+        if (rc < 0) goto oom;
+        tk++;
     }
     fprintf(stderr, "%s: %ld rows taken, %ld skipped\n", path, tk, sk);
     *taken += tk; *skipped += sk;
@@ -218,6 +258,12 @@ static void usage(FILE *f) {
         "without any text are reported and skipped. Prints class counts, a\n"
         "cross-validated per-class precision/recall/F1 table, macro-F1 and the\n"
         "calibration of the confidences, then trains on all rows and writes OUT.\n"
+        "       minyi train --from-db [--db URI] --model OUT [options]\n"
+        "  --from-db         learn from the corrected history in the database: every\n"
+        "                    message a department answered or had transferred to it,\n"
+        "                    labelled through the label -> department map (may be\n"
+        "                    combined with --data files)\n"
+        "  --db URI          the database for --from-db (default sqlite:var/minyi.db)\n"
         "options:\n"
         "  --c C             regularisation (default: chosen by CV from a grid)\n"
         "  --solver S        svm, lr or auto (default auto: the better CV macro-F1)\n"
@@ -233,8 +279,9 @@ static void usage(FILE *f) {
 }
 
 int cmd_train(int argc, char **argv) {
-    const char *data[MAX_DATA], *out = NULL, *v, *dict_path = NULL;
+    const char *data[MAX_DATA], *out = NULL, *v, *dict_path = NULL, *db = "sqlite:var/minyi.db";
     int ndata = 0, quiet = 0;
+    bool from_db = false;
     cls_train_opts opt;
     cls_train_opts_default(&opt);
     opt.feat.words = 1;   /* +0.2-0.3 points of CV macro-F1 on the shared data */
@@ -247,6 +294,8 @@ int cmd_train(int argc, char **argv) {
             data[ndata++] = v;
         }
         else if (cmd_opt(argc, argv, &i, "--model", &v)) out = v;
+        else if (!strcmp(argv[i], "--from-db")) from_db = true;
+        else if (cmd_opt(argc, argv, &i, "--db", &db)) ;
         else if (cmd_opt(argc, argv, &i, "--c", &v)) {
             opt.C = strtod(v, &end);
             if (*end || !(opt.C > 0 && opt.C < 1e6)) { fprintf(stderr, "minyi train: --c wants a positive number, got '%s'\n", v); return 2; }
@@ -299,7 +348,7 @@ int cmd_train(int argc, char **argv) {
         }
         else { fprintf(stderr, "minyi train: unknown option '%s'\n", argv[i]); usage(stderr); return 2; }
     }
-    if (!ndata || !out) { fprintf(stderr, "minyi train: --data and --model are required\n"); usage(stderr); return 2; }
+    if ((!ndata && !from_db) || !out) { fprintf(stderr, "minyi train: --data (or --from-db) and --model are required\n"); usage(stderr); return 2; }
     if (!quiet) { opt.progress = on_progress; }
 
     seg_dict *dict = NULL;
@@ -312,7 +361,8 @@ int cmd_train(int argc, char **argv) {
     long taken = 0, skipped = 0;
     for (int i = 0; i < ndata; i++)
         if (read_file(data[i], &t, &taken, &skipped)) { trainset_free(&t); seg_dict_close(dict); return 1; }
-    if (ndata > 1) fprintf(stderr, "total: %ld rows taken, %ld skipped\n", taken, skipped);
+    if (from_db && read_db(db, &t, &taken, &skipped)) { trainset_free(&t); seg_dict_close(dict); return 1; }
+    if (ndata + from_db > 1) fprintf(stderr, "total: %ld rows taken, %ld skipped\n", taken, skipped);
     if (t.nlabels < 2) {
         fprintf(stderr, "minyi train: need messages of at least 2 labels, found %d\n", t.nlabels);
         trainset_free(&t); seg_dict_close(dict); return 1;

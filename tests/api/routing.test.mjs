@@ -83,6 +83,7 @@ test('a new message is classified and routed by the analyzer', async () => {
   const inbox = await edu.req('GET', '/api/v1/inbox');
   assert(inbox.json.messages.some(x => x.id === r.json.id && x.label === '教育文体'), 'in the 教育局 inbox with its label');
   assert(m.events.some(e => e.kind === 'analyzed' && e.detail.route_by === 'model'), 'routing audited');
+  eq((await edu.req('POST', `/api/v1/messages/${r.json.id}/replies`, { body: '体育成绩按中考方案计入总分。' })).status, 201, 'answered: a confirmed example');
 });
 
 test('below the confidence threshold a message goes to the triage inbox', async () => {
@@ -139,7 +140,8 @@ test('minyi train --from-db learns from the corrected history', async () => {
     text = minyi(['train', '--from-db', '--db', srv.db, '--model', out, '--folds', '0']);
   } catch (e) { throw new Error('train --from-db failed: ' + e.stderr); }
   assert(existsSync(out), 'model written');
-  assert(/交通运输/.test(text) || /教育文体/.test(text), 'class counts printed: ' + text.slice(0, 300));
+  // The answered 中考 message is 教育文体; the transferred 补课 message now counts for 交通运输 (its new department).
+  assert(/交通运输\s+[1-9]/.test(text) && /教育文体\s+1\b/.test(text), 'class counts from the corrected history: ' + text.slice(0, 400));
 });
 
 let res = { passed: 0, failed: 1 };
