@@ -1,4 +1,3 @@
-# ENGINEERS WORKING IN PARALLEL NOW: read /work/agreement.md first (use BUILD=build/<yourname>, do not commit). Temporary line.
 # minyi build. Sources are found by wildcard: a new src/<layer>/<module>.c or
 # tests/<layer>/<module>_test.c needs no edit here.
 #

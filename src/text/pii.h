@@ -1,4 +1,3 @@
-/* ENGINEERS WORKING IN PARALLEL NOW: read /work/agreement.md before touching anything (build dir, no commits, file ownership). This line is temporary. */
 /* pii.h: personal information detection and masking (PIPL) (issue 5).
  * Public views and exports show masked text; handlers of the routed
  * department see the original. */

@@ -1,4 +1,3 @@
-/* ENGINEERS WORKING IN PARALLEL NOW: read /work/agreement.md before touching anything (build dir, no commits, file ownership). This line is temporary. */
 /* seg.h: jieba-compatible Chinese word segmentation (issue 3).
  * Prefix dictionary -> DAG -> max log-probability route, HMM (B/M/E/S Viterbi)
  * for runs not covered by the dictionary, jieba's rules for non-Chinese runs.

@@ -1,4 +1,3 @@
-/* ENGINEERS WORKING IN PARALLEL NOW: read /work/agreement.md before touching anything (build dir, no commits, file ownership). This line is temporary. */
 /* utf8.h: strict UTF-8 validation (RFC 3629: no overlongs, no surrogates,
  * nothing above U+10FFFF), decoding, and repair with U+FFFD. */
 #ifndef MINYI_UTF8_H
