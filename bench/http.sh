@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/http.sh: requests per second of `minyi serve` (release build) under
 # wrk -t2 -c64 on the consultation list, the home page and a tracking-code
-# lookup; nginx serving the same home page as the reference when installed.
+# lookup, and intake (POST); nginx serving the same home page as the
+# reference when installed.
 # Prints a checksum of the bodies served so a fast wrong answer is caught.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +18,14 @@ code=$(curl -s -X POST "http://127.0.0.1:$port/api/v1/messages" -H 'Content-Type
 sum=$( (curl -s "http://127.0.0.1:$port/api/v1/consultations"; curl -s "http://127.0.0.1:$port/") | sed 's/"created_at":"[^"]*"//g' | cksum | cut -d' ' -f1)
 rps() { wrk -t2 -c64 -d"${DUR}s" --latency "$1" | awk '/Requests\/sec/ {r=$2} /99%/ {p=$2} END {printf "%s req/s, p99 %s", r, p}'; }
 echo "minyi GET /api/v1/consultations: $(rps "http://127.0.0.1:$port/api/v1/consultations")"
-echo "minyi GET / (home page):         $(rps "http://127.0.0.1:$port/")"
+home=$(rps "http://127.0.0.1:$port/")
+echo "minyi GET / (home page):         $home"
 echo "minyi GET /api/v1/messages/CODE: $(rps "http://127.0.0.1:$port/api/v1/messages/$code")"
+# Intake: each 201 is on disk (synchronous=FULL); concurrent posts share commits.
+post=$(wrk -t2 -c64 -d"${DUR}s" --latency -s bench/post.lua "http://127.0.0.1:$port/api/v1/messages" | awk '/Requests\/sec/ {r=$2} /99%/ {p=$2} /Non-2xx/ {e=$NF} END {printf "%s req/s, p99 %s, non-2xx %s", r, p, e ? e : 0}')
+echo "minyi POST /api/v1/messages:     $post"
+stored=$(sqlite3 "$dir/db" "SELECT count(*) FROM messages")
+echo "messages stored: $stored"
 if command -v nginx >/dev/null; then
   mkdir -p "$dir/nginx"
   cat > "$dir/nginx.conf" <<NGX
@@ -28,7 +35,9 @@ http { access_log off; server { listen 127.0.0.1:$((port + 1)); root $PWD/web; }
 NGX
   nginx -c "$dir/nginx.conf" -p "$dir/nginx" -g 'daemon off;' & npid=$!
   sleep 0.5
-  echo "nginx GET / (same file):         $(rps "http://127.0.0.1:$((port + 1))/")"
+  ng=$(rps "http://127.0.0.1:$((port + 1))/")
+  echo "nginx GET / (same file):         $ng"
+  echo "ratio minyi/nginx on the home page: $(awk -v a="${home%% *}" -v b="${ng%% *}" 'BEGIN { printf "%.2f", a / b }')"
 else
   echo "nginx not installed: no reference run (DESIGN.md measured ~47k req/s for a 1 KB file here)"
 fi

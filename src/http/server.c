@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,7 @@ static void add_headers(struct MHD_Response *resp, const http_req *r) {
 }
 
 static enum MHD_Result respond(struct MHD_Connection *c, http_req *r) {
+    if (r->cached && r->status == 200) return MHD_queue_response(c, 200, r->cached);   /* shared: not destroyed here */
     struct MHD_Response *resp = NULL;
     if (r->file_path && r->status == 200) {
         int fd = open(r->file_path, O_RDONLY | O_CLOEXEC);
@@ -203,9 +205,12 @@ uint16_t http_port(const http_server *s) {
     return di ? di->port : 0;
 }
 
+static void static_cache_clear(void);
+
 void http_stop(http_server *s) {
     if (!s) return;
     MHD_stop_daemon(s->d);
+    static_cache_clear();
     free(s);
 }
 
@@ -216,6 +221,68 @@ static const struct { const char *ext, *type; } mime[] = {
     {".ico", "image/x-icon"}, {".txt", "text/plain; charset=utf-8"}, {".woff2", "font/woff2"},
 };
 
+/* The static-file cache: a page's response is built once (headers and all)
+ * and queued again for every request, sparing open/fstat/sendfile/close.
+ * A response replaced after its file changed is retired, not destroyed,
+ * because another thread may be about to queue it; retired ones are freed
+ * when the server stops. */
+#define STATIC_SLOTS 256
+#define STATIC_MAX_FILE (1 << 20)
+#define STATIC_RETIRED 1024
+typedef struct {
+    char path[512];
+    struct timespec mtime;
+    off_t size;
+    struct MHD_Response *resp;
+} static_ent;
+static struct {
+    pthread_mutex_t mu;
+    static_ent ent[STATIC_SLOTS];
+    struct MHD_Response *retired[STATIC_RETIRED];
+    size_t nretired;
+} scache = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void static_cache_clear(void) {
+    pthread_mutex_lock(&scache.mu);
+    for (size_t i = 0; i < STATIC_SLOTS; i++) if (scache.ent[i].resp) MHD_destroy_response(scache.ent[i].resp);
+    for (size_t i = 0; i < scache.nretired; i++) MHD_destroy_response(scache.retired[i]);
+    memset(scache.ent, 0, sizeof scache.ent);
+    scache.nretired = 0;
+    pthread_mutex_unlock(&scache.mu);
+}
+
+static struct MHD_Response *static_response(http_req *r, const char *path, const struct stat *st) {
+    size_t h = 5381;
+    for (const char *p = path; *p; p++) h = h * 33 + (unsigned char)*p;
+    size_t slot = h % STATIC_SLOTS;
+    struct MHD_Response *resp = NULL;
+    pthread_mutex_lock(&scache.mu);
+    static_ent *e = &scache.ent[slot];
+    bool same_path = !strcmp(e->path, path);
+    if (e->resp && same_path && e->size == st->st_size && e->mtime.tv_sec == st->st_mtim.tv_sec && e->mtime.tv_nsec == st->st_mtim.tv_nsec) {
+        resp = e->resp;
+    } else if (strlen(path) < sizeof e->path && (!e->resp || scache.nretired < STATIC_RETIRED)) {
+        /* Read and build under the lock: it happens once per file version. */
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        char *data = fd >= 0 ? malloc((size_t)st->st_size + 1) : NULL;
+        ssize_t got = data ? read(fd, data, (size_t)st->st_size) : -1;
+        if (fd >= 0) close(fd);
+        if (got == st->st_size) resp = MHD_create_response_from_buffer((size_t)got, data, MHD_RESPMEM_MUST_FREE);
+        if (resp) {
+            data = NULL;
+            add_headers(resp, r);
+            if (e->resp) scache.retired[scache.nretired++] = e->resp;   /* another file, or a new version */
+            memcpy(e->path, path, strlen(path) + 1);   /* length checked above */
+            e->mtime = st->st_mtim;
+            e->size = st->st_size;
+            e->resp = resp;
+        }
+        free(data);
+    }
+    pthread_mutex_unlock(&scache.mu);
+    return resp;
+}
+
 bool http_static(http_req *r, const char *root) {
     const char *p = r->path;
     if (!root || p[0] != '/') return false;
@@ -225,18 +292,30 @@ bool http_static(http_req *r, const char *root) {
     struct stat st;
     int n = snprintf(path, sizeof path, "%s%s", root, p);
     if (n < 0 || (size_t)n >= sizeof path - 16) return false;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (stat(path, &st) != 0) return false;
+    if (S_ISDIR(st.st_mode)) {
         strcat(path, path[n-1] == '/' ? "index.html" : "/index.html");
         if (stat(path, &st) != 0) return false;
     }
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    if (!S_ISREG(st.st_mode)) return false;
     const char *dot = strrchr(path, '.');
     r->content_type = "application/octet-stream";
     for (size_t i = 0; dot && i < sizeof mime / sizeof *mime; i++)
         if (!strcmp(dot, mime[i].ext)) r->content_type = mime[i].type;
-    /* Pages change with releases; let browsers revalidate instead of caching blindly. */
+    /* Pages change with releases: browsers revalidate (no-cache) and get a 304
+     * while the ETag (modification time and size) still matches. */
+    char etag[64];
+    snprintf(etag, sizeof etag, "\"%lx-%lx-%lx\"", (unsigned long)st.st_mtim.tv_sec, (unsigned long)st.st_mtim.tv_nsec, (unsigned long)st.st_size);
     http_add_header(r, "Cache-Control", "no-cache");
-    r->file_path = path;
+    http_add_header(r, "ETag", etag);
+    const char *inm = http_header(r, "If-None-Match");
+    if (inm && !strcmp(inm, etag)) {
+        r->status = 304;
+        r->content_type = NULL;
+        return true;
+    }
     r->status = 200;
+    if (st.st_size <= STATIC_MAX_FILE && (r->cached = static_response(r, path, &st))) return true;
+    r->file_path = path;
     return true;
 }

@@ -26,6 +26,7 @@ typedef struct http_req {
     char headers[1024];      /* extra "Name: value\r\n" lines */
     size_t nheaders;
     const char *file_path;   /* when set (and status 200), the file is sent instead of out */
+    void *cached;            /* a ready static-file response (struct MHD_Response *), sent as is */
 } http_req;
 
 typedef void (*http_handler)(http_req *r, void *ud);
@@ -52,9 +53,11 @@ const char *http_cookie(http_req *r, const char *name);
 /* Response helpers. */
 void http_add_header(http_req *r, const char *name, const char *value);
 
-/* Static files: maps r->path under root to a file and sets r->file_path,
- * content type and caching headers. Returns false when there is no such
- * file (or the path tries to leave root). */
+/* Static files: maps r->path under root to a file and answers it: 304 when
+ * the browser's If-None-Match is current, else the file (small files from a
+ * memory cache keyed by path, modification time and size; large ones with
+ * sendfile). Returns false when there is no such file (or the path tries to
+ * leave root). */
 bool http_static(http_req *r, const char *root);
 
 #endif
