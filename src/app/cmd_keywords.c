@@ -1,6 +1,7 @@
 /* cmd_keywords.c: `minyi keywords`: the top keywords of each stdin line, by
  * TF-IDF (jieba.analyse.extract_tags) or TextRank; see src/text/keywords.h. */
 #include "app/cmd.h"
+#include "app/lines.h"
 #include "core/str.h"
 #include "text/keywords.h"
 #include "text/norm.h"
@@ -43,31 +44,13 @@ int cmd_keywords(int argc, char **argv) {
     if (seg_dict_open(dictpath, &d, err, sizeof err)) { fprintf(stderr, "minyi keywords: %s\n", err); return 1; }
     kw_ctx *k;
     if (kw_ctx_new(d, &k)) { seg_dict_close(d); fprintf(stderr, "minyi keywords: out of memory\n"); return 1; }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    long lineno = 0, bad = 0;
-    int rc = 0;
-    buf fixed = {0}, normed = {0};
-    while ((len = getline(&line, &cap, stdin)) >= 0) {
-        lineno++;
-        size_t n = (size_t)len;
-        if (n && line[n - 1] == '\n') n--;
-        if (n && line[n - 1] == '\r') n--;
-        const char *s = line;
-        size_t at = utf8_invalid_at(s, n);
-        if (at != (size_t)-1) {
-            fprintf(stderr, "stdin:%ld: invalid UTF-8 at byte %zu; replaced with U+FFFD\n", lineno, at);
-            bad++;
-            buf_reset(&fixed);
-            if (utf8_repair(s, n, &fixed) < 0) { rc = 1; break; }
-            s = fixed.p; n = fixed.n;
-        }
-        if (normalize) {
-            buf_reset(&normed);
-            if (norm_text(s, n, 0, &normed, NULL)) { rc = 1; break; }
-            s = normed.p; n = normed.n;
-        }
+    lines in = { .in = stdin, .normalize = normalize };
+    int rc = 0, got;
+    str line;
+    while ((got = lines_next(&in, &line)) != 0) {
+        if (got < 0) { fprintf(stderr, "minyi keywords: out of memory\n"); rc = 1; break; }
+        const char *s = line.p;
+        size_t n = line.n;
         const kw_item *it;
         long m = kw_extract(k, s, n, (size_t)top, flags, &it);
         if (m < 0) { fprintf(stderr, "minyi keywords: out of memory\n"); rc = 1; break; }
@@ -76,10 +59,8 @@ int cmd_keywords(int argc, char **argv) {
         putchar('\n');
     }
     if (fflush(stdout) || ferror(stdout)) { fprintf(stderr, "minyi keywords: write error\n"); rc = 1; }
-    if (bad) { fprintf(stderr, "minyi keywords: %ld of %ld lines had invalid UTF-8\n", bad, lineno); rc = 1; }
-    free(line);
-    buf_free(&fixed);
-    buf_free(&normed);
+    if (in.bad) { fprintf(stderr, "minyi keywords: %ld of %ld lines had invalid UTF-8\n", in.bad, in.lineno); rc = 1; }
+    lines_free(&in);
     kw_ctx_free(k);
     seg_dict_close(d);
     return rc;

@@ -2,6 +2,7 @@
  * and `minyi seg --build-dict` (compiles python3-jieba's data; scripts/build-dict).
  * The segmenter itself is src/text/seg.c; see issue 3. */
 #include "app/cmd.h"
+#include "app/lines.h"
 #include "core/str.h"
 #include "text/norm.h"
 #include "text/seg.h"
@@ -61,33 +62,13 @@ int cmd_seg(int argc, char **argv) {
     if (seg_ctx_new(d, &c)) { seg_dict_close(d); fprintf(stderr, "minyi seg: out of memory\n"); return 1; }
     static char obuf[1 << 16];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    long lineno = 0, bad_lines = 0;
-    int rc = 0;
-    buf fixed = {0}, normed = {0};
-    while ((len = getline(&line, &cap, stdin)) >= 0) {
-        lineno++;
-        size_t n = (size_t)len;
-        if (n && line[n - 1] == '\n') n--;
-        if (n && line[n - 1] == '\r') n--;
-        const char *s = line;
-        size_t at = utf8_invalid_at(s, n);
-        if (at != (size_t)-1) {
-            fprintf(stderr, "stdin:%ld: invalid UTF-8 at byte %zu; replaced with U+FFFD\n", lineno, at);
-            bad_lines++;
-            buf_reset(&fixed);
-            if (utf8_repair(s, n, &fixed) < 0) { rc = 1; break; }
-            s = fixed.p;
-            n = fixed.n;
-        }
-        if (normalize) {
-            buf_reset(&normed);
-            if (norm_text(s, n, 0, &normed, NULL)) { fprintf(stderr, "minyi seg: out of memory\n"); rc = 1; break; }
-            s = normed.p;
-            n = normed.n;
-        }
+    lines in = { .in = stdin, .normalize = normalize };
+    int rc = 0, got;
+    str line;
+    while ((got = lines_next(&in, &line)) != 0) {
+        if (got < 0) { fprintf(stderr, "minyi seg: out of memory\n"); rc = 1; break; }
+        const char *s = line.p;
+        size_t n = line.n;
         const seg_word *w;
         long k = seg_cut(c, s, n, flags, &w);
         if (k < 0) { fprintf(stderr, "minyi seg: out of memory\n"); rc = 1; break; }
@@ -101,13 +82,11 @@ int cmd_seg(int argc, char **argv) {
         putchar('\n');
     }
     if (fflush(stdout) || ferror(stdout)) { fprintf(stderr, "minyi seg: write error\n"); rc = 1; }
-    if (bad_lines) {
-        fprintf(stderr, "minyi seg: %ld of %ld lines had invalid UTF-8\n", bad_lines, lineno);
+    if (in.bad) {
+        fprintf(stderr, "minyi seg: %ld of %ld lines had invalid UTF-8\n", in.bad, in.lineno);
         rc = 1;
     }
-    free(line);
-    buf_free(&fixed);
-    buf_free(&normed);
+    lines_free(&in);
     seg_ctx_free(c);
     seg_dict_close(d);
     return rc;
