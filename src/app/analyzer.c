@@ -89,6 +89,27 @@ void analyzer_free(analyzer *a) {
 
 bool analyzer_has_model(analyzer *a) { return a && a->has_model; }
 
+int analyzer_model_check(const void *data, size_t n, const seg_dict *dict, json_t **meta, char *err, size_t errlen) {
+    cls_model *m;
+    cls_ctx *ctx;
+    char why[256];
+    if (cls_load_mem(data, n, &m, why, sizeof why)) { snprintf(err, errlen, "not a usable model file: %s", why); return -1; }
+    if (cls_ctx_new(m, dict, &ctx, why, sizeof why)) {
+        snprintf(err, errlen, "this program cannot run the model: %s", why);
+        cls_free(m);
+        return -1;
+    }
+    cls_ctx_free(ctx);
+    json_t *labels = json_array();
+    for (int i = 0; i < cls_nlabels(m); i++) json_array_append_new(labels, json_string(cls_label_name(m, i)));
+    buf desc = {0};
+    cls_describe(m, &desc);
+    *meta = json_pack("{s:o,s:s,s:I}", "labels", labels, "header", desc.p ? desc.p : "", "features", (json_int_t)cls_nfeatures(m));
+    buf_free(&desc);
+    cls_free(m);
+    return 0;
+}
+
 static double setting_double(store *st, const char *key, double dflt) {
     char v[64];
     if (st->ops->setting_get(st, key, v, sizeof v) != STORE_OK) return dflt;

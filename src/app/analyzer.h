@@ -9,6 +9,7 @@
 #define MINYI_ANALYZER_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 #include "store/store.h"
 #include "text/seg.h"
 
@@ -27,6 +28,12 @@ void analyzer_stop(analyzer *a);
  * until none is left; *done gets how many. Used by the thread and by
  * `minyi analyze`. Returns 0, or -1 on a store error. */
 int  analyzer_run(analyzer *a, size_t *done);
+
+/* Checks that data is a classifier model this program can run (with dict
+ * for word features) and describes it for the models table:
+ * {"labels":[..],"header":"..","features":N}. Returns 0 and *meta (new
+ * reference), or -1 with a message in err. */
+int  analyzer_model_check(const void *data, size_t n, const seg_dict *dict, json_t **meta, char *err, size_t errlen);
 
 /* True while a classifier is active (then intake leaves routing to it). */
 bool analyzer_has_model(analyzer *a);

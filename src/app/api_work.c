@@ -75,23 +75,11 @@ void api_post_model(api_ctx *c, http_req *r) {
     if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
     if (r->body_too_large) return http_error(r, 413, "too_large", NULL, "the model file is larger than the upload limit");
     if (r->body.n == 0) return http_error(r, 422, "missing", "model", "the request body must be a model file from `minyi train`");
-    char err[256];
-    cls_model *m;
-    if (cls_load_mem(r->body.p, r->body.n, &m, err, sizeof err))
-        return http_error(r, 422, "invalid", "model", "not a usable model file: %s", err);
-    cls_ctx *ctx;
-    if (cls_ctx_new(m, c->dict, &ctx, err, sizeof err)) {
-        cls_free(m);
-        return http_error(r, 422, "invalid", "model", "this server cannot run the model: %s", err);
-    }
-    cls_ctx_free(ctx);
-    json_t *labels = json_array();
-    for (int i = 0; i < cls_nlabels(m); i++) json_array_append_new(labels, json_string(cls_label_name(m, i)));
-    buf desc = {0};
-    cls_describe(m, &desc);
-    json_t *meta = json_pack("{s:O,s:s,s:I}", "labels", labels, "header", desc.p ? desc.p : "", "features", (json_int_t)cls_nfeatures(m));
-    buf_free(&desc);
-    cls_free(m);
+    char err[512];
+    json_t *meta;
+    if (analyzer_model_check(r->body.p, r->body.n, c->dict, &meta, err, sizeof err))
+        return http_error(r, 422, "invalid", "model", "%s", err);
+    json_t *labels = json_incref(json_object_get(meta, "labels"));
     const char *name = http_query(r, "name");
     char dflt[64];
     if (!name || !*name) { snprintf(dflt, sizeof dflt, "model-%ld", (long)time(NULL)); name = dflt; }

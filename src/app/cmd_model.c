@@ -52,7 +52,7 @@ static char *read_file(const char *path, size_t *n) {
 }
 
 static const char model_help[] =
-    "usage: minyi model add FILE [--name NAME] [--activate] [--db URI]   store a model from `minyi train`\n"
+    "usage: minyi model add FILE [--name NAME] [--activate] [--dict FILE] [--db URI]   store a model from `minyi train`\n"
     "       minyi model activate ID [--db URI]                           route new messages with it\n"
     "       minyi model list [--db URI]\n";
 
@@ -65,17 +65,14 @@ int cmd_model(int argc, char **argv) {
         size_t n;
         char *data = read_file(a.pos[1], &n);
         if (!data) return 1;
-        char err[256];
-        cls_model *m;
-        if (cls_load_mem(data, n, &m, err, sizeof err)) { log_error("%s: not a usable model: %s", a.pos[1], err); free(data); return 1; }
-        json_t *labels = json_array();
-        for (int i = 0; i < cls_nlabels(m); i++) json_array_append_new(labels, json_string(cls_label_name(m, i)));
-        buf desc = {0};
-        cls_describe(m, &desc);
-        json_t *meta = json_pack("{s:o,s:s,s:I}", "labels", labels, "header", desc.p ? desc.p : "", "features", (json_int_t)cls_nfeatures(m));
-        buf_free(&desc);
-        int nl = cls_nlabels(m);
-        cls_free(m);
+        char err[512];
+        seg_dict *dict = NULL;
+        if (seg_dict_open(a.dict, &dict, err, sizeof err)) dict = NULL;   /* a model without word features runs without */
+        json_t *meta;
+        int bad = analyzer_model_check(data, n, dict, &meta, err, sizeof err);
+        seg_dict_close(dict);
+        if (bad) { log_error("%s: %s", a.pos[1], err); free(data); return 1; }
+        int nl = (int)json_array_size(json_object_get(meta, "labels"));
         if (!(st = open_db(a.db))) { free(data); json_decref(meta); return 1; }
         const char *name = a.name ? a.name : strrchr(a.pos[1], '/') ? strrchr(a.pos[1], '/') + 1 : a.pos[1];
         int64_t id;

@@ -93,6 +93,17 @@ export class Client {
   }
 }
 
+/* Polls the official view of a message until the background analyzer has
+ * been through it; returns that view. */
+export async function waitAnalyzed(c, id) {
+  for (let i = 0; i < 600; i++) {
+    const r = await c.req('GET', `/api/v1/messages/${id}`);
+    if (r.json && r.json.analyzed) return r.json;
+    await new Promise(res => setTimeout(res, 50));
+  }
+  throw new Error(`message ${id} was not analyzed within 30 s`);
+}
+
 const tests = [];
 export function test(name, fn) { tests.push({ name, fn }); }
 

@@ -2,7 +2,7 @@
 // HTTP: spam held then approved and published with personal data masked,
 // sensitive words held with their spans, a mail-merge campaign grouped,
 // moderators' decisions audited and learnt from (minyi train-spam --from-db).
-import { Server, Client, minyi, minyiFails, test, assert, eq, run } from './lib.mjs';
+import { Server, Client, waitAnalyzed, minyi, minyiFails, test, assert, eq, run } from './lib.mjs';
 import { join } from 'node:path';
 
 const srv = new Server();
@@ -14,15 +14,6 @@ const post = async (title, body, extra = {}) => {
   eq(r.status, 201, 'post');
   return r.json;
 };
-
-async function waitAnalyzed(c, id) {
-  for (let i = 0; i < 200; i++) {
-    const r = await c.req('GET', `/api/v1/messages/${id}`);
-    if (r.json && r.json.analyzed) return r.json;
-    await new Promise(res => setTimeout(res, 50));
-  }
-  throw new Error(`message ${id} was not analyzed within 10 s`);
-}
 
 async function setup() {
   minyi(['demo', '--db', srv.db]);

@@ -3,7 +3,7 @@
 // to departments, new messages are routed by the background analyzer, a
 // low-confidence one lands in triage, and a transfer is recorded as a
 // correction that `minyi train --from-db` learns from.
-import { Server, Client, minyi, test, assert, eq, run } from './lib.mjs';
+import { Server, Client, waitAnalyzed, minyi, test, assert, eq, run } from './lib.mjs';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -12,15 +12,6 @@ const srv = new Server();
 const PW = { admin: 'admin-pass-123', traffic: 'traffic-pass-1', edu: 'edu-pass-123' };
 const admin = () => { const c = new Client(srv.base); return c.login('root', PW.admin).then(() => c); };
 let modelPath, modelId;
-
-async function waitAnalyzed(c, id) {
-  for (let i = 0; i < 200; i++) {
-    const r = await c.req('GET', `/api/v1/messages/${id}`);
-    if (r.json && r.json.analyzed) return r.json;
-    await new Promise(res => setTimeout(res, 50));
-  }
-  throw new Error(`message ${id} was not analyzed within 10 s`);
-}
 
 async function setup() {
   minyi(['demo', '--db', srv.db]);
