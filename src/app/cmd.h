@@ -20,6 +20,8 @@ int cmd_label(int argc, char **argv);
 int cmd_words(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_train_spam(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_pii(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_seg(int argc, char **argv);

@@ -10,6 +10,8 @@ static const cmd_entry commands[] = {
     { "dept",         cmd_dept,         "manage departments: dept add NAME | dept list" },
     { "user",         cmd_user,         "manage accounts: user add LOGIN --role ROLE [--dept NAME] | user list | user passwd LOGIN" },
     { "consultation", cmd_consultation, "manage consultations: consultation add TITLE | consultation list" },
+    { "import",       cmd_import,       "load messages from JSONL/CSV/TSV files: import --data FILE --consultation ID" },
+    { "export",       cmd_export,       "write messages as JSONL/CSV/TSV, personal data masked: export [--format F]" },
     { "model",        cmd_model,        "classifier models: model add FILE [--activate] | model activate ID | model list" },
     { "label",        cmd_label,        "route classifier labels: label map LABEL DEPT | label unmap LABEL | label list" },
     { "words",        cmd_words,        "sensitive words: words add WORD... | words import FILE | words del ID | words list" },

@@ -148,8 +148,8 @@ static const char Q_SESS_GC[] = "DELETE FROM sessions WHERE expires_at <= ?1";
 static const char Q_CONS_ADD[] = "INSERT INTO consultations(title, description, kind) VALUES (?1, ?2, ?3)";
 static const char Q_CONS_GET[] = "SELECT " CONS_COLS " FROM consultations c WHERE c.id = ?1";
 static const char Q_CONS_LIST[] = "SELECT " CONS_COLS " FROM consultations c ORDER BY c.status = 'open' DESC, c.id DESC";
-static const char Q_MSG_ADD[] = "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, author) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11)";
+static const char Q_MSG_ADD[] = "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, author, created_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')))";
 static const char Q_MSG_GET[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.id = ?1";
 static const char Q_MSG_GET_CODE[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.tracking_code = ?1";
 static const char Q_MSG_REPLIES[] = "SELECT r.id, r.body, r.created_at, coalesce(d.name,''), coalesce(u.login,'') FROM replies r "
@@ -590,10 +590,19 @@ static int sq_consultation_list(store *s, json_t **out) {
 static const char code_alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
 static void new_tracking_code(char *out) {
+    /* One call for the randomness (a syscall each time, so not one per
+     * symbol); bytes >= 248 = 8 * 31 are rejected to keep symbols uniform. */
+    unsigned char rnd[32];
+    size_t used = sizeof rnd;
     int k = 0;
     for (int i = 0; i < 12; i++) {
+        unsigned b;
+        do {
+            if (used == sizeof rnd) { randombytes_buf(rnd, sizeof rnd); used = 0; }
+            b = rnd[used++];
+        } while (b >= 248);
         if (i && i % 4 == 0) out[k++] = '-';
-        out[k++] = code_alphabet[randombytes_uniform(sizeof code_alphabet - 1)];
+        out[k++] = code_alphabet[b % 31];
     }
     out[k] = 0;
 }
@@ -621,6 +630,7 @@ static int msg_add_txn(store *s, void *arg) {
         sqlite3_bind_text(st, 9, m->department_id ? "assigned" : "new", -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 10, m->department_id);
         sq_bind_str(st, 11, m->author);
+        sq_bind_str(st, 12, m->created_at);
         rc = sq_insert_id(s, st, db, "add message", x->id);   /* a tracking-code collision retries with a new code */
     }
     if (rc) return rc;
@@ -914,5 +924,5 @@ const store_ops store_sqlite = {
     .word_add = sq_word_add, .word_del = sq_word_del, .word_list = sq_word_list,
     .setting_get = sq_setting_get, .setting_set = sq_setting_set,
     .training_rows = sq_training_rows, .search = sq_search, .reply_group = sq_reply_group,
-    .batch = sq_in_txn,
+    .batch = sq_in_txn, .msg_each = sq_msg_each,
 };

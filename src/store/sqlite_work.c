@@ -533,3 +533,30 @@ int sq_reply_group(store *s, int64_t group_id, int64_t dept_id, int64_t user_id,
     *count = x.count;
     return rc;
 }
+
+/* ---- export ------------------------------------------------------------- */
+
+static const char Q_EACH[] =
+    "SELECT " SQ_MSG_COLS ", r.body, r.created_at FROM messages m LEFT JOIN departments d ON d.id = m.department_id "
+    "LEFT JOIN replies r ON r.id = (SELECT max(id) FROM replies WHERE message_id = m.id) "
+    "WHERE (?1 = 0 OR m.consultation_id = ?1) ORDER BY m.id";
+
+int sq_msg_each(store *s, int64_t consultation_id,
+                int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud) {
+    sqlite3_stmt *st = sq_stmt(s, Q_EACH, NULL);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, consultation_id);
+    int rc = STORE_OK, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        store_msg m;
+        sq_read_msg(st, &m);
+        const char *reply = sqlite3_column_type(st, 22) == SQLITE_NULL ? NULL : sq_col_text(st, 22);
+        const char *at = sqlite3_column_type(st, 23) == SQLITE_NULL ? NULL : sq_col_text(st, 23);
+        int stop = cb(ud, &m, reply, at);
+        store_msg_clear(&m);
+        if (stop) break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) { sq_set_err(sqlite3_db_handle(st), "export"); rc = STORE_ERROR; }
+    sq_done(st);
+    return rc;
+}

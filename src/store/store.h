@@ -69,6 +69,7 @@ typedef struct {
     str title, body, type, region, phone;
     str author_ip;
     str author;              /* the author's user id when known (imports); {NULL,0} otherwise */
+    str created_at;          /* imports: the original time "YYYY-MM-DDTHH:MM:SSZ"; {NULL,0} = now */
     int64_t department_id;   /* routing result; 0 = triage */
 } store_new_msg;
 
@@ -178,6 +179,11 @@ typedef struct store_ops {
      * fsync): for batches such as the analyzer's. f returns a STORE_* status;
      * anything but STORE_OK rolls the whole batch back. */
     int (*batch)(store *s, int (*f)(store *s, void *arg), void *arg);
+
+    /* Every message (of one consultation, or all with 0) in id order, with
+     * its latest reply (NULL when none), for exports. cb returns non-zero to stop. */
+    int (*msg_each)(store *s, int64_t consultation_id,
+                    int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
 } store_ops;
 
 /* Every backend's handle starts with this. */

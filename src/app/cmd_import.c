@@ -1,0 +1,207 @@
+/* cmd_import.c: `minyi import`, batch intake of message files (JSONL, CSV,
+ * TSV with English or Chinese columns, DESIGN.md "Files in, files out") into
+ * a consultation. Rows go in 5,000 to a transaction; keyword routing applies
+ * as on the web unless a classifier is active; the analyzer (minyi serve,
+ * or minyi analyze) then does spam, duplicates and classification exactly
+ * as for messages from the web. Bad rows are reported with file, line and
+ * reason and skipped; the rest goes in. */
+#include "app/cmd.h"
+#include "app/datafile.h"
+#include "app/routing.h"
+#include "app/validate.h"
+#include "core/log.h"
+#include "store/store.h"
+#include "text/utf8.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BATCH 5000
+
+static const char help[] =
+    "usage: minyi import --data FILE [--data FILE ...] --consultation ID [options]\n\n"
+    "Loads messages from JSONL, CSV or TSV files (columns id, user, title, body,\n"
+    "created_at, type, region or 留言编号, 留言用户, 留言主题, 留言时间, 留言详情 ...).\n"
+    "A row without a title gets the start of its body; rows without any text, or\n"
+    "longer than the limits (title 200, body 20000 characters), are reported and\n"
+    "skipped. Run `minyi analyze` (or keep `minyi serve` running) afterwards.\n\n"
+    "  --consultation ID   where the messages go (minyi consultation list)\n"
+    "  --type TYPE         type for rows without a valid one (default 建议)\n"
+    "  --tz +HH:MM         time zone of the times in the file (default +08:00)\n"
+    "  --db URI            database (default sqlite:var/minyi.db)\n";
+
+typedef struct {
+    datafile *df;
+    const char *path;
+    store *st;
+    int64_t consultation;
+    const char *type;
+    long tz_seconds;
+    json_t *rules;             /* keyword rules, NULL when a classifier routes */
+    long taken, skipped, bad_times;
+    bool eof;
+    buf title, when;
+} importer;
+
+/* "2020-01-06 12:09:38", "2020-01-06T12:09:38Z", "2020/1/6 12:09" (local
+ * time at tz) -> "2020-01-06T04:09:38Z". Returns false when unreadable. */
+static bool parse_time(str s, long tz, buf *out) {
+    char tmp[64];
+    if (s.n == 0 || s.n >= sizeof tmp) return false;
+    memcpy(tmp, s.p, s.n);
+    tmp[s.n] = 0;
+    for (char *p = tmp; *p; p++) if (*p == '/') *p = '-';
+    struct tm tm = {0};
+    const char *fmts[] = { "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d" };
+    const char *end = NULL;
+    for (size_t i = 0; i < sizeof fmts / sizeof *fmts && !end; i++) { memset(&tm, 0, sizeof tm); end = strptime(tmp, fmts[i], &tm); }
+    if (!end) return false;
+    bool utc = *end == 'Z';
+    if (*end && !(utc && !end[1])) return false;
+    time_t t = timegm(&tm) - (utc ? 0 : tz);
+    struct tm g;
+    if (!gmtime_r(&t, &g)) return false;
+    char res[32];
+    strftime(res, sizeof res, "%Y-%m-%dT%H:%M:%SZ", &g);
+    buf_reset(out);
+    return buf_puts(out, res) == 0;
+}
+
+/* The first n characters of s, at a character boundary. */
+static str prefix_chars(str s, size_t n) {
+    size_t i = 0, k = 0;
+    while (i < s.n && k < n) {
+        uint32_t cp;
+        int l = utf8_decode(s.p + i, s.n - i, &cp);
+        i += l > 0 ? (size_t)l : 1;
+        k++;
+    }
+    return (str){ s.p, i };
+}
+
+static bool is_type(str t) {
+    for (size_t i = 0; i < 5; i++) if (str_eq_c(t, valid_msg_types[i])) return true;
+    return false;
+}
+
+static void skip(importer *im, const char *why) {
+    fprintf(stderr, "%s:%ld: %s, skipped\n", im->path, datafile_line(im->df), why);
+    im->skipped++;
+}
+
+/* One transaction: up to BATCH rows. */
+static int import_batch(store *st, void *arg) {
+    importer *im = arg;
+    for (int k = 0; k < BATCH; k++) {
+        str f[DF_NFIELDS];
+        int r = datafile_next(im->df, f);
+        if (r == 0) { im->eof = true; return STORE_OK; }
+        if (r < 0) { skip(im, datafile_error(im->df)); continue; }
+        store_new_msg m = { .consultation_id = im->consultation };
+        m.title = str_trim(f[DF_TITLE]);
+        m.body = str_trim(f[DF_BODY]);
+        if (!m.title.n && !m.body.n) { skip(im, "no text (title and body empty)"); continue; }
+        if (!m.body.n) m.body = m.title;
+        if (!m.title.n) {
+            /* A body-only row: its first 30 characters stand in for the title. */
+            buf_reset(&im->title);
+            str p = prefix_chars(m.body, 30);
+            buf_put(&im->title, p.p, p.n);
+            if (p.n < m.body.n) buf_puts(&im->title, "…");
+            m.title = (str){ im->title.p, im->title.n };
+        }
+        if (utf8_count(m.title.p, m.title.n) > 200) { skip(im, "title longer than 200 characters"); continue; }
+        if (utf8_count(m.body.p, m.body.n) > 20000) { skip(im, "body longer than 20000 characters"); continue; }
+        str type = str_trim(f[DF_TYPE]);
+        m.type = is_type(type) ? type : str_c(im->type);
+        m.region = str_trim(f[DF_REGION]);
+        if (!m.region.n) m.region = (str){0};
+        m.author = str_trim(f[DF_USER]);
+        if (!m.author.n) m.author = (str){0};
+        m.author_ip = (str){0};
+        str when = str_trim(f[DF_CREATED_AT]);
+        if (when.n) {
+            if (parse_time(when, im->tz_seconds, &im->when)) m.created_at = (str){ im->when.p, im->when.n };
+            else {
+                if (im->bad_times++ < 10)
+                    fprintf(stderr, "%s:%ld: unreadable time '%.*s'; the import time is used\n", im->path, datafile_line(im->df), (int)(when.n > 40 ? 40 : when.n), when.p);
+            }
+        }
+        if (im->rules) m.department_id = routing_pick(im->rules, m.title, m.body);
+        int64_t id;
+        char code[20];
+        int rc = st->ops->msg_add(st, &m, &id, code);
+        if (rc == STORE_INVALID) { skip(im, "refused by the database"); continue; }
+        if (rc) return rc;
+        im->taken++;
+    }
+    return STORE_OK;
+}
+
+int cmd_import(int argc, char **argv) {
+    const char *data[32], *db = "sqlite:var/minyi.db", *cons = NULL, *type = "建议", *tz = "+08:00";
+    int ndata = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { fputs(help, stdout); return 0; }
+        if (cmd_opt(argc, argv, &i, "--data", &v)) {
+            if (ndata == 32) { fprintf(stderr, "minyi import: at most 32 --data files\n"); return 2; }
+            data[ndata++] = v;
+        }
+        else if (cmd_opt(argc, argv, &i, "--db", &db) || cmd_opt(argc, argv, &i, "--consultation", &cons)
+                 || cmd_opt(argc, argv, &i, "--type", &type) || cmd_opt(argc, argv, &i, "--tz", &tz)) ;
+        else { fprintf(stderr, "minyi import: unknown argument '%s'\n%s", argv[i], help); return 2; }
+    }
+    if (!ndata || !cons) { fprintf(stderr, "minyi import: --data and --consultation are required\n%s", help); return 2; }
+    char *end;
+    long long cid = strtoll(cons, &end, 10);
+    if (*end || cid <= 0) { fprintf(stderr, "minyi import: --consultation wants a consultation id, not '%s'\n", cons); return 2; }
+    if (!is_type(str_c(type))) { fprintf(stderr, "minyi import: --type must be one of 建议 咨询 投诉 求助 感谢\n"); return 2; }
+    int th, tm;
+    char sign;
+    if (sscanf(tz, "%c%d:%d", &sign, &th, &tm) != 3 || (sign != '+' && sign != '-') || th > 14 || tm > 59) {
+        fprintf(stderr, "minyi import: --tz wants +HH:MM or -HH:MM, not '%s'\n", tz);
+        return 2;
+    }
+    char err[512];
+    store *st;
+    if (store_open(db, &st, err, sizeof err)) { log_error("%s", err); return 1; }
+    json_t *c;
+    int rc = st->ops->consultation_get(st, cid, &c);
+    if (rc == STORE_NOT_FOUND) log_error("no consultation %lld (see: minyi consultation list)", cid);
+    else if (rc) log_error("%s", store_errmsg(st));
+    if (rc) { store_close(st); return 1; }
+    json_decref(c);
+    importer im = { .st = st, .consultation = cid, .type = type, .tz_seconds = (sign == '-' ? -1 : 1) * (th * 3600L + tm * 60L) };
+    int64_t mid; void *mdata; size_t mn;
+    if (st->ops->model_active(st, "classifier", &mid, &mdata, &mn) == STORE_OK) free(mdata);   /* the analyzer routes */
+    else if (st->ops->rule_list(st, &im.rules)) im.rules = NULL;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long total_taken = 0, total_skipped = 0;
+    for (int i = 0; i < ndata && !rc; i++) {
+        if (datafile_open(data[i], &im.df, err, sizeof err)) { log_error("%s", err); rc = 1; break; }
+        if (!datafile_has(im.df, DF_TITLE) && !datafile_has(im.df, DF_BODY)) {
+            log_error("%s: no text column (title/留言主题 or body/留言详情)", data[i]);
+            datafile_close(im.df); rc = 1; break;
+        }
+        im.path = data[i];
+        im.taken = im.skipped = 0;
+        im.eof = false;
+        while (!im.eof && !rc)
+            if (st->ops->batch(st, import_batch, &im)) { log_error("%s: %s", data[i], store_errmsg(st)); rc = 1; }
+        datafile_close(im.df);
+        fprintf(stderr, "%s: %ld rows taken, %ld skipped\n", data[i], im.taken, im.skipped);
+        total_taken += im.taken; total_skipped += im.skipped;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    printf("imported %ld messages (%ld rows skipped) into consultation %lld in %.2f s (%.0f messages/s)%s\n",
+           total_taken, total_skipped, cid, secs, secs > 0 ? (double)total_taken / secs : 0.0,
+           rc ? "; stopped by an error, the batches before it are kept" : "");
+    json_decref(im.rules);
+    buf_free(&im.title); buf_free(&im.when);
+    store_close(st);
+    return rc;
+}
