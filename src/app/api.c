@@ -7,6 +7,7 @@
 #include "app/routing.h"
 #include "app/validate.h"
 #include "http/json.h"
+#include "http/ratelimit.h"
 #include "text/pii.h"
 #include "core/log.h"
 #include <ctype.h>
@@ -240,14 +241,30 @@ static void post_login(api_ctx *c, http_req *r) {
     if (valid_text(j, "login", true, 64, &login, &e) || valid_text(j, "password", true, 256, &pw, &e)) {
         api_invalid(r, &e); json_decref(j); return;
     }
+    /* Password guessing: 10 failures per IP or 20 per login in 15 minutes, then wait. */
+    unsigned retry = 0;
+    if ((c->login_ip && ratelimit_exceeded(c->login_ip, str_c(r->ip), &retry))
+        || (c->login_name && ratelimit_exceeded(c->login_name, login, &retry))) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", retry);
+        http_add_header(r, "Retry-After", ra);
+        json_decref(j);
+        return http_error(r, 429, "too_many_attempts", NULL, "too many failed logins; try again in %u seconds", retry);
+    }
     store_user u;
     int rc = OPS->user_get(ST, login, &u);
     if (rc && rc != STORE_NOT_FOUND) { json_decref(j); return api_store_failed(r, ST); }
     /* Passwords are checked untrimmed: use the raw JSON string. */
     json_t *pj = json_object_get(j, "password");
     bool ok = auth_check_password(rc == STORE_OK ? u.password_hash : NULL, json_string_value(pj), json_string_length(pj));
+    if (!ok) {
+        if (c->login_ip) ratelimit_hit(c->login_ip, str_c(r->ip));
+        if (c->login_name) ratelimit_hit(c->login_name, login);
+        json_decref(j);
+        return http_error(r, 401, "unauthorized", NULL, "wrong login or password");
+    }
+    if (c->login_name) ratelimit_reset(c->login_name, login);
     json_decref(j);
-    if (!ok) return http_error(r, 401, "unauthorized", NULL, "wrong login or password");
     char token[AUTH_TOKEN_LEN + 1], csrf[AUTH_TOKEN_LEN + 1];
     if (auth_session_new(ST, u.id, token, csrf)) return api_store_failed(r, ST);
     OPS->event_add(ST, u.id, "login", 0, NULL);

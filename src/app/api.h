@@ -11,6 +11,7 @@ typedef struct {
     const seg_dict *dict;     /* for search and model checks; may be NULL */
     const char *web_root;     /* static files; NULL = API only */
     bool secure_cookies;      /* add "Secure" to the session cookie (behind HTTPS) */
+    struct ratelimit *login_ip, *login_name;   /* failed logins per client IP and per login name */
 } api_ctx;
 
 /* The http_handler for the server: ud is an api_ctx. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static bool is_role(const who *w, const char *a, const char *b) {
@@ -75,6 +76,9 @@ void api_post_model(api_ctx *c, http_req *r) {
     if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
     if (r->body_too_large) return http_error(r, 413, "too_large", NULL, "the model file is larger than the upload limit");
     if (r->body.n == 0) return http_error(r, 422, "missing", "model", "the request body must be a model file from `minyi train`");
+    const char *ct = http_header(r, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/octet-stream", 24) != 0)
+        return http_error(r, 415, "unsupported_media_type", NULL, "send the model file with Content-Type: application/octet-stream");
     char err[512];
     json_t *meta;
     if (analyzer_model_check(r->body.p, r->body.n, c->dict, &meta, err, sizeof err))

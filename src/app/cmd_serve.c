@@ -6,6 +6,7 @@
 #include "app/cmd.h"
 #include "core/log.h"
 #include "store/fts.h"
+#include "http/ratelimit.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +82,8 @@ int cmd_serve(int argc, char **argv) {
         analyzer_free(an); seg_dict_close(dict); store_close(st);
         return 1;
     }
-    api_ctx ctx = { .st = st, .an = an, .dict = dict, .web_root = web, .secure_cookies = secure };
+    api_ctx ctx = { .st = st, .an = an, .dict = dict, .web_root = web, .secure_cookies = secure,
+                    .login_ip = ratelimit_new(4096, 900, 10), .login_name = ratelimit_new(4096, 900, 20) };
     http_server *srv;
     if (http_start(&o, api_handle, &ctx, &srv, err, sizeof err)) {
         log_error("%s", err); analyzer_free(an); seg_dict_close(dict); store_close(st); return 1;
@@ -110,6 +112,8 @@ int cmd_serve(int argc, char **argv) {
     log_info("minyi: shutting down");
     http_stop(srv);
     analyzer_free(an);
+    ratelimit_free(ctx.login_ip);
+    ratelimit_free(ctx.login_name);
     seg_dict_close(dict);
     store_close(st);
     return 0;

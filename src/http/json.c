@@ -3,6 +3,8 @@
 #include "text/utf8.h"
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 
 void http_json(http_req *r, int status, json_t *j) {
     r->status = status;
@@ -35,6 +37,15 @@ void http_error(http_req *r, int status, const char *code, const char *field, co
 
 json_t *http_body_json(http_req *r) {
     if (r->body_too_large) { http_error(r, 413, "too_large", NULL, "request body is larger than the limit"); return NULL; }
+    /* Only JSON: an HTML form on another site can post text/plain or
+     * form-encoded bodies without the browser asking us first, a JSON
+     * Content-Type it cannot. This keeps other sites from making their
+     * visitors' browsers post messages or log in. */
+    const char *ct = http_header(r, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
+        http_error(r, 415, "unsupported_media_type", NULL, "the body must be JSON with Content-Type: application/json");
+        return NULL;
+    }
     if (r->body.n == 0) { http_error(r, 400, "invalid_json", NULL, "request body is empty; a JSON object is expected"); return NULL; }
     size_t bad = utf8_invalid_at(r->body.p, r->body.n);
     if (bad != (size_t)-1) { http_error(r, 400, "invalid_utf8", NULL, "request body is not valid UTF-8 (byte offset %zu)", bad); return NULL; }

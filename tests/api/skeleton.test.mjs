@@ -280,6 +280,25 @@ test('CLI refuses bad input with clear messages', async () => {
   assert(/cliuser/.test(out), 'password from stdin');
 });
 
+test('415 for bodies that are not declared JSON (cross-site forms cannot post JSON)', async () => {
+  const body = JSON.stringify({ consultation_id: cons, title: '表单提交', body: '内容', type: '建议' });
+  for (const ct of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp']) {
+    const r = await anon().req('POST', '/api/v1/messages', body, { raw: true, headers: { 'Content-Type': ct } });
+    eq(r.status, 415, ct); eq(r.json.error.code, 'unsupported_media_type', 'code');
+  }
+  const ok = await anon().req('POST', '/api/v1/messages', body, { raw: true, headers: { 'Content-Type': 'application/json; charset=utf-8' } });
+  eq(ok.status, 201, 'JSON with a charset is fine');
+});
+
+// Last: it locks 127.0.0.1 out of logins for this server.
+test('password guessing is throttled: 429 with Retry-After after 10 failures', async () => {
+  for (let i = 0; i < 10; i++) eq((await anon().login('root', 'guess-' + i)).status, 401, 'guess ' + i);
+  const r = await anon().login('root', PW.admin);
+  eq(r.status, 429, 'even the right password waits');
+  eq(r.json.error.code, 'too_many_attempts', 'code');
+  assert(Number(r.headers.get('retry-after')) > 0, 'Retry-After');
+});
+
 let res = { passed: 0, failed: 1 };
 try {
   await setup();
