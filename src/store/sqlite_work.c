@@ -448,12 +448,13 @@ int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, 
 
 static const char Q_SEARCH_COUNT[] =
     "SELECT count(*) FROM messages_fts f JOIN messages m ON m.id = f.rowid "
-    "WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.department_id = ?2)";
+    "WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.department_id = ?2) AND m.moderation IN ('none','approved')";
 static const char Q_SEARCH[] =
     "SELECT m.id, m.tracking_code, m.title, snippet(messages_fts, -1, char(2), char(3), '…', 24), m.state, "
     "coalesce(d.name,''), m.created_at FROM messages_fts f JOIN messages m ON m.id = f.rowid "
     "LEFT JOIN departments d ON d.id = m.department_id "
-    "WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.department_id = ?2) ORDER BY f.rank LIMIT ?3 OFFSET ?4";
+    "WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.department_id = ?2) AND m.moderation IN ('none','approved') "
+    "ORDER BY f.rank LIMIT ?3 OFFSET ?4";
 
 int sq_search(store *s, str q, int64_t dept, int limit, int offset, json_t **out) {
     buf fq = {0};

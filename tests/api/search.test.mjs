@@ -61,6 +61,19 @@ test('a handler searches only their department', async () => {
   assert(b.json.results.some(x => x.id === ids.bus), 'own message found');
 });
 
+test('messages held for moderation are not found', async () => {
+  const a = await login('root');
+  eq((await a.req('POST', '/api/v1/sensitive-words', { word: '暗语测试' })).status, 201, 'word');
+  const r = await new Client(srv.base).req('POST', '/api/v1/messages', { consultation_id: 2, title: '公交暗语测试', body: '含有暗语测试的留言', type: '投诉' });
+  for (let i = 0; i < 600; i++) {
+    const m = await a.req('GET', `/api/v1/messages/${r.json.id}`);
+    if (m.json.analyzed) { eq(m.json.moderation, 'held', 'held'); break; }
+    await new Promise(res => setTimeout(res, 50));
+  }
+  const s = await a.req('GET', '/api/v1/search?q=' + encodeURIComponent('暗语'));
+  eq(s.json.total, 0, 'not found while held');
+});
+
 test('bad queries: 401 without login, 422 for empty or punctuation-only, 400 for bad UTF-8', async () => {
   eq((await new Client(srv.base).req('GET', '/api/v1/search?q=x')).status, 401, 'login');
   const a = await login('root');

@@ -317,6 +317,7 @@ export function renderHeader(user) {
   const nav = el('nav', { class: 'site-nav', 'aria-label': '主导航' });
   if (user) {
     nav.append(link('/inbox.html', '待办留言'));
+    nav.append(link('/search.html', '留言检索'));
     if (user.role === 'moderator' || user.role === 'admin') nav.append(link('/moderation.html', '内容审核'));
     if (user.role === 'admin') nav.append(link('/admin.html', '系统管理'));
     nav.append(link('/', '公众首页'));
