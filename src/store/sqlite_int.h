@@ -1,6 +1,7 @@
 /* sqlite_int.h: helpers shared by the files of the SQLite backend
- * (sqlite.c: connections, schema, core records; sqlite_work.c: analysis,
- * models, moderation, groups, search). Not for use outside src/store/. */
+ * (sqlite.c: connections and core records; sqlite_schema.c: migrations;
+ * sqlite_work.c: analysis, models, moderation, groups, search, export).
+ * Not for use outside src/store/. */
 #ifndef MINYI_SQLITE_INT_H
 #define MINYI_SQLITE_INT_H
 #include <sqlite3.h>
@@ -22,6 +23,9 @@ int  sq_txn(store *s, const char *q);                 /* runs BEGIN/COMMIT/ROLLB
 void sq_set_err(sqlite3 *db, const char *what);
 void sq_read_msg(sqlite3_stmt *st, store_msg *m);     /* columns of SQ_MSG_COLS */
 int  sq_event_add(store *s, int64_t actor, const char *kind, int64_t msg_id, json_t *detail);
+
+/* Brings the database at path to the newest schema (sqlite_schema.c). */
+int  sq_migrate(sqlite3 *db, const char *path, char *err, size_t errlen);
 
 extern const char SQ_BEGIN[], SQ_COMMIT[], SQ_ROLLBACK[];
 /* Runs f inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error, keeping the error message). */

@@ -1,0 +1,137 @@
+/* sqlite_schema.c: the SQLite schema as numbered migrations, applied in
+ * order at open (PRAGMA user_version records how far a database is). A
+ * migration is never edited once released: changes go in a new one. */
+#include "store/sqlite_int.h"
+#include <stdio.h>
+
+static const char *migrations[] = {
+    /* 1: the walking skeleton */
+    "CREATE TABLE departments ("
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY, login TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin','handler','moderator','leader')),"
+    "  department_id INTEGER REFERENCES departments(id),"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE TABLE sessions ("
+    "  token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  csrf_token TEXT NOT NULL, expires_at INTEGER NOT NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))) WITHOUT ROWID;"
+    "CREATE TABLE consultations ("
+    "  id INTEGER PRIMARY KEY, title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',"
+    "  kind TEXT NOT NULL DEFAULT 'consultation' CHECK (kind IN ('consultation','board')),"
+    "  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','closed')),"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE TABLE messages ("
+    "  id INTEGER PRIMARY KEY, consultation_id INTEGER NOT NULL REFERENCES consultations(id),"
+    "  tracking_code TEXT NOT NULL UNIQUE, title TEXT NOT NULL, body TEXT NOT NULL,"
+    "  type TEXT NOT NULL, region TEXT, phone TEXT, author_ip TEXT,"
+    "  state TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new','assigned','replied','closed')),"
+    "  department_id INTEGER REFERENCES departments(id),"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX messages_dept_state ON messages(department_id, state, id);"
+    "CREATE INDEX messages_consultation ON messages(consultation_id, id);"
+    "CREATE TABLE replies ("
+    "  id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL REFERENCES messages(id),"
+    "  user_id INTEGER REFERENCES users(id), department_id INTEGER REFERENCES departments(id),"
+    "  body TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX replies_message ON replies(message_id);"
+    "CREATE TABLE routing_rules ("
+    "  id INTEGER PRIMARY KEY, keyword TEXT NOT NULL, department_id INTEGER NOT NULL REFERENCES departments(id));"
+    "CREATE TABLE events ("
+    "  id INTEGER PRIMARY KEY, at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
+    "  actor_id INTEGER REFERENCES users(id), kind TEXT NOT NULL, message_id INTEGER, detail TEXT);"
+    "CREATE INDEX events_message ON events(message_id);",
+
+    /* 2: analysis (classification, spam, sensitive words, near-duplicate
+     * groups), models, moderation, corrections. A message's group is the id
+     * of its first message; sizes and author counts are computed on read. */
+    "ALTER TABLE messages ADD COLUMN analyzed INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN author TEXT;"
+    "ALTER TABLE messages ADD COLUMN moderation TEXT NOT NULL DEFAULT 'none'"
+    "  CHECK (moderation IN ('none','held','approved','rejected'));"
+    "ALTER TABLE messages ADD COLUMN hold_reason TEXT;"
+    "ALTER TABLE messages ADD COLUMN spam_score REAL;"
+    "ALTER TABLE messages ADD COLUMN spam_label TEXT CHECK (spam_label IN ('spam','ham'));"
+    "ALTER TABLE messages ADD COLUMN label TEXT;"
+    "ALTER TABLE messages ADD COLUMN confidence REAL;"
+    "ALTER TABLE messages ADD COLUMN group_id INTEGER;"
+    "ALTER TABLE messages ADD COLUMN simhash INTEGER;"
+    "CREATE INDEX messages_pending ON messages(id) WHERE analyzed = 0;"
+    "CREATE INDEX messages_group ON messages(group_id) WHERE group_id IS NOT NULL;"
+    "CREATE INDEX messages_held ON messages(id) WHERE moderation = 'held';"
+    "CREATE TABLE corrections ("
+    "  id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL REFERENCES messages(id),"
+    "  from_department_id INTEGER REFERENCES departments(id), to_department_id INTEGER NOT NULL REFERENCES departments(id),"
+    "  user_id INTEGER REFERENCES users(id), reason TEXT,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX corrections_message ON corrections(message_id);"
+    "CREATE TABLE models ("
+    "  id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('classifier','spam')), name TEXT NOT NULL,"
+    "  data BLOB NOT NULL, meta TEXT, active INTEGER NOT NULL DEFAULT 0,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE TABLE label_departments ("
+    "  label TEXT PRIMARY KEY, department_id INTEGER NOT NULL REFERENCES departments(id)) WITHOUT ROWID;"
+    "CREATE TABLE sensitive_words ("
+    "  id INTEGER PRIMARY KEY, word TEXT NOT NULL UNIQUE,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;",
+
+    /* 3: full-text search with the "minyi" tokenizer (fts.c): characters +
+     * segmenter words. External content: the text lives once, in messages. */
+    "CREATE VIRTUAL TABLE messages_fts USING fts5(title, body, content='messages', content_rowid='id', tokenize='minyi');"
+    "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN"
+    "  INSERT INTO messages_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END;"
+    "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');",
+
+    /* 4: the near-duplicate signature (dedup.h: exact hash + MinHash) kept
+     * with each message, so the index is rebuilt at start without
+     * re-reading the text. The simhash column of v2 stays unused. */
+    "ALTER TABLE messages ADD COLUMN dedup_sig BLOB;",
+
+    /* 5: message counts kept on the consultation, so the home page does not
+     * count millions of rows on every view. */
+    "ALTER TABLE consultations ADD COLUMN message_count INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE consultations SET message_count = (SELECT count(*) FROM messages m WHERE m.consultation_id = consultations.id);"
+    "CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN"
+    "  UPDATE consultations SET message_count = message_count + 1 WHERE id = new.consultation_id; END;"
+    /* Likewise the size of each near-duplicate group: a campaign of a million
+     * copies must not be counted for every inbox row that shows it. */
+    "CREATE TABLE msg_groups (id INTEGER PRIMARY KEY, size INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO msg_groups(id, size) SELECT group_id, count(*) FROM messages WHERE group_id IS NOT NULL GROUP BY group_id;"
+    "CREATE TRIGGER messages_group_change AFTER UPDATE OF group_id ON messages WHEN old.group_id IS NOT new.group_id BEGIN"
+    "  UPDATE msg_groups SET size = size - 1 WHERE id = old.group_id;"
+    "  INSERT INTO msg_groups(id, size) SELECT new.group_id, 1 WHERE new.group_id IS NOT NULL"
+    "    ON CONFLICT(id) DO UPDATE SET size = size + 1; END;",
+};
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
+
+int sq_migrate(sqlite3 *db, const char *path, char *err, size_t errlen) {
+    sqlite3_stmt *st;
+    int version = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (version > NMIGRATIONS) {
+        snprintf(err, errlen, "%s: schema version %d is newer than this minyi (%d); upgrade minyi", path, version, NMIGRATIONS);
+        return -1;
+    }
+    for (int v = version; v < NMIGRATIONS; v++) {
+        char *e = NULL;
+        char setv[64];
+        snprintf(setv, sizeof setv, "PRAGMA user_version = %d;", v + 1);
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &e) != SQLITE_OK
+            || sqlite3_exec(db, migrations[v], NULL, NULL, &e) != SQLITE_OK
+            || sqlite3_exec(db, setv, NULL, NULL, &e) != SQLITE_OK
+            || sqlite3_exec(db, "COMMIT", NULL, NULL, &e) != SQLITE_OK) {
+            snprintf(err, errlen, "%s: migration %d failed: %s", path, v + 1, e ? e : "?");
+            sqlite3_free(e);
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    return 0;
+}
