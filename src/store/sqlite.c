@@ -7,7 +7,7 @@
  * crash AND a power loss. With ?sync=normal the WAL is fsync'd only at
  * checkpoints: a process crash loses nothing, a power loss may lose the last
  * transactions (about 10x more single-row commits per second).
- * Schema changes are numbered migrations applied at open (PRAGMA user_version). */
+ * Schema changes are numbered migrations applied at open (sqlite_schema.c). */
 #include "store/store.h"
 #include "store/sqlite_int.h"
 #include "store/fts.h"
