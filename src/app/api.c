@@ -82,6 +82,9 @@ static json_t *msg_json(api_ctx *c, const store_msg *m, bool official) {
                           "department", plain(m->department), "created_at", m->created_at);
     json_object_set_new(o, "moderation", json_string(m->moderation));
     json_object_set_new(o, "group_size", json_integer(m->group_size));
+    json_object_set_new(o, "due_at", m->due_at[0] ? json_string(m->due_at) : json_null());
+    json_t *rating;
+    json_object_set_new(o, "rating", OPS->rating_get(ST, m->id, &rating) == STORE_OK ? rating : json_null());
     if (official) {
         json_object_set_new(o, "id", json_integer(m->id));
         json_object_set_new(o, "department_id", json_integer(m->department_id));
@@ -179,7 +182,7 @@ static void post_message(api_ctx *c, http_req *r) {
 }
 
 /* Accepts codes typed by people: any case, with or without dashes/spaces. */
-static bool normalise_code(const char *in, char *out) {
+bool api_tracking_code(const char *in, char *out) {
     int k = 0, n = 0;
     for (const char *p = in; *p; p++) {
         if (*p == '-' || *p == ' ') continue;
@@ -210,7 +213,7 @@ static void get_message(api_ctx *c, http_req *r, const char *arg) {
         return http_json(r, 200, o);
     }
     char code[20];
-    if (!normalise_code(arg, code)) return http_error(r, 404, "not_found", NULL, "no message with tracking code '%.40s'", arg);
+    if (!api_tracking_code(arg, code)) return http_error(r, 404, "not_found", NULL, "no message with tracking code '%.40s'", arg);
     int rc = OPS->msg_get_code(ST, str_c(code), &m);
     if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message with tracking code %s", code);
     if (rc) return api_store_failed(r, ST);
@@ -472,6 +475,8 @@ static const route routes[] = {
     { "POST", "/api/v1/messages/*/moderation",  NULL, api_post_moderate },
     { "GET",  "/api/v1/groups/*",               NULL, api_get_group },
     { "GET",  "/api/v1/search",                 api_get_search, NULL },
+    { "GET",  "/api/v1/stats",                  api_get_stats, NULL },
+    { "POST", "/api/v1/messages/*/rating",      NULL, api_post_rating },
     { "GET",  "/api/v1/moderation",             api_get_moderation, NULL },
     { "GET",  "/api/v1/models",                 api_get_models, NULL },
     { "POST", "/api/v1/models",                 api_post_model, NULL },
@@ -524,6 +529,15 @@ void api_handle(http_req *r, void *ud) {
             return http_error(r, 405, "method_not_allowed", NULL, "%s is not allowed on %s (allowed: %s)", r->method, path, allow);
         }
         return http_error(r, 404, "not_found", NULL, "no API endpoint %s", path);
+    }
+    /* Apache ECharts from its npm package, served locally: government
+     * intranets have no CDN (DESIGN.md). /vendor/echarts/X -> node_modules/echarts/dist/X */
+    if ((!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) && !strncmp(path, "/vendor/echarts/", 16)) {
+        const char *saved = r->path;
+        r->path = path + 15;
+        bool found = http_static(r, c->vendor_echarts);
+        r->path = saved;
+        if (found) return;
     }
     if ((!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) && http_static(r, c->web_root)) return;
     if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {

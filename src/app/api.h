@@ -10,6 +10,7 @@ typedef struct {
     analyzer *an;             /* background analyzer; NULL in tests without one */
     const seg_dict *dict;     /* for search and model checks; may be NULL */
     const char *web_root;     /* static files; NULL = API only */
+    const char *vendor_echarts;   /* node_modules/echarts/dist, served under /vendor/echarts/ */
     bool secure_cookies;      /* add "Secure" to the session cookie (behind HTTPS) */
     struct ratelimit *login_ip, *login_name;   /* failed logins per client IP and per login name */
 } api_ctx;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <time.h>
 
 static bool is_role(const who *w, const char *a, const char *b) {
@@ -145,10 +146,11 @@ void api_post_label(api_ctx *c, http_req *r) {
 
 /* ---- settings ----------------------------------------------------------- */
 
-static const struct { const char *key; double dflt; } settings[] = {
-    { "triage_threshold", ANALYZER_DEFAULT_TRIAGE },
-    { "spam_threshold", ANALYZER_DEFAULT_SPAM },
-    { "flood_check", 1 },      /* 1: count messages per sender (IP or author) as a spam signal; 0: off */
+static const struct { const char *key; double dflt, min, max; bool integer; } settings[] = {
+    { "triage_threshold", ANALYZER_DEFAULT_TRIAGE, 0, 1, false },
+    { "spam_threshold", ANALYZER_DEFAULT_SPAM, 0, 1, false },
+    { "flood_check", 1, 0, 1, true },      /* 1: count messages per sender (IP or author) as a spam signal; 0: off */
+    { "reply_days", 15, 1, 365, true },    /* reply deadline of new messages, in days */
 };
 
 void api_get_settings(api_ctx *c, http_req *r) {
@@ -171,11 +173,14 @@ void api_post_settings(api_ctx *c, http_req *r) {
     if (!j) return;
     const char *key; json_t *v;
     json_object_foreach(j, key, v) {
-        bool known = false;
-        for (size_t i = 0; i < sizeof settings / sizeof *settings; i++) known |= !strcmp(key, settings[i].key);
-        if (!known) { http_error(r, 422, "invalid", key, "unknown setting '%s'", key); json_decref(j); return; }
-        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1) {
-            http_error(r, 422, "invalid", key, "%s must be a number from 0 to 1", key); json_decref(j); return;
+        size_t k = 0;
+        while (k < sizeof settings / sizeof *settings && strcmp(key, settings[k].key)) k++;
+        if (k == sizeof settings / sizeof *settings) { http_error(r, 422, "invalid", key, "unknown setting '%s'", key); json_decref(j); return; }
+        double d = json_is_number(v) ? json_number_value(v) : -1e300;
+        if (d < settings[k].min || d > settings[k].max || (settings[k].integer && d != (double)(long)d)) {
+            http_error(r, 422, "invalid", key, "%s must be %s from %g to %g", key, settings[k].integer ? "a whole number" : "a number",
+                       settings[k].min, settings[k].max);
+            json_decref(j); return;
         }
     }
     json_object_foreach(j, key, v) {
@@ -302,5 +307,56 @@ void api_get_search(api_ctx *c, http_req *r) {
     int rc = OPS->search(ST, (str){ q, n }, dept, limit, offset < 0 ? 0 : offset, &o);
     if (rc == STORE_INVALID) return http_error(r, 422, "invalid", "q", "q has no letters, digits or Chinese characters to search for");
     if (rc) return api_store_failed(r, ST);
+    http_json(r, 200, o);
+}
+
+/* ---- ratings and public figures ----------------------------------------- */
+
+/* POST /api/v1/messages/{tracking_code}/rating: the code is the citizen's key. */
+void api_post_rating(api_ctx *c, http_req *r, const char *arg) {
+    char code[20];
+    store_msg m;
+    if (!api_tracking_code(arg, code)) return http_error(r, 404, "not_found", NULL, "no message with tracking code '%.40s'", arg);
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    json_t *sc = json_object_get(j, "score");
+    str comment; valid_err e;
+    if (!sc) { json_decref(j); return http_error(r, 422, "missing", "score", "score (1 to 5) is required"); }
+    if (!json_is_integer(sc) || json_integer_value(sc) < 1 || json_integer_value(sc) > 5) {
+        json_decref(j); return http_error(r, 422, "invalid", "score", "score must be a whole number from 1 to 5");
+    }
+    if (valid_text(j, "comment", false, 500, &comment, &e)) { api_invalid(r, &e); json_decref(j); return; }
+    int rc = OPS->msg_get_code(ST, str_c(code), &m);
+    if (rc) { json_decref(j); if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message with tracking code %s", code); return api_store_failed(r, ST); }
+    int64_t id = m.id;
+    store_msg_clear(&m);
+    rc = OPS->rating_add(ST, id, (int)json_integer_value(sc), comment);
+    json_decref(j);
+    if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", "score", "the message has no reply to rate yet, or it is already rated");
+    if (rc) return api_store_failed(r, ST);
+    http_json(r, 201, json_pack("{s:b}", "ok", 1));
+}
+
+/* GET /api/v1/stats: public by design. Computed at most every 10 seconds:
+ * it walks every message, and a popular page must not do that per view. */
+void api_get_stats(api_ctx *c, http_req *r) {
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static json_t *cached;
+    static struct timespec at;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&mu);
+    if (!cached || now.tv_sec - at.tv_sec >= 10 || http_query(r, "fresh")) {
+        json_t *o;
+        if (OPS->stats(ST, &o)) { pthread_mutex_unlock(&mu); return api_store_failed(r, ST); }
+        char v[32];
+        long days = OPS->setting_get(ST, "reply_days", v, sizeof v) == STORE_OK ? strtol(v, NULL, 10) : 15;
+        json_object_set_new(o, "reply_days", json_integer(days));
+        json_decref(cached);
+        cached = o;
+        at = now;
+    }
+    json_t *o = json_deep_copy(cached);
+    pthread_mutex_unlock(&mu);
     http_json(r, 200, o);
 }

@@ -83,6 +83,7 @@ int cmd_serve(int argc, char **argv) {
         return 1;
     }
     api_ctx ctx = { .st = st, .an = an, .dict = dict, .web_root = web, .secure_cookies = secure,
+                    .vendor_echarts = "node_modules/echarts/dist",
                     .login_ip = ratelimit_new(4096, 900, 10), .login_name = ratelimit_new(4096, 900, 20) };
     http_server *srv;
     if (http_start(&o, api_handle, &ctx, &srv, err, sizeof err)) {

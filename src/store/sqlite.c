@@ -42,8 +42,10 @@ static const char Q_SESS_GC[] = "DELETE FROM sessions WHERE expires_at <= ?1";
 static const char Q_CONS_ADD[] = "INSERT INTO consultations(title, description, kind) VALUES (?1, ?2, ?3)";
 static const char Q_CONS_GET[] = "SELECT " CONS_COLS " FROM consultations c WHERE c.id = ?1";
 static const char Q_CONS_LIST[] = "SELECT " CONS_COLS " FROM consultations c ORDER BY c.status = 'open' DESC, c.id DESC";
-static const char Q_MSG_ADD[] = "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, author, created_at) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')))";
+static const char Q_MSG_ADD[] = "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, author, created_at, due_at) "
+                     "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, t, "
+                     "strftime('%Y-%m-%dT%H:%M:%SZ', t, '+' || coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'reply_days'), 15) || ' days') "
+                     "FROM (SELECT coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')) AS t)";
 static const char Q_MSG_GET[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.id = ?1";
 static const char Q_MSG_GET_CODE[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.tracking_code = ?1";
 static const char Q_MSG_REPLIES[] = "SELECT r.id, r.body, r.created_at, coalesce(d.name,''), coalesce(u.login,'') FROM replies r "
@@ -611,6 +613,7 @@ void sq_read_msg(sqlite3_stmt *st, store_msg *m) {
     m->author = sq_col_dup(st, 19);
     m->group_size = sqlite3_column_int64(st, 20);
     sq_copy_text(m->author_ip, sizeof m->author_ip, st, 21);
+    sq_copy_text(m->due_at, sizeof m->due_at, st, 22);
 }
 
 void store_msg_clear(store_msg *m) {
@@ -792,4 +795,5 @@ const store_ops store_sqlite = {
     .setting_get = sq_setting_get, .setting_set = sq_setting_set,
     .training_rows = sq_training_rows, .search = sq_search, .reply_group = sq_reply_group,
     .batch = sq_in_txn, .msg_each = sq_msg_each,
+    .rating_add = sq_rating_add, .rating_get = sq_rating_get, .stats = sq_stats,
 };

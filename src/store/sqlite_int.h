@@ -34,7 +34,7 @@ int  sq_in_txn(store *s, int (*f)(store *s, void *arg), void *arg);
 #define SQ_MSG_COLS "m.id, m.consultation_id, coalesce(m.department_id,0), m.tracking_code, m.type, m.state, m.created_at, " \
                     "m.title, m.body, m.region, m.phone, d.name, m.moderation, m.hold_reason, m.label, coalesce(m.confidence,-1), " \
                     "coalesce(m.group_id,0), m.analyzed, coalesce(m.spam_score,0), m.author, " \
-                    "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 0), m.author_ip"
+                    "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 0), m.author_ip, coalesce(m.due_at, '')"
 
 /* ops implemented in sqlite_work.c */
 int sq_msg_pending(store *s, int limit, store_msg **out, size_t *n);
@@ -60,6 +60,9 @@ int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str
 int sq_reply_group(store *s, int64_t group_id, int64_t dept_id, int64_t user_id, str body, int64_t *count);
 int sq_msg_each(store *s, int64_t consultation_id,
                 int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
+int sq_rating_add(store *s, int64_t msg_id, int score, str comment);
+int sq_rating_get(store *s, int64_t msg_id, json_t **out);
+int sq_stats(store *s, json_t **out);
 int sq_search(store *s, str q, int64_t dept, int limit, int offset, json_t **out);
 int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, str body, str label), void *ud);
 

@@ -105,6 +105,20 @@ static const char *migrations[] = {
     "  UPDATE msg_groups SET size = size - 1 WHERE id = old.group_id;"
     "  INSERT INTO msg_groups(id, size) SELECT new.group_id, 1 WHERE new.group_id IS NOT NULL"
     "    ON CONFLICT(id) DO UPDATE SET size = size + 1; END;",
+
+    /* 6: deadlines, first-reply times and citizens' ratings, for the public
+     * reply / on-time / satisfaction figures. The deadline is reply_days
+     * (setting, default 15) calendar days after the message, set by the
+     * insert itself (sqlite.c, Q_MSG_ADD). */
+    "ALTER TABLE messages ADD COLUMN due_at TEXT;"
+    "ALTER TABLE messages ADD COLUMN first_reply_at TEXT;"
+    "UPDATE messages SET first_reply_at = (SELECT min(r.created_at) FROM replies r WHERE r.message_id = messages.id);"
+    "UPDATE messages SET due_at = strftime('%Y-%m-%dT%H:%M:%SZ', created_at, '+15 days');"
+    "CREATE TRIGGER replies_first AFTER INSERT ON replies BEGIN"
+    "  UPDATE messages SET first_reply_at = new.created_at WHERE id = new.message_id AND first_reply_at IS NULL; END;"
+    "CREATE TABLE ratings ("
+    "  message_id INTEGER PRIMARY KEY REFERENCES messages(id), score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),"
+    "  comment TEXT, created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

@@ -551,8 +551,8 @@ int sq_msg_each(store *s, int64_t consultation_id,
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         store_msg m;
         sq_read_msg(st, &m);
-        const char *reply = sqlite3_column_type(st, 22) == SQLITE_NULL ? NULL : sq_col_text(st, 22);
-        const char *at = sqlite3_column_type(st, 23) == SQLITE_NULL ? NULL : sq_col_text(st, 23);
+        const char *reply = sqlite3_column_type(st, 23) == SQLITE_NULL ? NULL : sq_col_text(st, 23);
+        const char *at = sqlite3_column_type(st, 24) == SQLITE_NULL ? NULL : sq_col_text(st, 24);
         int stop = cb(ud, &m, reply, at);
         store_msg_clear(&m);
         if (stop) break;
@@ -560,4 +560,98 @@ int sq_msg_each(store *s, int64_t consultation_id,
     if (step != SQLITE_ROW && step != SQLITE_DONE) { sq_set_err(sqlite3_db_handle(st), "export"); rc = STORE_ERROR; }
     sq_done(st);
     return rc;
+}
+
+/* ---- ratings and public figures ----------------------------------------- */
+
+static const char Q_RATING_ADD[] =
+    "INSERT INTO ratings(message_id, score, comment) SELECT id, ?2, ?3 FROM messages "
+    "WHERE id = ?1 AND state IN ('replied','closed') AND moderation IN ('none','approved')";
+static const char Q_RATING_GET[] = "SELECT score, comment, created_at FROM ratings WHERE message_id = ?1";
+
+int sq_rating_add(store *s, int64_t msg_id, int score, str comment) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_RATING_ADD, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, msg_id);
+    sqlite3_bind_int(st, 2, score);
+    sq_bind_str(st, 3, comment);
+    int rc = sq_exec(s, st, db, "add rating");
+    if (rc == STORE_OK && sqlite3_changes(db) == 0) return STORE_CONFLICT;   /* not answered yet */
+    if (rc == STORE_OK) {
+        json_t *d = json_pack("{s:i}", "score", score);
+        sq_event_add(s, 0, "rating", msg_id, d);
+        json_decref(d);
+    }
+    return rc;   /* a second rating is a primary-key conflict */
+}
+
+int sq_rating_get(store *s, int64_t msg_id, json_t **out) {
+    sqlite3_stmt *st = sq_stmt(s, Q_RATING_GET, NULL);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, msg_id);
+    int rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *out = json_pack("{s:i,s:o,s:s}", "score", sqlite3_column_int(st, 0),
+                         "comment", sqlite3_column_type(st, 1) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, 1)),
+                         "created_at", sq_col_text(st, 2));
+        rc = STORE_OK;
+    }
+    sq_done(st);
+    return rc;
+}
+
+/* One pass over the published messages; ratings by primary key. */
+static const char Q_STATS_DEPT[] =
+    "SELECT d.id, d.name, count(m.id), "
+    "  coalesce(sum(m.first_reply_at IS NOT NULL), 0), "
+    "  coalesce(sum(m.first_reply_at IS NOT NULL AND m.first_reply_at <= m.due_at), 0), "
+    "  coalesce(sum(m.first_reply_at IS NULL AND m.state <> 'closed' AND m.due_at < strftime('%Y-%m-%dT%H:%M:%SZ','now')), 0), "
+    "  count(r.score), coalesce(sum(r.score >= 4), 0) "
+    "FROM departments d LEFT JOIN messages m ON m.department_id = d.id AND m.moderation IN ('none','approved') "
+    "LEFT JOIN ratings r ON r.message_id = m.id GROUP BY d.id ORDER BY d.id";
+static const char Q_STATS_DAILY[] =
+    "SELECT substr(created_at, 1, 10) AS day, count(*), sum(first_reply_at IS NOT NULL) FROM messages "
+    "WHERE moderation IN ('none','approved') GROUP BY day ORDER BY day DESC LIMIT 30";
+static const char Q_STATS_UNROUTED[] =
+    "SELECT count(*) FROM messages WHERE department_id IS NULL AND moderation IN ('none','approved')";
+
+static json_t *rate(json_int_t num, json_int_t den) { return den ? json_real((double)num / (double)den) : json_null(); }
+
+static json_t *figures(json_int_t received, json_int_t replied, json_int_t on_time, json_int_t overdue, json_int_t rated, json_int_t good) {
+    return json_pack("{s:I,s:I,s:o,s:I,s:o,s:I,s:I,s:o}", "received", received, "replied", replied,
+                     "reply_rate", rate(replied, received), "on_time", on_time, "on_time_rate", rate(on_time, replied),
+                     "overdue", overdue, "rated", rated, "satisfaction", rate(good, rated));
+}
+
+int sq_stats(store *s, json_t **out) {
+    sqlite3_stmt *st = sq_stmt(s, Q_STATS_DEPT, NULL);
+    if (!st) return STORE_ERROR;
+    json_t *depts = json_array();
+    json_int_t t[6] = {0};
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_int_t v[6];
+        for (int i = 0; i < 6; i++) { v[i] = sqlite3_column_int64(st, 2 + i); t[i] += v[i]; }
+        json_t *o = figures(v[0], v[1], v[2], v[3], v[4], v[5]);
+        json_object_set_new(o, "department_id", json_integer(sqlite3_column_int64(st, 0)));
+        json_object_set_new(o, "department", json_string(sq_col_text(st, 1)));
+        json_array_append_new(depts, o);
+    }
+    sq_done(st);
+    st = sq_stmt(s, Q_STATS_UNROUTED, NULL);
+    if (!st) { json_decref(depts); return STORE_ERROR; }
+    json_int_t unrouted = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sq_done(st);
+    st = sq_stmt(s, Q_STATS_DAILY, NULL);
+    if (!st) { json_decref(depts); return STORE_ERROR; }
+    json_t *daily = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_insert_new(daily, 0, json_pack("{s:s,s:I,s:I}", "date", sq_col_text(st, 0),
+                                                  "received", (json_int_t)sqlite3_column_int64(st, 1),
+                                                  "replied", (json_int_t)sqlite3_column_int64(st, 2)));
+    sq_done(st);
+    json_t *totals = figures(t[0], t[1], t[2], t[3], t[4], t[5]);
+    json_object_set_new(totals, "unrouted", json_integer(unrouted));
+    *out = json_pack("{s:o,s:o,s:o}", "totals", totals, "departments", depts, "daily", daily);
+    return STORE_OK;
 }

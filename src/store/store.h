@@ -45,6 +45,7 @@ typedef struct {
     int64_t group_id;        /* near-duplicate group = id of its first message; 0 = none */
     int64_t group_size;
     bool analyzed;
+    char due_at[32];         /* reply deadline */
     char *title, *body, *region, *phone, *department, *hold_reason, *author;   /* owned; store_msg_clear() */
 } store_msg;
 
@@ -182,6 +183,13 @@ typedef struct store_ops {
 
     /* Every message (of one consultation, or all with 0) in id order, with
      * its latest reply (NULL when none), for exports. cb returns non-zero to stop. */
+    /* A citizen's rating of the reply (score 1..5): STORE_CONFLICT when the
+     * message is not replied yet or already rated. */
+    int (*rating_add)(store *s, int64_t msg_id, int score, str comment);
+    int (*rating_get)(store *s, int64_t msg_id, json_t **out);      /* STORE_NOT_FOUND when unrated */
+    /* Public reply / on-time / satisfaction figures (docs/api.md, GET /api/v1/stats). */
+    int (*stats)(store *s, json_t **out);
+
     int (*msg_each)(store *s, int64_t consultation_id,
                     int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
 } store_ops;
