@@ -143,11 +143,14 @@ static int reload(analyzer *a) {
     a->spam = setting_double(st, "spam_threshold", ANALYZER_DEFAULT_SPAM);
     a->flood_check = setting_double(st, "flood_check", 1) >= 0.5;
 
+    /* Models are megabytes: look at the active id first, read the bytes only when it changed. */
     int64_t id = 0; void *data = NULL; size_t n = 0;
-    int rc = st->ops->model_active(st, "classifier", &id, &data, &n);
+    int rc = st->ops->model_active_id(st, "classifier", &id);
+    if (rc == STORE_OK && id != a->model_id) rc = st->ops->model_active(st, "classifier", &id, &data, &n);
+    else if (rc == STORE_OK) rc = 1;   /* unchanged */
     if (rc == STORE_NOT_FOUND) { if (a->model) { drop_model(a); log_info("analyzer: no active classifier; keyword routing"); } }
-    else if (rc) return -1;
-    if (rc == STORE_OK && id != a->model_id) {
+    else if (rc < 0) return -1;
+    if (rc == STORE_OK) {
         char err[256];
         cls_model *m = NULL; cls_ctx *c = NULL;
         if (cls_load_mem(data, n, &m, err, sizeof err) || cls_ctx_new(m, a->dict, &c, err, sizeof err)) {
@@ -174,10 +177,13 @@ static int reload(analyzer *a) {
         a->label_map = o;
     }
 
-    rc = st->ops->model_active(st, "spam", &id, &data, &n);
+    data = NULL;
+    rc = st->ops->model_active_id(st, "spam", &id);
+    if (rc == STORE_OK && id != a->spam_model_id) rc = st->ops->model_active(st, "spam", &id, &data, &n);
+    else if (rc == STORE_OK) rc = 1;   /* unchanged */
     if (rc == STORE_NOT_FOUND) { spam_model_free(a->spam_nb); a->spam_nb = NULL; a->spam_model_id = 0; }
-    else if (rc) return -1;
-    if (rc == STORE_OK && id != a->spam_model_id) {
+    else if (rc < 0) return -1;
+    if (rc == STORE_OK) {
         char err[256];
         spam_model *m = NULL;
         if (spam_model_load_mem(data, n, &m, err, sizeof err)) log_error("analyzer: spam model %lld cannot be used: %s", (long long)id, err);

@@ -48,6 +48,7 @@ int sq_group_index(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, s
 int sq_model_add(store *s, const char *kind, str name, const void *data, size_t n, json_t *meta, int64_t *id);
 int sq_model_activate(store *s, const char *kind, int64_t id);
 int sq_model_active(store *s, const char *kind, int64_t *id, void **data, size_t *n);
+int sq_model_active_id(store *s, const char *kind, int64_t *id);
 int sq_model_list(store *s, const char *kind, json_t **out);
 int sq_label_map_set(store *s, str label, int64_t dept_id);
 int sq_label_map_list(store *s, json_t **out);

@@ -303,6 +303,18 @@ int sq_model_active(store *s, const char *kind, int64_t *id, void **data, size_t
     return rc;
 }
 
+static const char Q_MODEL_ACTIVE_ID[] = "SELECT id FROM models WHERE kind = ?1 AND active = 1";
+
+int sq_model_active_id(store *s, const char *kind, int64_t *id) {
+    sqlite3_stmt *st = sq_stmt(s, Q_MODEL_ACTIVE_ID, NULL);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
+    int rc = STORE_NOT_FOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) { *id = sqlite3_column_int64(st, 0); rc = STORE_OK; }
+    sq_done(st);
+    return rc;
+}
+
 int sq_model_list(store *s, const char *kind, json_t **out) {
     sqlite3_stmt *st = sq_stmt(s, Q_MODEL_LIST, NULL);
     if (!st) return STORE_ERROR;

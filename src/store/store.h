@@ -147,6 +147,8 @@ typedef struct store_ops {
     int (*model_activate)(store *s, const char *kind, int64_t id);
     /* The active model's bytes (malloc'd; caller frees); STORE_NOT_FOUND when none. */
     int (*model_active)(store *s, const char *kind, int64_t *id, void **data, size_t *n);
+    /* Only the active model's id (cheap: for checking whether it changed); STORE_NOT_FOUND when none. */
+    int (*model_active_id)(store *s, const char *kind, int64_t *id);
     int (*model_list)(store *s, const char *kind, json_t **out);
     /* Classifier label -> department; dept_id 0 removes the mapping. */
     int (*label_map_set)(store *s, str label, int64_t dept_id);
