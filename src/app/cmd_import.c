@@ -22,7 +22,9 @@
 static const char help[] =
     "usage: minyi import --data FILE [--data FILE ...] --consultation ID [options]\n\n"
     "Loads messages from JSONL, CSV or TSV files (columns id, user, title, body,\n"
-    "created_at, type, region or 留言编号, 留言用户, 留言主题, 留言时间, 留言详情 ...).\n"
+    "created_at, type, region, reply, replied_at or 留言编号, 留言用户, 留言主题,\n"
+    "留言时间, 留言详情, 答复意见, 答复时间 ...). A reply column brings the old\n"
+    "system's official reply along, with its time.\n"
     "A row without a title gets the start of its body; rows without any text, or\n"
     "longer than the limits (title 200, body 20000 characters), are reported and\n"
     "skipped. Run `minyi analyze` (or keep `minyi serve` running) afterwards.\n\n"
@@ -41,7 +43,8 @@ typedef struct {
     json_t *rules;             /* keyword rules, NULL when a classifier routes */
     long taken, skipped, bad_times;
     bool eof;
-    buf title, when;
+    buf title, when, replied;
+    long replies;
 } importer;
 
 /* "2020-01-06 12:09:38", "2020-01-06T12:09:38Z", "2020/1/6 12:09" (local
@@ -135,6 +138,15 @@ static int import_batch(store *st, void *arg) {
         if (rc == STORE_INVALID) { skip(im, "refused by the database"); continue; }
         if (rc) return rc;
         im->taken++;
+        /* An old system's official reply comes along, with its time (on-time figures depend on it). */
+        str reply = str_trim(f[DF_REPLY]);
+        if (reply.n) {
+            str at = str_trim(f[DF_REPLIED_AT]);
+            str when = (str){0};
+            if (at.n && parse_time(at, im->tz_seconds, &im->replied)) when = (str){ im->replied.p, im->replied.n };
+            if ((rc = st->ops->reply_import(st, id, m.department_id, reply, when))) return rc;
+            im->replies++;
+        }
     }
     return STORE_OK;
 }
@@ -197,11 +209,11 @@ int cmd_import(int argc, char **argv) {
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    printf("imported %ld messages (%ld rows skipped) into consultation %lld in %.2f s (%.0f messages/s)%s\n",
-           total_taken, total_skipped, cid, secs, secs > 0 ? (double)total_taken / secs : 0.0,
+    printf("imported %ld messages (%ld rows skipped, %ld with their reply) into consultation %lld in %.2f s (%.0f messages/s)%s\n",
+           total_taken, total_skipped, im.replies, cid, secs, secs > 0 ? (double)total_taken / secs : 0.0,
            rc ? "; stopped by an error, the batches before it are kept" : "");
     json_decref(im.rules);
-    buf_free(&im.title); buf_free(&im.when);
+    buf_free(&im.title); buf_free(&im.when); buf_free(&im.replied);
     store_close(st);
     return rc;
 }

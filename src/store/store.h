@@ -116,6 +116,8 @@ typedef struct store_ops {
     int (*inbox)(store *s, const store_inbox_query *q, json_t **out);
 
     int (*reply_add)(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, int64_t *id);
+    /* A historical reply from an import: given time ("YYYY-MM-DDTHH:MM:SSZ"; {NULL,0} = now), no user. */
+    int (*reply_import)(store *s, int64_t msg_id, int64_t dept_id, str body, str created_at);
 
     /* Keyword routing rules: [{"keyword":..,"department_id":..,"department":..}] in priority order. */
     int (*rule_add)(store *s, str keyword, int64_t dept_id);

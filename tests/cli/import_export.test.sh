@@ -51,5 +51,10 @@ t "csv with Chinese headers" "留言编号,查询码,留言主题" "$(head -1 "$
 t "csv reads back with minyi's own reader" "1" "$("$M" pii --data "$d/out.csv" >/dev/null 2>"$d/err"; grep -c 'rows' "$d/err" || true)"
 "$M" export --db "$db" --format xml >/dev/null 2>&1; t "bad format is a usage error" 2 $?
 
+head -51 "$D/replies.tsv" > "$d/replies.tsv"
+out=$("$M" import --db "$db" --consultation 1 --data "$d/replies.tsv" 2>/dev/null)
+t "replies come along" "imported 50 messages (0 rows skipped, 50 with their reply)" "$(sed 's/ into consultation.*//' <<<"$out")"
+t "imported replies are answered, with their original time" "50|50" "$(sqlite3 "$d/db" "SELECT count(*), sum(first_reply_at < '2021-01-01') FROM messages m JOIN replies r ON r.message_id = m.id WHERE m.consultation_id = 1 AND m.state = 'replied' AND r.user_id IS NULL")"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
