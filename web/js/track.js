@@ -1,10 +1,14 @@
 // Tracking page: a citizen looks up a message by its tracking code and sees
-// its state, the department handling it, the (masked) message and the replies;
-// a message held for moderation shows 审核中, one with near-identical others
-// says they are handled together.
+// its state, the department handling it, the reply deadline (due_at) and
+// whether it was kept, the (masked) message and the replies; a message held
+// for moderation shows 审核中, one with near-identical others says they are
+// handled together. Once replied, the citizen rates the reply once (1-5
+// stars, optional comment: POST /api/v1/messages/{code}/rating); the rating
+// is shown from then on.
 import {
   api, el, clear, notice, errorText, renderHeader, footer, param, paragraphs, badge,
-  STATES, STATE_LABEL, fmtTime,
+  STATES, STATE_LABEL, fmtTime, setText, attachCounter, charCount, fieldError, clearFormErrors,
+  clearErrorsOnInput, showFormError,
 } from './common.js';
 
 renderHeader(null);
@@ -29,7 +33,165 @@ function fact(dl, label, value) {
   dl.append(el('dt', null, label), el('dd', null, value));
 }
 
-function render(m) {
+const DAY = 24 * 3600 * 1000;
+const SCORE_LABEL = { 1: '很不满意', 2: '不满意', 3: '一般', 4: '满意', 5: '很满意' };
+const COMMENT_MAX = 500;
+
+// 答复期限 and whether it was (or is being) kept: replied by then, replied
+// late, overdue, or the days left.
+function dueLine(m) {
+  const due = new Date(m.due_at);
+  if (!m.due_at || Number.isNaN(due.getTime())) return null;
+  const firsts = (m.replies || []).map((r) => new Date(r.created_at).getTime()).filter((t) => !Number.isNaN(t));
+  let status;
+  if (firsts.length) {
+    const ok = Math.min(...firsts) <= due.getTime();
+    status = el('span', { class: `badge ${ok ? 'on-time' : 'overdue'}`, id: 'm-due-status' }, ok ? '按期答复' : '超期答复');
+  } else if (Date.now() > due.getTime()) {
+    status = el('span', { class: 'badge overdue', id: 'm-due-status' }, '已超期');
+  } else {
+    const left = Math.max(1, Math.ceil((due.getTime() - Date.now()) / DAY));
+    status = el('span', { class: 'badge pending', id: 'm-due-status' }, `未超期，剩余 ${left} 天`);
+  }
+  return el('span', { class: 'due-line', id: 'm-due' }, el('span', null, fmtTime(m.due_at)), status);
+}
+
+function starsShown(score) {
+  const n = Math.max(0, Math.min(5, Number(score) || 0));
+  return el('span', { class: 'stars-shown', role: 'img', 'aria-label': `${n} 星（${SCORE_LABEL[n] || ''}）` },
+    '★'.repeat(n), el('span', { class: 'off' }, '★'.repeat(5 - n)));
+}
+
+function ratingView(r) {
+  const n = Number(r.score) || 0;
+  return el('div', { id: 'rating-view' },
+    el('div', { class: 'rating-shown' },
+      starsShown(n),
+      el('strong', { id: 'rating-score' }, `${n} 星 · ${SCORE_LABEL[n] || ''}`),
+      r.created_at ? el('span', { class: 'muted' }, `评价时间：${fmtTime(r.created_at)}`) : null),
+    r.comment ? el('div', { class: 'rating-comment', id: 'rating-comment' }, paragraphs(r.comment)) : null);
+}
+
+// The 1-5 star radio group: real radio buttons (arrow keys, screen readers
+// read "n 星：label"), drawn as stars lit up to the chosen (or hovered) one.
+function starInputs() {
+  const row = el('div', { class: 'star-row', id: 'rate-stars' });
+  const caption = el('p', { class: 'star-caption', id: 'rate-caption', 'aria-live': 'polite' }, '请选择 1 至 5 星');
+  const stars = [];
+  for (let n = 1; n <= 5; n++) {
+    const input = el('input', { type: 'radio', name: 'score', value: n, id: `rate-score-${n}`, 'aria-describedby': 'err-rate-score' });
+    const label = el('label', { class: 'star', for: `rate-score-${n}`, 'data-score': n },
+      input,
+      el('span', { class: 'glyph', 'aria-hidden': 'true' }, '★'),
+      el('span', { class: 'visually-hidden' }, `${n} 星：${SCORE_LABEL[n]}`));
+    label.addEventListener('mouseenter', () => {
+      row.classList.add('previewing');
+      for (const s of stars) s.classList.toggle('hover', Number(s.dataset.score) <= n);
+    });
+    stars.push(label);
+    row.append(label);
+  }
+  row.addEventListener('mouseleave', () => {
+    row.classList.remove('previewing');
+    for (const s of stars) s.classList.remove('hover');
+  });
+  row.addEventListener('change', () => {
+    row.classList.remove('invalid');
+    const v = Number((row.querySelector('input:checked') || {}).value) || 0;
+    for (const s of stars) s.classList.toggle('lit', Number(s.dataset.score) <= v);
+    setText(caption, v ? `${v} 星：${SCORE_LABEL[v]}` : '请选择 1 至 5 星');
+  });
+  return { row, caption };
+}
+
+function ratingForm(m) {
+  const { row, caption } = starInputs();
+  const comment = el('textarea', { id: 'rate-comment', name: 'comment', rows: 3, 'aria-describedby': 'rate-counter err-rate-comment' });
+  const counter = el('span', { class: 'counter', id: 'rate-counter' });
+  const submit = el('button', { class: 'btn btn-primary', type: 'submit', id: 'rate-submit' }, '提交评价');
+  const form = el('form', { id: 'rate-form', novalidate: true },
+    el('fieldset', { class: 'field' },
+      el('legend', null, '满意度评分 ', el('span', { class: 'req', 'aria-hidden': 'true' }, '*')),
+      row, caption,
+      el('p', { class: 'field-error', id: 'err-rate-score', 'data-error-for': 'score', hidden: true })),
+    el('div', { class: 'field' },
+      el('label', { for: 'rate-comment' }, '评价意见 ', el('span', { class: 'optional' }, `（选填，不超过 ${COMMENT_MAX} 字）`)),
+      comment,
+      el('div', { class: 'field-meta' },
+        el('p', { class: 'field-error', id: 'err-rate-comment', 'data-error-for': 'comment', hidden: true }),
+        counter)),
+    el('div', { class: 'form-error', hidden: true }),
+    el('div', { class: 'actions' }, submit));
+  attachCounter(comment, counter, COMMENT_MAX);
+  clearErrorsOnInput(form);
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearFormErrors(form);
+    const checked = form.querySelector('input[name="score"]:checked');
+    const text = comment.value.trim();
+    let bad = null;
+    if (!checked) {
+      fieldError(form, 'score', '请选择评分（1 至 5 星）');
+      form.querySelector('.star-row').classList.add('invalid');
+      bad = form.querySelector('input[name="score"]');
+    }
+    if (charCount(text) > COMMENT_MAX) {
+      fieldError(form, 'comment', `评价意见不能超过 ${COMMENT_MAX} 字（现 ${charCount(text)} 字）`);
+      bad = bad || comment;
+    }
+    if (bad) { bad.focus(); return; }
+    const body = { score: Number(checked.value) };
+    if (text) body.comment = text;
+    submit.disabled = true;
+    setText(submit, '正在提交…');
+    try {
+      await api('POST', `/api/v1/messages/${encodeURIComponent(m.tracking_code)}/rating`, body);
+    } catch (e) {
+      submit.disabled = false;
+      setText(submit, '提交评价');
+      if (e.status === 409) {
+        // Rated meanwhile (another tab, another device), or not replied:
+        // say so, and show whatever the message holds now.
+        const fresh = await api('GET', `/api/v1/messages/${encodeURIComponent(m.tracking_code)}`).catch(() => null);
+        if (fresh && fresh.rating) {
+          render(fresh, { kind: 'error', text: '该留言已经评价过，每条留言只能评价一次。以下是已提交的评价。' });
+          document.getElementById('rating').focus();
+          return;
+        }
+        showFormError(form, Object.assign(e, { field: null, message: '部门答复后才能评价。' }));
+        return;
+      }
+      showFormError(form, e);
+      return;
+    }
+    const thanks = { kind: 'ok', text: '感谢您的评价！评价已计入该部门的满意率。' };
+    try {
+      await reload(m.tracking_code, thanks);
+    } catch (e) {
+      // Saved, but the page could not be refreshed: say it was saved.
+      form.replaceWith(el('p', { class: 'notice notice-ok', role: 'status' }, thanks.text));
+    }
+  });
+  return form;
+}
+
+function ratingSection(m, flash) {
+  const box = el('section', { class: 'panel rating-panel', id: 'rating', 'aria-labelledby': 'rate-title', tabindex: '-1' },
+    el('h2', { id: 'rate-title' }, m.rating ? '我的评价' : '评价答复'));
+  const msg = el('div', { id: 'rating-notice', hidden: true });
+  box.append(msg);
+  if (flash) notice(msg, flash.kind, flash.text);
+  if (m.rating) {
+    box.append(ratingView(m.rating));
+  } else {
+    box.append(el('p', { class: 'muted lead-note' }, '您对承办部门的答复满意吗？评价将计入该部门的满意率并公开统计，每条留言只能评价一次。'),
+      ratingForm(m));
+  }
+  return box;
+}
+
+function render(m, flash) {
   clear(result);
   const dl = el('dl', { class: 'facts' });
   fact(dl, '查询码', m.tracking_code);
@@ -40,6 +202,8 @@ function render(m) {
   fact(dl, '所在区域', m.region);
   fact(dl, '联系电话', m.phone ? el('span', null, m.phone, el('span', { class: 'muted' }, '（已隐藏部分号码）')) : null);
   fact(dl, '留言时间', fmtTime(m.created_at));
+  // Held or rejected messages are not being handled: no deadline runs.
+  if (m.moderation !== 'held' && m.moderation !== 'rejected') fact(dl, '答复期限', dueLine(m));
 
   const replies = m.replies || [];
   const replyBox = el('section', { class: 'panel', 'aria-labelledby': 'r-title' },
@@ -81,6 +245,7 @@ function render(m) {
       el('h3', null, '留言内容'),
       el('div', { class: 'doc-body', id: 'm-body' }, paragraphs(m.body))),
     replyBox);
+  if ((replies.length || m.rating) && !held && !rejected) result.append(ratingSection(m, flash));
 
   // The consultation's title is a nicety; the page stands without it.
   if (m.consultation_id) {
@@ -91,6 +256,12 @@ function render(m) {
       })
       .catch(() => {});
   }
+}
+
+async function reload(code, flash) {
+  render(await api('GET', `/api/v1/messages/${encodeURIComponent(code)}`), flash);
+  const box = document.getElementById('rating');
+  if (box) box.focus();
 }
 
 async function load(code) {
