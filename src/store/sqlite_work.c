@@ -38,6 +38,12 @@ static const char Q_SET_ROUTE[] =
     "UPDATE messages SET department_id = nullif(?2, 0), state = CASE WHEN ?2 THEN 'assigned' ELSE 'new' END "
     "WHERE id = ?1 AND state IN ('new','assigned') AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.message_id = ?1)";
 
+/* Into the search index on the first analysis only (an external-content
+ * FTS5 table must never get the same row twice). */
+static const char Q_FTS_ADD[] =
+    "INSERT INTO messages_fts(rowid, title, body) SELECT id, title, body FROM messages WHERE id = ?1 AND indexed = 0";
+static const char Q_INDEXED[] = "UPDATE messages SET indexed = 1 WHERE id = ?1";
+
 typedef struct { int64_t id; const store_analysis *a; } analysis_arg;
 
 static int analyzed_txn(store *s, void *arg) {
@@ -57,6 +63,14 @@ static int analyzed_txn(store *s, void *arg) {
     if (reason) sqlite3_bind_text(st, 8, reason, -1, free);
     int rc = sq_exec(s, st, db, "record analysis");
     if (rc) return rc;
+    if (!(st = sq_stmt(s, Q_FTS_ADD, &db))) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, x->id);
+    if ((rc = sq_exec(s, st, db, "index for search"))) return rc;
+    if (sqlite3_changes(db)) {
+        if (!(st = sq_stmt(s, Q_INDEXED, &db))) return STORE_ERROR;
+        sqlite3_bind_int64(st, 1, x->id);
+        if ((rc = sq_exec(s, st, db, "mark indexed"))) return rc;
+    }
     json_t *d = json_object();
     if (a->label) { json_object_set_new(d, "label", json_string(a->label)); json_object_set_new(d, "confidence", json_real(a->confidence)); }
     if (a->group_id) json_object_set_new(d, "group_id", json_integer(a->group_id));

@@ -1,7 +1,7 @@
 // search.test.mjs: message search over HTTP (issue 3): one- and two-character
 // Chinese queries find their messages, results carry highlighted snippets, a
 // handler searches only their department, bad queries get clear errors.
-import { Server, Client, minyi, test, assert, eq, run } from './lib.mjs';
+import { Server, Client, waitAnalyzed, minyi, test, assert, eq, run } from './lib.mjs';
 
 const srv = new Server();
 const PW = { admin: 'admin-pass-123', traffic: 'traffic-pass-1' };
@@ -21,6 +21,9 @@ async function setup() {
   await post('bus', '公交车晚点严重', '12路公交早高峰经常晚点半小时以上，影响上班。');
   await post('noise', '夜间施工噪音扰民', '工地晚上十一点以后还在打桩，居民无法入睡。');
   await post('latin', 'APP无法登录', '市民服务App登录时提示ＥＲＲＯＲ，请修复。');
+  // Messages become searchable once the analyzer has indexed them.
+  const a = new Client(srv.base); await a.login('root', PW.admin);
+  for (const id of Object.values(ids)) await waitAnalyzed(a, id);
 }
 
 const login = async (who) => { const c = new Client(srv.base); await c.login(who, PW[who === 'root' ? 'admin' : who]); return c; };
