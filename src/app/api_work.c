@@ -340,13 +340,17 @@ void api_post_rating(api_ctx *c, http_req *r, const char *arg) {
 /* GET /api/v1/stats: public by design. Computed at most every 10 seconds:
  * it walks every message, and a popular page must not do that per view. */
 void api_get_stats(api_ctx *c, http_req *r) {
+    /* ?fresh=1 skips the cache: officials only, or anyone could make every view walk every message. */
+    bool fresh = http_query(r, "fresh") != NULL;
+    who w;
+    if (fresh && !api_require_login(c, r, &w, false)) return;
     static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     static json_t *cached;
     static struct timespec at;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     pthread_mutex_lock(&mu);
-    if (!cached || now.tv_sec - at.tv_sec >= 10 || http_query(r, "fresh")) {
+    if (!cached || now.tv_sec - at.tv_sec >= 10 || fresh) {
         json_t *o;
         if (OPS->stats(ST, &o)) { pthread_mutex_unlock(&mu); return api_store_failed(r, ST); }
         char v[32];
