@@ -60,7 +60,8 @@ static const char Q_INBOX[] = "SELECT m.id, m.tracking_code, m.title, m.type, m.
                      "FROM messages m LEFT JOIN departments d ON d.id = m.department_id " INBOX_WHERE
                      "ORDER BY m.id DESC LIMIT ?3 OFFSET ?4";
 static const char Q_INBOX_COUNT[] = "SELECT count(*) FROM messages m " INBOX_WHERE " AND ?3 >= 0 AND ?4 >= 0";
-static const char Q_REPLY_ADD[] = "INSERT INTO replies(message_id, user_id, department_id, body) VALUES (?1, nullif(?2,0), nullif(?3,0), ?4)";
+static const char Q_REPLY_ADD[] = "INSERT INTO replies(message_id, user_id, department_id, body, created_at) "
+                                   "VALUES (?1, nullif(?2,0), nullif(?3,0), ?4, coalesce(?5, strftime('%Y-%m-%dT%H:%M:%SZ','now')))";
 static const char Q_MSG_SET_STATE[] = "UPDATE messages SET state = ?2 WHERE id = ?1";
 static const char Q_RULE_ADD[] = "INSERT INTO routing_rules(keyword, department_id) VALUES (?1, ?2)";
 static const char Q_RULE_LIST[] = "SELECT r.keyword, r.department_id, d.name FROM routing_rules r JOIN departments d ON d.id = r.department_id ORDER BY r.id";
@@ -690,8 +691,9 @@ static int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
 }
 
 
-/* Reply + state change + audit event; the caller holds the transaction. */
-int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, int64_t group_id, int64_t *id) {
+/* Reply + state change + audit event; the caller holds the transaction.
+ * at: the reply's time for imports ({NULL,0} = now). */
+int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id) {
     sqlite3 *db;
     sqlite3_stmt *st = sq_stmt(s, Q_REPLY_ADD, &db);
     if (!st) return STORE_ERROR;
@@ -699,6 +701,7 @@ int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str
     sqlite3_bind_int64(st, 2, user_id);
     sqlite3_bind_int64(st, 3, dept_id);
     sq_bind_str(st, 4, body);
+    sq_bind_str(st, 5, at);
     int rc = sq_insert_id(s, st, db, "add reply", id);
     if (rc) return rc;
     st = sq_stmt(s, Q_MSG_SET_STATE, &db);
@@ -717,7 +720,7 @@ typedef struct { int64_t msg, user, dept; str body; int64_t *id; } reply_arg;
 
 static int reply_txn(store *s, void *arg) {
     reply_arg *x = arg;
-    return sq_reply_one(s, x->msg, x->user, x->dept, x->body, 0, x->id);
+    return sq_reply_one(s, x->msg, x->user, x->dept, x->body, (str){0}, 0, x->id);
 }
 
 static int sq_reply_add(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, int64_t *id) {

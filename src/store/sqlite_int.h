@@ -57,7 +57,7 @@ int sq_word_del(store *s, int64_t id);
 int sq_word_list(store *s, json_t **out);
 int sq_setting_get(store *s, const char *key, char *out, size_t cap);
 int sq_setting_set(store *s, const char *key, const char *value);
-int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, int64_t group_id, int64_t *id);
+int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id);
 int sq_reply_group(store *s, int64_t group_id, int64_t dept_id, int64_t user_id, str body, int64_t *count);
 int sq_msg_each(store *s, int64_t consultation_id,
                 int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);

@@ -547,7 +547,7 @@ static int group_reply_txn(store *s, void *arg) {
     sq_done(st);
     for (size_t i = 0; rc == STORE_OK && i < n; i++) {
         int64_t rid;
-        rc = sq_reply_one(s, ids[i], x->user, depts[i], x->body, x->group, &rid);
+        rc = sq_reply_one(s, ids[i], x->user, depts[i], x->body, (str){0}, x->group, &rid);
     }
     free(ids); free(depts);
     if (rc == STORE_OK) x->count = (int64_t)n;
@@ -684,32 +684,12 @@ int sq_stats(store *s, json_t **out) {
 
 /* ---- historical replies (imports) --------------------------------------- */
 
-static const char Q_REPLY_IMPORT[] =
-    "INSERT INTO replies(message_id, department_id, body, created_at) "
-    "VALUES (?1, nullif(?2, 0), ?3, coalesce(?4, strftime('%Y-%m-%dT%H:%M:%SZ','now')))";
-static const char Q_REPLIED[] = "UPDATE messages SET state = 'replied' WHERE id = ?1";
-
 typedef struct { int64_t msg, dept; str body, at; } reply_import_arg;
 
 static int reply_import_txn(store *s, void *arg) {
     reply_import_arg *x = arg;
-    sqlite3 *db;
-    sqlite3_stmt *st = sq_stmt(s, Q_REPLY_IMPORT, &db);
-    if (!st) return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, x->msg);
-    sqlite3_bind_int64(st, 2, x->dept);
-    sq_bind_str(st, 3, x->body);
-    sq_bind_str(st, 4, x->at);
-    int rc = sq_exec(s, st, db, "import reply");
-    if (rc) return rc;
-    st = sq_stmt(s, Q_REPLIED, &db);
-    if (!st) return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, x->msg);
-    if ((rc = sq_exec(s, st, db, "set state"))) return rc;
-    json_t *d = json_pack("{s:b}", "imported", 1);
-    rc = sq_event_add(s, 0, "reply", x->msg, d);
-    json_decref(d);
-    return rc;
+    int64_t id;
+    return sq_reply_one(s, x->msg, 0, x->dept, x->body, x->at, 0, &id);
 }
 
 int sq_reply_import(store *s, int64_t msg_id, int64_t dept_id, str body, str created_at) {
