@@ -6,6 +6,7 @@
 #include "text/acmatch.h"
 #include "text/classify.h"
 #include "text/dedup.h"
+#include "text/keywords.h"
 #include "text/spam.h"
 #include <pthread.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ struct analyzer {
     dedup *dd;                 /* near-duplicate index of every analyzed message */
     bool dd_loaded;
     buf text;                  /* title + body scratch */
+    kw_ctx *kw;                /* keywords for hot issues; NULL without a dictionary */
     /* thread */
     pthread_t thread;
     pthread_mutex_t mu;
@@ -59,6 +61,7 @@ int analyzer_new(store *st, const seg_dict *dict, analyzer **out, char *err, siz
         dedup_free(a->dd); json_decref(a->label_map); free(a);
         return -1;
     }
+    if (dict && kw_ctx_new(dict, &a->kw)) a->kw = NULL;   /* no hot keywords, everything else works */
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
     *out = a;
@@ -81,6 +84,7 @@ void analyzer_free(analyzer *a) {
     spam_rate_free(a->rate);
     dedup_free(a->dd);
     buf_free(&a->text);
+    kw_ctx_free(a->kw);
     json_decref(a->label_map);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->cv);
@@ -258,6 +262,16 @@ static int analyze_one(analyzer *a, const store_msg *m) {
     bool again = m->group_id != 0;
     dedup_result dr;
     dedup_group g;
+    if (!again && a->kw) {
+        /* Hot issues: the message's five strongest keywords, counted for its day. */
+        const kw_item *it;
+        long k = kw_extract(a->kw, a->text.p, a->text.n, 5, KW_TFIDF, &it);
+        str words[5];
+        for (long i = 0; i < k && i < 5; i++) words[i] = (str){ a->text.p + it[i].off, it[i].len };
+        char day[11];
+        snprintf(day, sizeof day, "%.10s", m->created_at);
+        if (k > 0 && a->st->ops->keywords_add(a->st, day, words, (size_t)k)) { json_decref(reason); return -1; }
+    }
     if (again) an.group_id = m->group_id;
     else if (dedup_add(a->dd, &sig, (uint64_t)m->id, dedup_author_key(who, strlen(who)), parse_time(m->created_at), &dr) == 0
              && dedup_group_get(a->dd, dr.group, &g) == 0) {

@@ -44,6 +44,7 @@ void api_get_group(api_ctx *c, http_req *r, const char *arg);
 void api_get_search(api_ctx *c, http_req *r);
 void api_post_rating(api_ctx *c, http_req *r, const char *arg);
 void api_get_stats(api_ctx *c, http_req *r);
+void api_get_hot(api_ctx *c, http_req *r);
 /* Normalises a tracking code as typed (any case, dashes optional) into out (20 bytes). */
 bool api_tracking_code(const char *in, char *out);
 

@@ -3,6 +3,7 @@
  * thresholds, the moderation queue, sensitive words, near-duplicate groups. */
 #include "app/api_int.h"
 #include "text/classify.h"
+#include "text/pii.h"
 #include "text/utf8.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,6 +362,41 @@ void api_get_stats(api_ctx *c, http_req *r) {
         at = now;
     }
     json_t *o = json_deep_copy(cached);
+    pthread_mutex_unlock(&mu);
+    http_json(r, 200, o);
+}
+
+/* GET /api/v1/hot?days=7: public hot issues. Group titles are citizen text:
+ * masked here like every public view. Cached 10 s per window. */
+void api_get_hot(api_ctx *c, http_req *r) {
+    const char *d = http_query(r, "days");
+    long days = 7;
+    if (d) {
+        char *end;
+        days = strtol(d, &end, 10);
+        if (*end || days < 1 || days > 90) return http_error(r, 422, "invalid", "days", "days must be a whole number from 1 to 90");
+    }
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static json_t *cached[91];
+    static struct timespec at[91];
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&mu);
+    if (!cached[days] || now.tv_sec - at[days].tv_sec >= 10) {
+        json_t *o;
+        if (OPS->hot(ST, (int)days, &o)) { pthread_mutex_unlock(&mu); return api_store_failed(r, ST); }
+        size_t i; json_t *g;
+        json_array_foreach(json_object_get(o, "groups"), i, g) {
+            const char *t = json_string_value(json_object_get(g, "title"));
+            buf b = {0};
+            if (t && pii_mask(t, strlen(t), PII_ALL, &b) == 0) json_object_set_new(g, "title", json_stringn(b.p ? b.p : "", b.n));
+            buf_free(&b);
+        }
+        json_decref(cached[days]);
+        cached[days] = o;
+        at[days] = now;
+    }
+    json_t *o = json_deep_copy(cached[days]);
     pthread_mutex_unlock(&mu);
     http_json(r, 200, o);
 }

@@ -127,6 +127,12 @@ static const char *migrations[] = {
     "DROP TRIGGER messages_fts_insert;"
     "ALTER TABLE messages ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0;"
     "UPDATE messages SET indexed = 1;",
+
+    /* 8: hot issues: each message's top keywords counted per day (small:
+     * words x days, not messages), filled by the analyzer. */
+    "CREATE TABLE keyword_days (word TEXT NOT NULL, day TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (word, day)) WITHOUT ROWID;"
+    "CREATE INDEX keyword_days_day ON keyword_days(day);"
+    "CREATE INDEX msg_groups_size ON msg_groups(size);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

@@ -696,3 +696,63 @@ int sq_reply_import(store *s, int64_t msg_id, int64_t dept_id, str body, str cre
     reply_import_arg x = { msg_id, dept_id, body, created_at };
     return sq_in_txn(s, reply_import_txn, &x);
 }
+
+/* ---- hot issues --------------------------------------------------------- */
+
+static const char Q_KW_ADD[] = "INSERT INTO keyword_days(word, day, n) VALUES (?1, ?2, 1) "
+                               "ON CONFLICT(word, day) DO UPDATE SET n = n + 1";
+
+int sq_keywords_add(store *s, const char *day, const str *words, size_t n) {
+    sqlite3 *db;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st = sq_stmt(s, Q_KW_ADD, &db);
+        if (!st) return STORE_ERROR;
+        sq_bind_str(st, 1, words[i]);
+        sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
+        int rc = sq_exec(s, st, db, "count keyword");
+        if (rc) return rc;
+    }
+    return STORE_OK;
+}
+
+/* Windows end today (UTC): [today - days + 1, today] and the one before. */
+static const char Q_HOT_WORDS[] =
+    "SELECT word, sum(CASE WHEN day > date('now', '-' || ?1 || ' days') THEN n ELSE 0 END) AS cur, "
+    "  sum(CASE WHEN day <= date('now', '-' || ?1 || ' days') THEN n ELSE 0 END) AS prev "
+    "FROM keyword_days WHERE day > date('now', '-' || (2 * ?1) || ' days') "
+    "GROUP BY word HAVING cur > 0 ORDER BY cur DESC, word LIMIT 20";
+static const char Q_HOT_GROUPS[] =
+    "SELECT g.id, g.size, m.title, d.name, "
+    "  (SELECT count(DISTINCT coalesce(x.author, x.author_ip, x.id)) FROM messages x WHERE x.group_id = g.id), "
+    "  (SELECT min(x.created_at) FROM messages x WHERE x.group_id = g.id), "
+    "  (SELECT max(x.created_at) FROM messages x WHERE x.group_id = g.id) AS last "
+    "FROM msg_groups g JOIN messages m ON m.id = g.id LEFT JOIN departments d ON d.id = m.department_id "
+    "WHERE g.size > 1 AND m.moderation IN ('none','approved') "
+    "AND EXISTS (SELECT 1 FROM messages x WHERE x.group_id = g.id AND x.created_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ?1 || ' days')) "
+    "ORDER BY g.size DESC, g.id LIMIT 10";
+
+int sq_hot(store *s, int days, json_t **out) {
+    sqlite3_stmt *st = sq_stmt(s, Q_HOT_WORDS, NULL);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int(st, 1, days);
+    json_t *words = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(words, json_pack("{s:s,s:I,s:I}", "word", sq_col_text(st, 0),
+                                               "count", (json_int_t)sqlite3_column_int64(st, 1),
+                                               "previous", (json_int_t)sqlite3_column_int64(st, 2)));
+    sq_done(st);
+    st = sq_stmt(s, Q_HOT_GROUPS, NULL);
+    if (!st) { json_decref(words); return STORE_ERROR; }
+    sqlite3_bind_int(st, 1, days);
+    json_t *groups = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *dn = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : sq_col_text(st, 3);
+        json_array_append_new(groups, json_pack("{s:I,s:I,s:I,s:s,s:o,s:s,s:s}",
+            "group_id", (json_int_t)sqlite3_column_int64(st, 0), "size", (json_int_t)sqlite3_column_int64(st, 1),
+            "authors", (json_int_t)sqlite3_column_int64(st, 4), "title", sq_col_text(st, 2),
+            "department", dn ? json_string(dn) : json_null(), "first_at", sq_col_text(st, 5), "last_at", sq_col_text(st, 6)));
+    }
+    sq_done(st);
+    *out = json_pack("{s:i,s:o,s:o}", "days", days, "keywords", words, "groups", groups);
+    return STORE_OK;
+}

@@ -191,6 +191,11 @@ typedef struct store_ops {
      * message is not replied yet or already rated. */
     int (*rating_add)(store *s, int64_t msg_id, int score, str comment);
     int (*rating_get)(store *s, int64_t msg_id, json_t **out);      /* STORE_NOT_FOUND when unrated */
+    /* Counts a message's keywords for its day ("YYYY-MM-DD"). */
+    int (*keywords_add)(store *s, const char *day, const str *words, size_t n);
+    /* Hot issues of the last `days` days (GET /api/v1/hot): {"keywords":[{"word","count","previous"}],
+     * "groups":[{"group_id","size","authors","title","department","first_at","last_at"}]} (titles unmasked). */
+    int (*hot)(store *s, int days, json_t **out);
     /* Public reply / on-time / satisfaction figures (docs/api.md, GET /api/v1/stats). */
     int (*stats)(store *s, json_t **out);
 
