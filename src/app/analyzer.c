@@ -262,16 +262,6 @@ static int analyze_one(analyzer *a, const store_msg *m) {
     bool again = m->group_id != 0;
     dedup_result dr;
     dedup_group g;
-    if (!again && a->kw) {
-        /* Hot issues: the message's five strongest keywords, counted for its day. */
-        const kw_item *it;
-        long k = kw_extract(a->kw, a->text.p, a->text.n, 5, KW_TFIDF, &it);
-        str words[5];
-        for (long i = 0; i < k && i < 5; i++) words[i] = (str){ a->text.p + it[i].off, it[i].len };
-        char day[11];
-        snprintf(day, sizeof day, "%.10s", m->created_at);
-        if (k > 0 && a->st->ops->keywords_add(a->st, day, words, (size_t)k)) { json_decref(reason); return -1; }
-    }
     if (again) an.group_id = m->group_id;
     else if (dedup_add(a->dd, &sig, (uint64_t)m->id, dedup_author_key(who, strlen(who)), parse_time(m->created_at), &dr) == 0
              && dedup_group_get(a->dd, dr.group, &g) == 0) {
@@ -296,6 +286,25 @@ static int analyze_one(analyzer *a, const store_msg *m) {
                                                       "signals", spam_flags_str(sr.flags, flags, sizeof flags),
                                                       "flood", (double)ri.flood));
         an.hold = true;
+    }
+
+    /* Hot issues: the five strongest keywords of each published message,
+     * counted for its day; a held message counts once a moderator approves it. */
+    if (a->kw && !an.hold && (!again || approved)) {
+        const kw_item *it;
+        long k = kw_extract(a->kw, a->text.p, a->text.n, 5, KW_TFIDF, &it);
+        str words[5];
+        size_t nw = 0;
+        for (long i = 0; i < k && i < 5; i++) {
+            str w = { a->text.p + it[i].off, it[i].len };
+            /* Numbers and Latin fragments (years, "A3", "img") are not issues: keep words with a non-ASCII letter. */
+            bool cjk = false;
+            for (size_t j = 0; j < w.n && !cjk; j++) cjk = (unsigned char)w.p[j] >= 0x80;
+            if (cjk) words[nw++] = w;
+        }
+        char day[11];
+        snprintf(day, sizeof day, "%.10s", m->created_at);
+        if (nw && a->st->ops->keywords_add(a->st, day, words, nw)) { json_decref(reason); return -1; }
     }
 
     cls_pred p;

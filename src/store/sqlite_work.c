@@ -641,6 +641,13 @@ static const char Q_STATS_DAILY[] =
     "WHERE moderation IN ('none','approved') GROUP BY day ORDER BY day DESC LIMIT 30";
 static const char Q_STATS_UNROUTED[] =
     "SELECT count(*) FROM messages WHERE department_id IS NULL AND moderation IN ('none','approved')";
+/* Totals over every published message, routed or not (the per-department rows leave out triage). */
+static const char Q_STATS_TOTAL[] =
+    "SELECT count(m.id), coalesce(sum(m.first_reply_at IS NOT NULL), 0), "
+    "  coalesce(sum(m.first_reply_at IS NOT NULL AND m.first_reply_at <= m.due_at), 0), "
+    "  coalesce(sum(m.first_reply_at IS NULL AND m.state <> 'closed' AND m.due_at < strftime('%Y-%m-%dT%H:%M:%SZ','now')), 0), "
+    "  count(r.score), coalesce(sum(r.score >= 4), 0) "
+    "FROM messages m LEFT JOIN ratings r ON r.message_id = m.id WHERE m.moderation IN ('none','approved')";
 
 static json_t *rate(json_int_t num, json_int_t den) { return den ? json_real((double)num / (double)den) : json_null(); }
 
@@ -657,7 +664,7 @@ int sq_stats(store *s, json_t **out) {
     json_int_t t[6] = {0};
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_int_t v[6];
-        for (int i = 0; i < 6; i++) { v[i] = sqlite3_column_int64(st, 2 + i); t[i] += v[i]; }
+        for (int i = 0; i < 6; i++) v[i] = sqlite3_column_int64(st, 2 + i);
         json_t *o = figures(v[0], v[1], v[2], v[3], v[4], v[5]);
         json_object_set_new(o, "department_id", json_integer(sqlite3_column_int64(st, 0)));
         json_object_set_new(o, "department", json_string(sq_col_text(st, 1)));
@@ -675,6 +682,10 @@ int sq_stats(store *s, json_t **out) {
         json_array_insert_new(daily, 0, json_pack("{s:s,s:I,s:I}", "date", sq_col_text(st, 0),
                                                   "received", (json_int_t)sqlite3_column_int64(st, 1),
                                                   "replied", (json_int_t)sqlite3_column_int64(st, 2)));
+    sq_done(st);
+    st = sq_stmt(s, Q_STATS_TOTAL, NULL);
+    if (!st) { json_decref(depts); json_decref(daily); return STORE_ERROR; }
+    if (sqlite3_step(st) == SQLITE_ROW) for (int i = 0; i < 6; i++) t[i] = sqlite3_column_int64(st, i);
     sq_done(st);
     json_t *totals = figures(t[0], t[1], t[2], t[3], t[4], t[5]);
     json_object_set_new(totals, "unrouted", json_integer(unrouted));

@@ -1,11 +1,14 @@
 // 办理公开: the public transparency dashboard. Totals, each department's
 // reply / on-time / satisfaction rates (sortable table; bar chart) and the
-// daily received / replied counts (line chart), from GET /api/v1/stats.
+// daily received / replied counts (line chart), from GET /api/v1/stats;
+// 热点问题 (frequent keywords with their trend, the largest near-duplicate
+// groups) from GET /api/v1/hot, loaded on its own: if it fails, only that
+// section says so.
 // Charts are Apache ECharts, loaded by a classic <script> before this module
 // (window.echarts, served by minyi at /vendor/echarts/); without it the
 // totals and the table still work. Department names are drawn by ECharts on
 // canvas or as text nodes (the tooltip is built with el()), never as HTML.
-import { api, el, clear, setText, notice, errorText, renderHeader, footer } from './common.js';
+import { api, el, clear, setText, notice, errorText, renderHeader, footer, fmtTime } from './common.js';
 
 renderHeader(null);
 footer();
@@ -303,4 +306,157 @@ async function load() {
     ro.observe($('chart-daily'));
   }
 }
+// ---------- 热点问题 ----------
+
+const HOT_TTL = 60000;
+const KW_SHOWN = 10;          // more keywords than this: the rest behind 显示全部        // a window's answer is reused this long when switching back
+const hotCache = new Map();   // days -> { at, data }
+let hotDays = 7;
+let hotSeq = 0;               // only the latest request draws
+
+// "↑7" / "↓3" / "新" / "—" with the full sentence for screen readers.
+function trend(count, previous, days) {
+  const c = Number(count) || 0;
+  const p = Number(previous) || 0;
+  let kind;
+  let shown;
+  let said;
+  if (!p && c) { kind = 'new'; shown = '新'; said = `此前${days}天未出现`; }
+  else if (c > p) { kind = 'up'; shown = `↑${c - p}`; said = `比此前${days}天多${c - p}条（此前${p}条）`; }
+  else if (c < p) { kind = 'down'; shown = `↓${p - c}`; said = `比此前${days}天少${p - c}条（此前${p}条）`; }
+  else { kind = 'same'; shown = '—'; said = `与此前${days}天持平`; }
+  return el('span', { class: `trend trend-${kind}`, 'data-trend': kind, title: said },
+    el('span', { 'aria-hidden': 'true' }, shown), el('span', { class: 'visually-hidden' }, `，${said}`));
+}
+
+// A group's time span: one day as "2026-11-29 08:10 至 10:40", longer as
+// "2026-11-20 至 2026-11-29".
+function timeSpan(first, last) {
+  const a = fmtTime(first);
+  const b = fmtTime(last);
+  if (!a || !b || a === b) return a || b;
+  if (a.slice(0, 10) === b.slice(0, 10)) return `${a} 至 ${b.slice(11)}`;
+  return `${a.slice(0, 10)} 至 ${b.slice(0, 10)}`;
+}
+
+function renderKeywords(list, days) {
+  const host = $('hot-keywords');
+  clear(host);
+  const counts = list.map((k) => Number(k.count) || 0);
+  const max = Math.max(1, ...counts);
+  for (const [i, k] of list.entries()) {
+    const word = String(k.word == null ? '' : k.word);
+    const count = counts[i];
+    // Equal counts, equal rank (1, 1, 3 ...): the list's order alone would
+    // rank words that are just as frequent.
+    const rank = 1 + counts.filter((c) => c > count).length;
+    const fill = el('span', { class: 'kw-fill' });
+    // CSSOM, not a style attribute: allowed by a strict style-src.
+    fill.style.width = `${Math.max(2, Math.round((count / max) * 100))}%`;
+    host.append(el('li', { class: rank <= 3 ? 'kw kw-top' : 'kw', 'data-word': word, 'data-rank': rank },
+      el('span', { class: 'kw-rank', 'aria-hidden': 'true' }, rank),
+      el('span', { class: 'kw-word' }, word),
+      el('span', { class: 'kw-bar', 'aria-hidden': 'true' }, fill),
+      el('span', { class: 'kw-count' }, `${count}条`),
+      trend(count, k.previous, days)));
+  }
+  host.hidden = !list.length;
+  $('hot-keywords-empty').hidden = !!list.length;
+  const more = $('hot-keywords-more');
+  more.hidden = list.length <= KW_SHOWN;
+  showAllKeywords(false);
+}
+
+function showAllKeywords(all) {
+  const items = $('hot-keywords').children;
+  for (let i = KW_SHOWN; i < items.length; i++) items[i].hidden = !all;
+  const more = $('hot-keywords-more');
+  more.setAttribute('aria-expanded', String(all));
+  setText(more, all ? '收起' : `显示全部 ${items.length} 个关键词`);
+}
+
+function renderGroups(list) {
+  const host = $('hot-groups');
+  clear(host);
+  for (const g of list) {
+    const size = Number(g.size) || 0;
+    const authors = Number(g.authors) || 0;
+    const title = String(g.title == null ? '' : g.title).trim();
+    const when = timeSpan(g.first_at, g.last_at);
+    host.append(el('li', { class: 'hot-group', 'data-group-id': g.group_id },
+      el('p', { class: 'hg-title' }, title || '（无标题）'),
+      el('p', { class: 'hg-meta' },
+        el('span', { class: 'hg-size' }, authors ? `共${size}条，来自${authors}位群众` : `共${size}条`),
+        el('span', { class: 'hg-dept' }, '承办：', g.department ? String(g.department) : '待分办'),
+        when ? el('span', { class: 'hg-when' }, when) : null)));
+  }
+  host.hidden = !list.length;
+  $('hot-groups-empty').hidden = !!list.length;
+}
+
+function renderHot(data, days) {
+  const keywords = (Array.isArray(data.keywords) ? data.keywords : []).filter((k) => k && k.word != null);
+  const groups = (Array.isArray(data.groups) ? data.groups : []).filter((g) => g && typeof g === 'object');
+  setText($('hk-note'), `近${days}天留言中提到最多的词语及相关留言条数；箭头与此前${days}天相比。`);
+  setText($('hg-note'), `近${days}天有新留言的集中反映：内容相同或相近的多条留言（如联名反映、重复投诉），按条数排列。`);
+  renderKeywords(keywords, days);
+  renderGroups(groups);
+}
+
+function pressDays(days) {
+  for (const b of $('hot-days').querySelectorAll('button[data-days]')) {
+    b.setAttribute('aria-pressed', String(Number(b.dataset.days) === days));
+  }
+}
+
+async function loadHot(days) {
+  const seq = ++hotSeq;
+  const box = $('hot');
+  const body = $('hot-body');
+  box.dataset.state = 'loading';
+  body.setAttribute('aria-busy', 'true');
+  const cached = hotCache.get(days);
+  let data = cached && Date.now() - cached.at < HOT_TTL ? cached.data : null;
+  if (!data) {
+    try {
+      data = await api('GET', `/api/v1/hot?days=${days}`);
+      if (!data || typeof data !== 'object') throw new Error('返回的数据格式不正确');
+    } catch (e) {
+      if (seq !== hotSeq) return;
+      const box2 = $('hot-notice');
+      notice(box2, 'error', `热点问题暂时无法加载：${errorText(e)}`);
+      const retry = el('button', { type: 'button', class: 'btn btn-sm hot-retry' }, '重试');
+      retry.addEventListener('click', () => loadHot(hotDays));
+      box2.append(' ', retry);
+      body.hidden = true;
+      body.setAttribute('aria-busy', 'false');
+      box.dataset.days = String(days);
+      box.dataset.state = 'error';
+      return;
+    }
+    hotCache.set(days, { at: Date.now(), data });
+  }
+  if (seq !== hotSeq) return;
+  notice($('hot-notice'), 'error', '');
+  renderHot(data, days);
+  body.hidden = false;
+  body.setAttribute('aria-busy', 'false');
+  box.dataset.days = String(days);
+  box.dataset.state = 'ready';
+}
+
+$('hot-keywords-more').addEventListener('click', (ev) => {
+  showAllKeywords(ev.currentTarget.getAttribute('aria-expanded') !== 'true');
+});
+for (const b of $('hot-days').querySelectorAll('button[data-days]')) {
+  b.addEventListener('click', () => {
+    const days = Number(b.dataset.days);
+    if (days === hotDays && $('hot').dataset.state !== 'error') return;
+    hotDays = days;
+    pressDays(days);
+    loadHot(days);
+  });
+}
+pressDays(hotDays);
+loadHot(hotDays);
 load();
