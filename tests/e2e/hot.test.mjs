@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import {
   OUT, BIN, DB, RUN, tmp, group, check, run, runTests, until, startServer, stopServer, launchBrowser,
   watch, newLog, shot, text, fits,
+  newPage as sharedNewPage, getJson as sharedGetJson, postJson as sharedPostJson, apiLogin as sharedApiLogin,
 } from './lib.mjs';
 
 const WAIT = 30000;   // the analyzer's background work
@@ -51,41 +52,17 @@ let admin = null;    // { cookie, csrf }
 let desktop = null;
 let phone = null;
 const logs = [];
+
+const newPage = (ctx) => sharedNewPage(ctx, logs);
+const getJson = (path, session) => sharedGetJson(base, path, session);
+const postJson = (path, body, session) => sharedPostJson(base, path, body, session);
+const apiLogin = (user) => sharedApiLogin(base, user);
 const campaign = [];   // { id, code }
 const injected = [];
 let campaignGroup = 0;
 let injectGroup = 0;
 let hot7 = null;
 let keyword = null;    // a keyword of the campaign in hot7
-
-function newPage(ctx) {
-  return ctx.newPage().then((p) => { const log = newLog(); logs.push(log); watch(p, log); return p; });
-}
-
-async function getJson(path, session) {
-  const headers = { Accept: 'application/json' };
-  if (session) headers.Cookie = session.cookie;
-  const r = await fetch(`${base}${path}`, { headers });
-  return { status: r.status, body: await r.json().catch(() => null) };
-}
-
-async function postJson(path, body, session) {
-  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
-  if (session) { headers.Cookie = session.cookie; headers['X-CSRF-Token'] = session.csrf; }
-  const r = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-  return { status: r.status, body: await r.json().catch(() => null) };
-}
-
-async function apiLogin(user) {
-  const r = await fetch(`${base}/api/v1/login`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ login: user.login, password: user.password }),
-  });
-  check(r.status === 200, `login ${user.login} answered ${r.status}`);
-  const cookie = (r.headers.getSetCookie() || []).map((c) => c.split(';')[0]).find((c) => c.startsWith('minyi_session='));
-  check(cookie, `login ${user.login} set no minyi_session cookie`);
-  return { cookie, csrf: (await r.json()).csrf_token };
-}
 
 async function submit(title, body, type = '投诉') {
   const r = await postJson('/api/v1/messages', { consultation_id: boardId, title, body, type });

@@ -263,3 +263,49 @@ export async function fits(page, width, name) {
   const w = await page.evaluate(() => document.documentElement.scrollWidth);
   check(w <= width + 1, `${name} is ${w}px wide on a ${width}px screen`);
 }
+
+// ---- helpers shared by the browser tests -----------------------------------
+
+/* A new page in ctx whose dialogs and script errors are collected in logs. */
+export function newPage(ctx, logs) {
+  return ctx.newPage().then((p) => { const log = newLog(); logs.push(log); watch(p, log); return p; });
+}
+
+export function desktopContext(browser) {
+  return browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+}
+
+/* GET an API path with the page's session. */
+export function apiGet(page, path) {
+  return page.evaluate(async (p) => {
+    const r = await fetch(p, { headers: { Accept: 'application/json' } });
+    return { status: r.status, body: await r.json().catch(() => null) };
+  }, path);
+}
+
+/* API calls from the test itself; session = apiLogin's result. */
+export async function getJson(base, path, session) {
+  const headers = { Accept: 'application/json' };
+  if (session) headers.Cookie = session.cookie;
+  const r = await fetch(`${base}${path}`, { headers });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+export async function postJson(base, path, body, session) {
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  if (session) { headers.Cookie = session.cookie; headers['X-CSRF-Token'] = session.csrf; }
+  const r = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+/* An official's session for API calls: the cookie and the CSRF token. */
+export async function apiLogin(base, user) {
+  const r = await fetch(`${base}/api/v1/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ login: user.login, password: user.password }),
+  });
+  check(r.status === 200, `login ${user.login} answered ${r.status}`);
+  const cookie = (r.headers.getSetCookie() || []).map((c) => c.split(';')[0]).find((c) => c.startsWith('minyi_session='));
+  check(cookie, `login ${user.login} set no minyi_session cookie`);
+  return { cookie, csrf: (await r.json()).csrf_token };
+}

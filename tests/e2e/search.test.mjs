@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import {
   OUT, BIN, DB, RUN, tmp, group, check, run, runTests, until, startServer, stopServer, launchBrowser,
   watch, newLog, shot, text, login, fits,
+  newPage as sharedNewPage, desktopContext as sharedDesktopContext, apiGet,
 } from './lib.mjs';
 
 const WAIT = 20000;   // the analyzer's background work
@@ -62,21 +63,8 @@ let phone = null;
 const ids = {};
 const logs = [];
 
-function newPage(ctx) {
-  return ctx.newPage().then((p) => { const log = newLog(); logs.push(log); watch(p, log); return p; });
-}
-
-function desktopContext() {
-  return browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
-}
-
-// GET an API path with the page's session.
-function apiGet(page, path) {
-  return page.evaluate(async (p) => {
-    const r = await fetch(p, { headers: { Accept: 'application/json' } });
-    return { status: r.status, body: await r.json().catch(() => null) };
-  }, path);
-}
+const newPage = (ctx) => sharedNewPage(ctx, logs);
+const desktopContext = () => sharedDesktopContext(browser);
 
 async function post(msg, type = '投诉') {
   const r = await fetch(`${base}/api/v1/messages`, {

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import {
   ROOT, BIN, DB, RUN, tmp, group, check, run, runTests, until, startServer, stopServer, launchBrowser,
   watch, newLog, shot, text, login, fits,
+  newPage as sharedNewPage, desktopContext as sharedDesktopContext, apiGet,
 } from './lib.mjs';
 
 const TRAIN_BIN = process.env.MINYI_BIN || (existsSync(join(ROOT, 'minyi')) ? join(ROOT, 'minyi') : BIN);
@@ -62,21 +63,8 @@ let modelMsgId = 0;
 let modelCode = '';
 const logs = [];
 
-function newPage(ctx) {
-  return ctx.newPage().then((p) => { const log = newLog(); logs.push(log); watch(p, log); return p; });
-}
-
-function desktopContext() {
-  return browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
-}
-
-// GET an API path with the page's session.
-function apiGet(page, path) {
-  return page.evaluate(async (p) => {
-    const r = await fetch(p, { headers: { Accept: 'application/json' } });
-    return { status: r.status, body: await r.json().catch(() => null) };
-  }, path);
-}
+const newPage = (ctx) => sharedNewPage(ctx, logs);
+const desktopContext = () => sharedDesktopContext(browser);
 
 // Reloads the page until the locator is attached (work done in the background).
 async function reloadUntil(page, locator, what) {
