@@ -7,7 +7,7 @@
 static const cmd_entry commands[] = {
     { "serve",        cmd_serve,        "run the web server and the API" },
     { "demo",         cmd_demo,         "create the database with demo data and print demo logins" },
-    { "dept",         cmd_dept,         "manage departments: dept add NAME | dept list" },
+    { "dept",         cmd_dept,         "manage departments: dept add NAME | dept list | dept rule NAME KEYWORD..." },
     { "user",         cmd_user,         "manage accounts: user add LOGIN --role ROLE [--dept NAME] | user list | user passwd LOGIN" },
     { "consultation", cmd_consultation, "manage consultations: consultation add TITLE | consultation list" },
     { "import",       cmd_import,       "load messages from JSONL/CSV/TSV files: import --data FILE --consultation ID" },
@@ -21,7 +21,7 @@ static const cmd_entry commands[] = {
     { "dedup",        cmd_dedup,        "group exact and near-duplicate messages: dedup --data FILE [--threshold J]" },
     { "seg",          cmd_seg,          "word segmentation, jieba-compatible: seg [--mode precise|search] < text" },
     { "keywords",     cmd_keywords,     "top keywords of each stdin line: keywords [--top K] [--method tfidf|textrank]" },
-    { "train",        cmd_train,        "train the message classifier: train --data FILE --model OUT" },
+    { "train",        cmd_train,        "train the message classifier: train --data FILE | --from-db, --model OUT" },
     { "classify",     cmd_classify,     "classify messages: classify --model M --data FILE" },
 };
 
