@@ -399,7 +399,7 @@ async function main() {
     await p.close();
   });
 
-  await group('groups', 'handler A: three identical messages form a group: badge, group list, message and tracking pages', ['labels', 'approved'], async () => {
+  await group('groups', 'handler A: three identical messages form a group: badge, group list, message and tracking pages; one reply answers all three', ['labels', 'approved'], async () => {
     const codes = [];
     for (let i = 0; i < 3; i++) {
       const r = await fetch(`${base}/api/v1/messages`, {
@@ -434,6 +434,19 @@ async function main() {
     await c.locator('#m-group').waitFor();
     check((await text(c, '#m-group')).includes('共收到 3 条'), `tracking page says "${await text(c, '#m-group')}"`);
     await shot(c, 'desktop-track-group');
+    // One answer for the whole group: every citizen sees it on their own tracking page.
+    const answer = `图书馆周末开放时间将延长至晚九点（${RUN}）`;
+    await p.locator('#whole-group-field:not([hidden])').waitFor();
+    check((await text(p, '#whole-group-label')).includes('本组共 3 条'), `whole-group option reads "${await text(p, '#whole-group-label')}"`);
+    await p.fill('#f-reply', answer);
+    await p.check('#f-whole-group');
+    await p.click('#reply-submit');
+    await p.locator('.notice', { hasText: '答复已发布给 3 条留言' }).waitFor();
+    await shot(p, 'desktop-message-group-reply');
+    for (const code of [codes[0], codes[2]]) {
+      await c.goto(`${base}/track.html?code=${encodeURIComponent(code)}`);
+      await c.locator('.reply', { hasText: answer }).waitFor();
+    }
     await c.close();
     await p.close();
   });

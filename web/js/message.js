@@ -125,6 +125,10 @@ function render(m) {
   // can_reply is the server's answer for this user; older servers lack it.
   replySection.hidden = m.can_reply === false || (m.can_reply === undefined && m.state === 'closed');
   transferSection.hidden = m.can_reply !== true;
+  // One answer for a campaign: offered when the message has near-duplicates.
+  const wg = document.getElementById('whole-group-field');
+  wg.hidden = !(Number(m.group_size) > 1);
+  if (!wg.hidden) setText(document.getElementById('whole-group-label'), `同时答复相似留言（本组共 ${Number(m.group_size)} 条）`);
   fillDepartments(m);
 
   const events = m.events || [];
@@ -241,11 +245,13 @@ form.addEventListener('submit', async (ev) => {
   btn.disabled = true;
   setText(btn, '正在发布…');
   try {
-    await api('POST', `/api/v1/messages/${id}/replies`, { body });
+    const wholeGroup = !document.getElementById('whole-group-field').hidden && form.elements.whole_group.checked;
+    const res = await api('POST', `/api/v1/messages/${id}/replies`, wholeGroup ? { body, whole_group: true } : { body });
     form.reset();
     updateCounter();
     await load();
-    notice(noticeBox, 'ok', '答复已发布，留言人可凭查询码查看。');
+    const n = res && Number(res.replied);
+    notice(noticeBox, 'ok', wholeGroup && n > 1 ? `答复已发布给 ${n} 条留言，留言人可凭各自的查询码查看。` : '答复已发布，留言人可凭查询码查看。');
     noticeBox.scrollIntoView({ block: 'nearest' });
   } catch (e) {
     if (e.redirecting) return;
