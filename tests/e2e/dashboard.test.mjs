@@ -24,6 +24,7 @@ import {
   BIN, DB, RUN, tmp, group, check, run, runTests, until, startServer, stopServer, launchBrowser,
   watch, newLog, shot, text, fits,
   newPage as sharedNewPage, getJson as sharedGetJson, postJson as sharedPostJson, apiLogin as sharedApiLogin,
+  strictCspPage,
 } from './lib.mjs';
 
 const WAIT = 20000;   // the analyzer's background work
@@ -320,21 +321,7 @@ async function main() {
   await group('csp', 'dashboard and tracking page run under a strict Content-Security-Policy', ['dashboard'], async () => {
     const own = (await fetch(`${base}/dashboard.html`)).headers.get('content-security-policy') || '';
     check(/script-src 'self'/.test(own), `server sends no script-src 'self' CSP (got "${own}")`);
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await ctx.route('**/*', async (route) => {
-      const resp = await route.fetch();
-      await route.fulfill({
-        response: resp,
-        headers: { ...resp.headers(), 'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'" },
-      });
-    });
-    const p = await newPage(ctx);
-    const violations = [];
-    p.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text()); });
-    await p.exposeFunction('__cspViolation', (v) => violations.push(v));
-    await p.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => window.__cspViolation(`${e.violatedDirective} ${e.blockedURI}`));
-    });
+    const { ctx, p, violations } = await strictCspPage(browser, newPage);
     await p.goto(`${base}/dashboard.html`);
     await p.locator('body[data-ready="1"]').waitFor();
     await p.locator('#chart-rates canvas').first().waitFor();

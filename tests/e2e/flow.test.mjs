@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import {
   BIN, DB, RUN, tmp, group, check, run, runTests, startServer, stopServer, launchBrowser,
   watch, newLog, shot, text,
+  strictCspPage,
 } from './lib.mjs';
 
 // ---------- the test ----------
@@ -279,21 +280,7 @@ async function main() {
     // any inline handler or style attribute in our pages shows up as a violation.
     const own = (await fetch(`${base}/`)).headers.get('content-security-policy') || '';
     check(/script-src 'self'/.test(own), `server sends no script-src 'self' CSP (got "${own}")`);
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await ctx.route('**/*', async (route) => {
-      const resp = await route.fetch();
-      await route.fulfill({
-        response: resp,
-        headers: { ...resp.headers(), 'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'" },
-      });
-    });
-    const p = await ctx.newPage();
-    const violations = [];
-    p.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text()); });
-    await p.exposeFunction('__cspViolation', (v) => violations.push(v));
-    await p.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => window.__cspViolation(`${e.violatedDirective} ${e.blockedURI}`));
-    });
+    const { ctx, p, violations } = await strictCspPage(browser);
     for (const path of ['/', '/consultation.html?id=1', `/track.html?code=${encodeURIComponent(trackingCode)}`, '/login.html']) {
       await p.goto(`${base}${path}`);
       await p.waitForLoadState('networkidle');

@@ -24,6 +24,7 @@ import {
   OUT, BIN, DB, RUN, tmp, group, check, run, runTests, until, startServer, stopServer, launchBrowser,
   watch, newLog, shot, text, fits,
   newPage as sharedNewPage, getJson as sharedGetJson, postJson as sharedPostJson, apiLogin as sharedApiLogin,
+  strictCspPage,
 } from './lib.mjs';
 
 const WAIT = 30000;   // the analyzer's background work
@@ -326,21 +327,7 @@ async function main() {
   });
 
   await group('csp', 'dashboard with 热点问题 runs under a strict Content-Security-Policy', ['page'], async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await ctx.route('**/*', async (route) => {
-      const resp = await route.fetch();
-      await route.fulfill({
-        response: resp,
-        headers: { ...resp.headers(), 'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'" },
-      });
-    });
-    const p = await newPage(ctx);
-    const violations = [];
-    p.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text()); });
-    await p.exposeFunction('__cspViolation', (v) => violations.push(v));
-    await p.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => window.__cspViolation(`${e.violatedDirective} ${e.blockedURI}`));
-    });
+    const { ctx, p, violations } = await strictCspPage(browser, newPage);
     await p.goto(`${base}/dashboard.html`);
     await p.locator('#hot[data-state="ready"][data-days="7"]').waitFor();
     // The keyword bars are sized through the CSSOM: allowed, and drawn.

@@ -309,3 +309,25 @@ export async function apiLogin(base, user) {
   check(cookie, `login ${user.login} set no minyi_session cookie`);
   return { cookie, csrf: (await r.json()).csrf_token };
 }
+
+/* A page that loads everything under a stricter Content-Security-Policy than
+ * the server's, collecting every violation: proof the pages need no inline
+ * script or style. open(ctx) makes the page (default ctx.newPage()). */
+export async function strictCspPage(browser, open = (ctx) => ctx.newPage()) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await ctx.route('**/*', async (route) => {
+    const resp = await route.fetch();
+    await route.fulfill({
+      response: resp,
+      headers: { ...resp.headers(), 'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'" },
+    });
+  });
+  const p = await open(ctx);
+  const violations = [];
+  p.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text()); });
+  await p.exposeFunction('__cspViolation', (v) => violations.push(v));
+  await p.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => window.__cspViolation(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return { ctx, p, violations };
+}

@@ -22,6 +22,7 @@ import {
   ROOT, BIN, DB, RUN, tmp, group, check, run, runTests, until, startServer, stopServer, launchBrowser,
   watch, newLog, shot, text, login, fits,
   newPage as sharedNewPage, desktopContext as sharedDesktopContext, apiGet,
+  strictCspPage,
 } from './lib.mjs';
 
 const TRAIN_BIN = process.env.MINYI_BIN || (existsSync(join(ROOT, 'minyi')) ? join(ROOT, 'minyi') : BIN);
@@ -501,21 +502,7 @@ async function main() {
   });
 
   await group('csp', 'new pages run under a strict Content-Security-Policy', ['server', 'browser'], async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await ctx.route('**/*', async (route) => {
-      const resp = await route.fetch();
-      await route.fulfill({
-        response: resp,
-        headers: { ...resp.headers(), 'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'" },
-      });
-    });
-    const p = await ctx.newPage();
-    const violations = [];
-    p.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text()); });
-    await p.exposeFunction('__cspViolation', (v) => violations.push(v));
-    await p.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => window.__cspViolation(`${e.violatedDirective} ${e.blockedURI}`));
-    });
+    const { ctx, p, violations } = await strictCspPage(browser);
     await login(p, base, ADMIN);
     const paths = ['/moderation.html', '/admin.html', '/inbox.html?triage=1'];
     if (modelMsgId) paths.push(`/message.html?id=${modelMsgId}`);
