@@ -82,6 +82,12 @@ typedef struct {
     int limit, offset;
 } store_inbox_query;
 
+/* Called once a message queued with msg_add_async is settled: rc STORE_OK
+ * means its transaction is committed (on disk with sync=full), with its id
+ * and tracking code; otherwise errmsg says why. Runs on the store's writer
+ * thread: keep it short, and do not call the store's msg_add from it. */
+typedef void (*store_added_fn)(void *ud, int rc, int64_t id, const char *tracking_code, const char *errmsg);
+
 typedef struct store_ops {
     const char *scheme;
     int  (*open)(const char *path, const char *options, store **out, char *err, size_t errlen);
@@ -110,6 +116,10 @@ typedef struct store_ops {
 
     /* Adds a message durably; fills id and tracking code (caller's 20 bytes). */
     int (*msg_add)(store *s, const store_new_msg *m, int64_t *id, char *tracking_code);
+    /* The same without waiting: queues m (its strings must stay valid until
+     * done runs) for the next group commit and returns; done reports the
+     * outcome. STORE_ERROR (and no call of done) when it cannot be queued. */
+    int (*msg_add_async)(store *s, const store_new_msg *m, store_added_fn done, void *ud);
     int (*msg_get)(store *s, int64_t id, store_msg *m);
     int (*msg_get_code)(store *s, str tracking_code, store_msg *m);
     int (*msg_replies)(store *s, int64_t msg_id, json_t **out);
