@@ -348,9 +348,14 @@ static void get_inbox(api_ctx *c, http_req *r) {
     const char *lim = http_query(r, "limit"), *off = http_query(r, "offset");
     q.limit = lim ? atoi(lim) : 50;
     if (q.limit <= 0 || q.limit > 500) q.limit = 50;
-    q.offset = off ? atoi(off) : 0;
+    if (off && strcmp(off, "0"))
+        return http_error(r, 422, "invalid", "offset", "the inbox pages with after=<the previous page's next>, not offset");
+    q.sort = http_query(r, "sort");
+    q.after = http_query(r, "after");
     json_t *o;
-    if (OPS->inbox(ST, &q, &o)) return api_store_failed(r, ST);
+    int rc = OPS->inbox(ST, &q, &o);
+    if (rc == STORE_INVALID) return http_error(r, 422, "invalid", q.after && *q.after ? "after" : "sort", "%s", store_errmsg(ST));
+    if (rc) return api_store_failed(r, ST);
     http_json(r, 200, o);
 }
 

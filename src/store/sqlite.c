@@ -51,15 +51,6 @@ static const char Q_MSG_GET_CODE[] = "SELECT " SQ_MSG_COLS " FROM messages m LEF
 static const char Q_MSG_REPLIES[] = "SELECT r.id, r.body, r.created_at, coalesce(d.name,''), coalesce(u.login,'') FROM replies r "
                      "LEFT JOIN departments d ON d.id = r.department_id LEFT JOIN users u ON u.id = r.user_id "
                      "WHERE r.message_id = ?1 ORDER BY r.id";
-#define INBOX_WHERE "WHERE (?1 = 0 OR m.department_id = ?1) AND (?2 IS NULL OR m.state = ?2) " \
-                    "AND (?5 = 0 OR m.department_id IS NULL) AND (?6 = 0 OR m.group_id = ?6) " \
-                    "AND m.moderation IN ('none','approved') "
-static const char Q_INBOX[] = "SELECT m.id, m.tracking_code, m.title, m.type, m.state, coalesce(d.name,''), coalesce(m.department_id,0), "
-                     "m.consultation_id, m.created_at, m.moderation, m.label, m.confidence, coalesce(m.group_id,0), "
-                     "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 0) "
-                     "FROM messages m LEFT JOIN departments d ON d.id = m.department_id " INBOX_WHERE
-                     "ORDER BY m.id DESC LIMIT ?3 OFFSET ?4";
-static const char Q_INBOX_COUNT[] = "SELECT count(*) FROM messages m " INBOX_WHERE " AND ?3 >= 0 AND ?4 >= 0";
 static const char Q_REPLY_ADD[] = "INSERT INTO replies(message_id, user_id, department_id, body, created_at) "
                                    "VALUES (?1, nullif(?2,0), nullif(?3,0), ?4, coalesce(?5, strftime('%Y-%m-%dT%H:%M:%SZ','now')))";
 static const char Q_MSG_SET_STATE[] = "UPDATE messages SET state = ?2 WHERE id = ?1";
@@ -268,6 +259,10 @@ static int sq_open(const char *path, const char *options, store **out, char *err
     conn *c = get_conn(ss);
     if (!c) { snprintf(err, errlen, "%s", errbuf); sq_close(&ss->base); return STORE_ERROR; }
     if (sq_migrate(c->db, path, err, errlen)) { sq_close(&ss->base); return STORE_ERROR; }
+    if (sq_stats_rebuild_if_asked(&ss->base)) {
+        snprintf(err, errlen, "%s: cannot compute the dashboard figures: %s", path, errbuf);
+        sq_close(&ss->base); return STORE_ERROR;
+    }
     *out = &ss->base;
     return STORE_OK;
 }
@@ -519,6 +514,7 @@ static int msg_add_txn(store *s, void *arg) {
         rc = sq_insert_id(s, st, db, "add message", x->id);   /* a tracking-code collision retries with a new code */
     }
     if (rc) return rc;
+    if ((rc = sq_agg_msg(s, *x->id, +1))) return rc;
     json_t *d = json_object();
     if (m->department_id) {
         json_object_set_new(d, "department_id", json_integer(m->department_id));
@@ -723,51 +719,18 @@ static int sq_msg_replies(store *s, int64_t msg_id, json_t **out) {
     return STORE_OK;
 }
 
-static int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
-    sqlite3_stmt *cnt = sq_stmt(s, Q_INBOX_COUNT, NULL);
-    if (!cnt) return STORE_ERROR;
-    sqlite3_bind_int64(cnt, 1, q->department_id);
-    if (q->state) sqlite3_bind_text(cnt, 2, q->state, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(cnt, 3, 0);
-    sqlite3_bind_int(cnt, 4, 0);
-    sqlite3_bind_int(cnt, 5, q->triage);
-    sqlite3_bind_int64(cnt, 6, q->group_id);
-    json_int_t total = sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int64(cnt, 0) : 0;
-    sq_done(cnt);
-    sqlite3_stmt *st = sq_stmt(s, Q_INBOX, NULL);
-    if (!st) return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, q->department_id);
-    if (q->state) sqlite3_bind_text(st, 2, q->state, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 3, q->limit > 0 ? q->limit : 50);
-    sqlite3_bind_int(st, 4, q->offset > 0 ? q->offset : 0);
-    sqlite3_bind_int(st, 5, q->triage);
-    sqlite3_bind_int64(st, 6, q->group_id);
-    json_t *a = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:s}",
-                              "id", (json_int_t)sqlite3_column_int64(st, 0), "tracking_code", sq_col_text(st, 1),
-                              "title", sq_col_text(st, 2), "type", sq_col_text(st, 3), "state", sq_col_text(st, 4),
-                              "department_id", (json_int_t)sqlite3_column_int64(st, 6),
-                              "consultation_id", (json_int_t)sqlite3_column_int64(st, 7), "created_at", sq_col_text(st, 8));
-        const char *d = sq_col_text(st, 5);
-        json_object_set_new(o, "department", *d ? json_string(d) : json_null());
-        json_object_set_new(o, "moderation", json_string(sq_col_text(st, 9)));
-        bool labelled = sqlite3_column_type(st, 10) != SQLITE_NULL;
-        json_object_set_new(o, "label", labelled ? json_string(sq_col_text(st, 10)) : json_null());
-        json_object_set_new(o, "confidence", labelled ? json_real(sqlite3_column_double(st, 11)) : json_null());
-        json_object_set_new(o, "group_id", json_integer(sqlite3_column_int64(st, 12)));
-        json_object_set_new(o, "group_size", json_integer(sqlite3_column_int64(st, 13)));
-        json_array_append_new(a, o);
-    }
-    sq_done(st);
-    *out = json_pack("{s:I,s:o}", "total", total, "messages", a);
-    return STORE_OK;
-}
+static int reply_write(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id);
 
-
-/* Reply + state change + audit event; the caller holds the transaction.
+/* Reply + state change + audit event + figures; the caller holds the transaction.
  * at: the reply's time for imports ({NULL,0} = now). */
 int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id) {
+    int rc = sq_agg_msg(s, msg_id, -1);
+    if (rc == STORE_OK) rc = reply_write(s, msg_id, user_id, dept_id, body, at, group_id, id);
+    if (rc == STORE_OK) rc = sq_agg_msg(s, msg_id, +1);
+    return rc;
+}
+
+static int reply_write(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id) {
     sqlite3 *db;
     sqlite3_stmt *st = sq_stmt(s, Q_REPLY_ADD, &db);
     if (!st) return STORE_ERROR;
@@ -874,4 +837,5 @@ const store_ops store_sqlite = {
     .batch = sq_in_txn, .msg_each = sq_msg_each,
     .keywords_add = sq_keywords_add, .hot = sq_hot,
     .rating_add = sq_rating_add, .reply_import = sq_reply_import, .rating_get = sq_rating_get, .stats = sq_stats,
+    .stats_verify = sq_stats_verify, .stats_rebuild = sq_stats_rebuild, .overdue_sweep = sq_overdue_sweep,
 };

@@ -79,7 +79,9 @@ typedef struct {
     int64_t department_id;   /* 0 = every department (admin view) */
     bool triage;             /* only messages routed to no department */
     int64_t group_id;        /* 0 = any; else only this group's members */
-    int limit, offset;
+    int limit;
+    const char *sort;        /* NULL or "id": newest first (the only order so far) */
+    const char *after;       /* NULL = first page; else the "next" cursor of the previous page */
 } store_inbox_query;
 
 /* Called once a message queued with msg_add_async is settled: rc STORE_OK
@@ -87,6 +89,17 @@ typedef struct {
  * and tracking code; otherwise errmsg says why. Runs on the store's writer
  * thread: keep it short, and do not call the store's msg_add from it. */
 typedef void (*store_added_fn)(void *ud, int rc, int64_t id, const char *tracking_code, const char *errmsg);
+
+/* A query of the figures: days ("YYYY-MM-DD", inclusive; NULL = open) of
+ * the messages' arrival, one department or all (0). official adds the
+ * supervision figures (urged, extended) that the public view leaves out. */
+typedef struct {
+    const char *from, *to;
+    int64_t department_id;
+    bool official;
+} store_stats_query;
+/* A satisfaction rate from fewer ratings is reported as null (with the count). */
+#define STORE_STATS_MIN_RATINGS 5
 
 typedef struct store_ops {
     const char *scheme;
@@ -123,6 +136,9 @@ typedef struct store_ops {
     int (*msg_get)(store *s, int64_t id, store_msg *m);
     int (*msg_get_code)(store *s, str tracking_code, store_msg *m);
     int (*msg_replies)(store *s, int64_t msg_id, json_t **out);
+    /* One page, keyset-paginated: {"messages":[..],"next":cursor|null,"total":N|null}
+     * (total when exact and cheap: no state or group filter). STORE_INVALID
+     * for an unknown sort or a cursor that is not one of this sort's. */
     int (*inbox)(store *s, const store_inbox_query *q, json_t **out);
 
     int (*reply_add)(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, int64_t *id);
@@ -206,8 +222,18 @@ typedef struct store_ops {
     /* Hot issues of the last `days` days (GET /api/v1/hot): {"keywords":[{"word","count","previous"}],
      * "groups":[{"group_id","size","authors","title","department","first_at","last_at"}]} (titles unmasked). */
     int (*hot)(store *s, int days, json_t **out);
-    /* Public reply / on-time / satisfaction figures (docs/api.md, GET /api/v1/stats). */
-    int (*stats)(store *s, json_t **out);
+    /* Reply / on-time / satisfaction figures per department (docs/api.md,
+     * GET /api/v1/stats), from running aggregates kept by every change: never
+     * reads messages. */
+    int (*stats)(store *s, const store_stats_query *q, json_t **out);
+    /* Recounts the aggregates from the messages and compares:
+     * {"ok":bool,"rows":N,"expected":[rows the recount has and the aggregates lack or
+     * hold differently],"found":[the aggregates' side]}. Slow (reads everything). */
+    int (*stats_verify)(store *s, json_t **out);
+    /* Recomputes the aggregates from scratch (repairs what stats_verify found). */
+    int (*stats_rebuild)(store *s);
+    /* Marks messages whose deadline passed unanswered by now ("YYYY-MM-DDTHH:MM:SSZ") as overdue. */
+    int (*overdue_sweep)(store *s, const char *now, int64_t *marked);
 
     int (*msg_each)(store *s, int64_t consultation_id,
                     int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);

@@ -222,7 +222,10 @@ async function main() {
       const got = (await text(p, sel)).trim();
       check(got === v, `${sel} shows "${got}", stats say "${v}"`);
     }
-    check(t.satisfaction !== null && fmtRate(t.satisfaction) !== '—', 'satisfaction still null after two ratings');
+    if (t.rated < 5) {
+      check(t.satisfaction === null, `${t.rated} ratings make no satisfaction percentage`);
+      check((await text(p, '#t-satisfaction-sub')).includes('不足 5 条'), 'the dashboard says why there is no percentage');
+    } else check(t.satisfaction !== null, 'satisfaction null with five ratings or more');
 
     const rows = p.locator('#dept-body tr');
     check(await rows.count() === stats.departments.length,
@@ -242,10 +245,10 @@ async function main() {
       }
     }
     const a = stats.departments.find((d) => d.department === DEPT_A);
-    check(a && a.received === 3 && a.replied === 2 && a.rated === 1 && a.satisfaction === 1,
+    check(a && a.received === 3 && a.replied === 2 && a.rated === 1 && a.satisfied === 1 && a.satisfaction === null,
       `stats for ${DEPT_A}: ${JSON.stringify(a)}`);
     const x = stats.departments.find((d) => d.department === DEPT_X);
-    check(x && x.received === 2 && x.replied === 1 && x.satisfaction === 0, `stats for the markup department: ${JSON.stringify(x)}`);
+    check(x && x.received === 2 && x.replied === 1 && x.rated === 1 && x.satisfied === 0 && x.satisfaction === null, `stats for the markup department: ${JSON.stringify(x)}`);
     check(await p.locator('#dept-body th', { hasText: INJECT }).count() === 1, 'markup department name not shown as literal text');
     check(await p.locator('main img').count() === 0, 'an <img> element was created from a department name');
 

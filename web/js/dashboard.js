@@ -42,10 +42,13 @@ function renderTotals(stats) {
   setText($('t-on-time-rate'), fmtRate(t.on_time_rate));
   setText($('t-on-time-sub'), days ? `${days} 天内答复 ${num(t.on_time)} 条` : `按期答复 ${num(t.on_time)} 条`);
   setText($('t-satisfaction'), fmtRate(t.satisfaction));
-  setText($('t-satisfaction-sub'), Number(t.rated) ? `共 ${num(t.rated)} 条评价` : '尚无评价');
+  const min = Number(stats.min_ratings) || 5;
+  setText($('t-satisfaction-sub'), !Number(t.rated) ? '尚无评价'
+    : t.satisfaction === null ? `共 ${num(t.rated)} 条评价，不足 ${min} 条，暂不计满意率` : `共 ${num(t.rated)} 条评价`);
   $('totals').setAttribute('aria-busy', 'false');
   setText($('d-note'), `答复率 = 已答复 ÷ 收到；按期答复率 = 在 ${days || '规定'} 天期限内首次答复 ÷ 已答复；`
-    + '超期未答复 = 超过期限仍未答复的留言；满意率 = 评价为 4 星、5 星的 ÷ 评价数。分母为 0 时显示“—”。');
+    + '超期 = 超过期限仍未答复的留言（之后答复的也计入）；满意率 = 评价为 4 星、5 星的 ÷ 评价数，'
+    + `评价不足 ${min} 条时不计；首次答复用时为平均值与 90% 分位（小时，分位按时段估算）。分母为 0 时显示“—”。`);
 }
 
 // ---------- table ----------
@@ -59,7 +62,10 @@ const COLUMNS = [
   { key: 'overdue', label: '超期未答复' },
   { key: 'rated', label: '评价数' },
   { key: 'satisfaction', label: '满意率', rate: true },
+  { key: 'first_reply_hours_avg', label: '平均答复用时', hours: true },
+  { key: 'first_reply_hours_p90', label: '90% 答复用时', hours: true },
 ];
+const fmtHours = (h) => (h === null || h === undefined ? '—' : `${Number(h).toFixed(1)} 小时`);
 let sortKey = 'received';
 let sortDir = -1;   // -1 descending, 1 ascending
 let departments = [];
@@ -128,7 +134,7 @@ function renderTable() {
         tr.append(el('th', { scope: 'row', class: 'dept-name' }, deptName(d)));
         continue;
       }
-      const v = c.rate ? fmtRate(d[c.key]) : num(d[c.key]);
+      const v = c.rate ? fmtRate(d[c.key]) : c.hours ? fmtHours(d[c.key]) : num(d[c.key]);
       const cls = ['num'];
       if (c.key === 'overdue' && Number(d.overdue) > 0) cls.push('warn');
       tr.append(el('td', { class: cls.join(' '), 'data-label': c.label, 'data-key': c.key }, v));
@@ -285,7 +291,7 @@ function onResize() {
 
 async function load() {
   try {
-    stats = await api('GET', '/api/v1/stats');
+    stats = await api('GET', '/api/v1/stats?public=1');   // the public view, even for a logged-in official
   } catch (e) {
     notice(noticeBox, 'error', `无法加载办理数据：${errorText(e)}`);
     for (const id of ['t-received', 't-reply-rate', 't-on-time-rate', 't-satisfaction']) setText($(id), '—');

@@ -1,5 +1,8 @@
 // Handler's inbox: messages routed to the department (all of them for admins
 // and leaders), filtered by state, 50 a page; each row opens message.html.
+// Pages follow the server's cursor (?after=<the previous page's next>): as
+// fast deep in a million messages as on page one; 上一页 walks back the
+// cursors this visit has seen.
 // Admins and leaders also get the triage tab (?triage=1: messages routed to
 // no department); ?group=ID lists the members of a near-duplicate group.
 import {
@@ -14,7 +17,9 @@ const noticeBox = document.getElementById('notice');
 const select = document.getElementById('state');
 const pager = document.getElementById('pager');
 const groupHead = document.getElementById('group-head');
-let offset = Math.max(0, parseInt(param('offset') || '0', 10) || 0);
+let after = param('after') || '';
+let back = [];      // the cursors of the pages before this one, in order
+let page = 0;       // pages since the first (0 = the newest messages)
 select.value = ['new', 'assigned', 'replied', 'closed'].includes(param('state')) ? param('state') : '';
 let triage = param('triage') === '1';
 const group = /^\d{1,15}$/.test(param('group') || '') ? param('group') : '';
@@ -81,14 +86,15 @@ async function loadGroup() {
 async function load() {
   host.setAttribute('aria-busy', 'true');
   notice(noticeBox, 'error', '');
-  const q = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
+  const q = new URLSearchParams({ limit: String(PAGE) });
+  if (after) q.set('after', after);
   if (select.value) q.set('state', select.value);
   if (triage) q.set('triage', '1');
   if (group) q.set('group', group);
   try {
     const data = await api('GET', `/api/v1/inbox?${q}`);
     const msgs = data.messages || [];
-    const total = Number(data.total) || msgs.length;
+    const total = data.total === null || data.total === undefined ? null : Number(data.total);
     clear(host);
     if (!msgs.length) {
       host.append(el('p', { class: 'empty' }, emptyText()));
@@ -99,13 +105,17 @@ async function load() {
           ['编号', '标题', '类型', '自动分类', '状态', '承办部门', '留言时间'].map((h) => el('th', { scope: 'col' }, h)))),
         el('tbody', null, msgs.map(row))));
     }
-    if (group) { listed = total; noteHidden(); }
-    setText(document.getElementById('summary'),
-      msgs.length ? `共 ${total} 条，显示第 ${offset + 1}–${offset + msgs.length} 条` : '');
-    pager.hidden = total <= PAGE;
-    document.getElementById('prev').disabled = offset <= 0;
-    document.getElementById('next').disabled = offset + msgs.length >= total;
-    setText(document.getElementById('page-info'), `第 ${Math.floor(offset / PAGE) + 1} / ${Math.max(1, Math.ceil(total / PAGE))} 页`);
+    if (group && !after && !data.next) { listed = msgs.length; noteHidden(); }
+    const first = page * PAGE + 1;
+    const shown = msgs.length ? `显示第 ${first}–${first + msgs.length - 1} 条` : '';
+    setText(document.getElementById('summary'), msgs.length ? (total !== null ? `共 ${total} 条，${shown}` : shown) : '');
+    pager.hidden = !after && !data.next;
+    document.getElementById('prev').disabled = !after;
+    const next = document.getElementById('next');
+    next.disabled = !data.next;
+    next.dataset.after = data.next || '';
+    setText(document.getElementById('page-info'),
+      total !== null ? `第 ${page + 1} / ${Math.max(1, Math.ceil(total / PAGE))} 页` : `第 ${page + 1} 页`);
   } catch (e) {
     if (e.redirecting) return;
     clear(host);
@@ -120,12 +130,14 @@ function query() {
   if (triage) q.set('triage', '1');
   if (group) q.set('group', group);
   if (select.value) q.set('state', select.value);
-  if (offset) q.set('offset', String(offset));
+  if (after) q.set('after', after);
   return q.toString();
 }
 
-function go(newOffset) {
-  offset = Math.max(0, newOffset);
+// go(cursor): that page; go('') the first (filters changed: forget the way back).
+function go(cursor) {
+  after = cursor;
+  if (!cursor) { back = []; page = 0; }
   const q = query();
   history.replaceState(null, '', `${location.pathname}${q ? '?' + q : ''}`);
   load();
@@ -143,16 +155,26 @@ function setupTabs(user) {
     else { all.setAttribute('aria-current', 'page'); tri.removeAttribute('aria-current'); }
     setText(document.querySelector('h1.page-title'), triage ? '待分办留言' : group ? '相似留言' : '待办留言');
   };
-  const to = (t) => (ev) => { ev.preventDefault(); triage = t; mark(); go(0); };
+  const to = (t) => (ev) => { ev.preventDefault(); triage = t; mark(); go(''); };
   all.addEventListener('click', to(false));
   tri.addEventListener('click', to(true));
   mark();
 }
 
-select.addEventListener('change', () => go(0));
-document.getElementById('filter').addEventListener('submit', (ev) => { ev.preventDefault(); go(0); });
-document.getElementById('prev').addEventListener('click', () => go(offset - PAGE));
-document.getElementById('next').addEventListener('click', () => go(offset + PAGE));
+select.addEventListener('change', () => go(''));
+document.getElementById('filter').addEventListener('submit', (ev) => { ev.preventDefault(); go(''); });
+document.getElementById('prev').addEventListener('click', () => {
+  const prev = back.pop() || '';
+  page = prev ? Math.max(0, page - 1) : 0;
+  go(prev);
+});
+document.getElementById('next').addEventListener('click', (ev) => {
+  const cursor = ev.currentTarget.dataset.after;
+  if (!cursor) return;
+  back.push(after);
+  page += 1;
+  go(cursor);
+});
 
 requireOfficial()
   .then((user) => {
