@@ -73,7 +73,7 @@ static json_t *masked(const char *s) {
 static json_t *plain(const char *s) { return s ? json_string(s) : json_null(); }
 
 /* The message as JSON: public (PII masked, no internal ids) or official. */
-static json_t *msg_json(api_ctx *c, const store_msg *m, bool official) {
+json_t *api_msg_json(api_ctx *c, const store_msg *m, bool official) {
     json_t *(*text)(const char *) = official ? plain : masked;
     json_t *o = json_pack("{s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:s}",
                           "tracking_code", m->tracking_code, "consultation_id", (json_int_t)m->consultation_id,
@@ -205,7 +205,7 @@ static void get_message(api_ctx *c, http_req *r, const char *arg) {
         if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message %lld", (long long)id);
         if (rc) return api_store_failed(r, ST);
         if (!api_may_read(&w, m.department_id)) { store_msg_clear(&m); return http_error(r, 403, "forbidden", NULL, "this message belongs to another department"); }
-        json_t *o = msg_json(c, &m, true);
+        json_t *o = api_msg_json(c, &m, true);
         json_t *ev;
         if (OPS->event_list(ST, m.id, &ev) == STORE_OK) json_object_set_new(o, "events", ev);
         json_object_set_new(o, "can_reply", json_boolean(api_may_handle(&w, m.department_id)));
@@ -217,7 +217,7 @@ static void get_message(api_ctx *c, http_req *r, const char *arg) {
     int rc = OPS->msg_get_code(ST, str_c(code), &m);
     if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message with tracking code %s", code);
     if (rc) return api_store_failed(r, ST);
-    json_t *o = msg_json(c, &m, false);
+    json_t *o = api_msg_json(c, &m, false);
     store_msg_clear(&m);
     http_json(r, 200, o);
 }
@@ -477,6 +477,9 @@ static const route routes[] = {
     { "GET",  "/api/v1/search",                 api_get_search, NULL },
     { "GET",  "/api/v1/stats",                  api_get_stats, NULL },
     { "GET",  "/api/v1/hot",                    api_get_hot, NULL },
+    { "GET",  "/api/v1/public/messages",        api_get_public_messages, NULL },
+    { "GET",  "/api/v1/public/messages/*",      NULL, api_get_public_message },
+    { "POST", "/api/v1/public/messages/*/support", NULL, api_post_public_support },
     { "POST", "/api/v1/messages/*/rating",      NULL, api_post_rating },
     { "GET",  "/api/v1/moderation",             api_get_moderation, NULL },
     { "GET",  "/api/v1/models",                 api_get_models, NULL },

@@ -26,6 +26,14 @@ bool api_may_handle(const who *w, int64_t dept);   /* reply / transfer */
 bool api_may_read(const who *w, int64_t dept);
 bool api_parse_id(const char *s, int64_t *id);     /* positive decimal id */
 
+/* The message as JSON: public (personal data masked, no internal ids) or official (api.c). */
+json_t *api_msg_json(api_ctx *c, const store_msg *m, bool official);
+
+/* api_public.c */
+void api_get_public_messages(api_ctx *c, http_req *r);
+void api_get_public_message(api_ctx *c, http_req *r, const char *arg);
+void api_post_public_support(api_ctx *c, http_req *r, const char *arg);
+
 /* api_work.c */
 void api_post_transfer(api_ctx *c, http_req *r, const char *arg);
 void api_get_models(api_ctx *c, http_req *r);

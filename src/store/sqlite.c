@@ -46,6 +46,7 @@ static const char Q_MSG_ADD[] = "INSERT INTO messages(consultation_id, tracking_
                      "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, t, "
                      "strftime('%Y-%m-%dT%H:%M:%SZ', t, '+' || coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'reply_days'), 15) || ' days') "
                      "FROM (SELECT coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')) AS t)";
+static const char Q_MSG_UNPUBLISH[] = "UPDATE messages SET publish = 0 WHERE id = ?1";
 static const char Q_MSG_GET[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.id = ?1";
 static const char Q_MSG_GET_CODE[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.tracking_code = ?1";
 static const char Q_MSG_REPLIES[] = "SELECT r.id, r.body, r.created_at, coalesce(d.name,''), coalesce(u.login,'') FROM replies r "
@@ -504,6 +505,12 @@ static int msg_add_txn(store *s, void *arg) {
         rc = sq_insert_id(s, st, db, "add message", x->id);   /* a tracking-code collision retries with a new code */
     }
     if (rc) return rc;
+    if (m->unpublished) {
+        sqlite3_stmt *up = sq_stmt(s, Q_MSG_UNPUBLISH, &db);
+        if (!up) return STORE_ERROR;
+        sqlite3_bind_int64(up, 1, *x->id);
+        if ((rc = sq_exec(s, up, db, "add message"))) return rc;
+    }
     json_t *d = json_object();
     if (m->department_id) {
         json_object_set_new(d, "department_id", json_integer(m->department_id));
@@ -800,4 +807,5 @@ const store_ops store_sqlite = {
     .batch = sq_in_txn, .msg_each = sq_msg_each,
     .keywords_add = sq_keywords_add, .hot = sq_hot,
     .rating_add = sq_rating_add, .reply_import = sq_reply_import, .rating_get = sq_rating_get, .stats = sq_stats,
+    .public_list = sq_public_list, .public_get = sq_public_get, .support_add = sq_support_add,
 };

@@ -68,6 +68,9 @@ int sq_reply_import(store *s, int64_t msg_id, int64_t dept_id, str body, str cre
 int sq_keywords_add(store *s, const char *day, const str *words, size_t n);
 int sq_hot(store *s, int days, json_t **out);
 int sq_search(store *s, str q, int64_t dept, int limit, int offset, json_t **out);
+int sq_public_list(store *s, const store_public_query *q, json_t **out);
+int sq_public_get(store *s, int64_t id, store_msg *m, int64_t *supports);
+int sq_support_add(store *s, int64_t id, const char *visitor, int64_t *supports);
 int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, str body, str label), void *ud);
 
 #endif

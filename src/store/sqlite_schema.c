@@ -133,6 +133,34 @@ static const char *migrations[] = {
     "CREATE TABLE keyword_days (word TEXT NOT NULL, day TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (word, day)) WITHOUT ROWID;"
     "CREATE INDEX keyword_days_day ON keyword_days(day);"
     "CREATE INDEX msg_groups_size ON msg_groups(size);",
+
+    /* 9: messages in public (留言公开). The citizen chooses whether a message
+     * may be published (publish, default yes); a message is listed once it
+     * is analyzed and not held or rejected (SQ_PUBLIC in sqlite_public.c:
+     * the partial indexes below repeat that predicate word for word, which
+     * is what lets SQLite use them). Supports are counted on the row, one
+     * per visitor; last_reply_at orders "most recently replied". */
+    "ALTER TABLE messages ADD COLUMN publish INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE messages ADD COLUMN supports INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN last_reply_at TEXT;"
+    "UPDATE messages SET last_reply_at = (SELECT max(r.created_at) FROM replies r WHERE r.message_id = messages.id)"
+    "  WHERE id IN (SELECT message_id FROM replies);"
+    "CREATE TRIGGER replies_last AFTER INSERT ON replies BEGIN"
+    "  UPDATE messages SET last_reply_at = new.created_at WHERE id = new.message_id"
+    "    AND (last_reply_at IS NULL OR last_reply_at < new.created_at); END;"
+    "CREATE TABLE supports (message_id INTEGER NOT NULL, visitor TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  PRIMARY KEY (message_id, visitor)) WITHOUT ROWID;"
+    "CREATE INDEX messages_public_new ON messages(id)"
+    "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved');"
+    "CREATE INDEX messages_public_cons ON messages(consultation_id, id)"
+    "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved');"
+    "CREATE INDEX messages_public_dept ON messages(department_id, id)"
+    "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved');"
+    "CREATE INDEX messages_public_replied ON messages(last_reply_at, id)"
+    "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved') AND last_reply_at IS NOT NULL;"
+    "CREATE INDEX messages_public_supported ON messages(supports, id)"
+    "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved');",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

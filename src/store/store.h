@@ -72,7 +72,20 @@ typedef struct {
     str author;              /* the author's user id when known (imports); {NULL,0} otherwise */
     str created_at;          /* imports: the original time "YYYY-MM-DDTHH:MM:SSZ"; {NULL,0} = now */
     int64_t department_id;   /* routing result; 0 = triage */
+    bool unpublished;        /* the citizen chose 不公开: handled the same, never listed */
 } store_new_msg;
+
+/* A page of the public list of messages (留言公开): only published messages
+ * that are analyzed and neither held nor rejected. */
+typedef struct {
+    int64_t consultation_id, department_id;   /* 0 = any */
+    const char *type, *region;                /* NULL = any */
+    const char *state;       /* NULL = any, "unreplied" (new/assigned), "replied", "closed" */
+    const char *from, *to;   /* "YYYY-MM-DD", both days included; NULL = open */
+    const char *sort;        /* "new" (default), "replied" (most recently replied first), "supported" */
+    const char *after;       /* the "next" cursor of the previous page; NULL = first page */
+    int limit;
+} store_public_query;
 
 typedef struct {
     const char *state;       /* NULL = any */
@@ -198,6 +211,17 @@ typedef struct store_ops {
     int (*hot)(store *s, int days, json_t **out);
     /* Public reply / on-time / satisfaction figures (docs/api.md, GET /api/v1/stats). */
     int (*stats)(store *s, json_t **out);
+
+    /* ---- messages in public ---- */
+    /* -> {"messages":[{"id","title","body","type","region","state","department","created_at",
+     * "last_reply_at","reply","group_size","supports","rating"}],"next":CURSOR|null}, text unmasked
+     * (the caller masks). STORE_INVALID when q->after is not a cursor of this sort. */
+    int (*public_list)(store *s, const store_public_query *q, json_t **out);
+    /* Fills m (as msg_get) only when the message is listed publicly; STORE_NOT_FOUND otherwise. */
+    int (*public_get)(store *s, int64_t id, store_msg *m, int64_t *supports);
+    /* One support per visitor (a hash of the visitor's cookie): STORE_CONFLICT when this
+     * visitor already supported it, STORE_NOT_FOUND when not public. *supports = the new count. */
+    int (*support_add)(store *s, int64_t id, const char *visitor, int64_t *supports);
 
     int (*msg_each)(store *s, int64_t consultation_id,
                     int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);

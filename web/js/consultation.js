@@ -107,6 +107,7 @@ form.addEventListener('submit', async (ev) => {
   const payload = { consultation_id: Number(id), title: v.title.trim(), body: v.body, type: v.type };
   if (v.region) payload.region = v.region;
   if (v.phone) payload.phone = v.phone;
+  payload.publish = fd.get('publish') !== '0';
   const btn = document.getElementById('submit');
   btn.disabled = true;
   setText(btn, '正在提交…');
