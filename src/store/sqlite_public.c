@@ -83,10 +83,6 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *v) {
     else sqlite3_bind_null(st, i);
 }
 
-static json_t *text_or_null(sqlite3_stmt *st, int i) {
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, i));
-}
-
 int sq_public_list(store *s, const store_public_query *q, json_t **out) {
     int sort = SORT_NEW;
     if (q->sort && !strcmp(q->sort, "replied")) sort = SORT_REPLIED;
@@ -134,13 +130,13 @@ int sq_public_list(store *s, const store_public_query *q, json_t **out) {
         json_object_set_new(o, "title", json_string(sq_col_text(st, 1)));
         json_object_set_new(o, "body", json_string(sq_col_text(st, 2)));
         json_object_set_new(o, "type", json_string(sq_col_text(st, 3)));
-        json_object_set_new(o, "region", text_or_null(st, 4));
+        json_object_set_new(o, "region", sq_col_json(st, 4));
         json_object_set_new(o, "state", json_string(sq_col_text(st, 5)));
         const char *dn = sq_col_text(st, 6);
         json_object_set_new(o, "department", *dn ? json_string(dn) : json_null());
         json_object_set_new(o, "created_at", json_string(sq_col_text(st, 7)));
-        json_object_set_new(o, "last_reply_at", text_or_null(st, 8));
-        json_object_set_new(o, "reply", text_or_null(st, 9));
+        json_object_set_new(o, "last_reply_at", sq_col_json(st, 8));
+        json_object_set_new(o, "reply", sq_col_json(st, 9));
         json_object_set_new(o, "group_size", json_integer(sqlite3_column_int64(st, 10)));
         json_object_set_new(o, "supports", json_integer(sqlite3_column_int64(st, 11)));
         json_object_set_new(o, "rating", sqlite3_column_type(st, 12) == SQLITE_NULL ? json_null()
