@@ -13,7 +13,6 @@
 #include "store/fts.h"
 #include "core/log.h"
 #include <pthread.h>
-#include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,12 +41,6 @@ static const char Q_SESS_GC[] = "DELETE FROM sessions WHERE expires_at <= ?1";
 static const char Q_CONS_ADD[] = "INSERT INTO consultations(title, description, kind) VALUES (?1, ?2, ?3)";
 static const char Q_CONS_GET[] = "SELECT " CONS_COLS " FROM consultations c WHERE c.id = ?1";
 static const char Q_CONS_LIST[] = "SELECT " CONS_COLS " FROM consultations c ORDER BY c.status = 'open' DESC, c.id DESC";
-static const char Q_MSG_ADD[] = "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, author, created_at, due_at) "
-                     "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, t, "
-                     "strftime('%Y-%m-%dT%H:%M:%SZ', t, '+' || coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'reply_days'), 15) || ' days') "
-                     "FROM (SELECT coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')) AS t)";
-/* The citizen's choices beyond the insert's columns (rare: one more statement only then). */
-static const char Q_MSG_UNPUBLISH[] = "UPDATE messages SET publish = ?2, section = nullif(?3, 0) WHERE id = ?1";
 static const char Q_MSG_GET[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.id = ?1";
 static const char Q_MSG_GET_CODE[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.tracking_code = ?1";
 static const char Q_MSG_REPLIES[] = "SELECT r.id, r.body, r.created_at, coalesce(d.name,''), coalesce(u.login,'') FROM replies r "
@@ -87,13 +80,7 @@ typedef struct {
      * handler, whose sleeps (up to 100 ms a try) collapse throughput under
      * contention; other processes are still kept apart by SQLite's locks. */
     pthread_mutex_t write_mu;
-    /* Group commit of new messages (see sq_msg_add). */
-    pthread_mutex_t gc_mu;
-    pthread_cond_t gc_cv;        /* the writer waits for work */
-    pthread_cond_t gc_done_cv;   /* waiting msg_add callers wait for their batch */
-    struct gc_req *gc_head, *gc_tail;
-    pthread_t gc_thread;
-    bool gc_running, gc_stop;
+    sq_intake *intake;        /* group commit of new messages (sqlite_intake.c) */
 } sqlite_store;
 
 static __thread char errbuf[512];   /* last error of this thread */
@@ -202,6 +189,18 @@ int sq_exec(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what) {
     return STORE_ERROR;
 }
 
+void sq_write_lock(store *s) { pthread_mutex_lock(&((sqlite_store *)s)->write_mu); }
+void sq_write_unlock(store *s) { pthread_mutex_unlock(&((sqlite_store *)s)->write_mu); }
+
+sq_intake *sq_intake_of(store *s) { return ((sqlite_store *)s)->intake; }
+
+int sq_in_batch(store *s, bool *inside) {
+    conn *c = get_conn((sqlite_store *)s);
+    if (!c) return STORE_ERROR;
+    *inside = !sqlite3_get_autocommit(c->db);
+    return STORE_OK;
+}
+
 /* Runs f in a write transaction; inside one already (a batch), just runs f. */
 int sq_in_txn(store *s, int (*f)(store *s, void *arg), void *arg) {
     sqlite_store *ss = (sqlite_store *)s;
@@ -258,10 +257,8 @@ static int sq_open(const char *path, const char *options, store **out, char *err
     }
     pthread_mutex_init(&ss->mu, NULL);
     pthread_mutex_init(&ss->write_mu, NULL);
-    pthread_mutex_init(&ss->gc_mu, NULL);
-    pthread_cond_init(&ss->gc_cv, NULL);
-    pthread_cond_init(&ss->gc_done_cv, NULL);
     pthread_key_create(&ss->key, NULL);
+    if (!(ss->intake = sq_intake_new(&ss->base))) { snprintf(err, errlen, "out of memory"); sq_close(&ss->base); return STORE_ERROR; }
     conn *c = get_conn(ss);
     if (!c) { snprintf(err, errlen, "%s", errbuf); sq_close(&ss->base); return STORE_ERROR; }
     if (sq_migrate(c->db, path, err, errlen)) { sq_close(&ss->base); return STORE_ERROR; }
@@ -275,12 +272,7 @@ static int sq_open(const char *path, const char *options, store **out, char *err
 
 static void sq_close(store *s) {
     sqlite_store *ss = (sqlite_store *)s;
-    pthread_mutex_lock(&ss->gc_mu);             /* the writer finishes what is queued, then ends */
-    ss->gc_stop = true;
-    bool running = ss->gc_running;
-    pthread_cond_signal(&ss->gc_cv);
-    pthread_mutex_unlock(&ss->gc_mu);
-    if (running) pthread_join(ss->gc_thread, NULL);
+    sq_intake_free(ss->intake);                 /* the writer finishes what is queued, then ends */
     conn *c = ss->conns;
     while (c) {
         conn *next = c->next;
@@ -292,9 +284,6 @@ static void sq_close(store *s) {
     pthread_key_delete(ss->key);
     pthread_mutex_destroy(&ss->mu);
     pthread_mutex_destroy(&ss->write_mu);
-    pthread_mutex_destroy(&ss->gc_mu);
-    pthread_cond_destroy(&ss->gc_cv);
-    pthread_cond_destroy(&ss->gc_done_cv);
     free(ss->path);
     free(ss);
 }
@@ -472,209 +461,6 @@ static int sq_consultation_list(store *s, json_t **out) {
 }
 
 /* ---- messages and replies ----------------------------------------------- */
-
-/* Tracking codes: 12 symbols from 31 unambiguous characters (no 0/O, 1/I/L),
- * ~59 bits: unguessable, and easy to read out over the phone. */
-static const char code_alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-
-static void new_tracking_code(char *out) {
-    /* One call for the randomness (a syscall each time, so not one per
-     * symbol); bytes >= 248 = 8 * 31 are rejected to keep symbols uniform. */
-    unsigned char rnd[32];
-    size_t used = sizeof rnd;
-    int k = 0;
-    for (int i = 0; i < 12; i++) {
-        unsigned b;
-        do {
-            if (used == sizeof rnd) { randombytes_buf(rnd, sizeof rnd); used = 0; }
-            b = rnd[used++];
-        } while (b >= 248);
-        if (i && i % 4 == 0) out[k++] = '-';
-        out[k++] = code_alphabet[b % 31];
-    }
-    out[k] = 0;
-}
-
-typedef struct { const store_new_msg *m; int64_t *id; char *code; } msg_add_arg;
-
-/* Insert + "created" audit event in one transaction (one fsync). */
-static int msg_add_txn(store *s, void *arg) {
-    msg_add_arg *x = arg;
-    const store_new_msg *m = x->m;
-    sqlite3 *db;
-    int rc = STORE_CONFLICT;
-    for (int attempt = 0; attempt < 5 && rc == STORE_CONFLICT; attempt++) {
-        sqlite3_stmt *st = sq_stmt(s, Q_MSG_ADD, &db);
-        if (!st) return STORE_ERROR;
-        new_tracking_code(x->code);
-        sqlite3_bind_int64(st, 1, m->consultation_id);
-        sqlite3_bind_text(st, 2, x->code, -1, SQLITE_TRANSIENT);
-        sq_bind_str(st, 3, m->title);
-        sq_bind_str(st, 4, m->body);
-        sq_bind_str(st, 5, m->type);
-        sq_bind_str(st, 6, m->region);
-        sq_bind_str(st, 7, m->phone);
-        sq_bind_str(st, 8, m->author_ip);
-        sqlite3_bind_text(st, 9, m->department_id ? "assigned" : "new", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 10, m->department_id);
-        sq_bind_str(st, 11, m->author);
-        sq_bind_str(st, 12, m->created_at);
-        rc = sq_insert_id(s, st, db, "add message", x->id);   /* a tracking-code collision retries with a new code */
-    }
-    if (rc) return rc;
-    if (m->unpublished || m->section) {
-        sqlite3_stmt *up = sq_stmt(s, Q_MSG_UNPUBLISH, &db);
-        if (!up) return STORE_ERROR;
-        sqlite3_bind_int64(up, 1, *x->id);
-        sqlite3_bind_int(up, 2, !m->unpublished);
-        sqlite3_bind_int64(up, 3, m->section);
-        if ((rc = sq_exec(s, up, db, "add message"))) return rc;
-    }
-    if ((rc = sq_agg_msg(s, *x->id, +1))) return rc;
-    json_t *d = json_object();
-    if (m->department_id) {
-        json_object_set_new(d, "department_id", json_integer(m->department_id));
-        json_object_set_new(d, "route_by", json_string("keywords"));
-    }
-    rc = sq_event_add(s, 0, "created", *x->id, d);
-    json_decref(d);
-    return rc;
-}
-
-/* Group commit on a writer thread. With synchronous=FULL every commit waits
- * for an fsync, so one message per transaction caps intake at a few hundred a
- * second. Instead every new message goes into a queue; one writer thread
- * takes everything queued, writes it in one transaction (one fsync) and then
- * tells each caller its own result, while the next batch gathers behind it.
- * Durability per message is unchanged: no caller hears STORE_OK before the
- * commit holding its message returned; a failed commit fails every message
- * of the batch. A message that fails alone is rolled back to its savepoint.
- * Callers either wait (msg_add) or are called back (msg_add_async, so an
- * HTTP request waits without holding a thread). */
-typedef struct gc_req {
-    msg_add_arg arg;
-    store_added_fn done;      /* NULL: a waiting msg_add caller (see wait) */
-    void *ud;
-    int rc;
-    int64_t id;
-    char code[20];
-    bool finished;            /* for waiting callers, under gc_mu */
-    char err[512];
-    struct gc_req *next;
-} gc_req;
-
-#define GC_MAX 1024   /* messages per transaction at most */
-
-static const char Q_SAVEPOINT[] = "SAVEPOINT msg";
-static const char Q_RELEASE[] = "RELEASE msg";
-static const char Q_ROLLBACK_TO[] = "ROLLBACK TO msg";
-
-/* One batch: BEGIN, each message under its savepoint, COMMIT. */
-static void gc_write(store *s, gc_req *head) {
-    sqlite_store *ss = (sqlite_store *)s;
-    pthread_mutex_lock(&ss->write_mu);
-    int rc = sq_txn(s, SQ_BEGIN);
-    for (gc_req *r = head; r; r = r->next) {
-        r->err[0] = 0;
-        if (rc != STORE_OK) { r->rc = rc; snprintf(r->err, sizeof r->err, "%s", errbuf); continue; }
-        if (sq_txn(s, Q_SAVEPOINT)) { r->rc = STORE_ERROR; snprintf(r->err, sizeof r->err, "%s", errbuf); continue; }
-        r->rc = msg_add_txn(s, &r->arg);
-        if (r->rc) { snprintf(r->err, sizeof r->err, "%s", errbuf); sq_txn(s, Q_ROLLBACK_TO); }
-        sq_txn(s, Q_RELEASE);
-    }
-    if (rc == STORE_OK && sq_txn(s, SQ_COMMIT)) {
-        char keep[512];
-        snprintf(keep, sizeof keep, "%s", errbuf);
-        sq_txn(s, SQ_ROLLBACK);
-        for (gc_req *r = head; r; r = r->next) { r->rc = STORE_ERROR; snprintf(r->err, sizeof r->err, "%s", keep); }
-    }
-    pthread_mutex_unlock(&ss->write_mu);
-}
-
-static void *gc_writer(void *arg) {
-    sqlite_store *ss = arg;
-    pthread_mutex_lock(&ss->gc_mu);
-    for (;;) {
-        while (!ss->gc_head && !ss->gc_stop) pthread_cond_wait(&ss->gc_cv, &ss->gc_mu);
-        if (!ss->gc_head) break;                       /* stopping, queue drained */
-        gc_req *head = ss->gc_head, *last = head;
-        for (int n = 1; last->next && n < GC_MAX; n++) last = last->next;
-        ss->gc_head = last->next;
-        if (!ss->gc_head) ss->gc_tail = NULL;
-        last->next = NULL;
-        pthread_mutex_unlock(&ss->gc_mu);
-
-        gc_write(&ss->base, head);
-
-        bool waiters = false;
-        for (gc_req *r = head, *next; r; r = next) {
-            next = r->next;                            /* r may vanish once answered */
-            if (r->done) {
-                r->done(r->ud, r->rc, r->id, r->code, r->rc ? r->err : NULL);
-                free(r);
-            } else waiters = true;
-        }
-        pthread_mutex_lock(&ss->gc_mu);
-        if (waiters) {
-            for (gc_req *r = head, *next; r; r = next) {
-                next = r->next;
-                if (!r->done) r->finished = true;   /* after this the waiter may return and r vanish */
-            }
-            pthread_cond_broadcast(&ss->gc_done_cv);
-        }
-    }
-    pthread_mutex_unlock(&ss->gc_mu);
-    return NULL;
-}
-
-/* Queues r, starting the writer thread on first use. Returns 0, or -1 when the thread cannot start. */
-static int gc_enqueue(sqlite_store *ss, gc_req *r) {
-    pthread_mutex_lock(&ss->gc_mu);
-    if (!ss->gc_running) {
-        if (pthread_create(&ss->gc_thread, NULL, gc_writer, ss)) {
-            pthread_mutex_unlock(&ss->gc_mu);
-            sq_set_err(NULL, "add message: cannot start the writer thread");
-            return -1;
-        }
-        ss->gc_running = true;
-    }
-    if (ss->gc_tail) ss->gc_tail->next = r; else ss->gc_head = r;
-    ss->gc_tail = r;
-    pthread_cond_signal(&ss->gc_cv);
-    pthread_mutex_unlock(&ss->gc_mu);
-    return 0;
-}
-
-static int sq_msg_add(store *s, const store_new_msg *m, int64_t *id, char *code) {
-    sqlite_store *ss = (sqlite_store *)s;
-    conn *c = get_conn(ss);
-    if (!c) return STORE_ERROR;
-    if (!sqlite3_get_autocommit(c->db)) {          /* inside a caller's batch */
-        msg_add_arg x = { m, id, code };
-        return msg_add_txn(s, &x);
-    }
-    gc_req me = { 0 };
-    me.arg = (msg_add_arg){ m, &me.id, me.code };
-    if (gc_enqueue(ss, &me)) return STORE_ERROR;
-    pthread_mutex_lock(&ss->gc_mu);
-    while (!me.finished) pthread_cond_wait(&ss->gc_done_cv, &ss->gc_mu);
-    pthread_mutex_unlock(&ss->gc_mu);
-    if (me.rc) { snprintf(errbuf, sizeof errbuf, "%s", me.err); return me.rc; }
-    *id = me.id;
-    memcpy(code, me.code, sizeof me.code);
-    return STORE_OK;
-}
-
-static int sq_msg_add_async(store *s, const store_new_msg *m, store_added_fn done, void *ud) {
-    sqlite_store *ss = (sqlite_store *)s;
-    gc_req *r = calloc(1, sizeof *r);
-    if (!r) { sq_set_err(NULL, "add message: out of memory"); return STORE_ERROR; }
-    r->arg = (msg_add_arg){ m, &r->id, r->code };
-    r->done = done;
-    r->ud = ud;
-    if (gc_enqueue(ss, r)) { free(r); return STORE_ERROR; }
-    return STORE_OK;
-}
 
 void sq_read_msg(sqlite3_stmt *st, store_msg *m) {
     memset(m, 0, sizeof *m);

@@ -1,6 +1,8 @@
 /* sqlite_int.h: helpers shared by the files of the SQLite backend
  * (sqlite.c: connections and core records; sqlite_schema.c: migrations;
- * sqlite_work.c: analysis, models, moderation, groups, search, export).
+ * sqlite_work.c: analysis, models, moderation, groups, search, export;
+ * sqlite_intake.c: new messages and their group commit; sqlite_stats.c:
+ * the dashboard aggregates; sqlite_inbox.c: keyset-paged inboxes).
  * Not for use outside src/store/. */
 #ifndef MINYI_SQLITE_INT_H
 #define MINYI_SQLITE_INT_H
@@ -77,6 +79,17 @@ int sq_adoption_set(store *s, int64_t consultation_id, int64_t msg_id, bool whol
 int sq_feedback(store *s, int64_t consultation_id, int min_group, json_t **out);
 int sq_feedback_publish(store *s, int64_t consultation_id, str summary, int64_t user_id);
 int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, str body, str label), void *ud);
+
+/* ---- intake (sqlite_intake.c) ---- */
+typedef struct sq_intake sq_intake;
+sq_intake *sq_intake_new(store *s);            /* NULL when out of memory */
+void sq_intake_free(sq_intake *in);            /* commits what is queued, stops the writer thread */
+sq_intake *sq_intake_of(store *s);
+int  sq_msg_add(store *s, const store_new_msg *m, int64_t *id, char *tracking_code);
+int  sq_msg_add_async(store *s, const store_new_msg *m, store_added_fn done, void *ud);
+void sq_write_lock(store *s);                  /* this process's writers take turns (sqlite.c) */
+void sq_write_unlock(store *s);
+int  sq_in_batch(store *s, bool *inside);      /* is this thread's connection inside a transaction? */
 
 /* ---- dashboard aggregates (sqlite_stats.c) ----
  * stats_days holds one row per (day a message came in, department it is
