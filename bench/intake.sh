@@ -18,12 +18,14 @@ trap cleanup EXIT
 
 # ---- PostgreSQL reference ----
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
-asuser=""
-if [ "$(id -u)" = 0 ]; then asuser="runuser -u postgres --"; id postgres >/dev/null 2>&1 || asuser="runuser -u nobody --"; fi
+asuser=""; pguser=""
+if [ "$(id -u)" = 0 ]; then   # PostgreSQL refuses to run as root
+  pguser=postgres; id "$pguser" >/dev/null 2>&1 || pguser=nobody
+  asuser="runuser -u $pguser --"
+fi
 pg="not measured (Debian postgresql not installed)"
 if [ -n "$pgbin" ] && command -v pgbench >/dev/null; then
-  mkdir "$dir/pg"; [ -n "$asuser" ] && chown "${asuser#runuser -u }" "$dir/pg" 2>/dev/null || true
-  [ -n "$asuser" ] && chown "$(echo "$asuser" | awk '{print $3}')" "$dir/pg"
+  mkdir "$dir/pg"; [ -n "$pguser" ] && chown "$pguser" "$dir/pg"
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   $asuser "$pgbin/initdb" -D "$dir/pg" -A trust -U bench -E UTF8 >/dev/null
   $asuser "$pgbin/pg_ctl" -D "$dir/pg" -l "$dir/pg/log" -w \
@@ -57,5 +59,5 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores; other work on the 
 echo "PostgreSQL pgbench durable INSERT, -c 64 -j 2 -T $DUR: ${pg} tps"
 echo "minyi POST /api/v1/messages, wrk -t2 -c64 -d${DUR}s: ${rps} req/s, p99 ${p99}, non-2xx ${non2xx:-0}"
 case "$pg" in *[!0-9]*|"") ;; *) echo "ratio minyi/PostgreSQL: $(awk -v a="$rps" -v b="$pg" 'BEGIN { printf "%.2f", a / b }') (goal >= 5)";; esac
-echo "stored $((after - before)) of $total answered ($(( total - ${non2xx:-0} )) 2xx; wrk counts a few unanswered at the end)"
+echo "stored $((after - before)) messages; wrk counted $total requests, $(( total - ${non2xx:-0} )) answered 2xx (the last ones in flight when wrk stops are stored but not counted)"
 echo "checksum $(sqlite3 "$dir/db" "SELECT count(*), count(DISTINCT tracking_code) FROM messages" | cksum | cut -d' ' -f1)"
