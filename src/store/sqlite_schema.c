@@ -200,7 +200,14 @@ static const char *migrations[] = {
     "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
     "CREATE INDEX adoptions_consultation ON adoptions(consultation_id, decision);",
 
-    /* 11: dashboard figures as running aggregates (sqlite_stats.c): one row
+    /* 11: notices (通知公告) published by admins on the home page; a
+     * withdrawn notice is hidden, not deleted. */
+    "CREATE TABLE notices (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL,"
+    "  user_id INTEGER REFERENCES users(id), hidden INTEGER NOT NULL DEFAULT 0,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX notices_live ON notices(id) WHERE hidden = 0;",
+
+    /* 12: dashboard figures as running aggregates (sqlite_stats.c): one row
      * per (arrival day, department; 0 = not routed), filled at open by a
      * recount (the 'stats_rebuild' setting asks for it). The overdue flag is
      * set by a sweep once a deadline passes unanswered; the partial index
