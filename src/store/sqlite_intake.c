@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char Q_MSG_ADD[] = "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, author, created_at, due_at) "
                      "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, t, "
@@ -76,9 +77,10 @@ static void new_tracking_code(char *out) {
 
 typedef struct { const store_new_msg *m; int64_t *id; char *code; } msg_add_arg;
 
-/* Insert + "created" audit event in one transaction (one fsync). */
-static int msg_add_txn(store *s, void *arg) {
-    msg_add_arg *x = arg;
+/* Insert + "created" audit event; the figures are the caller's (msg_add_txn
+ * per message, gc_write per batch). now: the arrival time of a message that
+ * brings none ("YYYY-MM-DDTHH:MM:SSZ"). */
+static int msg_insert(store *s, msg_add_arg *x, const char *now) {
     const store_new_msg *m = x->m;
     sqlite3 *db;
     int rc = STORE_CONFLICT;
@@ -97,7 +99,7 @@ static int msg_add_txn(store *s, void *arg) {
         sqlite3_bind_text(st, 9, m->department_id ? "assigned" : "new", -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 10, m->department_id);
         sq_bind_str(st, 11, m->author);
-        sq_bind_str(st, 12, m->created_at);
+        sq_bind_str(st, 12, m->created_at.p ? m->created_at : str_c(now));
         rc = sq_insert_id(s, st, db, "add message", x->id);   /* a tracking-code collision retries with a new code */
     }
     if (rc) return rc;
@@ -109,7 +111,6 @@ static int msg_add_txn(store *s, void *arg) {
         sqlite3_bind_int64(up, 3, m->section);
         if ((rc = sq_exec(s, up, db, "add message"))) return rc;
     }
-    if ((rc = sq_agg_msg(s, *x->id, +1))) return rc;
     json_t *d = json_object();
     if (m->department_id) {
         json_object_set_new(d, "department_id", json_integer(m->department_id));
@@ -120,6 +121,21 @@ static int msg_add_txn(store *s, void *arg) {
     return rc;
 }
 
+static void utc_now(char out[32]) {
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* One message inside a caller's transaction (imports' batches). */
+static int msg_add_txn(store *s, msg_add_arg *x) {
+    char now[32];
+    utc_now(now);
+    int rc = msg_insert(s, x, now);
+    return rc ? rc : sq_agg_msg(s, *x->id, +1);
+}
+
 /* Group commit on a writer thread. With synchronous=FULL every commit waits
  * for an fsync, so one message per transaction caps intake at a few hundred a
  * second. Instead every new message goes into a queue; one writer thread
@@ -127,7 +143,7 @@ static int msg_add_txn(store *s, void *arg) {
  * tells each caller its own result, while the next batch gathers behind it.
  * Durability per message is unchanged: no caller hears STORE_OK before the
  * commit holding its message returned; a failed commit fails every message
- * of the batch. A message that fails alone is rolled back to its savepoint.
+ * of the batch; a message that fails alone fails alone (see gc_write).
  * Callers either wait (msg_add) or are called back (msg_add_async, so an
  * HTTP request waits without holding a thread). */
 typedef struct gc_req {
@@ -144,27 +160,80 @@ typedef struct gc_req {
 
 #define GC_MAX 1024   /* messages per transaction at most */
 
-static const char Q_SAVEPOINT[] = "SAVEPOINT msg";
-static const char Q_RELEASE[] = "RELEASE msg";
-static const char Q_ROLLBACK_TO[] = "ROLLBACK TO msg";
+/* A new message adds exactly one "received" to (its department, its day):
+ * nothing else of it counts yet. So a batch adds its counts per pair, a few
+ * upserts instead of one per message. */
+typedef struct { int64_t dept; char day[11]; int64_t n; } day_count;
 
-/* One batch: BEGIN, each message under its savepoint, COMMIT. */
+static int bump_received(store *s, gc_req *head, const char *now) {
+    day_count dc[64];
+    size_t k = 0;
+    for (gc_req *r = head; r; r = r->next) {
+        const store_new_msg *m = r->arg.m;
+        char day[11];
+        snprintf(day, sizeof day, "%.10s", m->created_at.p && m->created_at.n >= 10 ? m->created_at.p : now);
+        size_t i = 0;
+        while (i < k && !(dc[i].dept == m->department_id && !strcmp(dc[i].day, day))) i++;
+        if (i == k) {
+            if (k == sizeof dc / sizeof *dc) {               /* many pairs (an import's spread): flush */
+                for (size_t j = 0; j < k; j++) {
+                    int rc = sq_agg_bump(s, dc[j].dept, dc[j].day, &(sq_agg_delta){ .received = dc[j].n });
+                    if (rc) return rc;
+                }
+                k = i = 0;
+            }
+            dc[k].dept = m->department_id;
+            memcpy(dc[k].day, day, sizeof day);
+            dc[k++].n = 0;
+        }
+        dc[i].n++;
+    }
+    for (size_t j = 0; j < k; j++) {
+        int rc = sq_agg_bump(s, dc[j].dept, dc[j].day, &(sq_agg_delta){ .received = dc[j].n });
+        if (rc) return rc;
+    }
+    return STORE_OK;
+}
+
+static void fail_all(store *s, gc_req *head, int rc) {
+    char keep[512];
+    snprintf(keep, sizeof keep, "%s", store_errmsg(s));
+    for (gc_req *r = head; r; r = r->next) { r->rc = rc; snprintf(r->err, sizeof r->err, "%s", keep); }
+}
+
+/* One batch: BEGIN, every message, the figures, COMMIT. When one message
+ * fails (rare: a bad reference), the batch is rolled back and each message
+ * retried in a transaction of its own, so only the bad one fails. */
 static void gc_write(store *s, gc_req *head) {
+    char now[32];
+    utc_now(now);
     sq_write_lock(s);
     int rc = sq_txn(s, SQ_BEGIN);
+    if (rc) { fail_all(s, head, rc); sq_write_unlock(s); return; }
+    gc_req *bad = NULL;
+    for (gc_req *r = head; r && !bad; r = r->next) {
+        r->err[0] = 0;
+        if ((r->rc = msg_insert(s, &r->arg, now))) bad = r;
+    }
+    if (!bad && (rc = bump_received(s, head, now)) == STORE_OK && (rc = sq_txn(s, SQ_COMMIT)) == STORE_OK) {
+        sq_write_unlock(s);
+        return;
+    }
+    if (!bad) {                                   /* the figures or the commit failed: nothing is stored */
+        fail_all(s, head, STORE_ERROR);
+        sq_txn(s, SQ_ROLLBACK);
+        sq_write_unlock(s);
+        return;
+    }
+    sq_txn(s, SQ_ROLLBACK);
     for (gc_req *r = head; r; r = r->next) {
         r->err[0] = 0;
-        if (rc != STORE_OK) { r->rc = rc; snprintf(r->err, sizeof r->err, "%s", store_errmsg(s)); continue; }
-        if (sq_txn(s, Q_SAVEPOINT)) { r->rc = STORE_ERROR; snprintf(r->err, sizeof r->err, "%s", store_errmsg(s)); continue; }
-        r->rc = msg_add_txn(s, &r->arg);
-        if (r->rc) { snprintf(r->err, sizeof r->err, "%s", store_errmsg(s)); sq_txn(s, Q_ROLLBACK_TO); }
-        sq_txn(s, Q_RELEASE);
-    }
-    if (rc == STORE_OK && sq_txn(s, SQ_COMMIT)) {
-        char keep[512];
-        snprintf(keep, sizeof keep, "%s", store_errmsg(s));
-        sq_txn(s, SQ_ROLLBACK);
-        for (gc_req *r = head; r; r = r->next) { r->rc = STORE_ERROR; snprintf(r->err, sizeof r->err, "%s", keep); }
+        if ((r->rc = sq_txn(s, SQ_BEGIN)) == STORE_OK) {
+            r->rc = msg_insert(s, &r->arg, now);
+            if (!r->rc) r->rc = sq_agg_msg(s, r->id, +1);
+            if (!r->rc) r->rc = sq_txn(s, SQ_COMMIT);
+            if (r->rc) { snprintf(r->err, sizeof r->err, "%s", store_errmsg(s)); sq_txn(s, SQ_ROLLBACK); }
+        } else snprintf(r->err, sizeof r->err, "%s", store_errmsg(s));
     }
     sq_write_unlock(s);
 }

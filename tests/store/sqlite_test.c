@@ -270,3 +270,51 @@ TEST(concurrent_adds_are_all_committed) {
     CHECK_INT(dup, 0);
     drop(s, path);
 }
+
+/* Through the asynchronous path, with one bad message in every few: the
+ * bad ones fail alone (their batch is retried message by message), every
+ * good one is committed and reported with its id, and the figures count
+ * exactly the committed ones. */
+typedef struct { pthread_mutex_t mu; int ok, invalid, other, pending; pthread_cond_t cv; } async_tally;
+
+static void added(void *ud, int rc, int64_t id, const char *code, const char *errmsg) {
+    async_tally *t = ud;
+    pthread_mutex_lock(&t->mu);
+    if (rc == STORE_OK && id > 0 && code && strlen(code) == 14) t->ok++;
+    else if (rc == STORE_INVALID && errmsg) t->invalid++;
+    else t->other++;
+    t->pending--;
+    pthread_cond_signal(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+TEST(async_adds_fail_alone_and_are_counted) {
+    char path[128];
+    store *s = fresh(path);
+    int64_t c;
+    s->ops->consultation_add(s, STR_LIT("C"), (str){0}, (str){0}, &c);
+    static store_new_msg m[300];
+    async_tally t = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .pending = 300 };
+    for (int i = 0; i < 300; i++) {
+        m[i] = (store_new_msg){ .consultation_id = i % 7 == 3 ? 99999 : c, .title = STR_LIT("异步"), .body = STR_LIT("正文"),
+                                .type = STR_LIT("建议") };
+        CHECK_INT(s->ops->msg_add_async(s, &m[i], added, &t), STORE_OK);
+    }
+    pthread_mutex_lock(&t.mu);
+    while (t.pending) pthread_cond_wait(&t.cv, &t.mu);
+    pthread_mutex_unlock(&t.mu);
+    int bad = 0;
+    for (int i = 0; i < 300; i++) bad += i % 7 == 3;
+    CHECK_INT(t.invalid, bad);
+    CHECK_INT(t.ok, 300 - bad);
+    CHECK_INT(t.other, 0);
+    json_t *o;
+    store_inbox_query q = { .limit = 1 };
+    CHECK_INT(s->ops->inbox(s, &q, &o), STORE_OK);
+    CHECK_INT(json_integer_value(json_object_get(o, "total")), 300 - bad);   /* from the figures */
+    json_decref(o);
+    CHECK_INT(s->ops->stats_verify(s, &o), STORE_OK);
+    CHECK(json_is_true(json_object_get(o, "ok")));
+    json_decref(o);
+    drop(s, path);
+}
