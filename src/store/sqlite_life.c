@@ -462,11 +462,12 @@ int sq_followup_get(store *s, int64_t msg_id, json_t **out) {
 }
 
 /* Called by the rating in its transaction: a rating of 1 or 2 sends the
- * message back to the department once. The rating is kept in the audit
- * trail and removed, so the citizen can rate the new answer. */
+ * message back to the department once. The rating is superseded: it still
+ * counts in the figures, and the citizen's rating of the new answer
+ * replaces it. */
 static const char Q_RATING_REOPENABLE[] = "SELECT rating_reopened, type FROM messages WHERE id = ?1";
 static const char Q_RATING_REOPENED[] = "UPDATE messages SET rating_reopened = 1 WHERE id = ?1";
-static const char Q_RATING_DROP[] = "DELETE FROM ratings WHERE message_id = ?1";
+static const char Q_RATING_DROP[] = "UPDATE ratings SET superseded = 1 WHERE message_id = ?1";
 
 int sq_rating_reopen(store *s, int64_t msg_id, int score, str comment, bool *reopened) {
     *reopened = false;

@@ -149,6 +149,9 @@ static const char *migrations[] = {
     "ALTER TABLE messages ADD COLUMN urge_count INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE messages ADD COLUMN reopen_count INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE messages ADD COLUMN rating_reopened INTEGER NOT NULL DEFAULT 0;"
+    /* A poor rating that reopened the message stays counted until the
+     * citizen rates the new answer, which replaces it. */
+    "ALTER TABLE ratings ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE departments ADD COLUMN reply_approval INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE replies ADD COLUMN status TEXT NOT NULL DEFAULT 'published' CHECK (status IN ('published','pending','refused'));"
     "ALTER TABLE replies ADD COLUMN edited_at TEXT;"

@@ -592,8 +592,10 @@ int sq_msg_each(store *s, int64_t consultation_id,
 
 static const char Q_RATING_ADD[] =
     "INSERT INTO ratings(message_id, score, comment) SELECT id, ?2, ?3 FROM messages "
-    "WHERE id = ?1 AND state IN ('replied','closed') AND moderation IN ('none','approved')";
-static const char Q_RATING_GET[] = "SELECT score, comment, created_at FROM ratings WHERE message_id = ?1";
+    "WHERE id = ?1 AND state IN ('replied','closed') AND moderation IN ('none','approved') "
+    "ON CONFLICT(message_id) DO UPDATE SET score = excluded.score, comment = excluded.comment, "
+    "created_at = strftime('%Y-%m-%dT%H:%M:%SZ','now'), superseded = 0 WHERE ratings.superseded = 1";
+static const char Q_RATING_GET[] = "SELECT score, comment, created_at FROM ratings WHERE message_id = ?1 AND superseded = 0";
 
 typedef struct { int64_t msg; int score; str comment; } rating_arg;
 
@@ -605,9 +607,9 @@ static int rating_txn(store *s, void *arg) {
     sqlite3_bind_int64(st, 1, x->msg);
     sqlite3_bind_int(st, 2, x->score);
     sq_bind_str(st, 3, x->comment);
-    int rc = sq_exec(s, st, db, "add rating");   /* a second rating is a primary-key conflict */
+    int rc = sq_exec(s, st, db, "add rating");
     if (rc) return rc;
-    if (sqlite3_changes(db) == 0) return STORE_CONFLICT;   /* not answered yet */
+    if (sqlite3_changes(db) == 0) return STORE_CONFLICT;   /* not answered yet, or already rated */
     json_t *d = json_pack("{s:i}", "score", x->score);
     if (x->comment.p) json_object_set_new(d, "comment", json_stringn(x->comment.p, x->comment.n));
     rc = sq_event_add(s, 0, "rating", x->msg, d);
