@@ -26,7 +26,7 @@
 
 static const char Q_DEPT_ADD[] = "INSERT INTO departments(name) VALUES (?1)";
 static const char Q_DEPT_FIND[] = "SELECT id FROM departments WHERE name = ?1";
-static const char Q_DEPT_LIST[] = "SELECT id, name FROM departments ORDER BY id";
+static const char Q_DEPT_LIST[] = "SELECT id, name, reply_approval FROM departments ORDER BY id";
 static const char Q_USER_ADD[] = "INSERT INTO users(login, password_hash, role, department_id) VALUES (?1, ?2, ?3, nullif(?4, 0))";
 static const char Q_USER_GET[] = "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.login = ?1";
 static const char Q_USER_GET_ID[] = "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.id = ?1";
@@ -43,7 +43,7 @@ static const char Q_CONS_GET[] = "SELECT " CONS_COLS " FROM consultations c WHER
 static const char Q_CONS_LIST[] = "SELECT " CONS_COLS " FROM consultations c ORDER BY c.status = 'open' DESC, c.id DESC";
 static const char Q_MSG_GET[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.id = ?1";
 static const char Q_MSG_GET_CODE[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.tracking_code = ?1";
-static const char Q_MSG_REPLIES[] = "SELECT r.id, r.body, r.created_at, coalesce(d.name,''), coalesce(u.login,'') FROM replies r "
+static const char Q_MSG_REPLIES[] = "SELECT r.id, r.body, r.created_at, coalesce(d.name,''), coalesce(u.login,''), r.status, r.edited_at FROM replies r "
                      "LEFT JOIN departments d ON d.id = r.department_id LEFT JOIN users u ON u.id = r.user_id "
                      "WHERE r.message_id = ?1 ORDER BY r.id";
 static const char Q_REPLY_ADD[] = "INSERT INTO replies(message_id, user_id, department_id, body, created_at) "
@@ -318,7 +318,8 @@ static int sq_dept_list(store *s, json_t **out) {
     if (!st) return STORE_ERROR;
     json_t *a = json_array();
     while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(a, json_pack("{s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name", sq_col_text(st, 1)));
+        json_array_append_new(a, json_pack("{s:I,s:s,s:b}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name", sq_col_text(st, 1),
+                                           "reply_approval", sqlite3_column_int(st, 2)));
     sq_done(st);
     *out = a;
     return STORE_OK;
@@ -487,11 +488,17 @@ void sq_read_msg(sqlite3_stmt *st, store_msg *m) {
     m->group_size = sqlite3_column_int64(st, 20);
     sq_copy_text(m->author_ip, sizeof m->author_ip, st, 21);
     sq_copy_text(m->due_at, sizeof m->due_at, st, 22);
+    m->resolution = sq_col_dup(st, 23);
+    sq_copy_text(m->urged_at, sizeof m->urged_at, st, 24);
+    m->urge_count = sqlite3_column_int64(st, 25);
+    m->reopen_count = sqlite3_column_int64(st, 26);
+    m->assignee_id = sqlite3_column_int64(st, 27);
+    sq_copy_text(m->assignee, sizeof m->assignee, st, 28);
 }
 
 void store_msg_clear(store_msg *m) {
     free(m->title); free(m->body); free(m->region); free(m->phone); free(m->department);
-    free(m->hold_reason); free(m->author);
+    free(m->hold_reason); free(m->author); free(m->resolution);
     memset(m, 0, sizeof *m);
 }
 
@@ -513,9 +520,11 @@ static int sq_msg_replies(store *s, int64_t msg_id, json_t **out) {
     sqlite3_bind_int64(st, 1, msg_id);
     json_t *a = json_array();
     while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0),
                                            "body", sq_col_text(st, 1), "created_at", sq_col_text(st, 2),
-                                           "department", sq_col_text(st, 3), "author", sq_col_text(st, 4)));
+                                           "department", sq_col_text(st, 3), "author", sq_col_text(st, 4),
+                                           "status", sq_col_text(st, 5), "edited_at",
+                                           sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, 6))));
     sq_done(st);
     *out = a;
     return STORE_OK;
@@ -534,6 +543,10 @@ int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str
 
 static int reply_write(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id) {
     sqlite3 *db;
+    char from[16];
+    int64_t dept_now;
+    int rc = sq_life_check(s, msg_id, "reply", from, &dept_now);
+    if (rc) return rc;
     sqlite3_stmt *st = sq_stmt(s, Q_REPLY_ADD, &db);
     if (!st) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, msg_id);
@@ -541,14 +554,14 @@ static int reply_write(store *s, int64_t msg_id, int64_t user_id, int64_t dept_i
     sqlite3_bind_int64(st, 3, dept_id);
     sq_bind_str(st, 4, body);
     sq_bind_str(st, 5, at);
-    int rc = sq_insert_id(s, st, db, "add reply", id);
+    rc = sq_insert_id(s, st, db, "add reply", id);
     if (rc) return rc;
     st = sq_stmt(s, Q_MSG_SET_STATE, &db);
     if (!st) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, msg_id);
     sqlite3_bind_text(st, 2, "replied", -1, SQLITE_STATIC);
     if ((rc = sq_exec(s, st, db, "set state"))) return rc;
-    json_t *d = json_pack("{s:I}", "reply_id", (json_int_t)*id);
+    json_t *d = json_pack("{s:I,s:s,s:s}", "reply_id", (json_int_t)*id, "from", from, "to", "replied");
     if (group_id) json_object_set_new(d, "group_id", json_integer(group_id));
     rc = sq_event_add(s, user_id, "reply", msg_id, d);
     json_decref(d);
@@ -640,6 +653,12 @@ const store_ops store_sqlite = {
     .keywords_add = sq_keywords_add, .hot = sq_hot,
     .rating_add = sq_rating_add, .reply_import = sq_reply_import, .rating_get = sq_rating_get, .stats = sq_stats,
     .stats_verify = sq_stats_verify, .stats_rebuild = sq_stats_rebuild, .overdue_sweep = sq_overdue_sweep,
+    .msg_act = sq_act, .extension_add = sq_extension_add, .extension_get = sq_extension_get,
+    .extension_decide = sq_extension_decide, .extension_list = sq_extension_list, .urge_list = sq_urge_list,
+    .followup_add = sq_followup_add, .followup_get = sq_followup_get,
+    .reply_pending = sq_reply_pending, .reply_get = sq_reply_get, .reply_decide = sq_reply_decide,
+    .reply_correct = sq_reply_correct, .replies_pending = sq_replies_pending, .dept_set_approval = sq_dept_set_approval,
+    .calendar_set = sq_calendar_set, .calendar_list = sq_calendar_list, .due_view = sq_due_view,
     .public_list = sq_public_list, .public_get = sq_public_get, .support_add = sq_support_add,
     .consultation_update = sq_consultation_update, .consultation_sections = sq_consultation_sections,
     .adoption_set = sq_adoption_set, .feedback = sq_feedback, .feedback_publish = sq_feedback_publish,

@@ -24,7 +24,7 @@ static void inbox_build(void) {
         snprintf(inbox_sql[f], sizeof inbox_sql[f],
                  "SELECT m.id, m.tracking_code, m.title, m.type, m.state, coalesce(d.name,''), coalesce(m.department_id,0), "
                  "m.consultation_id, m.created_at, m.moderation, m.label, m.confidence, coalesce(m.group_id,0), "
-                 "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 0) "
+                 "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 0), m.due_at, m.urged_at, m.urge_count "
                  "FROM messages m LEFT JOIN departments d ON d.id = m.department_id "
                  "WHERE m.moderation IN ('none','approved')%s%s%s%s ORDER BY m.id DESC LIMIT ?3",
                  f & F_DEPT ? " AND m.department_id = ?1" : f & F_TRIAGE ? " AND m.department_id IS NULL" : "",
@@ -89,6 +89,9 @@ int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
         json_object_set_new(o, "confidence", labelled ? json_real(sqlite3_column_double(st, 11)) : json_null());
         json_object_set_new(o, "group_id", json_integer(sqlite3_column_int64(st, 12)));
         json_object_set_new(o, "group_size", json_integer(sqlite3_column_int64(st, 13)));
+        json_object_set_new(o, "due_at", sqlite3_column_type(st, 14) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, 14)));
+        json_object_set_new(o, "urged_at", sqlite3_column_type(st, 15) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, 15)));
+        json_object_set_new(o, "urge_count", json_integer(sqlite3_column_int64(st, 16)));
         json_array_append_new(a, o);
     }
     sq_done(st);

@@ -12,9 +12,7 @@
 #include <time.h>
 
 static const char Q_MSG_ADD[] = "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, author, created_at, due_at) "
-                     "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, t, "
-                     "strftime('%Y-%m-%dT%H:%M:%SZ', t, '+' || coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'reply_days'), 15) || ' days') "
-                     "FROM (SELECT coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')) AS t)";
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, ?12, ?13)";
 /* The citizen's choices beyond the insert's columns (rare: one more statement only then). */
 static const char Q_MSG_UNPUBLISH[] = "UPDATE messages SET publish = ?2, section = nullif(?3, 0) WHERE id = ?1";
 
@@ -83,6 +81,9 @@ typedef struct { const store_new_msg *m; int64_t *id; char *code; } msg_add_arg;
 static int msg_insert(store *s, msg_add_arg *x, const char *now) {
     const store_new_msg *m = x->m;
     sqlite3 *db;
+    char created[32], due[32];
+    snprintf(created, sizeof created, "%.*s", m->created_at.p ? (int)m->created_at.n : (int)strlen(now), m->created_at.p ? m->created_at.p : now);
+    if (sq_due_at(s, m->type, created, due)) due[0] = 0;
     int rc = STORE_CONFLICT;
     for (int attempt = 0; attempt < 5 && rc == STORE_CONFLICT; attempt++) {
         sqlite3_stmt *st = sq_stmt(s, Q_MSG_ADD, &db);
@@ -99,7 +100,8 @@ static int msg_insert(store *s, msg_add_arg *x, const char *now) {
         sqlite3_bind_text(st, 9, m->department_id ? "assigned" : "new", -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 10, m->department_id);
         sq_bind_str(st, 11, m->author);
-        sq_bind_str(st, 12, m->created_at.p ? m->created_at : str_c(now));
+        sqlite3_bind_text(st, 12, created, -1, SQLITE_TRANSIENT);
+        if (due[0]) sqlite3_bind_text(st, 13, due, -1, SQLITE_TRANSIENT);
         rc = sq_insert_id(s, st, db, "add message", x->id);   /* a tracking-code collision retries with a new code */
     }
     if (rc) return rc;

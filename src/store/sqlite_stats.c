@@ -23,7 +23,8 @@
     "  (m.first_reply_at IS NOT NULL) AS replied, " \
     "  (m.first_reply_at IS NOT NULL AND m.first_reply_at <= m.due_at) AS on_time, " \
     "  (r.score IS NOT NULL) AS rated, coalesce(r.score, 0) AS rating_sum, coalesce(r.score >= 4, 0) AS satisfied, " \
-    "  (m.state = 'closed') AS closed, m.overdue AS overdue, 0 AS urged, 0 AS extended, " \
+    "  (m.state = 'closed') AS closed, m.overdue AS overdue, (m.urge_count > 0) AS urged, " \
+    "  EXISTS (SELECT 1 FROM extensions e WHERE e.message_id = m.id AND e.status = 'approved') AS extended, " \
     "  " FRT " AS frt " \
     "FROM messages m LEFT JOIN ratings r ON r.message_id = m.id WHERE m.moderation IN ('none','approved')"
 /* First-reply time buckets (upper bounds in hours): 1 2 4 8 12 24 48 72 120
@@ -172,7 +173,7 @@ int sq_stats_rebuild_if_asked(store *s) {
  * transaction, makes this happen, so a sweep marks them; it reads only the
  * open messages past their deadline (a partial index). */
 static const char Q_OVERDUE_DUE[] =
-    "SELECT id FROM messages WHERE overdue = 0 AND first_reply_at IS NULL AND due_at < ?1 AND state <> 'closed' LIMIT 1000";
+    "SELECT id FROM messages WHERE overdue = 0 AND first_reply_at IS NULL AND due_at < ?1 AND state NOT IN ('closed','declined') LIMIT 1000";
 static const char Q_OVERDUE_SET[] = "UPDATE messages SET overdue = 1 WHERE id = ?1";
 
 typedef struct { const char *now; int64_t n; } sweep_arg;
