@@ -206,6 +206,21 @@ static const char *migrations[] = {
     "  user_id INTEGER REFERENCES users(id), hidden INTEGER NOT NULL DEFAULT 0,"
     "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
     "CREATE INDEX notices_live ON notices(id) WHERE hidden = 0;",
+
+    /* 12: leaders' posts (领导发帖) with an optional image, view counts
+     * (flushed in batches, not a write per view) and comments that are
+     * screened like messages and shown once not held. */
+    "CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL,"
+    "  user_id INTEGER REFERENCES users(id), views INTEGER NOT NULL DEFAULT 0,"
+    "  image BLOB, image_type TEXT,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE TABLE post_comments (id INTEGER PRIMARY KEY, post_id INTEGER NOT NULL REFERENCES posts(id),"
+    "  body TEXT NOT NULL, author_ip TEXT,"
+    "  moderation TEXT NOT NULL DEFAULT 'none' CHECK (moderation IN ('none','held','approved','rejected')),"
+    "  hold_reason TEXT, spam_score REAL, reason TEXT,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX post_comments_shown ON post_comments(post_id, id) WHERE moderation IN ('none','approved');"
+    "CREATE INDEX post_comments_held ON post_comments(id) WHERE moderation = 'held';",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 
