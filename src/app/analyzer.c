@@ -262,12 +262,16 @@ static int analyze_one(analyzer *a, const store_msg *m) {
     bool again = m->group_id != 0;
     dedup_result dr;
     dedup_group g;
+    int64_t merged[DEDUP_MAX_MERGE];
     if (again) an.group_id = m->group_id;
     else if (dedup_add(a->dd, &sig, (uint64_t)m->id, dedup_author_key(who, strlen(who)), parse_time(m->created_at), &dr) == 0
              && dedup_group_get(a->dd, dr.group, &g) == 0) {
         an.group_id = (int64_t)dedup_msg_ext(a->dd, g.rep);
         an.dedup_sig = &sig;
         an.dedup_sig_len = sizeof sig;
+        /* Groups it bridged: stored under their first message's id, as every group. */
+        for (uint32_t i = 0; i < dr.nmerged; i++) merged[an.nmerged++] = (int64_t)dr.merged_ext[i];
+        an.merged = merged;
     }
 
     /* Spam: rules + the moderators' model, and floods from one sender. */
