@@ -477,6 +477,8 @@ static const route routes[] = {
     { "GET",  "/api/v1/search",                 api_get_search, NULL },
     { "GET",  "/api/v1/stats",                  api_get_stats, NULL },
     { "GET",  "/api/v1/hot",                    api_get_hot, NULL },
+    { "GET",  "/api/v1/hot/*/messages",         NULL, api_get_hot_messages },
+    { "GET",  "/api/v1/trends",                 api_get_trends, NULL },
     { "POST", "/api/v1/messages/*/rating",      NULL, api_post_rating },
     { "GET",  "/api/v1/moderation",             api_get_moderation, NULL },
     { "GET",  "/api/v1/models",                 api_get_models, NULL },

@@ -295,6 +295,9 @@ static void query(const dedup *d, const dedup_sig *sig, dedup_result *res, uint3
             /* Ties go to the earlier message: the older group is the campaign. */
             if (s > best || (s == best && besti != UINT32_MAX && ix < besti)) { best = s; besti = ix; }
         }
+        /* A near copy of one member bridges nothing new: stop early, which
+         * bounds the cost of the many copies of a big campaign. */
+        if (best >= NEAR) break;
     }
     if (besti != UINT32_MAX && res->match == UINT32_MAX) {
         res->match = d->imsg[besti]; res->group = root(d, d->grp[res->match]); res->sim = best;
