@@ -644,6 +644,9 @@ size_t hot_top(const hot *h, int64_t from, int64_t to, int growth_days, hot_issu
         const issue *x = &h->is[i];
         if (x->last < from) break;          /* every later one was updated earlier */
         if (x->first > to) continue;
+        /* An issue names where or whom: a flood of thanks or slogans with no
+         * place and no group is no issue, however many sign it. */
+        if (!x->display) continue;
         hot_issue o;
         memset(&o, 0, sizeof o);
         o.issue = i; o.messages = x->size; o.authors = x->authors;
