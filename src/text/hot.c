@@ -236,6 +236,16 @@ static int cjk_word(const char *w, size_t n) {
     return chars >= 2;
 }
 
+/* Is the place at s[off] the one asked to act ("请供水公司", "由街道办")? */
+static int addressee(const char *s, uint32_t off) {
+    static const char *const ASK[] = { "请", "望", "由", "让", "向", "给", "找", "叫", "责令", "督促", "要求", "希望", "建议", "恳请", "通知", "联系" };
+    for (size_t i = 0; i < sizeof ASK / sizeof *ASK; i++) {
+        size_t n = strlen(ASK[i]);
+        if (off >= n && !memcmp(s + off - n, ASK[i], n)) return 1;
+    }
+    return 0;
+}
+
 int hot_extract(hot_ctx *c, const hot *h, str title, str body, hot_feat *f) {
     memset(f, 0, sizeof *f);
     buf_reset(&c->text);
@@ -276,16 +286,17 @@ int hot_extract(hot_ctx *c, const hot *h, str title, str body, hot_feat *f) {
         i += step;
     }
 
-    /* The message's place: the most specific; among equals the one more
-     * messages name, then the first (titles come first). */
-    int bi = -1;
-    uint32_t bcount = 0;
+    /* The message's place: where it says, not whom it asks ("请供水公司解决"
+     * names an addressee); the title before the body (people name the
+     * subject there), then the most specific, then the first mentioned. */
+    int bi = -1, bscore = -1;
     for (size_t k = 0; k < nsp; k++) {
         const place_span *p = &c->sp[k];
-        if (p->level == PLACE_DISTRICT && !f->district[0]) copy_str(f->district, sizeof f->district, s + p->off, p->len);
+        if (p->level == PLACE_DISTRICT && !f->district[0]) copy_str(f->district, sizeof f->district, s + p->off, p->core_len);
         if (f->nspans < 4 && p->level >= PLACE_TOWN) copy_str(f->spans[f->nspans++], 64, s + p->off, p->core_len);
-        uint32_t cnt = learned_count(h, s + p->off, p->core_len);
-        if (bi < 0 || p->level > c->sp[bi].level || (p->level == c->sp[bi].level && cnt > bcount)) { bi = (int)k; bcount = cnt; }
+        if (addressee(s, p->off)) continue;
+        int sc = (p->off < tlen ? 100 : 0) + p->level * 10;
+        if (sc > bscore) { bscore = sc; bi = (int)k; }
     }
     if (bi >= 0 && c->sp[bi].level >= PLACE_TOWN) {
         const place_span *p = &c->sp[bi];
@@ -442,6 +453,9 @@ static void profile_add(issue *x, const mkw *k, int nk) {
     x->norm2 = (float)n2;
 }
 
+/* Active around t: messages may come a little out of order (files). */
+static int live(const issue *x, int64_t t, int64_t window) { return x->last >= t - window && x->first <= t + window; }
+
 static int compatible(const hot *h, const issue *x, uint32_t place, uint32_t district) {
     if (x->place && place && x->place != place) return 0;
     if (x->district && district && x->district != district) return 0;
@@ -469,12 +483,13 @@ int hot_add(hot *h, const hot_feat *f, const hot_msg *m, uint32_t *out) {
     uint32_t best = NONE;
     double bsim = 0;
     uint32_t *dg = m->dup_group ? map_get(&h->dupgroups, m->dup_group) : NULL;
-    if (dg && *dg && h->is[*dg - 1].last >= m->t - window) best = *dg - 1;
+    /* Near-duplicates at another place (one template, two estates) are two issues. */
+    if (dg && *dg && live(&h->is[*dg - 1], m->t, window) && compatible(h, &h->is[*dg - 1], place, district)) best = *dg - 1;
     if (best == NONE && place) {
         uint32_t i = h->pl_newest[place];
         for (int scan = 0; i != NONE && scan < CAND_PLACE; scan++, i = h->is[i].next_same_place) {
             const issue *x = &h->is[i];
-            if (x->last < m->t - window || !compatible(h, x, place, district)) continue;
+            if (!live(x, m->t, window) || !compatible(h, x, place, district)) continue;
             double s = cosine(x, k, nk, mn2);
             if (s >= h->cfg.join_place && s > bsim) { bsim = s; best = i; }
         }
@@ -486,7 +501,7 @@ int hot_add(hot *h, const hot_feat *f, const hot_msg *m, uint32_t *out) {
             for (int j = 0; j < wd->nissues; j++) {
                 uint32_t i = wd->issues[j];
                 const issue *x = &h->is[i];
-                if (x->last < m->t - window || !compatible(h, x, place, district)) continue;
+                if (!live(x, m->t, window) || !compatible(h, x, place, district)) continue;
                 double need = (x->place && place) ? h->cfg.join_place : h->cfg.join_noplace;
                 double s = cosine(x, k, nk, mn2);
                 if (s >= need && s > bsim) { bsim = s; best = i; }
