@@ -202,7 +202,7 @@ size_t place_scan(const seg_dict *d, const char *s, const seg_word *w, long nw, 
             if (chars < need) continue;
         }
         uint32_t off = w[j].off + (uint32_t)glued, end = w[i].off + w[i].len;
-        place_span sp = { off, end - off, end - off, 0, (uint8_t)level };
+        place_span sp = { off, end - off, end - off, 0, (uint8_t)level, exact && w[i].off > off ? w[i].off - off : 0 };
         if (x && x->generic && exact && chars >= 2) sp.core_len = w[i].off - off;
         if (i + 1 < nw && is_group(s + w[i + 1].off, w[i + 1].len)) sp.group_len = w[i + 1].len;
         /* A longer span that swallows the previous one replaces it ("魅力之城" -> "魅力之城小区"). */
