@@ -72,6 +72,35 @@ static json_t *masked(const char *s) {
 }
 static json_t *plain(const char *s) { return s ? json_string(s) : json_null(); }
 
+/* Masks o[key] in place when it is a string: replies, rating comments and
+ * moderators' reasons are public text like the message itself. */
+static void mask_field(json_t *o, const char *key) {
+    const char *s = json_string_value(json_object_get(o, key));
+    if (s) json_object_set_new(o, key, masked(s));
+}
+
+/* Why a rejected message was not published: the moderator's decision and
+ * reason from the audit trail, nothing else (no spam scores, no matched
+ * sensitive words). NULL when there is no such event. */
+static json_t *rejection_json(api_ctx *c, int64_t msg_id) {
+    json_t *ev, *e, *out = NULL;
+    size_t i;
+    if (OPS->event_list(ST, msg_id, &ev) != STORE_OK) return NULL;
+    json_array_foreach(ev, i, e) {
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+        if (!kind || strcmp(kind, "moderate")) continue;
+        json_t *d = json_object_get(e, "detail");
+        const char *dec = json_string_value(json_object_get(d, "decision"));
+        if (!dec || !strcmp(dec, "approve")) continue;
+        json_decref(out);
+        const char *reason = json_string_value(json_object_get(d, "reason"));
+        out = json_pack("{s:s,s:o,s:O}", "decision", dec, "reason", reason ? masked(reason) : json_null(),
+                        "at", json_object_get(e, "at"));
+    }
+    json_decref(ev);
+    return out;
+}
+
 /* The message as JSON: public (PII masked, no internal ids) or official. */
 static json_t *msg_json(api_ctx *c, const store_msg *m, bool official) {
     json_t *(*text)(const char *) = official ? plain : masked;
@@ -84,7 +113,17 @@ static json_t *msg_json(api_ctx *c, const store_msg *m, bool official) {
     json_object_set_new(o, "group_size", json_integer(m->group_size));
     json_object_set_new(o, "due_at", m->due_at[0] ? json_string(m->due_at) : json_null());
     json_t *rating;
-    json_object_set_new(o, "rating", OPS->rating_get(ST, m->id, &rating) == STORE_OK ? rating : json_null());
+    if (OPS->rating_get(ST, m->id, &rating) != STORE_OK) rating = json_null();
+    else if (!official) mask_field(rating, "comment");
+    json_object_set_new(o, "rating", rating);
+    /* Published: visible to the public and handled. Held and rejected
+     * messages are not; a rejected one says why. */
+    bool rejected = !strcmp(m->moderation, "rejected");
+    json_object_set_new(o, "published", json_boolean(!rejected && strcmp(m->moderation, "held")));
+    if (rejected) {
+        json_t *why = rejection_json(c, m->id);
+        json_object_set_new(o, "rejection", why ? why : json_null());
+    }
     if (official) {
         json_object_set_new(o, "id", json_integer(m->id));
         json_object_set_new(o, "department_id", json_integer(m->department_id));
@@ -100,7 +139,7 @@ static json_t *msg_json(api_ctx *c, const store_msg *m, bool official) {
     if (OPS->msg_replies(ST, m->id, &replies) == STORE_OK) {
         if (!official) {   /* the public sees the department, not the handler's login */
             size_t i; json_t *rep;
-            json_array_foreach(replies, i, rep) json_object_del(rep, "author");
+            json_array_foreach(replies, i, rep) { json_object_del(rep, "author"); mask_field(rep, "body"); }
         }
         json_object_set_new(o, "replies", replies);
     } else json_object_set_new(o, "replies", json_array());
@@ -360,6 +399,31 @@ static void post_reply(api_ctx *c, http_req *r, const char *arg) {
     http_json(r, 201, json_pack("{s:I,s:I}", "id", (json_int_t)rid, "replied", (json_int_t)1));
 }
 
+/* POST /api/v1/pii {"text":..}: what the public would see of a text an
+ * official is about to publish (a reply), and which personal data the
+ * server's masker found in it, so the form can warn before publishing. */
+static void post_pii(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, true)) return;
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    str text; valid_err e;
+    if (valid_text(j, "text", true, 10000, &text, &e)) { api_invalid(r, &e); json_decref(j); return; }
+    pii_span local[64];
+    size_t n = pii_find(text.p, text.n, PII_ALL, local, 64);
+    json_t *spans = json_array();
+    for (size_t i = 0; i < n && i < 64; i++)
+        json_array_append_new(spans, json_pack("{s:s,s:s%}", "type", pii_type_name(local[i].type),
+                                               "text", text.p + local[i].off, local[i].len));
+    buf b = {0};
+    int rc = pii_mask(text.p, text.n, PII_ALL, &b);
+    json_t *o = rc ? NULL : json_pack("{s:s%,s:I,s:o}", "masked", b.p ? b.p : "", b.n, "count", (json_int_t)n, "spans", spans);
+    buf_free(&b);
+    json_decref(j);
+    if (!o) { json_decref(spans); return http_error(r, 500, "internal", NULL, "out of memory"); }
+    http_json(r, 200, o);
+}
+
 static void get_departments(api_ctx *c, http_req *r) {
     who w;
     if (!api_require_login(c, r, &w, false)) return;
@@ -467,6 +531,7 @@ static const route routes[] = {
     { "POST", "/api/v1/logout",                 post_logout, NULL },
     { "GET",  "/api/v1/me",                     get_me, NULL },
     { "GET",  "/api/v1/inbox",                  get_inbox, NULL },
+    { "POST", "/api/v1/pii",                    post_pii, NULL },
     { "GET",  "/api/v1/departments",            get_departments, NULL },
     { "POST", "/api/v1/departments",            post_department, NULL },
     { "GET",  "/api/v1/users",                  get_users, NULL },
