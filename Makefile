@@ -7,6 +7,7 @@
 #   make bench      benchmarks (bench/), figures and checksums
 #   make eval       accuracy evaluations against ../shared/data
 #   make fuzz       libFuzzer targets (clang)
+#   make test-crash 20 rounds of SIGKILL during concurrent intake (tests/crash/)
 
 CC      ?= gcc
 PKGS    := libmicrohttpd sqlite3 jansson libutf8proc libsodium
@@ -32,7 +33,7 @@ BENCHBIN := $(BENCHSRC:%.c=$(BUILD)/rel/%)
 # Data built from Debian packages at build time (see scripts/build-dict).
 DATA := build/jieba.dict
 
-.PHONY: all deps run test unit bench eval fuzz clean
+.PHONY: all deps run test unit bench eval fuzz clean test-crash
 .SECONDARY:
 all: minyi $(DATA)
 
@@ -96,6 +97,10 @@ unit: $(BUILD)/asan/minyi $(TESTBIN) $(DATA)
 
 test: deps all unit
 	@bash scripts/run-tests
+
+# The long form of tests/crash/kill9.test.mjs (3 rounds in make test).
+test-crash: deps all unit
+	@MINYI_BIN=$(BUILD)/asan/minyi CRASH_ROUNDS=$${CRASH_ROUNDS:-20} node tests/crash/kill9.test.mjs
 
 bench: deps all $(BENCHBIN)
 	@bash scripts/run-bench

@@ -800,4 +800,5 @@ const store_ops store_sqlite = {
     .batch = sq_in_txn, .msg_each = sq_msg_each,
     .keywords_add = sq_keywords_add, .hot = sq_hot,
     .rating_add = sq_rating_add, .reply_import = sq_reply_import, .rating_get = sq_rating_get, .stats = sq_stats,
+    .backup = sq_backup, .restore = sq_restore, .check = sq_check,
 };

@@ -26,6 +26,7 @@ int  sq_event_add(store *s, int64_t actor, const char *kind, int64_t msg_id, jso
 
 /* Brings the database at path to the newest schema (sqlite_schema.c). */
 int  sq_migrate(sqlite3 *db, const char *path, char *err, size_t errlen);
+int  sq_schema_version(void);                         /* the newest schema this build knows */
 
 extern const char SQ_BEGIN[], SQ_COMMIT[], SQ_ROLLBACK[];
 /* Runs f inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error, keeping the error message). */
@@ -68,6 +69,10 @@ int sq_reply_import(store *s, int64_t msg_id, int64_t dept_id, str body, str cre
 int sq_keywords_add(store *s, const char *day, const str *words, size_t n);
 int sq_hot(store *s, int days, json_t **out);
 int sq_search(store *s, str q, int64_t dept, int limit, int offset, json_t **out);
+/* sqlite_admin.c: whole-database operations */
+int sq_check(store *s, json_t **out);
+int sq_backup(store *s, const char *path);
+int sq_restore(const char *path, const char *from, bool force, char *err, size_t errlen);
 int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, str body, str label), void *ud);
 
 #endif

@@ -136,6 +136,8 @@ static const char *migrations[] = {
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 
+int sq_schema_version(void) { return NMIGRATIONS; }
+
 int sq_migrate(sqlite3 *db, const char *path, char *err, size_t errlen) {
     sqlite3_stmt *st;
     int version = 0;

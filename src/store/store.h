@@ -201,6 +201,25 @@ typedef struct store_ops {
 
     int (*msg_each)(store *s, int64_t consultation_id,
                     int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
+
+    /* ---- operations on the whole database ---- */
+    /* A consistent copy of the database as of the call, written to the file
+     * path while other connections keep reading and writing (SQLite: the
+     * online backup API; PostgreSQL: pg_dump to path). path is replaced only
+     * once the copy is complete. */
+    int (*backup)(store *s, const char *path);
+    /* Replaces the database at path (a backend path, as given to open) with
+     * the backup file from, after verifying it (engine integrity check, a
+     * known schema version, the invariants of check). Refuses, with
+     * STORE_CONFLICT, to overwrite an existing database unless force;
+     * STORE_INVALID when the backup is unsound. Message in err. Needs no
+     * open handle: the caller opens path afterwards (which migrates it). */
+    int (*restore)(const char *path, const char *from, bool force, char *err, size_t errlen);
+    /* The engine's integrity check plus minyi's invariants (every reply's and
+     * rating's message exists, every group's first message exists and its
+     * size matches a recount, consultation counts match a recount, ...):
+     * {"ok":bool,"messages":N,"checks":[{"name","what","violations"}],"problems":["..."]}. */
+    int (*check)(store *s, json_t **out);
 } store_ops;
 
 /* Every backend's handle starts with this. */
@@ -213,5 +232,7 @@ extern const store_ops store_sqlite;
 int  store_open(const char *uri, store **out, char *err, size_t errlen);
 static inline void store_close(store *s) { if (s) s->ops->close(s); }
 static inline const char *store_errmsg(store *s) { return s->ops->errmsg(s); }
+/* Restores the database of uri from a backup file (see store_ops.restore). */
+int  store_restore(const char *uri, const char *from, bool force, char *err, size_t errlen);
 
 #endif
