@@ -5,6 +5,7 @@
 #include "app/api_int.h"
 #include "app/auth.h"
 #include "app/routing.h"
+#include "app/staffphone.h"
 #include "app/validate.h"
 #include "http/json.h"
 #include "http/ratelimit.h"
@@ -474,6 +475,7 @@ static void get_users(api_ctx *c, http_req *r) {
     if (!api_require_login(c, r, &w, false) || !api_require_role(r, &w, "admin")) return;
     json_t *a;
     if (OPS->user_list(ST, &a)) return api_store_failed(r, ST);
+    if (c->key && staffphone_mask_list(ST, c->key, a)) { json_decref(a); return api_store_failed(r, ST); }
     http_json(r, 200, json_pack("{s:o}", "users", a));
 }
 
@@ -482,10 +484,13 @@ static void post_user(api_ctx *c, http_req *r) {
     if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
     json_t *j = http_body_json(r);
     if (!j) return;
-    str login, pw, role, dept; valid_err e;
+    str login, pw, role, dept, phone; valid_err e;
+    char norm[64]; size_t nn;
     if (valid_text(j, "login", true, 64, &login, &e) || valid_login(login, &e)
         || valid_text(j, "password", true, 256, &pw, &e) || valid_text(j, "role", true, 16, &role, &e)
-        || valid_text(j, "department", false, 100, &dept, &e)) { api_invalid(r, &e); json_decref(j); return; }
+        || valid_text(j, "department", false, 100, &dept, &e) || valid_text(j, "phone", false, 20, &phone, &e)
+        || (phone.p && valid_phone(phone, norm, sizeof norm, &nn, &e))) { api_invalid(r, &e); json_decref(j); return; }
+    if (phone.p && !c->key) { json_decref(j); return http_error(r, 503, "unavailable", "phone", "this server has no key file for phone numbers"); }
     if (pw.n < 8) { json_decref(j); return http_error(r, 422, "invalid", "password", "password must be at least 8 characters"); }
     if (!str_eq_c(role, "admin") && !str_eq_c(role, "handler") && !str_eq_c(role, "moderator") && !str_eq_c(role, "leader")) {
         json_decref(j); return http_error(r, 422, "invalid", "role", "role must be admin, handler, moderator or leader");
@@ -502,6 +507,12 @@ static void post_user(api_ctx *c, http_req *r) {
     if (auth_hash_password(pw.p, pw.n, hash)) { json_decref(j); return http_error(r, 500, "internal", NULL, "out of memory"); }
     int64_t id = 0;
     int rc = OPS->user_add(ST, login, hash, rolez, dept_id, &id);
+    char perr[256];
+    if (rc == STORE_OK && phone.p && staffphone_set(ST, c->key, id, phone, perr, sizeof perr)) {
+        log_error("user %lld: phone not stored: %s", (long long)id, perr);
+        json_decref(j);
+        return api_store_failed(r, ST);
+    }
     if (rc == STORE_OK) {
         json_t *d = json_pack("{s:s%,s:s}", "login", login.p, login.n, "role", rolez);
         OPS->event_add(ST, w.u.id, "user_add", 0, d);

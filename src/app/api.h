@@ -4,6 +4,7 @@
 #include "http/server.h"
 #include "store/store.h"
 #include "app/analyzer.h"
+#include "app/secret.h"
 
 typedef struct {
     store *st;
@@ -13,6 +14,7 @@ typedef struct {
     const char *vendor_echarts;   /* node_modules/echarts/dist, served under /vendor/echarts/ */
     bool secure_cookies;      /* add "Secure" to the session cookie (behind HTTPS) */
     struct ratelimit *login_ip, *login_name;   /* failed logins per client IP and per login name */
+    const secret_key *key;    /* seals officials' phone numbers; NULL: phones can be neither set nor shown */
 } api_ctx;
 
 /* The http_handler for the server: ud is an api_ctx. */

@@ -5,6 +5,8 @@
  * On a database that already has users it changes nothing. */
 #include "app/auth.h"
 #include "app/cmd.h"
+#include "app/staffphone.h"
+#include <sodium.h>
 #include "app/routing.h"
 #include "core/log.h"
 #include "store/store.h"
@@ -33,13 +35,14 @@ static const struct { int cons; const char *title, *body, *type, *region, *phone
 };
 
 int cmd_demo(int argc, char **argv) {
-    const char *db = "sqlite:var/minyi.db";
+    const char *db = "sqlite:var/minyi.db", *key_file = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            puts("usage: minyi demo [--db URI]\n\nCreates the database with demo data and prints the demo logins (once).");
+            puts("usage: minyi demo [--db URI] [--key-file FILE]\n\nCreates the database with demo data and prints the demo logins (once),\n"
+                 "and the key file for officials' phone numbers if missing (default: minyi.key beside the database).");
             return 0;
         }
-        if (cmd_opt(argc, argv, &i, "--db", &db)) continue;
+        if (cmd_opt(argc, argv, &i, "--db", &db) || cmd_opt(argc, argv, &i, "--key-file", &key_file)) continue;
         fprintf(stderr, "minyi demo: unknown option '%s'\n", argv[i]);
         return 2;
     }
@@ -48,6 +51,13 @@ int cmd_demo(int argc, char **argv) {
     store *st;
     if (store_open(db, &st, err, sizeof err)) { log_error("%s", err); return 1; }
     const store_ops *o = st->ops;
+    char key_path[4096];
+    if (key_file) snprintf(key_path, sizeof key_path, "%s", key_file); else secret_default_path(db, key_path, sizeof key_path);
+    secret_key key;
+    int kr = staffphone_key(st, key_path, &key, err, sizeof err);
+    sodium_memzero(&key, sizeof key);
+    if (kr < 0) { log_error("demo: %s", err); store_close(st); return 1; }
+    if (kr == 1) printf("demo: created the key file %s (mode 0600) for officials' phone numbers\n", key_path);
     int64_t users = 0;
     if (o->user_count(st, &users)) goto fail;
     if (users > 0) {

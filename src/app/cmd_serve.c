@@ -4,6 +4,7 @@
 #include "app/api.h"
 #include "app/auth.h"
 #include "app/cmd.h"
+#include "app/staffphone.h"
 #include "core/log.h"
 #include "store/fts.h"
 #include "http/ratelimit.h"
@@ -27,6 +28,8 @@ static const char serve_help[] =
     "  --threads N          request threads (default: 8 per CPU, at most 64)\n"
     "  --secure-cookies     mark the session cookie Secure (when served over HTTPS)\n"
     "  --port-file FILE     write the bound port to FILE once listening (for tests)\n"
+    "  --key-file FILE      key sealing officials' phone numbers (default: minyi.key beside the\n"
+    "                       database, made if missing while no number is sealed; mode 0600)\n"
     "  --quiet              no per-request log lines\n";
 
 static volatile sig_atomic_t stop;
@@ -35,7 +38,7 @@ static void on_signal(int sig) { (void)sig; stop = 1; }
 int cmd_serve(int argc, char **argv) {
     http_opts o = { .listen = "127.0.0.1:8080", .max_body = 65536,
                     .upload_prefix = "/api/v1/models", .max_upload = 256u << 20 };
-    const char *db = "sqlite:var/minyi.db", *web = "web", *port_file = NULL, *dict_path = NULL, *v;
+    const char *db = "sqlite:var/minyi.db", *web = "web", *port_file = NULL, *dict_path = NULL, *key_file = NULL, *v;
     bool secure = false, no_analyzer = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { fputs(serve_help, stdout); return 0; }
@@ -43,6 +46,7 @@ int cmd_serve(int argc, char **argv) {
         else if (cmd_opt(argc, argv, &i, "--db", &db)) ;
         else if (cmd_opt(argc, argv, &i, "--web", &web)) ;
         else if (cmd_opt(argc, argv, &i, "--port-file", &port_file)) ;
+        else if (cmd_opt(argc, argv, &i, "--key-file", &key_file)) ;
         else if (cmd_opt(argc, argv, &i, "--max-body", &v)) {
             char *end; long long n = strtoll(v, &end, 10);
             if (*end || n < 1024 || n > (1LL << 30)) { fprintf(stderr, "minyi serve: --max-body must be 1024..1073741824 bytes\n"); return 2; }
@@ -76,6 +80,12 @@ int cmd_serve(int argc, char **argv) {
     fts_use_dict(dict);
     store *st;
     if (store_open(db, &st, err, sizeof err)) { log_error("%s", err); seg_dict_close(dict); return 1; }
+    char key_path[4096];
+    if (key_file) snprintf(key_path, sizeof key_path, "%s", key_file); else secret_default_path(db, key_path, sizeof key_path);
+    secret_key key;
+    int kr = staffphone_key(st, key_path, &key, err, sizeof err);
+    if (kr < 0) { log_error("serve: %s", err); seg_dict_close(dict); store_close(st); return 1; }
+    if (kr == 1) log_info("serve: created the key file %s for officials' phone numbers (keep it, and out of database backups)", key_path);
     analyzer *an = NULL;
     if (!no_analyzer && (analyzer_new(st, dict, &an, err, sizeof err) || analyzer_start(an))) {
         log_error("serve: cannot start the analyzer: %s", err);
@@ -83,7 +93,7 @@ int cmd_serve(int argc, char **argv) {
         return 1;
     }
     api_ctx ctx = { .st = st, .an = an, .dict = dict, .web_root = web, .secure_cookies = secure,
-                    .vendor_echarts = "node_modules/echarts/dist",
+                    .vendor_echarts = "node_modules/echarts/dist", .key = &key,
                     .login_ip = ratelimit_new(4096, 900, 10), .login_name = ratelimit_new(4096, 900, 20) };
     http_server *srv;
     if (http_start(&o, api_handle, &ctx, &srv, err, sizeof err)) {

@@ -13,6 +13,7 @@ static const cmd_entry commands[] = {
     { "backup",       cmd_backup,       "online copy of the database while the server runs: backup FILE" },
     { "restore",      cmd_restore,      "replace the database with a verified backup: restore FILE [--force]" },
     { "check",        cmd_check,        "integrity check plus minyi's invariants: check [--json]" },
+    { "key",          cmd_key,          "new key for the sealed officials' phone numbers: key rotate [--key-file F]" },
     { "import",       cmd_import,       "load messages from JSONL/CSV/TSV files: import --data FILE --consultation ID" },
     { "export",       cmd_export,       "write messages as JSONL/CSV/TSV, personal data masked: export [--format F]" },
     { "model",        cmd_model,        "classifier models: model add FILE [--activate] | model activate ID | model list" },

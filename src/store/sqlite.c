@@ -34,6 +34,8 @@ static const char Q_USER_GET_ID[] = "SELECT " USER_COLS " FROM users u LEFT JOIN
 static const char Q_USER_SETPW[] = "UPDATE users SET password_hash = ?2 WHERE login = ?1";
 static const char Q_USER_LIST[] = "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.department_id ORDER BY u.id";
 static const char Q_USER_COUNT[] = "SELECT count(*) FROM users";
+static const char Q_USER_PHONE_SET[] = "UPDATE users SET phone_sealed = ?2 WHERE id = ?1";
+static const char Q_USER_PHONES[] = "SELECT id, phone_sealed FROM users WHERE phone_sealed IS NOT NULL ORDER BY id";
 static const char Q_SESS_ADD[] = "INSERT INTO sessions(token_hash, user_id, csrf_token, expires_at) VALUES (?1, ?2, ?3, ?4)";
 static const char Q_SESS_GET[] = "SELECT " USER_COLS ", s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id "
                      "LEFT JOIN departments d ON d.id = u.department_id WHERE s.token_hash = ?1 AND s.expires_at > ?2";
@@ -359,6 +361,26 @@ static int sq_user_set_password(store *s, str login, const char *hash) {
     int rc = sq_exec(s, st, db, "set password");
     if (rc == STORE_OK && sqlite3_changes(db) == 0) return STORE_NOT_FOUND;
     return rc;
+}
+
+static int sq_user_phone_set(store *s, int64_t user_id, const void *sealed, size_t n) {
+    sqlite3 *db; sqlite3_stmt *st = sq_stmt(s, Q_USER_PHONE_SET, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, user_id);
+    if (n) sqlite3_bind_blob(st, 2, sealed, (int)n, SQLITE_TRANSIENT); else sqlite3_bind_null(st, 2);
+    int rc = sq_exec(s, st, db, "set phone");
+    if (rc == STORE_OK && sqlite3_changes(db) == 0) return STORE_NOT_FOUND;
+    return rc;
+}
+
+static int sq_user_phone_each(store *s, int (*cb)(void *ud, int64_t user_id, const void *sealed, size_t n), void *ud) {
+    sqlite3_stmt *st = sq_stmt(s, Q_USER_PHONES, NULL);
+    if (!st) return STORE_ERROR;
+    int rc = STORE_OK;
+    while (rc == STORE_OK && sqlite3_step(st) == SQLITE_ROW)
+        if (cb(ud, sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1))) rc = 1;
+    sq_done(st);
+    return rc == 1 ? STORE_OK : rc;
 }
 
 static int sq_user_list(store *s, json_t **out) {
@@ -783,6 +805,7 @@ const store_ops store_sqlite = {
     .dept_add = sq_dept_add, .dept_find = sq_dept_find, .dept_list = sq_dept_list,
     .user_add = sq_user_add, .user_get = sq_user_get, .user_get_id = sq_user_get_id,
     .user_set_password = sq_user_set_password, .user_list = sq_user_list, .user_count = sq_user_count,
+    .user_phone_set = sq_user_phone_set, .user_phone_each = sq_user_phone_each,
     .session_add = sq_session_add, .session_get = sq_session_get, .session_del = sq_session_del,
     .consultation_add = sq_consultation_add, .consultation_get = sq_consultation_get, .consultation_list = sq_consultation_list,
     .msg_add = sq_msg_add, .msg_get = sq_msg_get, .msg_get_code = sq_msg_get_code, .msg_replies = sq_msg_replies,

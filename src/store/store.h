@@ -98,6 +98,11 @@ typedef struct store_ops {
     int (*user_set_password)(store *s, str login, const char *password_hash);
     int (*user_list)(store *s, json_t **out);
     int (*user_count)(store *s, int64_t *n);
+    /* An official's phone number, sealed by the caller (app/secret.h): opaque
+     * bytes; n 0 clears it. STORE_NOT_FOUND when there is no such user. */
+    int (*user_phone_set)(store *s, int64_t user_id, const void *sealed, size_t n);
+    /* Calls cb for every user with a sealed phone, in id order; cb returns non-zero to stop. */
+    int (*user_phone_each)(store *s, int (*cb)(void *ud, int64_t user_id, const void *sealed, size_t n), void *ud);
 
     int (*session_add)(store *s, const char *token_hash, int64_t user_id, const char *csrf, int64_t expires);
     /* Finds a live session; fills u and csrf (65 bytes). */

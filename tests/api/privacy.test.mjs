@@ -115,6 +115,24 @@ test('minyi export masks replies unless --unmasked', async () => {
   assert(raw.includes('13812345678'), '--unmasked keeps the original');
 });
 
+test("an official's phone: set through the admin API, stored sealed, listed masked", async () => {
+  const root = await as('root');
+  const bad = await root.req('POST', '/api/v1/users', { login: 'h-bad', password: 'password-123', role: 'handler', department: '交通运输局', phone: '00000' });
+  eq([bad.status, bad.json.error.field], [422, 'phone'], 'nonsense refused');
+  eq((await root.req('GET', '/api/v1/users')).json.users.some(u => u.login === 'h-bad'), false, 'no account made');
+  const r = await root.req('POST', '/api/v1/users', { login: 'h-phone', password: 'password-123', role: 'handler', department: '交通运输局', phone: '１３９ ８７６５ ４３２１' });
+  eq(r.status, 201, 'created');
+  const list = await root.req('GET', '/api/v1/users');
+  const u = list.json.users.find(x => x.login === 'h-phone');
+  eq(u.phone, '139 **** 4321', 'masked in the list');
+  assert(!list.text.includes('98765') && !list.text.includes('８７６５'), 'no whole number in the list');
+  const plain = list.json.users.find(x => x.login === 'traffic');
+  eq(plain.phone, null, 'no phone: null');
+  eq((await (await as('traffic')).req('GET', '/api/v1/users')).status, 403, 'admins only');
+  const dump = minyi(['export', '--db', srv.db, '--unmasked']);
+  assert(!dump.includes('98765432'), 'not in exports either');
+});
+
 let res = { passed: 0, failed: 1 };
 try { await setup(); res = await run('api/privacy'); }
 catch (e) { console.log(`FAIL api/privacy: setup\n  ${e.stack || e}`); }
