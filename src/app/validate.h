@@ -26,7 +26,8 @@ int valid_id(json_t *obj, const char *name, int64_t *out, valid_err *e);
 /* A citizen's new message: consultation_id, title (<=100), body (<=5000),
  * type (建议 咨询 投诉 求助 感谢), region (optional, <=50), phone (optional,
  * <=20 characters, checked and normalised by valid_phone, which replaces the
- * field in obj). Fields of m point into obj. */
+ * field in obj), publish (optional boolean, default true: false keeps the
+ * message out of every public list). Fields of m point into obj. */
 int valid_message(json_t *obj, store_new_msg *m, valid_err *e);
 
 /* Checks a phone number and writes it to out (cap bytes, NUL-terminated,

@@ -26,6 +26,11 @@ static const struct { const char *name, *what, *sql; } invariants[] = {
       "SELECT count(*) FROM msg_groups g WHERE g.size <> (SELECT count(*) FROM messages m WHERE m.group_id = g.id)" },
     { "consultation_count", "consultations whose message_count differs from a recount",
       "SELECT count(*) FROM consultations c WHERE c.message_count <> (SELECT count(*) FROM messages m WHERE m.consultation_id = c.id)" },
+    { "consultation_counts", "per-section, per-type message counts that differ from a recount (rejected messages not counted)",
+      "SELECT (SELECT count(*) FROM consultation_counts k WHERE k.n <> (SELECT count(*) FROM messages m "
+      "  WHERE m.consultation_id = k.consultation_id AND coalesce(m.section, 0) = k.section AND m.type = k.type AND m.moderation <> 'rejected'))"
+      " + (SELECT count(*) FROM (SELECT DISTINCT consultation_id, coalesce(section, 0) AS s, type FROM messages WHERE moderation <> 'rejected') x"
+      "  WHERE NOT EXISTS (SELECT 1 FROM consultation_counts k WHERE k.consultation_id = x.consultation_id AND k.section = x.s AND k.type = x.type))" },
     { "message_consultation", "messages whose consultation does not exist",
       "SELECT count(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM consultations c WHERE c.id = m.consultation_id)" },
     { "message_department", "messages routed to a department that does not exist",

@@ -80,6 +80,8 @@ TEST(check_finds_each_broken_invariant) {
         { "group_size", "UPDATE messages SET group_id = id WHERE id = 1; UPDATE msg_groups SET size = 5;" },
         { "group_first", "PRAGMA foreign_keys=OFF; UPDATE messages SET group_id = 777 WHERE id = 2;" },
         { "rating_message", "PRAGMA foreign_keys=OFF; INSERT INTO ratings(message_id, score) VALUES (4242, 3);" },
+        { "consultation_counts", "UPDATE consultation_counts SET n = n + 1;" },
+        { "consultation_counts", "DELETE FROM consultation_counts;" },
         { "message_department", "PRAGMA foreign_keys=OFF; UPDATE messages SET department_id = 555 WHERE id = 3;" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
