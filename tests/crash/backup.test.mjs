@@ -4,24 +4,17 @@
 // refuses to overwrite a database without --force and refuses a damaged
 // backup; with --force it replaces a live server's database cleanly.
 // Ends with "N passed, N failed".
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { BIN, minyi, startLoad, stored, compare, check, Server } from './load.mjs';
+import { BIN, minyi, startLoad, stored, compare, check, Server, runSuite } from './load.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'minyi-backup-'));
 const db = `sqlite:${join(dir, 'live.db')}`;
 const bak = join(dir, 'backup.db');
 const restored = `sqlite:${join(dir, 'restored.db')}`;
-let passed = 0, failed = 0;
 const acked = [];
-let srv = null;
-
-function result(ok, name, detail) {
-  if (ok) { passed++; console.log(`ok   backup: ${name}`); }
-  else { failed++; console.log(`FAIL backup: ${name}\n  ${detail}`); }
-}
 
 function run(args) {   // async: the load keeps going while it runs
   return new Promise((res) => {
@@ -33,9 +26,9 @@ function run(args) {   // async: the load keeps going while it runs
   });
 }
 
-try {
+await runSuite('backup', dir, async (result, state) => {
   minyi(['consultation', 'add', '备份测试', '--kind', 'board', '--db', db]);
-  srv = new Server(dir, db);
+  const srv = state.srv = new Server(dir, db);
   await srv.start();
   const load = startLoad({ base: () => srv.base, consultation: 1, clients: 6, tag: 'b', acked });
   const t0 = Date.now();
@@ -74,13 +67,4 @@ try {
   const live = stored(db);
   result(f.code === 0 && pub.tracking_code === probe.code && ok2 && live.size === got.size,
     'restore --force replaces a live database: the server answers from it and the check passes', `${f.out}\n  ${out2}`);
-  const code = await srv.stop();
-  result(code === 0, 'the server stops cleanly', `exit status ${code}: ${srv.log.slice(-2000)}`);
-} catch (e) {
-  result(false, 'harness', e.stack || e);
-  if (srv && srv.proc && srv.proc.exitCode === null) srv.proc.kill('SIGKILL');
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+});

@@ -6,28 +6,21 @@
 // --unmasked`) and `minyi check` (SQLite integrity check plus minyi's
 // invariants) must pass. CRASH_ROUNDS rounds (default 3; `make test-crash`
 // runs 20). Ends with "N passed, N failed".
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { minyi, startLoad, stored, compare, check, Server } from './load.mjs';
+import { minyi, startLoad, stored, compare, check, Server, runSuite } from './load.mjs';
 
 const ROUNDS = Number(process.env.CRASH_ROUNDS || 3);
 const CLIENTS = Number(process.env.CRASH_CLIENTS || 8);
 const dir = mkdtempSync(join(tmpdir(), 'minyi-crash-'));
 const db = `sqlite:${join(dir, 'minyi.db')}`;
-let passed = 0, failed = 0;
 const acked = [];
-let srv = null;
 
-function result(ok, name, detail) {
-  if (ok) { passed++; console.log(`ok   crash: ${name}`); }
-  else { failed++; console.log(`FAIL crash: ${name}\n  ${detail}`); }
-}
-
-try {
+await runSuite('crash', dir, async (result, state) => {
   minyi(['consultation', 'add', '崩溃测试', '--kind', 'board', '--db', db]);
   const cons = Number(minyi(['consultation', 'list', '--db', db]).match(/^(\d+)/m)[1]);
-  srv = new Server(dir, db);
+  const srv = state.srv = new Server(dir, db);
   await srv.start();
   let totalKilledInFlight = 0;
   for (let round = 1; round <= ROUNDS; round++) {
@@ -50,13 +43,4 @@ try {
       [...bad.slice(0, 5), bad.length > 5 ? `... ${bad.length} differences` : '', ok ? '' : out].filter(Boolean).join('\n  '));
   }
   console.log(`crash: ${ROUNDS} rounds, ${acked.length} messages acknowledged, ${totalKilledInFlight} requests failed while the server was down`);
-  const code = await srv.stop();
-  result(code === 0, 'the server stops cleanly after the last restart', `exit status ${code}: ${srv.log.slice(-2000)}`);
-} catch (e) {
-  result(false, 'harness', e.stack || e);
-  if (srv && srv.proc && srv.proc.exitCode === null) srv.proc.kill('SIGKILL');
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+});

@@ -126,3 +126,29 @@ export class Server {
     return (await this.exited).code;
   }
 }
+
+// Runs body(result, state) as one suite: result(ok, name, detail) reports a
+// case; body puts its server in state.srv, which is then stopped and must
+// exit cleanly (a sanitizer report fails it). Always removes dir, prints
+// "N passed, N failed" and exits.
+export async function runSuite(suite, dir, body) {
+  let passed = 0, failed = 0;
+  const result = (ok, name, detail) => {
+    if (ok) { passed++; console.log(`ok   ${suite}: ${name}`); } else { failed++; console.log(`FAIL ${suite}: ${name}\n  ${detail}`); }
+  };
+  const state = { srv: null };
+  try {
+    await body(result, state);
+    if (state.srv) {
+      const code = await state.srv.stop();
+      result(code === 0, 'the server stops cleanly', `exit status ${code}: ${state.srv.log.slice(-2000)}`);
+    }
+  } catch (e) {
+    result(false, 'harness', e.stack || e);
+    if (state.srv && state.srv.proc && state.srv.proc.exitCode === null) state.srv.proc.kill('SIGKILL');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
