@@ -38,7 +38,7 @@ test('an official reply is masked on the public tracking page, the department se
   const body = pub.json.replies[0].body;
   for (const raw of ['13812345678', '19165453', '430102199003001234']) assert(!pub.text.includes(raw), `public view leaks ${raw}: ${body}`);
   assert(body.includes('138****5678') && body.includes('0731-******53') && body.includes('430102********1234'), 'masked forms: ' + body);
-  eq(pub.json.published, true, 'published');
+  eq(pub.json.withheld, false, 'not withheld');
   const off = await t.req('GET', `/api/v1/messages/${msg.id}`);
   eq(off.json.replies[0].body, REPLY, 'the department sees the original');
 });
@@ -76,13 +76,13 @@ test('a rejected message: not published, the moderator\'s reason, no internal de
   const a = await waitAnalyzed(root, m.id);
   eq(a.moderation, 'held', 'held by the sensitive word');
   let pub = await citizen().req('GET', `/api/v1/messages/${m.tracking_code}`);
-  eq(pub.json.published, false, 'held: not published');
+  eq(pub.json.withheld, true, 'held: withheld');
   eq(pub.json.rejection, undefined, 'held: no rejection yet');
   const mod = await as('mod');
   const reason = '含有不文明用语，请修改后重新提交。咨询电话0731-88889999';
   eq((await mod.req('POST', `/api/v1/messages/${m.id}/moderation`, { decision: 'reject', reason })).status, 200, 'reject');
   pub = await citizen().req('GET', `/api/v1/messages/${m.tracking_code}`);
-  eq(pub.json.published, false, 'not published');
+  eq(pub.json.withheld, true, 'rejected: withheld');
   eq(pub.json.moderation, 'rejected', 'rejected');
   eq(pub.json.rejection.decision, 'reject', 'decision');
   eq(pub.json.rejection.reason, '含有不文明用语，请修改后重新提交。咨询电话0731-******99', 'reason, masked');
