@@ -15,6 +15,8 @@ typedef struct {
     bool secure_cookies;      /* add "Secure" to the session cookie (behind HTTPS) */
     struct ratelimit *login_ip, *login_name;   /* failed logins per client IP and per login name */
     const secret_key *key;    /* seals officials' phone numbers; NULL: phones can be neither set nor shown */
+    struct sse_hub *live;     /* live updates of posts and live sessions (http/sse.h) */
+    struct screen *screen;    /* comments and questions screened as they come (app/screen.h) */
 } api_ctx;
 
 /* The http_handler for the server: ud is an api_ctx. */
