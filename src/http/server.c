@@ -48,14 +48,21 @@ static double ms_since(const struct timespec *t0) {
     return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* A value of a request built in memory (header names compare without case, like MHD's). */
+static const char *kv_lookup(const http_req *r, char kind, const char *name) {
+    for (const char *const *p = r->kv; p && p[0] && p[1]; p += 2)
+        if (p[0][0] == kind && p[0][1] == ':' && (kind == 'h' ? !strcasecmp(p[0] + 2, name) : !strcmp(p[0] + 2, name))) return p[1];
+    return NULL;
+}
+
 const char *http_header(http_req *r, const char *name) {
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name) : kv_lookup(r, 'h', name);
 }
 const char *http_query(http_req *r, const char *name) {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name) : kv_lookup(r, 'q', name);
 }
 const char *http_cookie(http_req *r, const char *name) {
-    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name) : kv_lookup(r, 'c', name);
 }
 
 void http_add_header(http_req *r, const char *name, const char *value) {

@@ -21,7 +21,9 @@ typedef struct http_req {
     char ip[64];             /* the client: the peer, or behind a trusted proxy the forwarded address */
     char peer[64];           /* the socket's peer address */
     const char *route;       /* set by the handler: the route pattern, for metrics (NULL = "other") */
-    void *conn;              /* struct MHD_Connection * */
+    void *conn;              /* struct MHD_Connection *; NULL for a request built in memory */
+    const char *const *kv;   /* without conn: "h:Name", value, "q:name", value, "c:name", value, ..., NULL
+                              * (the fuzzer drives the handlers this way, without sockets) */
     /* response, filled by the handler */
     int status;
     buf out;
