@@ -16,6 +16,8 @@ typedef struct {
     struct ratelimit *submit;     /* messages per client address; NULL = no limit */
     const proxy_cidr *metrics_allow;   /* besides loopback and admins, who may read /metrics */
     size_t nmetrics_allow;
+    struct sse_hub *live;     /* live updates of posts and live sessions (http/sse.h) */
+    struct screen *screen;    /* comments and questions screened as they come (app/screen.h) */
 } api_ctx;
 
 /* The http_handler for the server: ud is an api_ctx. */

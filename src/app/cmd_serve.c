@@ -2,6 +2,8 @@
  * then stops taking requests, finishes those in flight and closes the
  * database cleanly. */
 #include "app/api.h"
+#include "app/screen.h"
+#include "http/sse.h"
 #include "app/auth.h"
 #include "app/cmd.h"
 #include "core/log.h"
@@ -35,7 +37,7 @@ static const char serve_help[] =
     "                       limit); more get 429 with Retry-After\n"
     "  --conns-per-ip N     open connections per client address (default 64; 0 = no limit;\n"
     "                       trusted proxies are not limited)\n"
-    "  --max-conns N        open connections in all (default 4096)\n"
+    "  --max-conns N        open connections in all (default 20000)\n"
     "  --conn-timeout SEC   close a connection silent this long (default 30)\n"
     "  --metrics-allow CIDR who may read /metrics besides loopback and admins (repeatable)\n"
     "  --config FILE        read options from FILE: 'name = value' lines with the names above\n"
@@ -102,7 +104,7 @@ int cmd_serve(int argc, char **argv) {
 static int serve(int argc, char **argv, int from_cli) {
     http_opts o = { .listen = "127.0.0.1:8080", .max_body = 65536,
                     .upload_prefix = "/api/v1/models", .max_upload = 256u << 20,
-                    .conns_per_ip = 64, .max_conns = 4096, .conn_timeout = 30 };
+                    .conns_per_ip = 64, .max_conns = HTTP_MAX_CONNECTIONS, .conn_timeout = 30 };
     const char *db = "sqlite:var/minyi.db", *web = "web", *port_file = NULL, *dict_path = NULL, *v;
     bool secure = false, no_analyzer = false, cli_proxies = false, cli_allow = false;
     static proxy_cidr trusted[PROXY_MAX_TRUSTED], allow[PROXY_MAX_TRUSTED];
@@ -169,7 +171,12 @@ static int serve(int argc, char **argv, int from_cli) {
                     .vendor_echarts = "node_modules/echarts/dist",
                     .login_ip = ratelimit_new(4096, 900, 10), .login_name = ratelimit_new(4096, 900, 20),
                     .submit = submit_rate ? ratelimit_new(65536, 60, (unsigned)submit_rate) : NULL,
-                    .metrics_allow = allow, .nmetrics_allow = nallow };
+                    .metrics_allow = allow, .nmetrics_allow = nallow,
+
+                    .live = sse_hub_new() };
+    if (!ctx.live || screen_new(st, &ctx.screen)) {
+        log_error("serve: out of memory"); analyzer_free(an); seg_dict_close(dict); store_close(st); return 1;
+    }
     http_server *srv;
     if (http_start(&o, api_handle, &ctx, &srv, err, sizeof err)) {
         log_error("%s", err); analyzer_free(an); seg_dict_close(dict); store_close(st); return 1;
@@ -196,7 +203,10 @@ static int serve(int argc, char **argv, int from_cli) {
     fflush(stdout);
     while (!stop) pause();
     log_info("minyi: shutting down");
+    sse_hub_close(ctx.live);
     http_stop(srv);
+    sse_hub_free(ctx.live);
+    screen_free(ctx.screen);
     analyzer_free(an);
     ratelimit_free(ctx.login_ip);
     ratelimit_free(ctx.login_name);

@@ -12,6 +12,11 @@
 
 typedef struct http_server http_server;
 
+/* Open connections at most (live viewers hold one each). */
+#define HTTP_MAX_CONNECTIONS 20000
+/* Request bodies to paths ending in /image (a post's picture) may be this large. */
+#define HTTP_MAX_IMAGE (2u << 20)
+
 typedef struct http_req {
     /* request */
     const char *method;      /* "GET", "POST", ... */
@@ -32,6 +37,7 @@ typedef struct http_req {
     size_t nheaders;
     const char *file_path;   /* when set (and status 200), the file is sent instead of out */
     void *cached;            /* a ready static-file response (struct MHD_Response *), sent as is */
+    void *stream;            /* set by sse_attach(): the response is an event stream (sse.h) */
 } http_req;
 
 typedef void (*http_handler)(http_req *r, void *ud);
@@ -46,7 +52,7 @@ typedef struct {
     const proxy_cidr *trusted;   /* proxies whose X-Forwarded-For / X-Real-IP are believed */
     size_t ntrusted;
     unsigned conns_per_ip;   /* open connections allowed per peer address (0 = no limit); trusted proxies exempt */
-    unsigned max_conns;      /* open connections in all (0 = 4096) */
+    unsigned max_conns;      /* open connections in all (0 = HTTP_MAX_CONNECTIONS) */
     unsigned conn_timeout;   /* seconds a connection may stay silent (0 = 30) */
 } http_opts;
 
