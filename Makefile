@@ -4,7 +4,8 @@
 #   make            ./minyi (optimised)
 #   make run        install deps, build, seed demo data, serve on 127.0.0.1:8080
 #   make test       install deps, build with ASan/UBSan, run every test
-#   make bench      benchmarks (bench/), figures and checksums
+#   make bench      benchmarks (bench/), figures and checksums (SCALE=full for
+#                   bench/national.sh at the campaign's full 8.542M messages)
 #   make eval       accuracy evaluations against ../shared/data
 #   make fuzz       libFuzzer targets (clang)
 
@@ -94,7 +95,7 @@ fuzz: $(FUZZBIN) $(DATA)
 
 run: deps all
 	@mkdir -p var
-	./minyi demo --db sqlite:var/minyi.db
+	./minyi demo --db sqlite:var/minyi.db --generate 3000
 	./minyi serve --db sqlite:var/minyi.db --web web
 
 unit: $(BUILD)/asan/minyi $(TESTBIN) $(DATA)
@@ -109,6 +110,7 @@ test-abuse: all
 	MINYI_BIN=$(CURDIR)/minyi ABUSE_LONG=1 ABUSE_SLOW=500 ABUSE_FLOOD=10000 ABUSE_SECONDS=30 node tests/api/abuse.test.mjs
 
 bench: deps all $(BENCHBIN)
+	@bash scripts/setup --bench
 	@bash scripts/run-bench
 
 eval: deps all

@@ -39,6 +39,10 @@ int  analyzer_model_check(const void *data, size_t n, const seg_dict *dict, json
  * since its queue was last empty); 0 when it is keeping up. */
 double analyzer_lag(analyzer *a);
 
+/* The live hot issues this analyzer keeps (NULL without a dictionary). */
+typedef struct hotlive hotlive;
+hotlive *analyzer_hot(analyzer *a);
+
 /* True while a classifier is active (then intake leaves routing to it). */
 bool analyzer_has_model(analyzer *a);
 
