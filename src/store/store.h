@@ -67,6 +67,8 @@ typedef struct {
     int64_t group_id;        /* 0 = none; else the group (its first message's id) */
     const void *dedup_sig;   /* the near-duplicate signature to keep (opaque bytes); NULL = none */
     size_t dedup_sig_len;
+    const int64_t *merged;   /* groups this message bridged: their members move to group_id (audited "group_merged") */
+    size_t nmerged;
 } store_analysis;
 void store_msg_clear(store_msg *m);
 
@@ -120,6 +122,8 @@ typedef struct {
     int64_t group_id;        /* 0 = any; else only this group's members */
     int limit, offset;
 } store_inbox_query;
+
+typedef struct { int64_t pending, held, overdue; } store_gauges;
 
 typedef struct store_ops {
     const char *scheme;
@@ -361,6 +365,10 @@ typedef struct store_ops {
     int (*msg_each)(store *s, int64_t consultation_id,
                     int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
 
+    /* Figures for /metrics, read from indexes (cost grows with the counts,
+     * not with the table): messages not analyzed yet, held for moderation,
+     * and published but unanswered past their deadline. */
+    int (*gauges)(store *s, store_gauges *out);
     /* ---- operations on the whole database ---- */
     /* A consistent copy of the database as of the call, written to the file
      * path while other connections keep reading and writing (SQLite: the
