@@ -107,7 +107,7 @@ export class Server {
   async start() {
     const portFile = join(this.dir, 'port');
     rmSync(portFile, { force: true });
-    this.proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--db', this.db, '--web', 'web', '--port-file', portFile, '--quiet'],
+    this.proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--db', this.db, '--web', 'web', '--port-file', portFile, '--quiet', '--submit-rate', '0'],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout.on('data', (d) => { this.log += d; });
     this.proc.stderr.on('data', (d) => { this.log += d; });
