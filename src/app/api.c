@@ -234,6 +234,7 @@ static void get_message(api_ctx *c, http_req *r, const char *arg) {
         json_t *ev;
         if (OPS->event_list(ST, m.id, &ev) == STORE_OK) json_object_set_new(o, "events", ev);
         json_object_set_new(o, "can_reply", json_boolean(api_may_handle(&w, m.department_id)));
+        api_desk_json(c, &m, &w, o);
         store_msg_clear(&m);
         return http_json(r, 200, o);
     }
@@ -377,6 +378,7 @@ static void post_reply(api_ctx *c, http_req *r, const char *arg) {
         int64_t rid;
         rc = OPS->reply_pending(ST, id, w.u.id, dept, body, &rid);
         json_decref(j);
+        if (rc == STORE_OK) OPS->draft_set(ST, id, w.u.id, (str){0});
         if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", "state", "this message cannot be answered in its state");
         if (rc) return api_store_failed(r, ST);
         return http_json(r, 201, json_pack("{s:I,s:I,s:s}", "id", (json_int_t)rid, "replied", (json_int_t)0, "status", "pending"));
@@ -391,6 +393,7 @@ static void post_reply(api_ctx *c, http_req *r, const char *arg) {
     int64_t rid;
     rc = OPS->reply_add(ST, id, w.u.id, dept ? dept : w.u.department_id, body, &rid);
     json_decref(j);
+    if (rc == STORE_OK) OPS->draft_set(ST, id, w.u.id, (str){0});   /* published: the draft is done */
     if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", "state", "a closed or declined message cannot be answered");
     if (rc) return api_store_failed(r, ST);
     http_json(r, 201, json_pack("{s:I,s:I,s:s}", "id", (json_int_t)rid, "replied", (json_int_t)1, "status", "published"));
@@ -560,6 +563,11 @@ static const route routes[] = {
     { "PUT",  "/api/v1/replies/*",              NULL, api_put_reply },
     { "POST", "/api/v1/replies/*/decision",     NULL, api_post_reply_decision },
     { "PUT",  "/api/v1/departments/*",          NULL, api_put_department },
+    { "GET",  "/api/v1/templates",              api_get_templates, NULL },
+    { "POST", "/api/v1/templates",              api_post_template, NULL },
+    { "DELETE", "/api/v1/templates/*",          NULL, api_delete_template },
+    { "POST", "/api/v1/messages/*/notes",       NULL, api_post_note },
+    { "PUT",  "/api/v1/messages/*/draft",       NULL, api_put_draft },
     { "GET",  "/api/v1/holidays",               api_get_holidays, NULL },
     { "POST", "/api/v1/holidays",               api_post_holiday, NULL },
 };

@@ -67,6 +67,16 @@ int sq_calendar_set(store *s, const char *day, const char *kind);
 int sq_calendar_list(store *s, json_t **out);
 int sq_due_view(store *s, const char *due_at, int *days_left);
 
+/* sqlite_desk.c */
+int sq_template_add(store *s, int64_t dept_id, str name, str body, int64_t *id);
+int sq_template_list(store *s, int64_t dept_id, json_t **out);
+int sq_template_get(store *s, int64_t id, json_t **out);
+int sq_template_del(store *s, int64_t id);
+int sq_note_add(store *s, int64_t msg_id, int64_t user_id, str body, int64_t *id);
+int sq_note_list(store *s, int64_t msg_id, json_t **out);
+int sq_draft_set(store *s, int64_t msg_id, int64_t user_id, str body);
+int sq_draft_get(store *s, int64_t msg_id, int64_t user_id, json_t **out);
+
 /* ops implemented in sqlite_work.c */
 int sq_msg_pending(store *s, int limit, store_msg **out, size_t *n);
 int sq_msg_analyzed(store *s, int64_t id, const store_analysis *a);

@@ -262,6 +262,21 @@ static const char *migrations[] = {
     "UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (role IN (''admin'',''handler'',''moderator'',''leader''))',"
     "  'CHECK (role IN (''admin'',''handler'',''moderator'',''leader'',''head''))') WHERE type = 'table' AND name = 'users';"
     "PRAGMA writable_schema = OFF;",
+
+    /* 13: the department's writing desk: reply templates with placeholders
+     * (a department's, or everyone's with no department), each official's
+     * draft of a reply, and internal notes that are never public. */
+    "CREATE TABLE reply_templates ("
+    "  id INTEGER PRIMARY KEY, department_id INTEGER REFERENCES departments(id), name TEXT NOT NULL, body TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE UNIQUE INDEX reply_templates_name ON reply_templates(coalesce(department_id, 0), name);"
+    "CREATE TABLE notes ("
+    "  id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL REFERENCES messages(id), user_id INTEGER REFERENCES users(id),"
+    "  body TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX notes_message ON notes(message_id);"
+    "CREATE TABLE drafts ("
+    "  message_id INTEGER NOT NULL REFERENCES messages(id), user_id INTEGER NOT NULL REFERENCES users(id), body TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')), PRIMARY KEY (message_id, user_id)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

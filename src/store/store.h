@@ -277,6 +277,20 @@ typedef struct store_ops {
     int (*calendar_list)(store *s, json_t **out);
     /* Working days left until due_at (negative once past), counted with the calendar. */
     int (*due_view)(store *s, const char *due_at, int *days_left);
+
+    /* ---- the writing desk (sqlite_desk.c) ---- */
+    /* Reply templates: dept 0 = everyone's. STORE_CONFLICT: the name is taken there. */
+    int (*template_add)(store *s, int64_t dept_id, str name, str body, int64_t *id);
+    /* [{"id","department_id","department","name","body"}]: dept's and everyone's (dept < 0: all). */
+    int (*template_list)(store *s, int64_t dept_id, json_t **out);
+    int (*template_get)(store *s, int64_t id, json_t **out);
+    int (*template_del)(store *s, int64_t id);
+    /* Internal notes on a message (never public): [{"id","body","author","created_at"}]. */
+    int (*note_add)(store *s, int64_t msg_id, int64_t user_id, str body, int64_t *id);
+    int (*note_list)(store *s, int64_t msg_id, json_t **out);
+    /* One draft per official and message; body {NULL,0} removes it. get: STORE_NOT_FOUND when none. */
+    int (*draft_set)(store *s, int64_t msg_id, int64_t user_id, str body);
+    int (*draft_get)(store *s, int64_t msg_id, int64_t user_id, json_t **out);
     /* ---- messages in public ---- */
     /* -> {"messages":[{"id","title","body","type","region","state","department","created_at",
      * "last_reply_at","reply","group_size","supports","rating"}],"next":CURSOR|null}, text unmasked

@@ -231,6 +231,34 @@ test('a published reply is corrected; the page says so and the audit keeps each 
      [['周一维修。', '周二维修。', '日期写错'], ['周二维修。', '周三维修。', '又改期']], 'every version kept');
 });
 
+test('templates with placeholders, drafts, internal notes: never public', async () => {
+  eq((await traffic.req('POST', '/api/v1/templates', { name: 'x', body: 'y' })).status, 403, 'handlers do not keep templates');
+  let r = await head.req('POST', '/api/v1/templates', { name: '已受理', body: '您于{{date}}反映的“{{title}}”（查询码 {{tracking_code}}）已由{{department}}受理。' });
+  eq([r.status, r.json.department], [201, '交通运输局'], 'a head adds one for the department');
+  const tid = r.json.id;
+  eq((await head.req('POST', '/api/v1/templates', { name: '已受理', body: 'again' })).status, 409, 'names are unique per department');
+  eq((await admin.req('POST', '/api/v1/templates', { name: '通用', body: '感谢您的留言。' })).status, 201, 'an admin adds one for everyone');
+  eq((await edu.req('GET', '/api/v1/templates')).json.templates.map(t => t.name), ['通用'], 'another department sees only everyone\'s');
+  eq((await eduHead.req('DELETE', `/api/v1/templates/${tid}`)).status, 403, 'not another head\'s');
+  const m = await newMsg();
+  let v = await official(m, traffic);
+  const t = v.templates.find(x => x.name === '已受理');
+  assert(t.body.includes(m.tracking_code) && t.body.includes('交通运输局') && !t.body.includes('{{'), 'placeholders filled: ' + t.body);
+  eq((await traffic.req('PUT', `/api/v1/messages/${m.id}/draft`, { body: '草稿一' })).status, 200, 'draft saved');
+  eq((await edu.req('PUT', `/api/v1/messages/${m.id}/draft`, { body: 'x' })).status, 403, 'another department');
+  eq((await official(m, traffic)).draft.body, '草稿一', 'the draft comes back');
+  eq((await official(m, head)).draft, null, 'drafts are each official\'s own');
+  eq((await traffic.req('POST', `/api/v1/messages/${m.id}/notes`, { body: '内部：需联系公交集团' })).status, 201, 'note');
+  eq((await leader.req('POST', `/api/v1/messages/${m.id}/notes`, { body: 'x' })).status, 403, 'leaders write none');
+  v = await official(m, leader);
+  eq(v.notes.map(n => [n.body, n.author]), [['内部：需联系公交集团', 'traffic']], 'officials read the notes');
+  const p = await publicView(m);
+  assert(!('notes' in p) && !('draft' in p) && !('templates' in p) && !JSON.stringify(p).includes('内部'), 'nothing of it in public');
+  await traffic.req('POST', `/api/v1/messages/${m.id}/replies`, { body: t.body });
+  eq((await official(m, traffic)).draft, null, 'publishing the reply ends the draft');
+  eq((await head.req('DELETE', `/api/v1/templates/${tid}`)).status, 200, 'the head removes it');
+});
+
 test('deadlines: working days across weekends, holidays and make-up days', async () => {
   // 2026-09-30 is a Wednesday. 国庆: 10-01..10-07 off, Saturday 10-10 a make-up working day.
   eq((await traffic.req('POST', '/api/v1/holidays', { day: '2026-10-01', kind: 'holiday' })).status, 403, 'admins edit the calendar');
