@@ -10,6 +10,8 @@
 #include "http/ratelimit.h"
 #include "text/pii.h"
 #include "core/lifecycle.h"
+#include "core/workcal.h"
+#include "text/utf8.h"
 #include "core/log.h"
 #include <ctype.h>
 #include <pthread.h>
@@ -343,10 +345,42 @@ static void get_inbox(api_ctx *c, http_req *r) {
     const char *lim = http_query(r, "limit"), *off = http_query(r, "offset");
     q.limit = lim ? atoi(lim) : 50;
     if (q.limit <= 0 || q.limit > 500) q.limit = 50;
-    q.offset = off ? atoi(off) : 0;
+    if (off && strcmp(off, "0"))
+        return http_error(r, 422, "invalid", "offset", "the inbox pages with after=<the previous page's next>, not offset");
+    q.sort = http_query(r, "sort");
+    q.after = http_query(r, "after");
+    const char *type = http_query(r, "type"), *region = http_query(r, "region"), *due = http_query(r, "due");
+    const char *from = http_query(r, "from"), *to = http_query(r, "to"), *urged = http_query(r, "urged"), *kw = http_query(r, "q");
+    if (type && *type) {
+        bool known = false;
+        for (size_t i = 0; i < 5; i++) known |= !strcmp(type, valid_msg_types[i]);
+        if (!known) return http_error(r, 422, "invalid", "type", "type must be one of 建议 咨询 投诉 求助 感谢");
+        q.type = type;
+    }
+    if (region && *region) q.region = region;
+    int32_t day;
+    if (from && *from) { if (!workcal_parse_day(from, strlen(from), &day)) return http_error(r, 422, "invalid", "from", "from must be a date YYYY-MM-DD"); q.from = from; }
+    if (to && *to) { if (!workcal_parse_day(to, strlen(to), &day)) return http_error(r, 422, "invalid", "to", "to must be a date YYYY-MM-DD"); q.to = to; }
+    if (due && *due) {
+        if (strcmp(due, "overdue") && strcmp(due, "soon")) return http_error(r, 422, "invalid", "due", "due must be overdue or soon");
+        q.due = due;
+    }
+    q.urged = urged && !strcmp(urged, "1");
+    if (kw && *kw) {
+        if (!utf8_valid(kw, strlen(kw))) return http_error(r, 400, "invalid_utf8", "q", "q is not valid UTF-8");
+        if (utf8_count(kw, strlen(kw)) > 200) return http_error(r, 422, "too_long", "q", "q is longer than 200 characters");
+        q.keyword = str_c(kw);
+    }
     json_t *o;
-    if (OPS->inbox(ST, &q, &o)) return api_store_failed(r, ST);
+    int rc = OPS->inbox(ST, &q, &o);
+    if (rc == STORE_INVALID) {
+        const char *e = store_errmsg(ST);
+        const char *field = strstr(e, "cursor") ? "after" : strstr(e, "keyword") ? "q" : strstr(e, "date") ? "from" : "sort";
+        return http_error(r, 422, "invalid", field, "%s", e);
+    }
+    if (rc) return api_store_failed(r, ST);
     api_life_rows(c, json_object_get(o, "messages"));
+    api_life_rows(c, json_object_get(o, "urged"));
     http_json(r, 200, o);
 }
 

@@ -49,6 +49,10 @@ void sq_deadlines_changed(void);
 int  sq_life_check(store *s, int64_t msg_id, const char *action, char *from, int64_t *dept);
 /* A rating of 1 or 2 reopens the message once (inside the rating's transaction). */
 int  sq_rating_reopen(store *s, int64_t msg_id, int score, str comment, bool *reopened);
+/* The end of the n-th working day from today ("YYYY-MM-DDTHH:MM:SSZ", 32 bytes). */
+int  sq_due_soon(store *s, int n, char *out);
+/* sqlite_inbox.c */
+int sq_inbox(store *s, const store_inbox_query *q, json_t **out);
 int sq_act(store *s, const store_act *a, char *from);
 int sq_extension_add(store *s, int64_t msg_id, int64_t user_id, int days, str reason, int64_t *id);
 int sq_extension_get(store *s, int64_t id, json_t **out);

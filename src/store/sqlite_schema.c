@@ -276,7 +276,9 @@ static const char *migrations[] = {
     "CREATE INDEX notes_message ON notes(message_id);"
     "CREATE TABLE drafts ("
     "  message_id INTEGER NOT NULL REFERENCES messages(id), user_id INTEGER NOT NULL REFERENCES users(id), body TEXT NOT NULL,"
-    "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')), PRIMARY KEY (message_id, user_id)) WITHOUT ROWID;",
+    "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')), PRIMARY KEY (message_id, user_id)) WITHOUT ROWID;"
+    /* The inbox of every department (admins, leaders) by deadline. */
+    "CREATE INDEX messages_due_open ON messages(due_at, id) WHERE state IN ('new','assigned');",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 
