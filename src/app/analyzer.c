@@ -7,6 +7,7 @@
 #include "text/classify.h"
 #include "text/dedup.h"
 #include "text/keywords.h"
+#include "app/hotlive.h"
 #include "text/spam.h"
 #include <pthread.h>
 #include <stdio.h>
@@ -33,6 +34,8 @@ struct analyzer {
     bool dd_loaded;
     buf text;                  /* title + body scratch */
     kw_ctx *kw;                /* keywords for hot issues; NULL without a dictionary */
+    hotlive *hot;              /* live hot issues; NULL without a dictionary */
+    bool hot_loaded;
     /* thread */
     pthread_t thread;
     pthread_mutex_t mu;
@@ -62,6 +65,7 @@ int analyzer_new(store *st, const seg_dict *dict, analyzer **out, char *err, siz
         return -1;
     }
     if (dict && kw_ctx_new(dict, &a->kw)) a->kw = NULL;   /* no hot keywords, everything else works */
+    if (dict && hotlive_new(dict, &a->hot)) a->hot = NULL;
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
     *out = a;
@@ -85,6 +89,7 @@ void analyzer_free(analyzer *a) {
     dedup_free(a->dd);
     buf_free(&a->text);
     kw_ctx_free(a->kw);
+    hotlive_free(a->hot);
     json_decref(a->label_map);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->cv);
@@ -92,6 +97,16 @@ void analyzer_free(analyzer *a) {
 }
 
 bool analyzer_has_model(analyzer *a) { return a && a->has_model; }
+
+hotlive *analyzer_hot(analyzer *a) { return a ? a->hot : NULL; }
+
+/* msg_each callback: a published, analyzed message back into the live hot issues. */
+static int hot_one(void *ud, const store_msg *m, const char *reply, const char *replied_at) {
+    analyzer *a = ud;
+    (void)reply; (void)replied_at;
+    if (!m->analyzed || !strcmp(m->moderation, "held") || !strcmp(m->moderation, "rejected")) return 0;
+    return hotlive_add(a->hot, m, m->group_id);
+}
 
 int analyzer_model_check(const void *data, size_t n, const seg_dict *dict, json_t **meta, char *err, size_t errlen) {
     cls_model *m;
@@ -202,6 +217,12 @@ static int reload(analyzer *a) {
         log_info("analyzer: near-duplicate index: %zu messages in %zu groups", dedup_nmsgs(a->dd), dedup_ngroups(a->dd));
     }
 
+    if (a->hot && !a->hot_loaded) {
+        if (st->ops->msg_each(st, 0, hot_one, a)) return -1;
+        a->hot_loaded = true;
+        log_info("analyzer: hot issues: %zu messages", hotlive_size(a->hot));
+    }
+
     char ver[32] = "0";
     st->ops->setting_get(st, "words_version", ver, sizeof ver);
     if (strcmp(ver, a->words_version)) {
@@ -262,12 +283,16 @@ static int analyze_one(analyzer *a, const store_msg *m) {
     bool again = m->group_id != 0;
     dedup_result dr;
     dedup_group g;
+    int64_t merged[DEDUP_MAX_MERGE];
     if (again) an.group_id = m->group_id;
     else if (dedup_add(a->dd, &sig, (uint64_t)m->id, dedup_author_key(who, strlen(who)), parse_time(m->created_at), &dr) == 0
              && dedup_group_get(a->dd, dr.group, &g) == 0) {
         an.group_id = (int64_t)dedup_msg_ext(a->dd, g.rep);
         an.dedup_sig = &sig;
         an.dedup_sig_len = sizeof sig;
+        /* Groups it bridged: stored under their first message's id, as every group. */
+        for (uint32_t i = 0; i < dr.nmerged; i++) merged[an.nmerged++] = (int64_t)dr.merged_ext[i];
+        an.merged = merged;
     }
 
     /* Spam: rules + the moderators' model, and floods from one sender. */
@@ -306,6 +331,7 @@ static int analyze_one(analyzer *a, const store_msg *m) {
         snprintf(day, sizeof day, "%.10s", m->created_at);
         if (nw && a->st->ops->keywords_add(a->st, day, words, nw)) { json_decref(reason); return -1; }
     }
+    if (a->hot && !an.hold && (!again || approved) && hotlive_add(a->hot, m, an.group_id)) { json_decref(reason); return -1; }
 
     cls_pred p;
     if (a->cls && cls_classify(a->cls, str_c(m->title), str_c(m->body), &p, 1) == 1) {

@@ -44,6 +44,8 @@ static const char Q_FTS_ADD[] =
     "INSERT INTO messages_fts(rowid, title, body) SELECT id, title, body FROM messages WHERE id = ?1 AND indexed = 0";
 static const char Q_INDEXED[] = "UPDATE messages SET indexed = 1 WHERE id = ?1";
 
+static const char Q_GROUP_MOVE[] = "UPDATE messages SET group_id = ?2 WHERE group_id = ?1";
+
 typedef struct { int64_t id; const store_analysis *a; } analysis_arg;
 
 static int analyzed_txn(store *s, void *arg) {
@@ -90,6 +92,19 @@ static int analyzed_txn(store *s, void *arg) {
     }
     rc = sq_event_add(s, 0, a->hold ? "held" : "analyzed", x->id, d);
     json_decref(d);
+    /* Groups this message bridged join its group (the older id), audited on the bridging message. */
+    for (size_t i = 0; !rc && i < a->nmerged; i++) {
+        if (a->merged[i] == a->group_id || !a->merged[i]) continue;
+        sqlite3_stmt *m = sq_stmt(s, Q_GROUP_MOVE, &db);
+        if (!m) return STORE_ERROR;
+        sqlite3_bind_int64(m, 1, a->merged[i]);
+        sqlite3_bind_int64(m, 2, a->group_id);
+        if ((rc = sq_exec(s, m, db, "merge groups"))) return rc;
+        json_t *e = json_pack("{s:I,s:I,s:I}", "from_group", (json_int_t)a->merged[i], "into_group", (json_int_t)a->group_id,
+                              "moved", (json_int_t)sqlite3_changes(db));
+        rc = sq_event_add(s, 0, "group_merged", x->id, e);
+        json_decref(e);
+    }
     return rc;
 }
 
