@@ -3,6 +3,7 @@
  * more than the HTTP intake can commit. */
 #include "app/analyzer.h"
 #include "core/log.h"
+#include "http/metrics.h"
 #include "text/acmatch.h"
 #include "text/classify.h"
 #include "text/dedup.h"
@@ -42,6 +43,7 @@ struct analyzer {
     pthread_cond_t cv;
     bool running, stop, kicked;
     volatile bool has_model;
+    int64_t busy_since;        /* monotonic seconds when the queue last went from empty to not; 0 = empty */
 };
 
 int analyzer_new(store *st, const seg_dict *dict, analyzer **out, char *err, size_t errlen) {
@@ -361,12 +363,25 @@ static int analyze_batch(store *st, void *arg) {
     return STORE_OK;
 }
 
+static int64_t mono_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec;
+}
+
+double analyzer_lag(analyzer *a) {
+    if (!a) return 0;
+    int64_t b = __atomic_load_n(&a->busy_since, __ATOMIC_RELAXED);
+    return b ? (double)(mono_now() - b) : 0;
+}
+
 int analyzer_run(analyzer *a, size_t *done) {
     *done = 0;
     if (reload(a)) return -1;
     for (;;) {
         store_msg *msgs; size_t n;
         if (a->st->ops->msg_pending(a->st, 256, &msgs, &n)) return -1;
+        if (n && !__atomic_load_n(&a->busy_since, __ATOMIC_RELAXED)) __atomic_store_n(&a->busy_since, mono_now(), __ATOMIC_RELAXED);
         /* One transaction per batch: a commit (an fsync) per message would
          * make the analyzer, not the analysis, the bottleneck. */
         batch_arg b = { a, msgs, n };
@@ -375,7 +390,8 @@ int analyzer_run(analyzer *a, size_t *done) {
         free(msgs);
         if (rc) return -1;
         *done += n;
-        if (n < 256) return 0;
+        metrics_add(METRIC_ANALYZED, n);
+        if (n < 256) { __atomic_store_n(&a->busy_since, 0, __ATOMIC_RELAXED); return 0; }
     }
 }
 
@@ -386,7 +402,7 @@ static void *thread_main(void *arg) {
         a->kicked = false;
         pthread_mutex_unlock(&a->mu);
         size_t done;
-        if (analyzer_run(a, &done)) log_error("analyzer: %s (will retry)", store_errmsg(a->st));
+        if (analyzer_run(a, &done)) { metrics_count(METRIC_DB_ERRORS); log_error("analyzer: %s (will retry)", store_errmsg(a->st)); }
         pthread_mutex_lock(&a->mu);
         if (a->stop || a->kicked) continue;
         /* Wake on a kick, or every second: other nodes may have added messages or changed settings. */

@@ -309,7 +309,13 @@ static const char *migrations[] = {
     "CREATE INDEX live_questions_held ON live_questions(id) WHERE moderation = 'held';"
     "CREATE TABLE live_votes (question_id INTEGER NOT NULL, visitor TEXT NOT NULL,"
     "  PRIMARY KEY (question_id, visitor)) WITHOUT ROWID;",
-    /* 16: the department's writing desk: reply templates with placeholders
+
+    /* 16: overdue messages for /metrics without a scan of every message: the
+     * unanswered ones by deadline (moderation included so the count needs
+     * no table lookups). */
+    "CREATE INDEX messages_unanswered_due ON messages(due_at, moderation) "
+    "  WHERE first_reply_at IS NULL AND state <> 'closed';",
+    /* 17: the department's writing desk: reply templates with placeholders
      * (a department's, or everyone's with no department), each official's
      * draft of a reply, and internal notes that are never public. */
     "CREATE TABLE reply_templates ("
