@@ -49,8 +49,12 @@ typedef struct {
     char *title, *body, *region, *phone, *department, *hold_reason, *author;   /* owned; store_msg_clear() */
 } store_msg;
 
-/* What the background analyzer found out about a message. */
+/* What the analyzer found out about a message (a batch of these goes to
+ * analysis_apply). The record of automatic analysis lives on the message
+ * row (label, confidence, model, route_by, analyzed_at), not in audit rows. */
 typedef struct {
+    int64_t id;              /* the message */
+    int64_t model_id;        /* the classifier that gave label; 0 = none */
     const char *label;       /* NULL = no classifier */
     double confidence;
     bool route;              /* set department_id (0 = triage) */
@@ -63,6 +67,9 @@ typedef struct {
     const void *dedup_sig;   /* the near-duplicate signature to keep (opaque bytes); NULL = none */
     size_t dedup_sig_len;
 } store_analysis;
+
+/* A keyword counted n times for a day ("YYYY-MM-DD"): one batch's hot-issue counts. */
+typedef struct { str word; char day[11]; int64_t n; } store_kw_count;
 void store_msg_clear(store_msg *m);
 
 typedef struct {
@@ -128,10 +135,16 @@ typedef struct store_ops {
     int (*event_list)(store *s, int64_t msg_id, json_t **out);
 
     /* ---- the background analyzer (issues 4 and 5) ---- */
-    /* Up to limit messages not analyzed yet, oldest first; free each with store_msg_clear and the array with free(). */
-    int (*msg_pending)(store *s, int limit, store_msg **out, size_t *n);
-    /* Records the analysis (and routing, hold, group) and marks the message analyzed; audited. */
-    int (*msg_analyzed)(store *s, int64_t id, const store_analysis *a);
+    /* Up to limit messages not analyzed yet with id > after, in id order; free
+     * each with store_msg_clear and the array with free(). */
+    int (*msg_pending)(store *s, int64_t after, int limit, store_msg **out, size_t *n);
+    /* Records a batch of analyses in ONE transaction: each message's result
+     * (routing, hold, group) marked analyzed; the batch added to the search
+     * index in bulk; the keyword counts added. Every message's record stays
+     * on its row (no audit row per message). Anything failing rolls back the
+     * whole batch. PostgreSQL: the same as one transaction of UPDATE ... FROM
+     * (VALUES ...) plus the text index (GIN) of the rows. */
+    int (*analysis_apply)(store *s, const store_analysis *a, size_t n, const store_kw_count *kw, size_t nkw);
     /* A handler's transfer to another department: recorded as a correction, audited. */
     int (*msg_transfer)(store *s, int64_t id, int64_t to_dept, int64_t user_id, str reason);
     /* Held messages, oldest first: {"total":N,"messages":[...with "hold_reason"]}. */
