@@ -9,7 +9,7 @@
 #   make fuzz       libFuzzer targets (clang)
 
 CC      ?= gcc
-PKGS    := libmicrohttpd sqlite3 jansson libutf8proc libsodium
+PKGS    := libmicrohttpd sqlite3 jansson libutf8proc libsodium zlib
 CPPFLAGS += -Isrc -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Wno-unused-parameter -pthread

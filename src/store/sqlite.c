@@ -460,7 +460,7 @@ static int sq_consultation_list(store *s, json_t **out) {
  * ~59 bits: unguessable, and easy to read out over the phone. */
 static const char code_alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
-static void new_tracking_code(char *out) {
+void sq_tracking_code(char *out) {
     /* One call for the randomness (a syscall each time, so not one per
      * symbol); bytes >= 248 = 8 * 31 are rejected to keep symbols uniform. */
     unsigned char rnd[32];
@@ -489,7 +489,7 @@ static int msg_add_txn(store *s, void *arg) {
     for (int attempt = 0; attempt < 5 && rc == STORE_CONFLICT; attempt++) {
         sqlite3_stmt *st = sq_stmt(s, Q_MSG_ADD, &db);
         if (!st) return STORE_ERROR;
-        new_tracking_code(x->code);
+        sq_tracking_code(x->code);
         sqlite3_bind_int64(st, 1, m->consultation_id);
         sqlite3_bind_text(st, 2, x->code, -1, SQLITE_TRANSIENT);
         sq_bind_str(st, 3, m->title);
@@ -844,7 +844,7 @@ const store_ops store_sqlite = {
     .inbox = sq_inbox, .reply_add = sq_reply_add,
     .rule_add = sq_rule_add, .rule_list = sq_rule_list,
     .event_add = sq_event_add, .event_list = sq_event_list,
-    .msg_pending = sq_msg_pending, .analysis_apply = sq_analysis_apply, .msg_transfer = sq_msg_transfer,
+    .msg_pending = sq_msg_pending, .msg_import = sq_msg_import, .analysis_apply = sq_analysis_apply, .msg_transfer = sq_msg_transfer,
     .moderation_queue = sq_moderation_queue, .moderate = sq_moderate,
     .group_members = sq_group_members, .group_index = sq_group_index,
     .model_add = sq_model_add, .model_activate = sq_model_activate, .model_active = sq_model_active, .model_active_id = sq_model_active_id, .model_list = sq_model_list,

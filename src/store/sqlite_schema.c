@@ -139,7 +139,11 @@ static const char *migrations[] = {
      * an audit row per fact was a third of the analyzer's writes. */
     "ALTER TABLE messages ADD COLUMN analyzed_at TEXT;"
     "ALTER TABLE messages ADD COLUMN model_id INTEGER;"
-    "ALTER TABLE messages ADD COLUMN route_by TEXT;",
+    "ALTER TABLE messages ADD COLUMN route_by TEXT;"
+    /* Imports remember each row's id in its source, so importing a file
+     * again adds nothing twice. */
+    "ALTER TABLE messages ADD COLUMN source_id TEXT;"
+    "CREATE UNIQUE INDEX messages_source ON messages(consultation_id, source_id) WHERE source_id IS NOT NULL;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

@@ -79,6 +79,7 @@ typedef struct {
     str author;              /* the author's user id when known (imports); {NULL,0} otherwise */
     str created_at;          /* imports: the original time "YYYY-MM-DDTHH:MM:SSZ"; {NULL,0} = now */
     int64_t department_id;   /* routing result; 0 = triage */
+    str source_id;           /* imports: the row's id in its source (unique per consultation); {NULL,0} = none */
 } store_new_msg;
 
 typedef struct {
@@ -117,6 +118,12 @@ typedef struct store_ops {
 
     /* Adds a message durably; fills id and tracking code (caller's 20 bytes). */
     int (*msg_add)(store *s, const store_new_msg *m, int64_t *id, char *tracking_code);
+    /* Bulk import in one transaction: ids[i] gets each new message's id, or 0
+     * when (consultation, source_id) is in already (counted in *dups: a
+     * re-import adds nothing twice). No audit row per message: the import is
+     * recorded by source_id on the row. STORE_INVALID names a refused row
+     * (unknown consultation, bad type): nothing of the batch is kept. */
+    int (*msg_import)(store *s, const store_new_msg *m, size_t n, int64_t *ids, size_t *dups);
     int (*msg_get)(store *s, int64_t id, store_msg *m);
     int (*msg_get_code)(store *s, str tracking_code, store_msg *m);
     int (*msg_replies)(store *s, int64_t msg_id, json_t **out);
