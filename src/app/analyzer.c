@@ -9,6 +9,7 @@
 #include "text/dedup.h"
 #include "text/spam.h"
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,15 +130,16 @@ static int64_t parse_time(const char *s) {
     return (int64_t)timegm(&tm);
 }
 
-/* group_index callback: re-adds a stored signature to the in-memory index. */
+/* group_index callback: puts a stored signature back into the in-memory
+ * index with its stored group (no search: start-up costs a read of the
+ * signatures, not a re-analysis). */
 static int index_one(void *ud, int64_t id, int64_t group_id, str author, const char *created_at, const void *sig, size_t n) {
     analyzer *a = ud;
-    (void)group_id;
-    if (n != sizeof(dedup_sig)) return 0;       /* written by another version: skip */
+    if (n < offsetof(dedup_sig, mh) + sizeof ((dedup_sig *)0)->mh) return 0;   /* written by another version: skip */
     dedup_sig s;
-    memcpy(&s, sig, sizeof s);
-    dedup_result res;
-    return dedup_add(a->dd, &s, (uint64_t)id, dedup_author_key(author.p, author.n), parse_time(created_at), &res);
+    memset(&s, 0, sizeof s);
+    memcpy(&s, sig, n < sizeof s ? n : sizeof s);
+    return dedup_restore(a->dd, &s, (uint64_t)id, (uint64_t)group_id, dedup_author_key(author.p, author.n), parse_time(created_at));
 }
 
 /* Re-reads what admins may have changed. Cheap when nothing did. */

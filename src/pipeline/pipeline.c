@@ -1,7 +1,7 @@
-/* pipeline.c: see pipeline.h. Worker threads take chunks of the current
- * batch under one mutex (a chunk is tens of messages, so the lock is taken
- * a few hundred times a second); the calling thread orders and applies the
- * previous batch meanwhile, then helps with what is left of the current. */
+/* pipeline.c: see pipeline.h. Worker threads take chunks of the batch
+ * being analysed under one mutex (a chunk is tens of messages, so the lock
+ * is taken a few hundred times a second); the calling thread applies the
+ * previous batch meanwhile, then helps with what is left of the analysis. */
 #include "pipeline/pipeline.h"
 #include "core/log.h"
 #include "text/keywords.h"
@@ -266,23 +266,43 @@ static int cmp_hit(const void *a, const void *b) {
     return c ? c : (x->word.n > y->word.n) - (x->word.n < y->word.n);
 }
 
-/* The stage that needs the earlier messages, in message order, then the
- * batch's one transaction. */
-static int order_apply(store *st, const pl_config *cfg, batch *b) {
-    store_analysis *an = calloc(b->n ? b->n : 1, sizeof *an);
-    json_t **reasons = calloc(b->n ? b->n : 1, sizeof *reasons);
-    kw_hit *hits = calloc(b->n * NKW + 1, sizeof *hits);
-    store_kw_count *kw = calloc(b->n * NKW + 1, sizeof *kw);
-    size_t nhits = 0, nkw = 0;
-    int rc = an && reasons && hits && kw ? 0 : -1;
-    for (size_t i = 0; i < b->n && !rc; i++) {
+/* A batch through the order stage, ready to apply. */
+typedef struct {
+    batch b;
+    store_analysis *an;
+    json_t **reasons;
+    kw_hit *hits;
+    store_kw_count *kw;
+    size_t nkw;
+    const pl_config *cfg;
+    int rc;
+} ordered;
+
+static void ordered_free(ordered *o) {
+    for (size_t i = 0; o->reasons && i < o->b.n; i++) json_decref(o->reasons[i]);
+    free(o->reasons); free(o->an); free(o->hits); free(o->kw);
+    batch_free(&o->b);
+    memset(o, 0, sizeof *o);
+}
+
+/* The stage that needs the earlier messages: one thread, message order. */
+static void order(ordered *o) {
+    batch *b = &o->b;
+    const pl_config *cfg = o->cfg;
+    o->an = calloc(b->n ? b->n : 1, sizeof *o->an);
+    o->reasons = calloc(b->n ? b->n : 1, sizeof *o->reasons);
+    o->hits = calloc(b->n * NKW + 1, sizeof *o->hits);
+    o->kw = calloc(b->n * NKW + 1, sizeof *o->kw);
+    size_t nhits = 0;
+    o->rc = o->an && o->reasons && o->hits && o->kw ? 0 : -1;
+    for (size_t i = 0; i < b->n && !o->rc; i++) {
         item *it = &b->items[i];
         const store_msg *m = it->m;
-        store_analysis *a = &an[i];
-        if (it->oom) { rc = -1; break; }
+        store_analysis *a = &o->an[i];
+        if (it->oom) { o->rc = -1; break; }
         a->id = m->id;
         a->confidence = -1;
-        json_t *reason = reasons[i] = json_object();
+        json_t *reason = o->reasons[i] = json_object();
         /* A moderator's approval stands: the message is analyzed again only to be routed. */
         bool approved = !strcmp(m->moderation, "approved");
         if (it->spans && !approved) { json_object_set(reason, "sensitive", it->spans); a->hold = true; }
@@ -323,7 +343,7 @@ static int order_apply(store *st, const pl_config *cfg, batch *b) {
          * counted for its day; a held message counts once a moderator approves it. */
         if (!a->hold && (!again || approved))
             for (int k = 0; k < it->nkw; k++)
-                hits[nhits++] = (kw_hit){ { it->text + it->kw_off[k], it->kw_len[k] }, m->created_at };
+                o->hits[nhits++] = (kw_hit){ { it->text + it->kw_off[k], it->kw_len[k] }, m->created_at };
 
         if (it->has_pred) {
             a->label = it->pred.name;
@@ -337,42 +357,69 @@ static int order_apply(store *st, const pl_config *cfg, batch *b) {
         }
         if (a->hold) a->hold_reason = reason;
     }
-    if (!rc) {
-        /* One upsert per (day, word) of the batch, not per message. */
-        qsort(hits, nhits, sizeof *hits, cmp_hit);
-        for (size_t i = 0; i < nhits; i++) {
-            if (nkw && !cmp_hit(&hits[i], &hits[i - 1])) { kw[nkw - 1].n++; continue; }
-            kw[nkw].word = hits[i].word;
-            snprintf(kw[nkw].day, sizeof kw[nkw].day, "%.10s", hits[i].day);
-            kw[nkw++].n = 1;
-        }
-        rc = st->ops->analysis_apply(st, an, b->n, kw, nkw) ? -1 : 0;
-        if (rc) log_error("analyzer: batch of %zu messages from id %lld: %s", b->n, (long long)an[0].id, store_errmsg(st));
-    } else if (rc) log_error("analyzer: out of memory");
-    for (size_t i = 0; reasons && i < b->n; i++) json_decref(reasons[i]);
-    free(reasons); free(an); free(hits); free(kw);
-    return rc;
+    if (o->rc) { log_error("analyzer: out of memory"); return; }
+    /* One upsert per (day, word) of the batch, not per message. */
+    qsort(o->hits, nhits, sizeof *o->hits, cmp_hit);
+    for (size_t i = 0; i < nhits; i++) {
+        if (o->nkw && !cmp_hit(&o->hits[i], &o->hits[i - 1])) { o->kw[o->nkw - 1].n++; continue; }
+        o->kw[o->nkw].word = o->hits[i].word;
+        snprintf(o->kw[o->nkw].day, sizeof o->kw[o->nkw].day, "%.10s", o->hits[i].day);
+        o->kw[o->nkw++].n = 1;
+    }
 }
 
+static void *order_main(void *arg) { order(arg); return NULL; }
+
+/* The batch's one transaction: the single place where a batch's results
+ * reach the store. */
+static int apply(store *st, ordered *o) {
+    if (o->rc) return -1;
+    if (st->ops->analysis_apply(st, o->an, o->b.n, o->kw, o->nkw)) {
+        log_error("analyzer: batch of %zu messages from id %lld: %s", o->b.n, (long long)o->an[0].id, store_errmsg(st));
+        return -1;
+    }
+    return 0;
+}
+
+/* Three stages at once: while the calling thread applies batch k, an order
+ * thread orders batch k+1 and the workers analyse batch k+2. */
 int pipeline_run(pipeline *p, store *st, const pl_config *cfg, size_t *done) {
     *done = 0;
-    batch cur, next;
-    if (read_batch(p, st, 0, &cur)) return -1;
-    if (!cur.n) { batch_free(&cur); return 0; }
-    submit(p, cfg, &cur);
+    ordered cur = { .cfg = cfg }, next = { .cfg = cfg };
+    batch ahead;
+    if (read_batch(p, st, 0, &cur.b)) return -1;
+    if (!cur.b.n) { batch_free(&cur.b); return 0; }
+    submit(p, cfg, &cur.b);
     wait_batch(p);
+    order(&cur);
+    if (read_batch(p, st, cur.b.msgs[cur.b.n - 1].id, &next.b)) { ordered_free(&cur); return -1; }
+    if (next.b.n) submit(p, cfg, &next.b);
+    int rc = 0;
     for (;;) {
-        /* Read and start analysing the next batch, then order and apply this one. */
-        if (read_batch(p, st, cur.msgs[cur.n - 1].id, &next)) { batch_free(&cur); return -1; }
-        if (next.n) submit(p, cfg, &next);
-        int rc = order_apply(st, cfg, &cur);
-        if (!rc) {
-            *done += cur.n;
-            if (p->fn) p->fn(p->ud, cur.n);
+        pthread_t t;
+        bool threaded = false;
+        memset(&ahead, 0, sizeof ahead);
+        if (next.b.n) {
+            wait_batch(p);
+            if (read_batch(p, st, next.b.msgs[next.b.n - 1].id, &ahead)) rc = -1;
+            else if (ahead.n) submit(p, cfg, &ahead);
+            threaded = pthread_create(&t, NULL, order_main, &next) == 0;
+            if (!threaded) order(&next);
         }
-        batch_free(&cur);
-        if (next.n) wait_batch(p);
-        if (rc || !next.n) { batch_free(&next); return rc; }
+        if (!rc) rc = apply(st, &cur);
+        if (!rc) {
+            *done += cur.b.n;
+            if (p->fn) p->fn(p->ud, cur.b.n);
+        }
+        if (threaded) pthread_join(t, NULL);
+        ordered_free(&cur);
+        if (rc || !next.b.n) {
+            if (ahead.n) wait_batch(p);
+            batch_free(&ahead);
+            ordered_free(&next);
+            return rc;
+        }
         cur = next;
+        next = (ordered){ .b = ahead, .cfg = cfg };
     }
 }

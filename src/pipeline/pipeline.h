@@ -9,8 +9,8 @@
  *   apply    one store transaction per batch (store.h analysis_apply),
  *            search index included
  *
- * While the workers analyse batch k+1, the calling thread orders and
- * applies batch k. Results are those of taking the messages one at a time
+ * The stages overlap: while the calling thread applies batch k, an order
+ * thread orders batch k+1 and the workers analyse batch k+2. Results are those of taking the messages one at a time
  * (tests/pipeline/pipeline_test.c checks it): only the order stage depends
  * on earlier messages, and it runs in message order. */
 #ifndef MINYI_PIPELINE_H

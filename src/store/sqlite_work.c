@@ -481,51 +481,6 @@ int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, 
     return rc;
 }
 
-/* ---- search ------------------------------------------------------------- */
-
-static const char Q_SEARCH_COUNT[] =
-    "SELECT count(*) FROM messages_fts f JOIN messages m ON m.id = f.rowid "
-    "WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.department_id = ?2) AND m.moderation IN ('none','approved')";
-static const char Q_SEARCH[] =
-    "SELECT m.id, m.tracking_code, m.title, snippet(messages_fts, -1, char(2), char(3), '…', 24), m.state, "
-    "coalesce(d.name,''), m.created_at FROM messages_fts f JOIN messages m ON m.id = f.rowid "
-    "LEFT JOIN departments d ON d.id = m.department_id "
-    "WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.department_id = ?2) AND m.moderation IN ('none','approved') "
-    "ORDER BY f.rank LIMIT ?3 OFFSET ?4";
-
-int sq_search(store *s, str q, int64_t dept, int limit, int offset, json_t **out) {
-    buf fq = {0};
-    if (fts_query(q, &fq)) { buf_free(&fq); return STORE_INVALID; }
-    sqlite3 *db;
-    sqlite3_stmt *st = sq_stmt(s, Q_SEARCH_COUNT, &db);
-    if (!st) { buf_free(&fq); return STORE_ERROR; }
-    sqlite3_bind_text(st, 1, fq.p, (int)fq.n, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, dept);
-    int rc = sqlite3_step(st);
-    json_int_t total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sq_done(st);
-    if (rc != SQLITE_ROW) { sq_set_err(db, "search"); buf_free(&fq); return STORE_ERROR; }
-    st = sq_stmt(s, Q_SEARCH, &db);
-    if (!st) { buf_free(&fq); return STORE_ERROR; }
-    sqlite3_bind_text(st, 1, fq.p, (int)fq.n, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, dept);
-    sqlite3_bind_int(st, 3, limit > 0 ? limit : 20);
-    sqlite3_bind_int(st, 4, offset > 0 ? offset : 0);
-    json_t *a = json_array();
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *dn = sq_col_text(st, 5);
-        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:s}",
-            "id", (json_int_t)sqlite3_column_int64(st, 0), "tracking_code", sq_col_text(st, 1),
-            "title", sq_col_text(st, 2), "snippet", sq_col_text(st, 3), "state", sq_col_text(st, 4),
-            "department", *dn ? json_string(dn) : json_null(), "created_at", sq_col_text(st, 6)));
-    }
-    sq_done(st);
-    buf_free(&fq);
-    if (rc != SQLITE_DONE) { json_decref(a); sq_set_err(db, "search"); return STORE_ERROR; }
-    *out = json_pack("{s:I,s:o}", "total", total, "results", a);
-    return STORE_OK;
-}
-
 /* ---- one reply for a whole group ---------------------------------------- */
 
 static const char Q_GROUP_OPEN[] =

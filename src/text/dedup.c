@@ -217,6 +217,7 @@ struct dedup {
     uint32_t *inext;     /* bands per indexed: next indexed in the same bucket, UINT32_MAX ends */
     size_t nidx, capi;
     htab bucket;         /* (band, band key) -> newest indexed in the bucket */
+    htab restored;       /* dedup_restore: group's first ext id -> group; freed at the first dedup_add */
 };
 
 #define NEAR 0.85f       /* a member this close to an indexed one adds nothing to the index */
@@ -237,7 +238,7 @@ int dedup_new(const dedup_cfg *cfg, dedup **out) {
 void dedup_free(dedup *d) {
     if (!d) return;
     free(d->ext); free(d->grp); free(d->nextm); free(d->g);
-    ht_free(&d->exact); ht_free(&d->authors); ht_free(&d->bucket);
+    ht_free(&d->exact); ht_free(&d->authors); ht_free(&d->bucket); ht_free(&d->restored);
     free(d->isig); free(d->imsg); free(d->inext);
     free(d);
 }
@@ -295,9 +296,9 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem) {
     return 0;
 }
 
-int dedup_add(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t author, int64_t t, dedup_result *res) {
-    dedup_result r;
-    dedup_query(d, sig, &r);
+/* Places a message in r.group (UINT32_MAX: a new group); lsh: also into the LSH index. */
+static int place(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t author, int64_t t, dedup_result r, bool lsh,
+                 dedup_result *res) {
     size_t capm = d->capm;
     if (d->nmsg >= UINT32_MAX - 1) return -1;
     if (grow((void **)&d->ext, &capm, d->nmsg + 1, sizeof *d->ext)) return -1;
@@ -317,7 +318,7 @@ int dedup_add(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t author, 
     size_t slot;
     if (ht_put(&d->exact, sig->exact, msg, &slot) < 0) return -1;
     /* LSH: index unless exactly or nearly a copy of an indexed message. */
-    if (r.sim < NEAR && sig->nshingles >= DEDUP_MIN_SHINGLES) {
+    if (lsh && sig->nshingles >= DEDUP_MIN_SHINGLES) {
         size_t capi = d->capi, nb = (size_t)d->cfg.bands;
         if (grow((void **)&d->imsg, &capi, d->nidx + 1, sizeof *d->imsg)) return -1;
         capi = d->capi;
@@ -356,6 +357,24 @@ int dedup_add(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t author, 
     d->nmsg++;
     r.msg = msg;
     if (res) *res = r;
+    return 0;
+}
+
+int dedup_add(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t author, int64_t t, dedup_result *res) {
+    if (d->restored.cap) ht_free(&d->restored);
+    dedup_result r;
+    dedup_query(d, sig, &r);
+    return place(d, sig, ext_id, author, t, r, r.sim < NEAR, res);
+}
+
+int dedup_restore(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t group_ext, uint64_t author, int64_t t) {
+    dedup_result r = { .group = UINT32_MAX, .match = UINT32_MAX };
+    uint32_t g, m;
+    if (group_ext && group_ext != ext_id && ht_get(&d->restored, group_ext, &g)) r.group = g;
+    /* Without the search its similarity is unknown: index all but exact copies. */
+    bool lsh = !ht_get(&d->exact, sig->exact, &m);
+    if (place(d, sig, ext_id, author, t, r, lsh, NULL)) return -1;
+    if (r.group == UINT32_MAX && ext_id && ht_put(&d->restored, ext_id, d->grp[d->nmsg - 1], NULL) < 0) return -1;
     return 0;
 }
 

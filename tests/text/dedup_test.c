@@ -160,3 +160,46 @@ TEST(hostile) {
     free(h);
     dedup_free(d);
 }
+
+/* An index put back from stored groups (start-up) sends new messages to
+ * the same groups as the index that grouped them live. */
+TEST(restore_matches_live_index) {
+    dedup *live, *back;
+    CHECK_INT(dedup_new(NULL, &live), 0);
+    CHECK_INT(dedup_new(NULL, &back), 0);
+    const char *texts[] = { TPL, VAR, OTHER, TPL, "路灯不亮已经三个月了，晚上出行很不方便", VAR, OTHER };
+    size_t n = sizeof texts / sizeof *texts;
+    uint64_t group_of[16];
+    for (size_t i = 0; i < n; i++) {
+        dedup_sig s = sig(texts[i]);
+        dedup_result r;
+        dedup_group g;
+        CHECK_INT(dedup_add(live, &s, 100 + i, 1 + i, (int64_t)i, &r), 0);
+        CHECK_INT(dedup_group_get(live, r.group, &g), 0);
+        group_of[i] = dedup_msg_ext(live, g.rep);
+    }
+    for (size_t i = 0; i < n; i++) {
+        dedup_sig s = sig(texts[i]);
+        CHECK_INT(dedup_restore(back, &s, 100 + i, group_of[i], 1 + i, (int64_t)i), 0);
+    }
+    CHECK_INT(dedup_ngroups(back), dedup_ngroups(live));
+    CHECK_INT(dedup_nmsgs(back), dedup_nmsgs(live));
+    const char *probe[] = { VAR, TPL, OTHER, "路灯不亮已经三个月了，晚上出行很不方便！！", "完全无关的一条留言，关于公交线路的调整建议" };
+    for (size_t i = 0; i < sizeof probe / sizeof *probe; i++) {
+        dedup_sig s = sig(probe[i]);
+        dedup_result a, b;
+        dedup_query(live, &s, &a);
+        dedup_query(back, &s, &b);
+        dedup_group ga, gb;
+        bool fa = a.group != UINT32_MAX, fb = b.group != UINT32_MAX;
+        CHECK(fa == fb);
+        if (fa && fb) {
+            dedup_group_get(live, a.group, &ga);
+            dedup_group_get(back, b.group, &gb);
+            CHECK(dedup_msg_ext(live, ga.rep) == dedup_msg_ext(back, gb.rep));
+            CHECK_INT(ga.size, gb.size);
+        }
+    }
+    dedup_free(live);
+    dedup_free(back);
+}
