@@ -31,6 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static inline uint64_t mix64(uint64_t x) {   /* splitmix64 finaliser */
     x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ull;
@@ -144,12 +147,32 @@ static void finish_sig(const sig_acc *ap, dedup_sig *out) {
     }
 }
 
+/* Equal bins of two signatures. The index compares a query with up to
+ * hundreds of candidates, a fifth of a bulk analysis on one core when done
+ * bin by bin; eight bins per SSE2 compare make it a few percent. */
+static int equal_bins(const uint16_t *a, const uint16_t *b) {
+    int eq = 0;
+#ifdef __SSE2__
+    __m128i acc = _mm_setzero_si128();
+    for (int k = 0; k < DEDUP_K; k += 8) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(a + k)), y = _mm_loadu_si128((const __m128i *)(b + k));
+        acc = _mm_sub_epi16(acc, _mm_cmpeq_epi16(x, y));   /* an equal bin is -1: subtracting counts it */
+    }
+    uint16_t lane[8];
+    _mm_storeu_si128((__m128i *)lane, acc);
+    for (int i = 0; i < 8; i++) eq += lane[i];
+#else
+    for (int k = 0; k < DEDUP_K; k++) eq += a[k] == b[k];
+#endif
+    return eq;
+}
+
+static float sim16(const uint16_t *a, const uint16_t *b) { return (float)equal_bins(a, b) / DEDUP_K; }
+
 float dedup_similarity(const dedup_sig *a, const dedup_sig *b) {
     if (a->exact == b->exact) return 1.0f;
     if (a->nshingles == 0 || b->nshingles == 0) return 0.0f;
-    int eq = 0;
-    for (int k = 0; k < DEDUP_K; k++) eq += a->mh[k] == b->mh[k];
-    return (float)eq / DEDUP_K;
+    return sim16(a->mh, b->mh);
 }
 
 /* ---- index ---- */
@@ -249,11 +272,6 @@ static uint64_t band_key(const dedup *d, const uint16_t *mh, int b) {
     return k ? k : 1;
 }
 
-static float sim16(const uint16_t *a, const uint16_t *b) {
-    int eq = 0;
-    for (int k = 0; k < DEDUP_K; k++) eq += a[k] == b[k];
-    return (float)eq / DEDUP_K;
-}
 
 void dedup_query(const dedup *d, const dedup_sig *sig, dedup_result *res) {
     res->msg = UINT32_MAX; res->group = UINT32_MAX; res->match = UINT32_MAX;
