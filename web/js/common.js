@@ -10,12 +10,13 @@ export const STATE_LABEL = {
   assigned: '已转办',
   replied: '已答复',
   closed: '已办结',
+  declined: '不予受理',
 };
-export const STATES = ['new', 'assigned', 'replied', 'closed'];
+export const STATES = ['new', 'assigned', 'replied', 'closed', 'declined'];
 export const TYPES = ['建议', '咨询', '投诉', '求助', '感谢'];
 export const KIND_LABEL = { consultation: '征求意见', board: '留言板' };
 export const ROLE_LABEL = {
-  admin: '管理员', handler: '承办人员', moderator: '审核人员', leader: '领导',
+  admin: '管理员', head: '部门负责人', handler: '承办人员', moderator: '审核人员', leader: '领导',
 };
 export const MODERATION_LABEL = {
   none: '无需审核', held: '待审核', approved: '审核通过', rejected: '未通过审核',
@@ -427,11 +428,27 @@ export function moderationBadge(state) {
   return el('span', { class: `badge mod-${state}` }, MODERATION_LABEL[state] || state);
 }
 
+// The site's own settings (GET /api/v1/site): name, footer lines, 留言须知.
+// Fetched once per page; pages that need it (the message form) await it.
+let siteInfo = null;
+export function site() {
+  if (!siteInfo) siteInfo = api('GET', '/api/v1/site').catch(() => ({}));
+  return siteInfo;
+}
+
 export function footer() {
   const host = document.getElementById('site-footer');
   if (!host) return;
-  clear(host);
-  host.append(el('div', { class: 'wrap' },
-    el('p', null, '民意 · 网上群众路线平台'),
-    el('p', { class: 'muted' }, '凭留言查询码可查看办理进度和部门答复；手机号码等个人信息不公开显示。')));
+  const draw = (s) => {
+    clear(host);
+    const line = [s.host ? `主办单位：${s.host}` : '', s.contact ? `联系方式：${s.contact}` : ''].filter(Boolean).join('　');
+    const reg = [s.icp, s.psb, s.site_code ? `网站标识码：${s.site_code}` : ''].filter(Boolean).join('　');
+    host.append(el('div', { class: 'wrap' },
+      el('p', { id: 'site-name' }, s.name || '民意 · 网上群众路线平台'),
+      line ? el('p', { id: 'site-host' }, line) : null,
+      reg ? el('p', { class: 'muted', id: 'site-reg' }, reg) : null,
+      el('p', { class: 'muted' }, '凭留言查询码可查看办理进度和部门答复；手机号码等个人信息不公开显示。')));
+  };
+  draw({});
+  site().then(draw);
 }
