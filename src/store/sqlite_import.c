@@ -10,24 +10,21 @@
 static const char Q_IMPORT[] =
     "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, "
     "author, created_at, due_at, source_id) "
-    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, t, strftime('%Y-%m-%dT%H:%M:%SZ', t, ?12), ?13 "
-    "FROM (SELECT coalesce(?14, strftime('%Y-%m-%dT%H:%M:%SZ','now')) AS t) "
-    "WHERE true ON CONFLICT (consultation_id, source_id) WHERE source_id IS NOT NULL DO NOTHING";
-static const char Q_REPLY_DAYS[] = "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'reply_days'";
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')), ?13, ?14) "
+    "ON CONFLICT (consultation_id, source_id) WHERE source_id IS NOT NULL DO NOTHING";
 
 typedef struct { const store_new_msg *m; size_t n; int64_t *ids; size_t dups; } import_arg;
 
 static int import_txn(store *s, void *arg) {
     import_arg *x = arg;
     sqlite3 *db;
-    sqlite3_stmt *st = sq_stmt(s, Q_REPLY_DAYS, &db);
-    if (!st) return STORE_ERROR;
-    int days = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 15;
-    sq_done(st);
-    char due[32];
-    snprintf(due, sizeof due, "+%d days", days > 0 ? days : 15);
+    sqlite3_stmt *st;
     for (size_t i = 0; i < x->n; i++) {
         const store_new_msg *m = &x->m[i];
+        /* The deadline as intake sets it (working days by type, from the message's own time). */
+        char created[32], due[32];
+        snprintf(created, sizeof created, "%.*s", m->created_at.p ? (int)m->created_at.n : 0, m->created_at.p ? m->created_at.p : "");
+        if (sq_due_at(s, m->type, created[0] ? created : NULL, due)) due[0] = 0;
         int rc = STORE_CONFLICT;
         for (int attempt = 0; attempt < 5 && rc == STORE_CONFLICT; attempt++) {
             if (!(st = sq_stmt(s, Q_IMPORT, &db))) return STORE_ERROR;
@@ -44,9 +41,9 @@ static int import_txn(store *s, void *arg) {
             sqlite3_bind_text(st, 9, m->department_id ? "assigned" : "new", -1, SQLITE_STATIC);
             sqlite3_bind_int64(st, 10, m->department_id);
             sq_bind_str(st, 11, m->author);
-            sqlite3_bind_text(st, 12, due, -1, SQLITE_TRANSIENT);
-            sq_bind_str(st, 13, m->source_id);
-            sq_bind_str(st, 14, m->created_at);
+            sq_bind_str(st, 12, m->created_at);
+            if (due[0]) sqlite3_bind_text(st, 13, due, -1, SQLITE_TRANSIENT);
+            sq_bind_str(st, 14, m->source_id);
             rc = sq_exec(s, st, db, "import message");   /* a tracking-code collision retries with a new code */
         }
         if (rc) {
