@@ -10,10 +10,11 @@ D=../shared/data/teddy2020c
 MINYI=${MINYI:-./minyi}
 [ -x "$MINYI" ] || { echo "dedup eval: $MINYI not built"; exit 1; }
 tmp=$(mktemp -d /tmp/minyi-dedup-eval.XXXXXX); trap 'rm -rf "$tmp"' EXIT
-for seed in 20200101 7; do
-  /usr/bin/python3 scripts/gen-dedup-eval "$D" "$tmp/set.tsv" "$tmp/labels.tsv" --seed "$seed"
+for run in "20200101" "7" "20200101 --hard" "7 --hard"; do
+  seed=${run%% *}; hard=; [ "$run" != "$seed" ] && hard=--hard
+  /usr/bin/python3 scripts/gen-dedup-eval "$D" "$tmp/set.tsv" "$tmp/labels.tsv" --seed "$seed" $hard
   "$MINYI" dedup --data "$tmp/set.tsv" "$@" > "$tmp/out.tsv"
-  /usr/bin/python3 - "$tmp/labels.tsv" "$tmp/out.tsv" "$seed" <<'EOF'
+  /usr/bin/python3 - "$tmp/labels.tsv" "$tmp/out.tsv" "$seed${hard:+ hard}" <<'EOF'
 import sys
 from collections import Counter
 lab = dict(l.rstrip("\n").split("\t") for l in open(sys.argv[1], encoding="utf-8"))

@@ -8,6 +8,7 @@
 #include "text/classify.h"
 #include "text/dedup.h"
 #include "text/spam.h"
+#include "app/hotlive.h"
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -32,6 +33,8 @@ struct analyzer {
     spam_rate *rate;           /* recent messages per sender, for floods */
     dedup *dd;                 /* near-duplicate index of every analyzed message */
     bool dd_loaded;
+    hotlive *hot;              /* live hot issues; NULL without a dictionary */
+    bool hot_loaded;
     pipeline *pl;              /* made at the first run (workers, batch) */
     int workers, batch;
     pl_progress_fn on_batch;
@@ -64,6 +67,7 @@ int analyzer_new(store *st, const seg_dict *dict, analyzer **out, char *err, siz
         dedup_free(a->dd); json_decref(a->label_map); free(a);
         return -1;
     }
+    if (dict && hotlive_new(dict, &a->hot)) a->hot = NULL;
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
     *out = a;
@@ -86,6 +90,7 @@ void analyzer_free(analyzer *a) {
     spam_rate_free(a->rate);
     pipeline_free(a->pl);
     dedup_free(a->dd);
+    hotlive_free(a->hot);
     json_decref(a->label_map);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->cv);
@@ -93,6 +98,17 @@ void analyzer_free(analyzer *a) {
 }
 
 bool analyzer_has_model(analyzer *a) { return a && a->has_model; }
+
+
+hotlive *analyzer_hot(analyzer *a) { return a ? a->hot : NULL; }
+
+/* msg_each callback: a published, analyzed message back into the live hot issues. */
+static int hot_one(void *ud, const store_msg *m, const char *reply, const char *replied_at) {
+    analyzer *a = ud;
+    (void)reply; (void)replied_at;
+    if (!m->analyzed || !strcmp(m->moderation, "held") || !strcmp(m->moderation, "rejected")) return 0;
+    return hotlive_add(a->hot, m, m->group_id);
+}
 
 int analyzer_model_check(const void *data, size_t n, const seg_dict *dict, json_t **meta, char *err, size_t errlen) {
     cls_model *m;
@@ -130,16 +146,15 @@ static int64_t parse_time(const char *s) {
     return (int64_t)timegm(&tm);
 }
 
-/* group_index callback: puts a stored signature back into the in-memory
- * index with its stored group (no search: start-up costs a read of the
- * signatures, not a re-analysis). */
+/* group_index callback: re-adds a stored signature to the in-memory index. */
 static int index_one(void *ud, int64_t id, int64_t group_id, str author, const char *created_at, const void *sig, size_t n) {
     analyzer *a = ud;
-    if (n < offsetof(dedup_sig, mh) + sizeof ((dedup_sig *)0)->mh) return 0;   /* written by another version: skip */
+    (void)group_id;
+    if (n != sizeof(dedup_sig)) return 0;       /* written by another version: skip */
     dedup_sig s;
-    memset(&s, 0, sizeof s);
-    memcpy(&s, sig, n < sizeof s ? n : sizeof s);
-    return dedup_restore(a->dd, &s, (uint64_t)id, (uint64_t)group_id, dedup_author_key(author.p, author.n), parse_time(created_at));
+    memcpy(&s, sig, sizeof s);
+    dedup_result res;
+    return dedup_add(a->dd, &s, (uint64_t)id, dedup_author_key(author.p, author.n), parse_time(created_at), &res);
 }
 
 /* Re-reads what admins may have changed. Cheap when nothing did. */
@@ -198,10 +213,17 @@ static int reload(analyzer *a) {
     }
     if (rc == STORE_OK) free(data);
 
+
     if (!a->dd_loaded) {
         if (st->ops->group_index(st, index_one, a)) return -1;
         a->dd_loaded = true;
         log_info("analyzer: near-duplicate index: %zu messages in %zu groups", dedup_nmsgs(a->dd), dedup_ngroups(a->dd));
+    }
+
+    if (a->hot && !a->hot_loaded) {
+        if (st->ops->msg_each(st, 0, hot_one, a)) return -1;
+        a->hot_loaded = true;
+        log_info("analyzer: hot issues: %zu messages", hotlive_size(a->hot));
     }
 
     char ver[32] = "0";
@@ -244,7 +266,7 @@ int analyzer_run(analyzer *a, size_t *done) {
     pl_config cfg = {
         .dict = a->dict, .model = a->cls ? a->model : NULL, .model_id = a->model_id, .label_map = a->label_map,
         .words = a->words, .spam_nb = a->spam_nb, .triage = a->triage, .spam = a->spam,
-        .flood_check = a->flood_check, .dd = a->dd, .rate = a->rate,
+        .flood_check = a->flood_check, .dd = a->dd, .rate = a->rate, .hot = a->hot,
     };
     return pipeline_run(a->pl, a->st, &cfg, done);
 }

@@ -40,6 +40,10 @@ void analyzer_tune(analyzer *a, int workers, int batch, pl_progress_fn on_batch,
  * reference), or -1 with a message in err. */
 int  analyzer_model_check(const void *data, size_t n, const seg_dict *dict, json_t **meta, char *err, size_t errlen);
 
+/* The live hot issues this analyzer keeps (NULL without a dictionary). */
+typedef struct hotlive hotlive;
+hotlive *analyzer_hot(analyzer *a);
+
 /* True while a classifier is active (then intake leaves routing to it). */
 bool analyzer_has_model(analyzer *a);
 

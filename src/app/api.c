@@ -527,6 +527,8 @@ static const route routes[] = {
     { "GET",  "/api/v1/search",                 api_get_search, NULL },
     { "GET",  "/api/v1/stats",                  api_get_stats, NULL },
     { "GET",  "/api/v1/hot",                    api_get_hot, NULL },
+    { "GET",  "/api/v1/hot/*/messages",         NULL, api_get_hot_messages },
+    { "GET",  "/api/v1/trends",                 api_get_trends, NULL },
     { "GET",  "/api/v1/public/messages",        api_get_public_messages, NULL },
     { "GET",  "/api/v1/site",                   api_get_site, NULL },
     { "GET",  "/api/v1/posts",                  api_get_posts, NULL },

@@ -105,6 +105,10 @@ void api_get_search(api_ctx *c, http_req *r);
 void api_post_rating(api_ctx *c, http_req *r, const char *arg);
 void api_get_stats(api_ctx *c, http_req *r);
 void api_get_hot(api_ctx *c, http_req *r);
+/* api_hot.c */
+json_t *api_hot_issues(api_ctx *c, long days, long top);   /* live issues of the last days */
+void api_get_trends(api_ctx *c, http_req *r);
+void api_get_hot_messages(api_ctx *c, http_req *r, const char *arg);
 /* api_life.c */
 void api_post_close(api_ctx *c, http_req *r, const char *arg);
 void api_post_return(api_ctx *c, http_req *r, const char *arg);

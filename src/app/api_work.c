@@ -381,7 +381,8 @@ void api_get_stats(api_ctx *c, http_req *r) {
 }
 
 /* GET /api/v1/hot?days=7: public hot issues. Group titles are citizen text:
- * masked here like every public view. Cached 10 s per window. */
+ * masked here like every public view. Keyword counts and campaigns are
+ * cached 10 s per window; the issues (api_hot.c) are live. */
 void api_get_hot(api_ctx *c, http_req *r) {
     const char *d = http_query(r, "days");
     long days = 7;
@@ -412,5 +413,7 @@ void api_get_hot(api_ctx *c, http_req *r) {
     }
     json_t *o = json_deep_copy(cached[days]);
     pthread_mutex_unlock(&mu);
+    /* Issues (place + problem) are live: computed from memory on each request. */
+    json_object_set_new(o, "issues", api_hot_issues(c, days, 20));
     http_json(r, 200, o);
 }

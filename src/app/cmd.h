@@ -25,6 +25,7 @@ int cmd_export(int argc, char **argv);
 int cmd_pii(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_hot(int argc, char **argv);
+int cmd_reply_quality(int argc, char **argv);
 int cmd_seg(int argc, char **argv);
 int cmd_keywords(int argc, char **argv);
 int cmd_train(int argc, char **argv);

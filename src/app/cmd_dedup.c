@@ -193,7 +193,7 @@ int cmd_dedup(int argc, char **argv) {
             size_t ng = dedup_ngroups(d), multi = 0, inmulti = 0, biggest = 0, bi = 0;
             for (size_t g = 0; g < ng; g++) {
                 dedup_group gi;
-                dedup_group_get(d, (uint32_t)g, &gi);
+                if (dedup_group_get(d, (uint32_t)g, &gi)) continue;     /* merged into another */
                 if (gi.size > 1) { multi++; inmulti += gi.size; }
                 if (gi.size > biggest) { biggest = gi.size; bi = g; }
             }

@@ -27,6 +27,8 @@ static void usage(FILE *f) {
                "  --details FILE  members of the printed issues: issue_id, message_id, created_at,\n"
                "                  user, likes, dislikes, title\n"
                "  --window DAYS   a message joins an issue active in the last DAYS (default 30)\n"
+               "  --half-life D   recency: heat halves every D days before \"now\" (default 0: every\n"
+               "                  issue of the period counts alike; the server uses 14)\n"
                "  --dict FILE     segmentation dictionary (as for minyi seg)\n");
 }
 
@@ -114,13 +116,14 @@ static int64_t parse_day(const char *s, const char *opt) {
 
 int cmd_hot(int argc, char **argv) {
     const char *data = NULL, *top_s = NULL, *from_s = NULL, *to_s = NULL, *details = NULL, *dict_path = NULL,
-               *threads_s = NULL, *window_s = NULL;
+               *threads_s = NULL, *window_s = NULL, *half_s = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
         if (cmd_opt(argc, argv, &i, "--data", &data) || cmd_opt(argc, argv, &i, "--top", &top_s) ||
             cmd_opt(argc, argv, &i, "--from", &from_s) || cmd_opt(argc, argv, &i, "--to", &to_s) ||
             cmd_opt(argc, argv, &i, "--details", &details) || cmd_opt(argc, argv, &i, "--dict", &dict_path) ||
-            cmd_opt(argc, argv, &i, "--threads", &threads_s) || cmd_opt(argc, argv, &i, "--window", &window_s)) continue;
+            cmd_opt(argc, argv, &i, "--threads", &threads_s) || cmd_opt(argc, argv, &i, "--window", &window_s) ||
+            cmd_opt(argc, argv, &i, "--half-life", &half_s)) continue;
         fprintf(stderr, "minyi hot: unknown argument '%s'\n", argv[i]);
         usage(stderr);
         return 2;
@@ -145,6 +148,13 @@ int cmd_hot(int argc, char **argv) {
     hot_cfg cfg;
     hot_cfg_default(&cfg);
     cfg.window_days = (int)window;
+    /* A file is a period under study: every issue in it counts whatever its age (the server ranks what is hot now). */
+    cfg.half_life_days = 0;
+    if (half_s) {
+        char *e2;
+        cfg.half_life_days = strtod(half_s, &e2);
+        if (*e2 || cfg.half_life_days < 0 || cfg.half_life_days > 3650) { fprintf(stderr, "minyi hot: --half-life must be 0-3650 days\n"); return 2; }
+    }
     hot *h = NULL;
     dedup *dd = NULL;
     chunk *ch = calloc(1, sizeof *ch);

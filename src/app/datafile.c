@@ -45,10 +45,11 @@ static const struct { const char *name; int field; } names[] = {
     {"label", DF_LABEL}, {"一级标签", DF_LABEL}, {"一级分类", DF_LABEL}, {"标签", DF_LABEL},
     {"reply", DF_REPLY}, {"答复意见", DF_REPLY}, {"答复", DF_REPLY},
     {"replied_at", DF_REPLIED_AT}, {"答复时间", DF_REPLIED_AT},
+    {"department", DF_DEPARTMENT}, {"部门", DF_DEPARTMENT}, {"答复部门", DF_DEPARTMENT}, {"承办单位", DF_DEPARTMENT},
 };
 static const char *field_names[DF_NFIELDS] = {
     "id", "user", "title", "body", "created_at", "region", "type",
-    "likes", "dislikes", "label", "reply", "replied_at"
+    "likes", "dislikes", "label", "reply", "replied_at", "department"
 };
 
 const char *datafile_field_name(enum df_field f) { return (unsigned)f < DF_NFIELDS ? field_names[f] : "?"; }

@@ -5,6 +5,7 @@
 #include "pipeline/pipeline.h"
 #include "core/log.h"
 #include "text/keywords.h"
+#include "app/hotlive.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ typedef struct {
     bool has_pred;
     cls_pred pred;
     int64_t t;                     /* created_at in seconds */
+    int64_t merged[DEDUP_MAX_MERGE];   /* groups this message bridged (their first messages' ids) */
     bool oom;
 } item;
 
@@ -321,6 +323,9 @@ static void order(ordered *o) {
             a->group_id = (int64_t)dedup_msg_ext(cfg->dd, g.rep);
             a->dedup_sig = &it->sig;
             a->dedup_sig_len = sizeof it->sig;
+            /* Groups it bridged: stored under their first message's id, as every group. */
+            for (uint32_t k = 0; k < dr.nmerged && k < DEDUP_MAX_MERGE; k++) it->merged[a->nmerged++] = (int64_t)dr.merged_ext[k];
+            a->merged = it->merged;
         }
 
         /* Spam: rules + the moderators' model, and floods from one sender. */
@@ -344,6 +349,8 @@ static void order(ordered *o) {
         if (!a->hold && (!again || approved))
             for (int k = 0; k < it->nkw; k++)
                 o->hits[nhits++] = (kw_hit){ { it->text + it->kw_off[k], it->kw_len[k] }, m->created_at };
+
+        if (cfg->hot && !a->hold && (!again || approved) && hotlive_add(cfg->hot, m, a->group_id)) { o->rc = -1; break; }
 
         if (it->has_pred) {
             a->label = it->pred.name;

@@ -39,6 +39,7 @@ typedef struct {
     bool flood_check;
     dedup *dd;
     spam_rate *rate;
+    struct hotlive *hot;           /* live hot issues (order stage); NULL = none */
 } pl_config;
 
 typedef struct pipeline pipeline;

@@ -49,6 +49,7 @@ static const char Q_SET_ROUTE[] =
 static const char Q_FTS_ADD_RANGE[] =
     "INSERT INTO messages_fts(rowid, title, body) SELECT id, title, body FROM messages "
     "WHERE id BETWEEN ?1 AND ?2 AND analyzed = 1 AND indexed = 0";
+static const char Q_GROUP_MOVE[] = "UPDATE messages SET group_id = ?2 WHERE group_id = ?1";
 static const char Q_INDEXED_RANGE[] = "UPDATE messages SET indexed = 1 WHERE id BETWEEN ?1 AND ?2 AND analyzed = 1 AND indexed = 0";
 
 typedef struct { const store_analysis *a; size_t n; const store_kw_count *kw; size_t nkw; } apply_arg;
@@ -71,6 +72,19 @@ static int apply_one(store *s, const store_analysis *a, const char *now) {
     sqlite3_bind_int64(st, 9, a->label ? a->model_id : 0);
     sqlite3_bind_text(st, 10, now, -1, SQLITE_STATIC);
     int rc = sq_exec(s, st, db, "record analysis");
+    /* Groups this message bridged join its group (the older id), audited on the bridging message. */
+    for (size_t i = 0; !rc && i < a->nmerged; i++) {
+        if (a->merged[i] == a->group_id || !a->merged[i]) continue;
+        sqlite3_stmt *m = sq_stmt(s, Q_GROUP_MOVE, &db);
+        if (!m) return STORE_ERROR;
+        sqlite3_bind_int64(m, 1, a->merged[i]);
+        sqlite3_bind_int64(m, 2, a->group_id);
+        if ((rc = sq_exec(s, m, db, "merge groups"))) return rc;
+        json_t *e = json_pack("{s:I,s:I,s:I}", "from_group", (json_int_t)a->merged[i], "into_group", (json_int_t)a->group_id,
+                              "moved", (json_int_t)sqlite3_changes(db));
+        rc = sq_event_add(s, 0, "group_merged", a->id, e);
+        json_decref(e);
+    }
     if (rc || !a->route || a->hold) return rc;
     if (!(st = sq_stmt(s, Q_SET_ROUTE, &db))) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, a->id);

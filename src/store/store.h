@@ -71,6 +71,8 @@ typedef struct {
     int64_t group_id;        /* 0 = none; else the group (its first message's id) */
     const void *dedup_sig;   /* the near-duplicate signature to keep (opaque bytes); NULL = none */
     size_t dedup_sig_len;
+    const int64_t *merged;   /* groups this message bridged: their members move to group_id (audited "group_merged") */
+    size_t nmerged;
 } store_analysis;
 
 /* A keyword counted n times for a day ("YYYY-MM-DD"): one batch's hot-issue counts. */

@@ -31,9 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 static inline uint64_t mix64(uint64_t x) {   /* splitmix64 finaliser */
     x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ull;
@@ -147,32 +144,12 @@ static void finish_sig(const sig_acc *ap, dedup_sig *out) {
     }
 }
 
-/* Equal bins of two signatures. The index compares a query with up to
- * hundreds of candidates, a fifth of a bulk analysis on one core when done
- * bin by bin; eight bins per SSE2 compare make it a few percent. */
-static int equal_bins(const uint16_t *a, const uint16_t *b) {
-    int eq = 0;
-#ifdef __SSE2__
-    __m128i acc = _mm_setzero_si128();
-    for (int k = 0; k < DEDUP_K; k += 8) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(a + k)), y = _mm_loadu_si128((const __m128i *)(b + k));
-        acc = _mm_sub_epi16(acc, _mm_cmpeq_epi16(x, y));   /* an equal bin is -1: subtracting counts it */
-    }
-    uint16_t lane[8];
-    _mm_storeu_si128((__m128i *)lane, acc);
-    for (int i = 0; i < 8; i++) eq += lane[i];
-#else
-    for (int k = 0; k < DEDUP_K; k++) eq += a[k] == b[k];
-#endif
-    return eq;
-}
-
-static float sim16(const uint16_t *a, const uint16_t *b) { return (float)equal_bins(a, b) / DEDUP_K; }
-
 float dedup_similarity(const dedup_sig *a, const dedup_sig *b) {
     if (a->exact == b->exact) return 1.0f;
     if (a->nshingles == 0 || b->nshingles == 0) return 0.0f;
-    return sim16(a->mh, b->mh);
+    int eq = 0;
+    for (int k = 0; k < DEDUP_K; k++) eq += a->mh[k] == b->mh[k];
+    return (float)eq / DEDUP_K;
 }
 
 /* ---- index ---- */
@@ -223,12 +200,12 @@ static int ht_put(htab *t, uint64_t key, uint32_t val, size_t *slot) {
 
 static void ht_free(htab *t) { free(t->key); free(t->val); memset(t, 0, sizeof *t); }
 
-typedef struct { uint32_t rep, size, authors, head, tail; int64_t first, last; } group;
+typedef struct { uint32_t rep, size, authors, head, tail, parent; int64_t first, last; } group;
 
 struct dedup {
     dedup_cfg cfg;
     /* messages */
-    uint64_t *ext; uint32_t *grp, *nextm;
+    uint64_t *ext, *author; uint32_t *grp, *nextm;
     size_t nmsg, capm;
     /* groups */
     group *g; size_t ng, capg;
@@ -240,7 +217,6 @@ struct dedup {
     uint32_t *inext;     /* bands per indexed: next indexed in the same bucket, UINT32_MAX ends */
     size_t nidx, capi;
     htab bucket;         /* (band, band key) -> newest indexed in the bucket */
-    htab restored;       /* dedup_restore: group's first ext id -> group; freed at the first dedup_add */
 };
 
 #define NEAR 0.85f       /* a member this close to an indexed one adds nothing to the index */
@@ -260,8 +236,8 @@ int dedup_new(const dedup_cfg *cfg, dedup **out) {
 
 void dedup_free(dedup *d) {
     if (!d) return;
-    free(d->ext); free(d->grp); free(d->nextm); free(d->g);
-    ht_free(&d->exact); ht_free(&d->authors); ht_free(&d->bucket); ht_free(&d->restored);
+    free(d->ext); free(d->author); free(d->grp); free(d->nextm); free(d->g);
+    ht_free(&d->exact); ht_free(&d->authors); ht_free(&d->bucket);
     free(d->isig); free(d->imsg); free(d->inext);
     free(d);
 }
@@ -272,17 +248,33 @@ static uint64_t band_key(const dedup *d, const uint16_t *mh, int b) {
     return k ? k : 1;
 }
 
+static float sim16(const uint16_t *a, const uint16_t *b) {
+    int eq = 0;
+    for (int k = 0; k < DEDUP_K; k++) eq += a[k] == b[k];
+    return (float)eq / DEDUP_K;
+}
 
-void dedup_query(const dedup *d, const dedup_sig *sig, dedup_result *res) {
+/* The root of a group: merged groups point to the group they joined. */
+static uint32_t root(const dedup *d, uint32_t g) {
+    while (d->g[g].parent != g) g = d->g[g].parent;
+    return g;
+}
+
+uint32_t dedup_group_root(const dedup *d, uint32_t g) { return g < d->ng ? root(d, g) : UINT32_MAX; }
+
+/* The best match (as dedup_query) and every other group with a member at or
+ * above the threshold (roots, at most cap, into also[]; *nalso their count). */
+static void query(const dedup *d, const dedup_sig *sig, dedup_result *res, uint32_t *also, int cap, int *nalso) {
     res->msg = UINT32_MAX; res->group = UINT32_MAX; res->match = UINT32_MAX;
-    res->sim = 0; res->new_group = false;
+    res->sim = 0; res->new_group = false; res->nmerged = 0;
+    *nalso = 0;
     uint32_t m;
-    if (ht_get(&d->exact, sig->exact, &m)) { res->match = m; res->group = d->grp[m]; res->sim = 1; return; }
+    if (ht_get(&d->exact, sig->exact, &m)) { res->match = m; res->group = root(d, d->grp[m]); res->sim = 1; }
     if (sig->nshingles < DEDUP_MIN_SHINGLES || !d->bucket.cap) return;
     /* Candidates seen in an earlier band are not checked again: a small set on the stack. */
     uint32_t seen[4096];
     memset(seen, 0xff, sizeof seen);
-    float best = 0;
+    float best = res->sim;
     uint32_t besti = UINT32_MAX;
     for (int b = 0; b < d->cfg.bands; b++) {
         uint32_t ix;
@@ -294,14 +286,32 @@ void dedup_query(const dedup *d, const dedup_sig *sig, dedup_result *res) {
             if (dup) continue;
             seen[h] = ix;
             float s = sim16(sig->mh, d->isig + (size_t)ix * DEDUP_K);
+            if (s < d->cfg.threshold) continue;
+            /* Near members of other groups: the message bridges them (union-find merge). */
+            uint32_t g = root(d, d->grp[d->imsg[ix]]);
+            bool have = false;
+            for (int k = 0; k < *nalso && !have; k++) have = also[k] == g;
+            if (!have && *nalso < cap) also[(*nalso)++] = g;
             /* Ties go to the earlier message: the older group is the campaign. */
             if (s > best || (s == best && besti != UINT32_MAX && ix < besti)) { best = s; besti = ix; }
         }
+        /* A near copy of one member bridges nothing new: stop early, which
+         * bounds the cost of the many copies of a big campaign. */
         if (best >= NEAR) break;
     }
-    if (besti != UINT32_MAX && best >= d->cfg.threshold) {
-        res->match = d->imsg[besti]; res->group = d->grp[res->match]; res->sim = best;
+    if (besti != UINT32_MAX && res->match == UINT32_MAX) {
+        res->match = d->imsg[besti]; res->group = root(d, d->grp[res->match]); res->sim = best;
+    } else if (besti != UINT32_MAX && best > res->sim) {
+        res->match = d->imsg[besti]; res->sim = best;
     }
+}
+
+void dedup_query(const dedup *d, const dedup_sig *sig, dedup_result *res) {
+    uint32_t also[DEDUP_MAX_MERGE];
+    int na;
+    query(d, sig, res, also, DEDUP_MAX_MERGE, &na);
+    /* The group it would end in is the oldest of those it touches. */
+    for (int k = 0; k < na; k++) if (res->group == UINT32_MAX || also[k] < res->group) res->group = also[k];
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem) {
@@ -314,9 +324,48 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem) {
     return 0;
 }
 
-/* Places a message in r.group (UINT32_MAX: a new group); lsh: also into the LSH index. */
-static int place(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t author, int64_t t, dedup_result r, bool lsh,
-                 dedup_result *res) {
+/* Counts author for group g once. Returns 0 or -1 OOM. */
+static int author_add(dedup *d, uint32_t g, uint64_t author) {
+    if (!author) return 0;
+    uint64_t k = mix64(author ^ mix64((uint64_t)g + 0x9E3779B97F4A7C15ull));
+    int ins = ht_put(&d->authors, k ? k : 1, 0, NULL);
+    if (ins < 0) return -1;
+    d->g[g].authors += (uint32_t)ins;
+    return 0;
+}
+
+/* Moves group a's members into group b (b < a: the older id stays), keeping
+ * the member list in add order. */
+static int merge(dedup *d, uint32_t b, uint32_t a) {
+    group *gb = &d->g[b], *ga = &d->g[a];
+    uint32_t x = gb->head, y = ga->head, head = UINT32_MAX, tail = UINT32_MAX;
+    while (x != UINT32_MAX || y != UINT32_MAX) {
+        uint32_t m;
+        if (y == UINT32_MAX || (x != UINT32_MAX && x < y)) { m = x; x = d->nextm[x]; }
+        else { m = y; y = d->nextm[y]; }
+        if (tail == UINT32_MAX) head = m; else d->nextm[tail] = m;
+        tail = m;
+    }
+    if (tail != UINT32_MAX) d->nextm[tail] = UINT32_MAX;
+    gb->head = head; gb->tail = tail;
+    gb->size += ga->size;
+    if (ga->first < gb->first) gb->first = ga->first;
+    if (ga->last > gb->last) gb->last = ga->last;
+    if (ga->rep < gb->rep) gb->rep = ga->rep;
+    ga->parent = b;
+    ga->size = 0;
+    /* Authors of the absorbed group count for the merged one (once each). */
+    for (uint32_t m = gb->head; m != UINT32_MAX; m = d->nextm[m])
+        if (root(d, d->grp[m]) == b && d->grp[m] != b && author_add(d, b, d->author[m])) return -1;
+    return 0;
+}
+
+int dedup_add(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t author, int64_t t, dedup_result *res) {
+    dedup_result r;
+    uint32_t also[DEDUP_MAX_MERGE];
+    int na;
+    query(d, sig, &r, also, DEDUP_MAX_MERGE, &na);
+    for (int k = 0; k < na; k++) if (r.group == UINT32_MAX || also[k] < r.group) r.group = also[k];
     size_t capm = d->capm;
     if (d->nmsg >= UINT32_MAX - 1) return -1;
     if (grow((void **)&d->ext, &capm, d->nmsg + 1, sizeof *d->ext)) return -1;
@@ -324,19 +373,22 @@ static int place(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t autho
     if (grow((void **)&d->grp, &capm, d->nmsg + 1, sizeof *d->grp)) return -1;
     capm = d->capm;
     if (grow((void **)&d->nextm, &capm, d->nmsg + 1, sizeof *d->nextm)) return -1;
+    capm = d->capm;
+    if (grow((void **)&d->author, &capm, d->nmsg + 1, sizeof *d->author)) return -1;
     d->capm = capm;
     uint32_t msg = (uint32_t)d->nmsg;
     if (r.group == UINT32_MAX) {
         if (grow((void **)&d->g, &d->capg, d->ng + 1, sizeof *d->g)) return -1;
         r.group = (uint32_t)d->ng;
-        d->g[d->ng++] = (group){ msg, 0, 0, msg, msg, t, t };
+        d->g[d->ng] = (group){ msg, 0, 0, msg, msg, (uint32_t)d->ng, t, t };
+        d->ng++;
         r.new_group = true;
     }
     /* Exact hash: remember the first message with this text. */
     size_t slot;
     if (ht_put(&d->exact, sig->exact, msg, &slot) < 0) return -1;
     /* LSH: index unless exactly or nearly a copy of an indexed message. */
-    if (lsh && sig->nshingles >= DEDUP_MIN_SHINGLES) {
+    if (r.sim < NEAR && sig->nshingles >= DEDUP_MIN_SHINGLES) {
         size_t capi = d->capi, nb = (size_t)d->cfg.bands;
         if (grow((void **)&d->imsg, &capi, d->nidx + 1, sizeof *d->imsg)) return -1;
         capi = d->capi;
@@ -357,6 +409,7 @@ static int place(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t autho
         d->nidx++;
     }
     d->ext[msg] = ext_id;
+    d->author[msg] = author;
     d->grp[msg] = r.group;
     d->nextm[msg] = UINT32_MAX;
     group *g = &d->g[r.group];
@@ -366,11 +419,14 @@ static int place(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t autho
     g->size++;
     if (t < g->first) g->first = t;
     if (t > g->last) g->last = t;
-    if (author) {
-        uint64_t k = mix64(author ^ mix64((uint64_t)r.group + 0x9E3779B97F4A7C15ull));
-        int ins = ht_put(&d->authors, k ? k : 1, 0, NULL);
-        if (ins < 0) return -1;
-        g->authors += (uint32_t)ins;
+    if (author_add(d, r.group, author)) return -1;
+    /* The message bridges other groups: they join the oldest (lowest id). */
+    for (int k = 0; k < na; k++) {
+        if (also[k] == r.group || root(d, also[k]) == r.group) continue;
+        uint32_t gone = root(d, also[k]);
+        r.merged_ext[r.nmerged] = d->ext[d->g[gone].rep];
+        if (merge(d, r.group, gone)) return -1;
+        r.merged[r.nmerged++] = gone;
     }
     d->nmsg++;
     r.msg = msg;
@@ -378,45 +434,27 @@ static int place(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t autho
     return 0;
 }
 
-int dedup_add(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t author, int64_t t, dedup_result *res) {
-    if (d->restored.cap) ht_free(&d->restored);
-    dedup_result r;
-    dedup_query(d, sig, &r);
-    return place(d, sig, ext_id, author, t, r, r.sim < NEAR, res);
-}
-
-int dedup_restore(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t group_ext, uint64_t author, int64_t t) {
-    dedup_result r = { .group = UINT32_MAX, .match = UINT32_MAX };
-    uint32_t g, m;
-    if (group_ext && group_ext != ext_id && ht_get(&d->restored, group_ext, &g)) r.group = g;
-    /* Without the search its similarity is unknown: index all but exact copies. */
-    bool lsh = !ht_get(&d->exact, sig->exact, &m);
-    if (place(d, sig, ext_id, author, t, r, lsh, NULL)) return -1;
-    if (r.group == UINT32_MAX && ext_id && ht_put(&d->restored, ext_id, d->grp[d->nmsg - 1], NULL) < 0) return -1;
-    return 0;
-}
-
 size_t dedup_nmsgs(const dedup *d) { return d->nmsg; }
 size_t dedup_ngroups(const dedup *d) { return d->ng; }
 uint64_t dedup_msg_ext(const dedup *d, uint32_t msg) { return msg < d->nmsg ? d->ext[msg] : 0; }
-uint32_t dedup_msg_group(const dedup *d, uint32_t msg) { return msg < d->nmsg ? d->grp[msg] : UINT32_MAX; }
+uint32_t dedup_msg_group(const dedup *d, uint32_t msg) { return msg < d->nmsg ? root(d, d->grp[msg]) : UINT32_MAX; }
 
 int dedup_group_get(const dedup *d, uint32_t gi, dedup_group *out) {
-    if (gi >= d->ng) return -1;
+    if (gi >= d->ng || d->g[gi].parent != gi) return -1;
     const group *g = &d->g[gi];
     *out = (dedup_group){ g->rep, g->size, g->authors, g->first, g->last };
     return 0;
 }
 
 size_t dedup_group_members(const dedup *d, uint32_t gi, uint32_t *out, size_t cap) {
-    if (gi >= d->ng) return 0;
+    if (gi >= d->ng || d->g[gi].parent != gi) return 0;
     size_t k = 0;
     for (uint32_t m = d->g[gi].head; m != UINT32_MAX && k < cap; m = d->nextm[m]) out[k++] = m;
     return d->g[gi].size;
 }
 
 size_t dedup_memory(const dedup *d) {
-    return sizeof *d + d->capm * (sizeof *d->ext + 2 * sizeof(uint32_t)) + d->capg * sizeof *d->g +
+    return sizeof *d + d->capm * (2 * sizeof *d->ext + 2 * sizeof(uint32_t)) + d->capg * sizeof *d->g +
            d->exact.cap * 12 + d->authors.cap * 12 + d->bucket.cap * 12 +
            d->capi * (DEDUP_K * sizeof(uint16_t) + sizeof(uint32_t) + (size_t)d->cfg.bands * sizeof(uint32_t));
 }

@@ -1,7 +1,9 @@
 /* dedup.h: exact and near-duplicate grouping of messages (issue 5): mass
  * campaigns, mail-merge templates with swapped words, copy-paste floods.
  * A group keeps every member (ACUS/GAO: one representative plus a count,
- * never dropping a signature); each message is in exactly one group.
+ * never dropping a signature); each message is in exactly one group. Groups
+ * merge (union-find, the lower id stays) when a message is near members of
+ * several: a late variant bridges the parts of one campaign.
  * Method (why MinHash and not SimHash: see dedup.c): the exact hash of the
  * folded text, then a 64-bin one-permutation MinHash of character-trigram
  * shingles, banded LSH for candidates, and an estimated-Jaccard check. */
@@ -21,6 +23,7 @@ typedef struct {
 } dedup_sig;
 
 #define DEDUP_MIN_SHINGLES 8
+#define DEDUP_MAX_MERGE 8          /* groups one message can bridge */
 
 typedef struct {
     float threshold;   /* estimated Jaccard similarity to join a group (0..1]; default 0.4 */
@@ -56,25 +59,19 @@ typedef struct {
     uint32_t match;      /* the message it matched, or UINT32_MAX when it started a group */
     float    sim;        /* similarity to match (1 for an exact duplicate) */
     bool     new_group;
+    uint32_t nmerged;    /* groups this message merged into group (they no longer exist) */
+    uint32_t merged[DEDUP_MAX_MERGE];
+    uint64_t merged_ext[DEDUP_MAX_MERGE];   /* ext_id of each merged group's first message */
 } dedup_result;
 
-/* Adds a message: it joins the group of its most similar earlier message at
- * or above the threshold (an exact duplicate always), else starts a group of
- * its own. ext_id is the caller's message id; author identifies the sender
+/* Adds a message: it joins the group of its earlier messages at or above
+ * the threshold (an exact duplicate always), else starts a group of its own;
+ * when those are in several groups, they merge into the oldest (res->merged
+ * lists the others, whose members now report the oldest). ext_id is the caller's message id; author identifies the sender
  * (0 = unknown, not counted as an author); t is the message time (seconds;
  * any monotonic unit). Costs microseconds. Not thread-safe: callers
  * serialise dedup_add (signatures can be computed in parallel). */
 int dedup_add(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t author, int64_t t, dedup_result *res);
-
-/* Puts back a message whose group is known, without searching: for
- * rebuilding the index at start from stored signatures, in add order.
- * group_ext is the ext_id of the group's first message (the message's own
- * for a first message; a group not restored yet starts anew). Without the
- * search the similarity is unknown, so every message but exact copies goes
- * into the LSH index: a restored index may hold a few near-copies a live
- * one skipped (more candidates, the same matches). Costs about a tenth of
- * dedup_add. Returns 0 or -1 on out-of-memory. */
-int dedup_restore(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t group_ext, uint64_t author, int64_t t);
 
 /* Finds the group a message would join, without adding it (res->msg is
  * UINT32_MAX; res->group UINT32_MAX when nothing matches). Safe from many
@@ -88,11 +85,13 @@ typedef struct {
     int64_t  first, last;    /* earliest and latest member time */
 } dedup_group;
 
+/* The group a (possibly merged) group now is; UINT32_MAX for no such group. */
+uint32_t dedup_group_root(const dedup *d, uint32_t group);
 size_t   dedup_nmsgs(const dedup *d);
-size_t   dedup_ngroups(const dedup *d);
+size_t   dedup_ngroups(const dedup *d);     /* groups ever started, merged ones included */
 uint64_t dedup_msg_ext(const dedup *d, uint32_t msg);
 uint32_t dedup_msg_group(const dedup *d, uint32_t msg);
-int      dedup_group_get(const dedup *d, uint32_t group, dedup_group *out);   /* -1 if no such group */
+int      dedup_group_get(const dedup *d, uint32_t group, dedup_group *out);   /* -1 if no such group or merged away */
 /* Writes up to cap member msg indices of a group in add order; returns the group size. */
 size_t   dedup_group_members(const dedup *d, uint32_t group, uint32_t *out, size_t cap);
 size_t   dedup_memory(const dedup *d);   /* bytes held */

@@ -93,7 +93,7 @@ struct hot {
     const seg_dict *d;
     char *pool; size_t npool, cappool;        /* NUL-terminated strings */
     map words; word *w; size_t nw, capw;      /* ids from 1 */
-    map places; uint32_t *pl_str, *pl_count, *pl_newest; size_t npl, cappl;   /* ids from 1 */
+    map places; uint32_t *pl_str, *pl_count, *pl_newest, *pl_canon; size_t npl, cappl;   /* ids from 1; canon: the place an alias stands for */
     map authors;                              /* (issue, author) seen */
     map dupgroups;                            /* near-duplicate group -> issue + 1 */
     issue *is; size_t nis, capis;
@@ -106,6 +106,7 @@ struct hot {
 
 void hot_cfg_default(hot_cfg *c) {
     c->window_days = 30; c->join_place = 0.2; c->join_noplace = 0.45; c->filler_df = 0.08; c->learn_on_add = 0;
+    c->half_life_days = 14;
 }
 
 static uint32_t pool_add(hot *h, const char *s, size_t n) {
@@ -126,8 +127,9 @@ int hot_new(const seg_dict *d, const hot_cfg *cfg, hot **out) {
     h->nw = 1; h->npl = 1;        /* id 0 = none */
     if (pool_add(h, "", 0) == NONE || grow((void **)&h->w, &h->capw, 1, sizeof *h->w) ||
         grow((void **)&h->pl_str, &h->cappl, 1, sizeof *h->pl_str)) { hot_free(h); return -1; }
-    size_t c1 = 0, c2 = 0;
-    if (grow((void **)&h->pl_count, &c1, h->cappl, sizeof *h->pl_count) || grow((void **)&h->pl_newest, &c2, h->cappl, sizeof *h->pl_newest)) { hot_free(h); return -1; }
+    size_t c1 = 0, c2 = 0, c3 = 0;
+    if (grow((void **)&h->pl_count, &c1, h->cappl, sizeof *h->pl_count) || grow((void **)&h->pl_newest, &c2, h->cappl, sizeof *h->pl_newest) ||
+        grow((void **)&h->pl_canon, &c3, h->cappl, sizeof *h->pl_canon)) { hot_free(h); return -1; }
     *out = h;
     return 0;
 }
@@ -136,7 +138,7 @@ void hot_free(hot *h) {
     if (!h) return;
     for (size_t i = 1; i < h->nw; i++) free(h->w[i].days);
     free(h->pool); free(h->w); map_free(&h->words);
-    free(h->pl_str); free(h->pl_count); free(h->pl_newest); map_free(&h->places);
+    free(h->pl_str); free(h->pl_count); free(h->pl_newest); free(h->pl_canon); map_free(&h->places);
     map_free(&h->authors); map_free(&h->dupgroups);
     free(h->is); free(h->mid); free(h->mt); free(h->mnext);
     free(h);
@@ -162,6 +164,7 @@ static const char *const FILLER[] = {
     "不断", "长期", "不少", "以上", "以下", "其中", "其他", "其它", "附近", "周边", "周围", "所在",
     "位于", "了解", "知道", "认为", "觉得", "表示", "告知", "相关人员", "工作人员", "依法", "有效",
     "合理", "正常", "积极", "认真", "切实", "主要", "具体", "真的", "根本", "完全", "强烈", "坚决反对",
+    "强烈要求", "强烈建议", "恳请", "请求", "呼吁", "麻烦", "帮忙", "帮助", "支持", "拥护", "无法", "不敢",
 };
 
 int hot_filler(const char *w, size_t n) {
@@ -183,6 +186,18 @@ static int skip_tag(const seg_dict *d, const char *w, size_t n) {
                                         "ul", "ud", "ug", "uz", "uv", "mq", "rr", "rz", "tg", "zg", "x", "nr", "nrt", "nrfg" };
     for (size_t i = 0; i < sizeof SKIP / sizeof *SKIP; i++) if (!strcmp(g, SKIP[i])) return 1;
     return 0;
+}
+
+/* A dictionary word that is not a name (实际, 城市): whatever a few messages
+ * made of it, found bare in a text it is that word, not a place. */
+static int common_word(const seg_dict *d, const char *w, size_t n) {
+    uint16_t codes[32];
+    long m = segd_encode(w, n, codes, 32);
+    int64_t f; int32_t cell;
+    if (m <= 0 || m > 32 || !segd_lookup(d, codes, (size_t)m, &f, &cell) || cell <= 0 || f <= 0) return 0;
+    uint8_t t = d->tag[cell];
+    const char *g = t && t <= d->ntags ? d->tags[t - 1] : "";
+    return strcmp(g, "ns") && strcmp(g, "nt") && strcmp(g, "nz");
 }
 
 /* ---- extraction ---- */
@@ -225,6 +240,12 @@ static uint32_t learned_count(const hot *h, const char *s, size_t n) {
     return id ? h->pl_count[*id] : 0;
 }
 
+static size_t utf8_chars(const char *s, size_t n) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) k += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return k;
+}
+
 static int cjk_word(const char *w, size_t n) {
     size_t chars = 0;
     for (size_t i = 0; i < n; i++) {
@@ -233,6 +254,16 @@ static int cjk_word(const char *w, size_t n) {
         chars += (c & 0xC0) != 0x80;
     }
     return chars >= 2;
+}
+
+/* Is the place at s[off] the one asked to act ("请供水公司", "由街道办")? */
+static int addressee(const char *s, uint32_t off) {
+    static const char *const ASK[] = { "请", "望", "由", "让", "向", "给", "找", "叫", "责令", "督促", "要求", "希望", "建议", "恳请", "通知", "联系" };
+    for (size_t i = 0; i < sizeof ASK / sizeof *ASK; i++) {
+        size_t n = strlen(ASK[i]);
+        if (off >= n && !memcmp(s + off - n, ASK[i], n)) return 1;
+    }
+    return 0;
 }
 
 int hot_extract(hot_ctx *c, const hot *h, str title, str body, hot_feat *f) {
@@ -261,13 +292,13 @@ int hot_extract(hot_ctx *c, const hot *h, str title, str body, hot_feat *f) {
                 if (x < 0xE0) break;
                 e += x < 0xF0 ? 3 : 4;
                 chars++;
-                if (chars >= 2 && e <= head && learned_count(h, s + i, e - i) >= LEARN_MIN) best = e - i;
+                if (chars >= 2 && e <= head && learned_count(h, s + i, e - i) >= LEARN_MIN && !common_word(c->d, s + i, e - i)) best = e - i;
             }
             if (best) {
                 int inside = 0;
                 for (size_t k = 0; k < nsp && !inside; k++)
                     inside = i >= c->sp[k].off && i + best <= c->sp[k].off + c->sp[k].len;
-                if (!inside) c->sp[nsp++] = (place_span){ (uint32_t)i, (uint32_t)best, (uint32_t)best, 0, PLACE_SITE };
+                if (!inside) c->sp[nsp++] = (place_span){ (uint32_t)i, (uint32_t)best, (uint32_t)best, 0, PLACE_SITE, 0 };
                 i += best;
                 continue;
             }
@@ -275,16 +306,24 @@ int hot_extract(hot_ctx *c, const hot *h, str title, str body, hot_feat *f) {
         i += step;
     }
 
-    /* The message's place: the most specific; among equals the one more
-     * messages name, then the first (titles come first). */
-    int bi = -1;
-    uint32_t bcount = 0;
+    /* The message's place: where it says, not whom it asks ("请供水公司解决"
+     * names an addressee); the title before the body (people name the
+     * subject there), then the most specific, then the first mentioned. */
+    int bi = -1, bscore = -1;
     for (size_t k = 0; k < nsp; k++) {
         const place_span *p = &c->sp[k];
-        if (p->level == PLACE_DISTRICT && !f->district[0]) copy_str(f->district, sizeof f->district, s + p->off, p->len);
-        if (f->nspans < 4 && p->level >= PLACE_TOWN) copy_str(f->spans[f->nspans++], 64, s + p->off, p->core_len);
-        uint32_t cnt = learned_count(h, s + p->off, p->core_len);
-        if (bi < 0 || p->level > c->sp[bi].level || (p->level == c->sp[bi].level && cnt > bcount)) { bi = (int)k; bcount = cnt; }
+        if (p->level == PLACE_DISTRICT && !f->district[0]) copy_str(f->district, sizeof f->district, s + p->off, p->core_len);
+        if (f->nspans < 4 && p->level >= PLACE_TOWN) {
+            copy_str(f->spans[f->nspans], 64, s + p->off, p->core_len);
+            /* Its bare name, when distinctive (three characters or more), is an alias: "华水景" for "华水景医院". */
+            f->alias[f->nspans][0] = 0;
+            if (p->name_len && p->name_len < p->core_len && utf8_chars(s + p->off, p->name_len) >= 3)
+                copy_str(f->alias[f->nspans], 64, s + p->off, p->name_len);
+            f->nspans++;
+        }
+        if (addressee(s, p->off)) continue;
+        int sc = (p->off < tlen ? 100 : 0) + p->level * 10;
+        if (sc > bscore) { bscore = sc; bi = (int)k; }
     }
     if (bi >= 0 && c->sp[bi].level >= PLACE_TOWN) {
         const place_span *p = &c->sp[bi];
@@ -357,11 +396,13 @@ static uint32_t place_id(hot *h, const char *s, size_t n, int create) {
     if (grow((void **)&h->pl_count, &cap, h->npl + 1, sizeof *h->pl_count)) return NONE;
     cap = h->cappl;
     if (grow((void **)&h->pl_newest, &cap, h->npl + 1, sizeof *h->pl_newest)) return NONE;
+    cap = h->cappl;
+    if (grow((void **)&h->pl_canon, &cap, h->npl + 1, sizeof *h->pl_canon)) return NONE;
     h->cappl = cap;
     uint32_t id = (uint32_t)h->npl;
     uint32_t off = pool_add(h, s, n);
     if (off == NONE || !map_put(&h->places, k, id, NULL)) return NONE;
-    h->pl_str[id] = off; h->pl_count[id] = 0; h->pl_newest[id] = NONE;
+    h->pl_str[id] = off; h->pl_count[id] = 0; h->pl_newest[id] = NONE; h->pl_canon[id] = id;
     h->npl++;
     return id;
 }
@@ -385,7 +426,16 @@ int hot_learn(hot *h, const hot_feat *f) {
         if (id == NONE) return -1;
         int dup = 0;
         for (int j = 0; j < i; j++) dup |= !strcmp(f->spans[i], f->spans[j]);
-        if (!dup) h->pl_count[id]++;
+        if (dup) continue;
+        h->pl_count[id]++;
+        if (f->alias[i][0]) {
+            /* The alias stands for the place it was first seen with. */
+            uint32_t had = place_id(h, f->alias[i], strlen(f->alias[i]), 0);
+            uint32_t al = had ? had : place_id(h, f->alias[i], strlen(f->alias[i]), 1);
+            if (al == NONE) return -1;
+            if (!had) h->pl_canon[al] = h->pl_canon[id];
+            h->pl_count[al]++;
+        }
     }
     for (int i = 0; i < f->nkw; i++) {
         uint32_t id = word_id(h, f->kw[i].w, strlen(f->kw[i].w));
@@ -441,6 +491,9 @@ static void profile_add(issue *x, const mkw *k, int nk) {
     x->norm2 = (float)n2;
 }
 
+/* Active around t: messages may come a little out of order (files). */
+static int live(const issue *x, int64_t t, int64_t window) { return x->last >= t - window && x->first <= t + window; }
+
 static int compatible(const hot *h, const issue *x, uint32_t place, uint32_t district) {
     if (x->place && place && x->place != place) return 0;
     if (x->district && district && x->district != district) return 0;
@@ -450,6 +503,7 @@ static int compatible(const hot *h, const issue *x, uint32_t place, uint32_t dis
 int hot_add(hot *h, const hot_feat *f, const hot_msg *m, uint32_t *out) {
     if (h->cfg.learn_on_add && hot_learn(h, f)) return -1;
     uint32_t place = f->place[0] ? place_id(h, f->place, strlen(f->place), 1) : 0;
+    if (place && place != NONE) place = h->pl_canon[place];
     uint32_t district = f->district[0] ? place_id(h, f->district, strlen(f->district), 1) : 0;
     if (place == NONE || district == NONE) return -1;
     mkw k[HOT_KW];
@@ -468,12 +522,13 @@ int hot_add(hot *h, const hot_feat *f, const hot_msg *m, uint32_t *out) {
     uint32_t best = NONE;
     double bsim = 0;
     uint32_t *dg = m->dup_group ? map_get(&h->dupgroups, m->dup_group) : NULL;
-    if (dg && *dg && h->is[*dg - 1].last >= m->t - window) best = *dg - 1;
+    /* Near-duplicates at another place (one template, two estates) are two issues. */
+    if (dg && *dg && live(&h->is[*dg - 1], m->t, window) && compatible(h, &h->is[*dg - 1], place, district)) best = *dg - 1;
     if (best == NONE && place) {
         uint32_t i = h->pl_newest[place];
         for (int scan = 0; i != NONE && scan < CAND_PLACE; scan++, i = h->is[i].next_same_place) {
             const issue *x = &h->is[i];
-            if (x->last < m->t - window || !compatible(h, x, place, district)) continue;
+            if (!live(x, m->t, window) || !compatible(h, x, place, district)) continue;
             double s = cosine(x, k, nk, mn2);
             if (s >= h->cfg.join_place && s > bsim) { bsim = s; best = i; }
         }
@@ -485,7 +540,7 @@ int hot_add(hot *h, const hot_feat *f, const hot_msg *m, uint32_t *out) {
             for (int j = 0; j < wd->nissues; j++) {
                 uint32_t i = wd->issues[j];
                 const issue *x = &h->is[i];
-                if (x->last < m->t - window || !compatible(h, x, place, district)) continue;
+                if (!live(x, m->t, window) || !compatible(h, x, place, district)) continue;
                 double need = (x->place && place) ? h->cfg.join_place : h->cfg.join_noplace;
                 double s = cosine(x, k, nk, mn2);
                 if (s >= need && s > bsim) { bsim = s; best = i; }
@@ -573,7 +628,7 @@ int hot_add(hot *h, const hot_feat *f, const hot_msg *m, uint32_t *out) {
 
 /* ---- ranking ---- */
 double hot_heat(uint32_t messages, uint32_t authors, int64_t likes, int64_t dislikes,
-                uint32_t recent, uint32_t previous, double age_days) {
+                uint32_t recent, uint32_t previous, double age_days, double half_life) {
     double base = log1p(messages) + 2.0 * log1p(authors);
     double net = (double)(likes - dislikes);
     base += 0.5 * (net >= 0 ? log1p(net) : -log1p(-net));
@@ -583,7 +638,7 @@ double hot_heat(uint32_t messages, uint32_t authors, int64_t likes, int64_t disl
     base += 0.5 * g;
     if (base < 0) base = 0;
     if (age_days < 0) age_days = 0;
-    return base * pow(0.5, age_days / 14.0);
+    return half_life > 0 ? base * pow(0.5, age_days / half_life) : base;
 }
 
 static int cmp_heat(const void *a, const void *b) {
@@ -605,6 +660,13 @@ static void describe(const hot *h, const issue *x, hot_issue *o) {
             if (used[i]) continue;
             const char *w = h->pool + h->w[x->p[i].word].str;
             if (*place && strstr(place, w)) continue;
+            /* "拖欠" adds nothing to "拖欠工资" (and the other way round). */
+            int overlap = 0;
+            for (int a = 0; a < np && !overlap; a++) {
+                const char *v = h->pool + h->w[x->p[pick[a]].word].str;
+                overlap = strstr(v, w) || strstr(w, v);
+            }
+            if (overlap) continue;
             /* Weight by how many members use the word, so one long message does not name the issue. */
             double sc = (double)x->p[i].w * sqrt((double)x->p[i].n);
             if (sc > bs) { bs = sc; b = i; }
@@ -643,6 +705,9 @@ size_t hot_top(const hot *h, int64_t from, int64_t to, int growth_days, hot_issu
         const issue *x = &h->is[i];
         if (x->last < from) break;          /* every later one was updated earlier */
         if (x->first > to) continue;
+        /* An issue names where or whom: a flood of thanks or slogans with no
+         * place and no group is no issue, however many sign it. */
+        if (!x->display) continue;
         hot_issue o;
         memset(&o, 0, sizeof o);
         o.issue = i; o.messages = x->size; o.authors = x->authors;
@@ -657,7 +722,7 @@ size_t hot_top(const hot *h, int64_t from, int64_t to, int growth_days, hot_issu
             else break;
         }
         o.heat = hot_heat(o.messages, o.authors, o.likes, o.dislikes, o.recent, o.previous,
-                          (double)(to - (x->last < to ? x->last : to)) / 86400.0);
+                          (double)(to - (x->last < to ? x->last : to)) / 86400.0, h->cfg.half_life_days);
         /* Keep the best cap so far: insert in order. */
         if (n == cap && cmp_heat(&o, &out[n - 1]) >= 0) continue;
         size_t j = n < cap ? n++ : cap - 1;

@@ -20,6 +20,7 @@ typedef struct {
     double join_noplace;    /* ... when either side names no specific place; default 0.45 */
     double filler_df;       /* words in more than this share of messages say nothing; default 0.08 */
     int learn_on_add;       /* hot_add also learns places and word counts (servers); CLI learns in a first pass */
+    double half_life_days;  /* recency: heat halves every this many days before now; 0 = every issue of the period counts alike; default 14 */
 } hot_cfg;
 void hot_cfg_default(hot_cfg *cfg);
 
@@ -33,6 +34,7 @@ typedef struct {
     struct { char w[40]; float weight, pos; } kw[HOT_KW];   /* problem words, best first; pos: 0..1 in the text */
     int  nspans;
     char spans[4][64];       /* cores of the places named (for learning) */
+    char alias[4][64];       /* their bare names when distinctive, "" when none */
 } hot_feat;
 
 int  hot_new(const seg_dict *d, const hot_cfg *cfg, hot **out);   /* free with hot_free */
@@ -74,7 +76,7 @@ typedef struct {
 
 /* The heat index (docs/hot-issues.md), exposed for tests. */
 double hot_heat(uint32_t messages, uint32_t authors, int64_t likes, int64_t dislikes,
-                uint32_t recent, uint32_t previous, double age_days);
+                uint32_t recent, uint32_t previous, double age_days, double half_life);
 
 /* The top issues active in [from, to] (seconds; to is "now" for recency and
  * growth), hottest first, at most cap. Reads only issues updated since from. */

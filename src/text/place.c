@@ -5,6 +5,7 @@
  * place of a wider level ("A5区" ends the name of "魅力之城小区"). */
 #include "text/place.h"
 #include "text/segdict.h"
+#include "text/utf8.h"
 #include <string.h>
 
 typedef struct { const char *s; uint8_t level, generic, weak; } suffix;
@@ -84,11 +85,20 @@ static size_t nchars(const char *p, size_t n) {
 /* Can w be part of a place's name? Letters, digits, CJK nouns and unknown words. */
 static int name_word(const seg_dict *d, const char *p, size_t n, int weak) {
     int cjk = 0, alnum = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; ) {
         unsigned char c = (unsigned char)p[i];
-        if (c >= 0x80) cjk = 1;
-        else if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) alnum = 1;
+        if (c >= 0x80) {
+            /* Only ideographs: full-width punctuation is no part of a name. */
+            uint32_t cp;
+            int k = utf8_decode(p + i, n - i, &cp);
+            if (k <= 0 || !((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF))) return 0;
+            cjk = 1;
+            i += (size_t)k;
+            continue;
+        }
+        if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) alnum = 1;
         else return 0;       /* punctuation, space, symbols */
+        i++;
     }
     if (!cjk) return alnum;
     if (word_eq(p, n, "之")) return 1;
@@ -119,8 +129,9 @@ static int is_group(const char *p, size_t n) {
 }
 
 /* The level of a word that ends a place by itself or as a suffix; 0 if none.
- * *exact: the word is only the suffix (the name comes from the words before). */
-static int place_word(const seg_dict *d, const char *p, size_t n, int *exact, const suffix **sx) {
+ * *exact: the word is only the suffix (the name comes from the words before).
+ * as_end: the word is looked at as the end of a place, not inside a name. */
+static int place_word(const seg_dict *d, const char *p, size_t n, int *exact, const suffix **sx, int as_end) {
     const suffix *x = suffix_of(p, n, 0);
     *sx = x;
     *exact = x && strlen(x->s) == n;
@@ -131,6 +142,9 @@ static int place_word(const seg_dict *d, const char *p, size_t n, int *exact, co
         /* 城市, 道路, 临街, 分公司: common words that merely end like a place. */
         size_t rest = nchars(p, n) - nchars(x->s, strlen(x->s));
         if (rest >= 2 && (tagged || !x->weak)) return x->level;
+        /* 雅苑, 花园 of an estate's name: a weak suffix with one more
+         * character ends a place when a name comes before it. */
+        if (as_end && rest == 1 && x->weak && x->level == PLACE_SITE && !tagged) { *exact = 1; return x->level; }
         return 0;
     }
     /* ns without a suffix is too often a common word (四楼, 滨河); nt is an organisation. */
@@ -144,7 +158,7 @@ size_t place_scan(const seg_dict *d, const char *s, const seg_word *w, long nw, 
         const char *p = s + w[i].off;
         int exact;
         const suffix *x;
-        int level = place_word(d, p, w[i].len, &exact, &x);
+        int level = place_word(d, p, w[i].len, &exact, &x, 1);
         if (!level) continue;
         int weak = x && x->weak && exact;
         /* The name: up to 4 words / 12 characters to the left, not crossing
@@ -155,9 +169,10 @@ size_t place_scan(const seg_dict *d, const char *s, const seg_word *w, long nw, 
             const char *q = s + w[j - 1].off;
             size_t qn = w[j - 1].len;
             int ex2; const suffix *x2;
-            int l2 = place_word(d, q, qn, &ex2, &x2);
-            /* Only a place of the same level is part of the name ("幸福里小区", "丽发新城小区"). */
-            if (l2 && l2 != level) break;
+            int l2 = place_word(d, q, qn, &ex2, &x2, 0);
+            /* A place of the same level is part of the name when it is weak or
+             * before a generic suffix ("幸福里小区", "丽发新城小区"; not "学校校园"). */
+            if (l2 && (l2 != level || !((x2 && x2->weak) || (x && x->generic)))) break;
             /* An adjective right before the suffix is a description (老旧小区), further left part of a name (幸福里小区). */
             if (!l2 && !name_word(d, q, qn, weak || j < i)) break;
             size_t c = nchars(q, qn);
@@ -187,7 +202,7 @@ size_t place_scan(const seg_dict *d, const char *s, const seg_word *w, long nw, 
             if (chars < need) continue;
         }
         uint32_t off = w[j].off + (uint32_t)glued, end = w[i].off + w[i].len;
-        place_span sp = { off, end - off, end - off, 0, (uint8_t)level };
+        place_span sp = { off, end - off, end - off, 0, (uint8_t)level, exact && w[i].off > off ? w[i].off - off : 0 };
         if (x && x->generic && exact && chars >= 2) sp.core_len = w[i].off - off;
         if (i + 1 < nw && is_group(s + w[i + 1].off, w[i + 1].len)) sp.group_len = w[i + 1].len;
         /* A longer span that swallows the previous one replaces it ("魅力之城" -> "魅力之城小区"). */

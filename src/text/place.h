@@ -19,10 +19,11 @@ enum {
  * name without a generic suffix ("魅力之城" of "魅力之城小区"), the form
  * other messages use without the suffix; equal to len when nothing is
  * generic. group_len: bytes of a group word right after it ("学生" of
- * "经济学院学生"), 0 when none. */
+ * "经济学院学生"), 0 when none. name_len: see the field. */
 typedef struct {
     uint32_t off, len, core_len, group_len;
     uint8_t level;
+    uint32_t name_len;   /* bytes of the name before a separate suffix word ("华水景" of "华水景医院"); 0 when none */
 } place_span;
 
 /* The places among the words w[0..nw) of s (seg_cut output, SEG_PRECISE),

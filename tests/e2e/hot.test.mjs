@@ -86,6 +86,17 @@ async function sameAsApi(p, hot, days) {
   await p.locator(`#hot[data-state="ready"][data-days="${days}"]`).waitFor();
   const kws = hot.keywords || [];
   const groups = hot.groups || [];
+  // Issues (place + problem) first, in the API's order, with their size.
+  const issues = (hot.issues || []).slice(0, 10);
+  const shown = p.locator('#hot-issues li.hot-issue');
+  check(await shown.count() === issues.length, `issues shown ${await shown.count()}, API ${issues.length}`);
+  for (const [i, it] of issues.entries()) {
+    const row = shown.nth(i);
+    check(await row.getAttribute('data-issue-id') === String(it.issue_id), `issue ${i}: id`);
+    check((await row.locator('.hi-desc').innerText()).trim() === it.description, `issue ${i}: description`);
+    check((await row.locator('.hi-size').innerText()).includes(`共${it.size}条`), `issue ${i}: size`);
+  }
+  check((await p.locator('#hot-issues-empty').isVisible()) === !issues.length, 'issues 暂无数据 shown wrongly');
   const more = p.locator('#hot-keywords-more');
   check(await more.isVisible() === kws.length > 10, `显示全部 ${await more.isVisible() ? 'shown' : 'not shown'} for ${kws.length} keywords`);
   if (kws.length > 10) {

@@ -161,45 +161,45 @@ TEST(hostile) {
     dedup_free(d);
 }
 
-/* An index put back from stored groups (start-up) sends new messages to
- * the same groups as the index that grouped them live. */
-TEST(restore_matches_live_index) {
-    dedup *live, *back;
-    CHECK_INT(dedup_new(NULL, &live), 0);
-    CHECK_INT(dedup_new(NULL, &back), 0);
-    const char *texts[] = { TPL, VAR, OTHER, TPL, "路灯不亮已经三个月了，晚上出行很不方便", VAR, OTHER };
-    size_t n = sizeof texts / sizeof *texts;
-    uint64_t group_of[16];
-    for (size_t i = 0; i < n; i++) {
-        dedup_sig s = sig(texts[i]);
-        dedup_result r;
-        dedup_group g;
-        CHECK_INT(dedup_add(live, &s, 100 + i, 1 + i, (int64_t)i, &r), 0);
-        CHECK_INT(dedup_group_get(live, r.group, &g), 0);
-        group_of[i] = dedup_msg_ext(live, g.rep);
+/* n distinct CJK characters starting at code point base, as UTF-8. */
+static void run(char *out, uint32_t base, int n) {
+    for (int i = 0; i < n; i++) {
+        uint32_t cp = base + (uint32_t)i * 7;
+        *out++ = (char)(0xE0 | (cp >> 12)); *out++ = (char)(0x80 | ((cp >> 6) & 0x3F)); *out++ = (char)(0x80 | (cp & 0x3F));
     }
-    for (size_t i = 0; i < n; i++) {
-        dedup_sig s = sig(texts[i]);
-        CHECK_INT(dedup_restore(back, &s, 100 + i, group_of[i], 1 + i, (int64_t)i), 0);
-    }
-    CHECK_INT(dedup_ngroups(back), dedup_ngroups(live));
-    CHECK_INT(dedup_nmsgs(back), dedup_nmsgs(live));
-    const char *probe[] = { VAR, TPL, OTHER, "路灯不亮已经三个月了，晚上出行很不方便！！", "完全无关的一条留言，关于公交线路的调整建议" };
-    for (size_t i = 0; i < sizeof probe / sizeof *probe; i++) {
-        dedup_sig s = sig(probe[i]);
-        dedup_result a, b;
-        dedup_query(live, &s, &a);
-        dedup_query(back, &s, &b);
-        dedup_group ga, gb;
-        bool fa = a.group != UINT32_MAX, fb = b.group != UINT32_MAX;
-        CHECK(fa == fb);
-        if (fa && fb) {
-            dedup_group_get(live, a.group, &ga);
-            dedup_group_get(back, b.group, &gb);
-            CHECK(dedup_msg_ext(live, ga.rep) == dedup_msg_ext(back, gb.rep));
-            CHECK_INT(ga.size, gb.size);
-        }
-    }
-    dedup_free(live);
-    dedup_free(back);
+    *out = 0;
+}
+
+TEST(groups_merge_through_a_bridging_message) {
+    /* A = p+Q, B = Q+R, C = R+s: A~B and B~C, A and C share nothing.
+     * Arriving A, C, B: B bridges the two groups into the older one. */
+    char p[64], q[400], r[400], s[64], a[900], b[900], c[900];
+    run(p, 0x4E00, 12); run(q, 0x5000, 80); run(r, 0x6000, 80); run(s, 0x7000, 12);
+    snprintf(a, sizeof a, "%s%s", p, q); snprintf(b, sizeof b, "%s%s", q, r); snprintf(c, sizeof c, "%s%s", r, s);
+    dedup_sig sa = sig(a), sb = sig(b), sc = sig(c);
+    CHECK(dedup_similarity(&sa, &sb) >= 0.4f && dedup_similarity(&sb, &sc) >= 0.4f);
+    CHECK(dedup_similarity(&sa, &sc) < 0.1f);
+    dedup *d;
+    CHECK_INT(dedup_new(NULL, &d), 0);
+    dedup_result res;
+    CHECK_INT(dedup_add(d, &sa, 1, dedup_author_key("u1", 2), 10, &res), 0);
+    CHECK_INT(dedup_add(d, &sc, 3, dedup_author_key("u3", 2), 30, &res), 0);
+    CHECK(res.new_group); CHECK_INT(res.group, 1);
+    CHECK_INT(dedup_add(d, &sb, 2, dedup_author_key("u2", 2), 20, &res), 0);
+    CHECK_INT(res.group, 0);             /* the lower id stays */
+    CHECK_INT(res.nmerged, 1);
+    CHECK_INT(res.merged[0], 1);
+    for (uint32_t m = 0; m < 3; m++) CHECK_INT(dedup_msg_group(d, m), 0);
+    dedup_group g;
+    CHECK_INT(dedup_group_get(d, 0, &g), 0);
+    CHECK_INT(g.size, 3); CHECK_INT(g.authors, 3); CHECK_INT(g.first, 10); CHECK_INT(g.last, 30); CHECK_INT(g.rep, 0);
+    CHECK_INT(dedup_group_get(d, 1, &g), -1);     /* merged away */
+    CHECK_INT(dedup_group_root(d, 1), 0);
+    uint32_t mem[4];
+    CHECK_INT(dedup_group_members(d, 0, mem, 4), 3);
+    CHECK(mem[0] == 0 && mem[1] == 1 && mem[2] == 2);    /* add order */
+    /* A query now lands in the merged group. */
+    dedup_query(d, &sc, &res);
+    CHECK_INT(res.group, 0);
+    dedup_free(d);
 }

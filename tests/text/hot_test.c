@@ -17,18 +17,18 @@ static void setup(void) {
 
 TEST(heat_formula) {
     /* One message, one author, nothing else: ln 2 + 2 ln 2. */
-    CHECK(fabs(hot_heat(1, 1, 0, 0, 0, 0, 0) - 3 * log(2)) < 1e-9);
+    CHECK(fabs(hot_heat(1, 1, 0, 0, 0, 0, 0, 14) - 3 * log(2)) < 1e-9);
     /* Distinct authors weigh more than repeated messages of one author. */
-    CHECK(hot_heat(5, 5, 0, 0, 0, 0, 0) > hot_heat(10, 1, 0, 0, 0, 0, 0));
+    CHECK(hot_heat(5, 5, 0, 0, 0, 0, 0, 14) > hot_heat(10, 1, 0, 0, 0, 0, 0, 14));
     /* Support adds, opposition subtracts, logarithmically. */
-    CHECK(fabs(hot_heat(1, 1, 99, 0, 0, 0, 0) - (3 * log(2) + 0.5 * log(100))) < 1e-9);
-    CHECK(hot_heat(1, 1, 0, 99, 0, 0, 0) < hot_heat(1, 1, 0, 0, 0, 0, 0));
+    CHECK(fabs(hot_heat(1, 1, 99, 0, 0, 0, 0, 14) - (3 * log(2) + 0.5 * log(100))) < 1e-9);
+    CHECK(hot_heat(1, 1, 0, 99, 0, 0, 0, 14) < hot_heat(1, 1, 0, 0, 0, 0, 0, 14));
     /* Growth: more this week than last raises heat; clamped. */
-    CHECK(hot_heat(10, 10, 0, 0, 10, 0, 0) > hot_heat(10, 10, 0, 0, 5, 5, 0));
-    CHECK(fabs(hot_heat(10, 10, 0, 0, 1000, 0, 0) - hot_heat(10, 10, 0, 0, 100000, 0, 0)) < 1e-9);
+    CHECK(hot_heat(10, 10, 0, 0, 10, 0, 0, 14) > hot_heat(10, 10, 0, 0, 5, 5, 0, 14));
+    CHECK(fabs(hot_heat(10, 10, 0, 0, 1000, 0, 0, 14) - hot_heat(10, 10, 0, 0, 100000, 0, 0, 14)) < 1e-9);
     /* Recency: half the heat every 14 days. */
-    CHECK(fabs(hot_heat(3, 3, 0, 0, 0, 0, 14) - hot_heat(3, 3, 0, 0, 0, 0, 0) / 2) < 1e-9);
-    CHECK(hot_heat(1, 1, 0, 1000000, 0, 0, 0) >= 0);
+    CHECK(fabs(hot_heat(3, 3, 0, 0, 0, 0, 14, 14) - hot_heat(3, 3, 0, 0, 0, 0, 0, 14) / 2) < 1e-9);
+    CHECK(hot_heat(1, 1, 0, 1000000, 0, 0, 0, 14) >= 0);
 }
 
 typedef struct { const char *title, *body; int64_t day; uint64_t author; int likes; } msg;
@@ -141,4 +141,9 @@ TEST(trends_rise_and_window) {
     /* Nothing in an empty window. */
     CHECK_INT(hot_top(h, 1577836800 + 400 * 86400, 1577836800 + 401 * 86400, 7, (hot_issue[1]){0}, 1), 0);
     hot_free(h);
+}
+
+TEST(heat_without_recency) {
+    /* A period under study (minyi hot on a file): age does not matter. */
+    CHECK(fabs(hot_heat(3, 3, 0, 0, 0, 0, 100, 0) - hot_heat(3, 3, 0, 0, 0, 0, 0, 0)) < 1e-9);
 }

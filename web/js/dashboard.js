@@ -396,7 +396,68 @@ function renderGroups(list) {
   $('hot-groups-empty').hidden = !!list.length;
 }
 
+// Issues: place + problem, heat, size, authors, time span, trend; its
+// messages load on demand from the issue's link.
+function renderIssues(list, days) {
+  const host = $('hot-issues');
+  clear(host);
+  for (const it of list) {
+    const size = Number(it.size) || 0;
+    const authors = Number(it.authors) || 0;
+    const t = it.trend && typeof it.trend === 'object' ? it.trend : {};
+    const when = timeSpan(it.first_at, it.last_at);
+    const more = el('button', { type: 'button', class: 'btn btn-sm issue-more', 'aria-expanded': 'false' }, '查看留言');
+    const msgs = el('ul', { class: 'issue-msgs', hidden: true });
+    more.addEventListener('click', async () => {
+      const open = more.getAttribute('aria-expanded') !== 'true';
+      more.setAttribute('aria-expanded', String(open));
+      msgs.hidden = !open;
+      if (!open || msgs.childElementCount || typeof it.messages !== 'string' || !it.messages.startsWith('/api/v1/hot/')) return;
+      try {
+        const r = await api('GET', it.messages);
+        for (const m of (r && Array.isArray(r.messages) ? r.messages : [])) {
+          msgs.append(el('li', { 'data-message-id': m.id },
+            el('a', { href: `message.html?id=${encodeURIComponent(m.id)}` }, String(m.title || '（无标题）')),
+            el('span', { class: 'muted' }, ' ', fmtTime(m.created_at) || '')));
+        }
+        if (!msgs.childElementCount) msgs.append(el('li', { class: 'muted' }, '暂无可显示的留言'));
+      } catch (e) {
+        msgs.append(el('li', { class: 'muted' }, `留言暂时无法加载：${errorText(e)}`));
+      }
+    });
+    host.append(el('li', { class: 'hot-issue', 'data-issue-id': it.issue_id },
+      el('p', { class: 'hi-desc' }, String(it.description || it.place || '')),
+      el('p', { class: 'hg-meta' },
+        el('span', { class: 'hi-size' }, authors ? `共${size}条，来自${authors}位群众` : `共${size}条`),
+        el('span', { class: 'hi-heat' }, `热度 ${(Number(it.heat) || 0).toFixed(1)}`),
+        when ? el('span', { class: 'hg-when' }, when) : null,
+        trend(t.recent, t.previous, Math.min(days, 7))),
+      more, msgs));
+  }
+  host.hidden = !list.length;
+  $('hot-issues-empty').hidden = !!list.length;
+}
+
+// Words rising fastest (GET /api/v1/trends), on one line; nothing when none.
+async function loadTrends(days) {
+  const box = $('hot-trends');
+  try {
+    const r = await api('GET', `/api/v1/trends?days=${Math.min(days, 7)}`);
+    const words = (r && Array.isArray(r.words) ? r.words : []).slice(0, 10);
+    clear(box);
+    if (!words.length) { box.hidden = true; return; }
+    box.append(el('span', { class: 'muted' }, `近${Math.min(days, 7)}天上升最快的词：`));
+    for (const w of words) box.append(el('span', { class: 'trend-word', 'data-word': w.word }, String(w.word)), ' ');
+    box.hidden = false;
+  } catch (e) {
+    box.hidden = true;
+  }
+}
+
 function renderHot(data, days) {
+  const issues = (Array.isArray(data.issues) ? data.issues : []).filter((i) => i && typeof i === 'object').slice(0, 10);
+  renderIssues(issues, days);
+  loadTrends(days);
   const keywords = (Array.isArray(data.keywords) ? data.keywords : []).filter((k) => k && k.word != null);
   const groups = (Array.isArray(data.groups) ? data.groups : []).filter((g) => g && typeof g === 'object');
   setText($('hk-note'), `近${days}天留言中提到最多的词语及相关留言条数；箭头与此前${days}天相比。`);
