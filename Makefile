@@ -4,7 +4,8 @@
 #   make            ./minyi (optimised)
 #   make run        install deps, build, seed demo data, serve on 127.0.0.1:8080
 #   make test       install deps, build with ASan/UBSan, run every test
-#   make bench      benchmarks (bench/), figures and checksums
+#   make bench      benchmarks (bench/), figures and checksums (SCALE=full for
+#                   bench/national.sh at the campaign's full 8.542M messages)
 #   make eval       accuracy evaluations against ../shared/data
 #   make fuzz       libFuzzer targets (clang)
 
@@ -89,7 +90,7 @@ fuzz: $(FUZZBIN) $(DATA)
 
 run: deps all
 	@mkdir -p var
-	./minyi demo --db sqlite:var/minyi.db
+	./minyi demo --db sqlite:var/minyi.db --generate 3000
 	./minyi serve --db sqlite:var/minyi.db --web web
 
 unit: $(BUILD)/asan/minyi $(TESTBIN) $(DATA)
@@ -98,6 +99,7 @@ test: deps all unit
 	@bash scripts/run-tests
 
 bench: deps all $(BENCHBIN)
+	@bash scripts/setup --bench
 	@bash scripts/run-bench
 
 eval: deps all

@@ -6,6 +6,7 @@
 # Prints a checksum of the bodies served so a fast wrong answer is caught.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.bash
 DUR=${BENCH_SECONDS:-5}
 dir=$(mktemp -d); trap 'kill $pid 2>/dev/null; [ -n "${npid:-}" ] && kill $npid 2>/dev/null; rm -rf "$dir"' EXIT
 ./minyi demo --db "sqlite:$dir/db" >/dev/null
@@ -16,7 +17,6 @@ port=$(cat "$dir/port")
 code=$(curl -s -X POST "http://127.0.0.1:$port/api/v1/messages" -H 'Content-Type: application/json' \
   -d '{"consultation_id":2,"title":"基准测试留言","body":"用于测量查询速度","type":"建议"}' | sed 's/.*"tracking_code":"\([^"]*\)".*/\1/')
 sum=$( (curl -s "http://127.0.0.1:$port/api/v1/consultations"; curl -s "http://127.0.0.1:$port/") | sed 's/"created_at":"[^"]*"//g' | cksum | cut -d' ' -f1)
-rps() { wrk -t2 -c64 -d"${DUR}s" --latency "$1" | awk '/Requests\/sec/ {r=$2} /99%/ {p=$2} END {printf "%s req/s, p99 %s", r, p}'; }
 echo "minyi GET /api/v1/consultations: $(rps "http://127.0.0.1:$port/api/v1/consultations")"
 home=$(rps "http://127.0.0.1:$port/")
 echo "minyi GET / (home page):         $home"
@@ -26,15 +26,7 @@ post=$(wrk -t2 -c64 -d"${DUR}s" --latency -s bench/post.lua "http://127.0.0.1:$p
 echo "minyi POST /api/v1/messages:     $post"
 stored=$(sqlite3 "$dir/db" "SELECT count(*) FROM messages")
 echo "messages stored: $stored"
-if command -v nginx >/dev/null; then
-  mkdir -p "$dir/nginx"
-  cat > "$dir/nginx.conf" <<NGX
-worker_processes 2; pid $dir/nginx.pid; error_log $dir/nginx/error.log;
-events { worker_connections 1024; }
-http { access_log off; server { listen 127.0.0.1:$((port + 1)); root $PWD/web; } }
-NGX
-  nginx -c "$dir/nginx.conf" -p "$dir/nginx" -g 'daemon off;' & npid=$!
-  sleep 0.5
+if nginx_start "$dir" $((port + 1)); then
   ng=$(rps "http://127.0.0.1:$((port + 1))/")
   echo "nginx GET / (same file):         $ng"
   echo "ratio minyi/nginx on the home page: $(awk -v a="${home%% *}" -v b="${ng%% *}" 'BEGIN { printf "%.2f", a / b }')"

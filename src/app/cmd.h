@@ -30,6 +30,7 @@ int cmd_seg(int argc, char **argv);
 int cmd_keywords(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
 
 /* Shared option helpers for commands. */
 /* Returns true (and the value in *val) when argv[*i] is --name VALUE or

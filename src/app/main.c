@@ -24,6 +24,7 @@ static const cmd_entry commands[] = {
     { "seg",          cmd_seg,          "word segmentation, jieba-compatible: seg [--mode precise|search] < text" },
     { "keywords",     cmd_keywords,     "top keywords of each stdin line: keywords [--top K] [--method tfidf|textrank]" },
     { "train",        cmd_train,        "train the message classifier: train --data FILE | --from-db, --model OUT" },
+    { "gen",          cmd_gen,          "synthetic messages for benchmarks and demos: gen --count N [--seed S] --out FILE.jsonl" },
     { "classify",     cmd_classify,     "classify messages: classify --model M --data FILE" },
 };
 
