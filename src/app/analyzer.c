@@ -4,6 +4,7 @@
 #include "app/analyzer.h"
 #include "core/log.h"
 #include "pipeline/pipeline.h"
+#include "http/metrics.h"
 #include "text/acmatch.h"
 #include "text/classify.h"
 #include "text/dedup.h"
@@ -45,6 +46,7 @@ struct analyzer {
     pthread_cond_t cv;
     bool running, stop, kicked;
     volatile bool has_model;
+    int64_t busy_since;        /* monotonic seconds when the queue last went from empty to not; 0 = empty */
 };
 
 int analyzer_new(store *st, const seg_dict *dict, analyzer **out, char *err, size_t errlen) {
@@ -256,6 +258,18 @@ void analyzer_tune(analyzer *a, int workers, int batch, pl_progress_fn on_batch,
     if (a->pl) pipeline_on_batch(a->pl, on_batch, ud);
 }
 
+static int64_t mono_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec;
+}
+
+double analyzer_lag(analyzer *a) {
+    if (!a) return 0;
+    int64_t b = __atomic_load_n(&a->busy_since, __ATOMIC_RELAXED);
+    return b ? (double)(mono_now() - b) : 0;
+}
+
 int analyzer_run(analyzer *a, size_t *done) {
     *done = 0;
     if (reload(a)) return -1;
@@ -268,7 +282,11 @@ int analyzer_run(analyzer *a, size_t *done) {
         .words = a->words, .spam_nb = a->spam_nb, .triage = a->triage, .spam = a->spam,
         .flood_check = a->flood_check, .dd = a->dd, .rate = a->rate, .hot = a->hot,
     };
-    return pipeline_run(a->pl, a->st, &cfg, done);
+    __atomic_store_n(&a->busy_since, mono_now(), __ATOMIC_RELAXED);
+    int rc = pipeline_run(a->pl, a->st, &cfg, done);
+    metrics_add(METRIC_ANALYZED, *done);
+    __atomic_store_n(&a->busy_since, 0, __ATOMIC_RELAXED);
+    return rc;
 }
 
 static void *thread_main(void *arg) {
@@ -278,7 +296,7 @@ static void *thread_main(void *arg) {
         a->kicked = false;
         pthread_mutex_unlock(&a->mu);
         size_t done;
-        if (analyzer_run(a, &done)) log_error("analyzer: %s (will retry)", store_errmsg(a->st));
+        if (analyzer_run(a, &done)) { metrics_count(METRIC_DB_ERRORS); log_error("analyzer: %s (will retry)", store_errmsg(a->st)); }
         pthread_mutex_lock(&a->mu);
         if (a->stop || a->kicked) continue;
         /* Wake on a kick, or every second: other nodes may have added messages or changed settings. */

@@ -40,6 +40,10 @@ void analyzer_tune(analyzer *a, int workers, int batch, pl_progress_fn on_batch,
  * reference), or -1 with a message in err. */
 int  analyzer_model_check(const void *data, size_t n, const seg_dict *dict, json_t **meta, char *err, size_t errlen);
 
+/* Seconds the analyzer has been continuously behind (messages waiting
+ * since its queue was last empty); 0 when it is keeping up. */
+double analyzer_lag(analyzer *a);
+
 /* The live hot issues this analyzer keeps (NULL without a dictionary). */
 typedef struct hotlive hotlive;
 hotlive *analyzer_hot(analyzer *a);

@@ -7,6 +7,7 @@
 #include "app/routing.h"
 #include "app/validate.h"
 #include "http/json.h"
+#include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "text/pii.h"
 #include "core/lifecycle.h"
@@ -21,6 +22,7 @@
 
 
 void api_store_failed(http_req *r, store *st) {
+    metrics_count(METRIC_DB_ERRORS);
     log_error("store: %s", store_errmsg(st));
     http_error(r, 500, "internal", NULL, "the database failed; the request was not carried out");
 }
@@ -168,6 +170,16 @@ static json_t *cached_rules(api_ctx *c) {
 }
 
 static void post_message(api_ctx *c, http_req *r) {
+    /* Per client address, before any parsing: a flood costs a lookup each.
+     * Behind a trusted proxy the address is the forwarded client's. */
+    unsigned retry = 0;
+    if (c->submit && !ratelimit_take(c->submit, str_c(r->ip), &retry)) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", retry ? retry : 1);
+        http_add_header(r, "Retry-After", ra);
+        metrics_count(METRIC_SUBMIT_LIMITED);
+        return http_error(r, 429, "too_many_messages", NULL, "too many messages from your address; try again in %s seconds", ra);
+    }
     json_t *j = http_body_json(r);
     if (!j) return;
     store_new_msg m;
@@ -602,6 +614,43 @@ static bool match(const char *pattern, const char *path, char *arg, size_t cap) 
     return !*pattern && !*path;
 }
 
+/* GET /metrics (Prometheus text format): for loopback clients (a local
+ * Prometheus or node exporter), addresses given with --metrics-allow, and
+ * admins. Behind a proxy the client is the forwarded address, so remote
+ * visitors coming through a local nginx are not "loopback". */
+static void get_metrics(api_ctx *c, http_req *r) {
+    uint8_t a[16];
+    proxy_cidr loop[2];
+    char err[64];
+    proxy_cidr_parse("127.0.0.0/8", &loop[0], err, sizeof err);
+    proxy_cidr_parse("::1", &loop[1], err, sizeof err);
+    bool ok = proxy_addr_parse(str_c(r->ip), a) && (proxy_match(loop, 2, a) || proxy_match(c->metrics_allow, c->nmetrics_allow, a));
+    if (!ok) {
+        who w = session_of(c, r);
+        if (!w.ok) return http_error(r, 403, "forbidden", NULL, "metrics are for local monitoring and admins");
+        if (!api_require_role(r, &w, "admin")) return;
+    }
+    store_gauges g = {0};
+    if (OPS->gauges(ST, &g)) return api_store_failed(r, ST);
+    r->status = 200;
+    r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    http_add_header(r, "Cache-Control", "no-store");
+    buf_reset(&r->out);
+    if (metrics_render(&r->out)) return http_error(r, 500, "internal", NULL, "out of memory");
+    char tmp[1024];
+    int n = snprintf(tmp, sizeof tmp,
+        "# HELP minyi_analyzer_queue_messages Messages waiting for the background analyzer.\n"
+        "# TYPE minyi_analyzer_queue_messages gauge\nminyi_analyzer_queue_messages %lld\n"
+        "# HELP minyi_analyzer_lag_seconds How long the analyzer has been continuously behind (0 = keeping up).\n"
+        "# TYPE minyi_analyzer_lag_seconds gauge\nminyi_analyzer_lag_seconds %.0f\n"
+        "# HELP minyi_messages_held Messages held for a moderator.\n"
+        "# TYPE minyi_messages_held gauge\nminyi_messages_held %lld\n"
+        "# HELP minyi_messages_overdue Published messages without a reply past their deadline.\n"
+        "# TYPE minyi_messages_overdue gauge\nminyi_messages_overdue %lld\n",
+        (long long)g.pending, analyzer_lag(c->an), (long long)g.held, (long long)g.overdue);
+    if (n > 0) buf_put(&r->out, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
 /* The styled 404 page (web/404.html), status 404; a plain one when the
  * file is missing. Read each time: 404s are rare and the file is small. */
 static void not_found_page(api_ctx *c, http_req *r) {
@@ -624,7 +673,13 @@ static void not_found_page(api_ctx *c, http_req *r) {
 void api_handle(http_req *r, void *ud) {
     api_ctx *c = ud;
     const char *path = r->path;
+    if (!strcmp(path, "/metrics")) {
+        r->route = "/metrics";
+        if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) { http_add_header(r, "Allow", "GET, HEAD"); return http_error(r, 405, "method_not_allowed", NULL, "use GET"); }
+        return get_metrics(c, r);
+    }
     if (!strcmp(path, "/healthz")) {
+        r->route = "/healthz";
         if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) { http_add_header(r, "Allow", "GET, HEAD"); return http_error(r, 405, "method_not_allowed", NULL, "use GET"); }
         return http_json(r, 200, json_pack("{s:b}", "ok", 1));
     }
@@ -636,9 +691,11 @@ void api_handle(http_req *r, void *ud) {
                 if (!strstr(allow, routes[i].method)) { if (*allow) strcat(allow, ", "); strcat(allow, routes[i].method); }
                 continue;
             }
+            r->route = routes[i].pattern;
             if (routes[i].fn0) routes[i].fn0(c, r); else routes[i].fn1(c, r, arg);
             return;
         }
+        r->route = "/api/(unmatched)";
         if (*allow) {
             http_add_header(r, "Allow", allow);
             return http_error(r, 405, "method_not_allowed", NULL, "%s is not allowed on %s (allowed: %s)", r->method, path, allow);
@@ -647,6 +704,7 @@ void api_handle(http_req *r, void *ud) {
     }
     /* Apache ECharts from its npm package, served locally: government
      * intranets have no CDN (DESIGN.md). /vendor/echarts/X -> node_modules/echarts/dist/X */
+    r->route = "(static)";
     if ((!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) && !strncmp(path, "/vendor/echarts/", 16)) {
         const char *saved = r->path;
         r->path = path + 15;

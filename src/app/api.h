@@ -13,6 +13,9 @@ typedef struct {
     const char *vendor_echarts;   /* node_modules/echarts/dist, served under /vendor/echarts/ */
     bool secure_cookies;      /* add "Secure" to the session cookie (behind HTTPS) */
     struct ratelimit *login_ip, *login_name;   /* failed logins per client IP and per login name */
+    struct ratelimit *submit;     /* messages per client address; NULL = no limit */
+    const proxy_cidr *metrics_allow;   /* besides loopback and admins, who may read /metrics */
+    size_t nmetrics_allow;
     struct sse_hub *live;     /* live updates of posts and live sessions (http/sse.h) */
     struct screen *screen;    /* comments and questions screened as they come (app/screen.h) */
 } api_ctx;

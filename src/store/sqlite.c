@@ -888,7 +888,7 @@ const store_ops store_sqlite = {
     .training_rows = sq_training_rows, .search = sq_search, .reply_group = sq_reply_group,
     .batch = sq_in_txn, .msg_each = sq_msg_each,
     .keywords_add = sq_keywords_add, .hot = sq_hot,
-    .rating_add = sq_rating_add, .reply_import = sq_reply_import, .rating_get = sq_rating_get, .stats = sq_stats,
+    .rating_add = sq_rating_add, .reply_import = sq_reply_import, .rating_get = sq_rating_get, .stats = sq_stats, .gauges = sq_gauges,
     .msg_act = sq_act, .extension_add = sq_extension_add, .extension_get = sq_extension_get,
     .extension_decide = sq_extension_decide, .extension_list = sq_extension_list, .urge_list = sq_urge_list,
     .followup_add = sq_followup_add, .followup_get = sq_followup_get,

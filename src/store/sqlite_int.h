@@ -99,6 +99,7 @@ int sq_msg_each(store *s, int64_t consultation_id,
 int sq_rating_add(store *s, int64_t msg_id, int score, str comment);
 int sq_rating_get(store *s, int64_t msg_id, json_t **out);
 int sq_stats(store *s, json_t **out);
+int sq_gauges(store *s, store_gauges *out);
 int sq_reply_import(store *s, int64_t msg_id, int64_t dept_id, str body, str created_at);
 int sq_keywords_add(store *s, const char *day, const str *words, size_t n);
 int sq_hot(store *s, int days, json_t **out);

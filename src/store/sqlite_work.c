@@ -763,3 +763,26 @@ int sq_hot(store *s, int days, json_t **out) {
     *out = json_pack("{s:i,s:o,s:o}", "days", days, "keywords", words, "groups", groups);
     return STORE_OK;
 }
+
+/* ---- metrics ------------------------------------------------------------ */
+
+static const char Q_G_PENDING[] = "SELECT count(*) FROM messages WHERE analyzed = 0";
+static const char Q_G_HELD[] = "SELECT count(*) FROM messages WHERE moderation = 'held'";
+static const char Q_G_OVERDUE[] =
+    "SELECT count(*) FROM messages WHERE first_reply_at IS NULL AND state <> 'closed' "
+    "AND due_at < strftime('%Y-%m-%dT%H:%M:%SZ','now') AND moderation IN ('none','approved')";
+
+static int count_of(store *s, const char *q, int64_t *out) {
+    sqlite3_stmt *st = sq_stmt(s, q, NULL);
+    if (!st) return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sq_done(st);
+    return rc == SQLITE_ROW ? STORE_OK : STORE_ERROR;
+}
+
+int sq_gauges(store *s, store_gauges *out) {
+    if (count_of(s, Q_G_PENDING, &out->pending) || count_of(s, Q_G_HELD, &out->held) || count_of(s, Q_G_OVERDUE, &out->overdue))
+        return STORE_ERROR;
+    return STORE_OK;
+}

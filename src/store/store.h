@@ -131,6 +131,8 @@ typedef struct {
     int limit, offset;
 } store_inbox_query;
 
+typedef struct { int64_t pending, held, overdue; } store_gauges;
+
 typedef struct store_ops {
     const char *scheme;
     int  (*open)(const char *path, const char *options, store **out, char *err, size_t errlen);
@@ -377,6 +379,11 @@ typedef struct store_ops {
 
     int (*msg_each)(store *s, int64_t consultation_id,
                     int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
+
+    /* Figures for /metrics, read from indexes (cost grows with the counts,
+     * not with the table): messages not analyzed yet, held for moderation,
+     * and published but unanswered past their deadline. */
+    int (*gauges)(store *s, store_gauges *out);
 } store_ops;
 
 /* Every backend's handle starts with this. */

@@ -145,7 +145,7 @@ export async function startServer(logName = 'server.log') {
   serverLog = createWriteStream(serverLogPath);
   const log = serverLog;
   server = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile, '--db', DB,
-    '--web', join(ROOT, 'web')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--web', join(ROOT, 'web'), '--submit-rate', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   // end: false, both streams share the file; stopServer() closes it once the
   // process is gone (sanitizer reports come last, on stderr).
   server.stdout.pipe(log, { end: false });
