@@ -11,6 +11,8 @@
 #include "http/ratelimit.h"
 #include "text/pii.h"
 #include "core/lifecycle.h"
+#include "core/workcal.h"
+#include "text/utf8.h"
 #include "core/log.h"
 #include <ctype.h>
 #include <pthread.h>
@@ -246,6 +248,7 @@ static void get_message(api_ctx *c, http_req *r, const char *arg) {
         json_t *ev;
         if (OPS->event_list(ST, m.id, &ev) == STORE_OK) json_object_set_new(o, "events", ev);
         json_object_set_new(o, "can_reply", json_boolean(api_may_handle(&w, m.department_id)));
+        api_desk_json(c, &m, &w, o);
         store_msg_clear(&m);
         return http_json(r, 200, o);
     }
@@ -354,10 +357,42 @@ static void get_inbox(api_ctx *c, http_req *r) {
     const char *lim = http_query(r, "limit"), *off = http_query(r, "offset");
     q.limit = lim ? atoi(lim) : 50;
     if (q.limit <= 0 || q.limit > 500) q.limit = 50;
-    q.offset = off ? atoi(off) : 0;
+    if (off && strcmp(off, "0"))
+        return http_error(r, 422, "invalid", "offset", "the inbox pages with after=<the previous page's next>, not offset");
+    q.sort = http_query(r, "sort");
+    q.after = http_query(r, "after");
+    const char *type = http_query(r, "type"), *region = http_query(r, "region"), *due = http_query(r, "due");
+    const char *from = http_query(r, "from"), *to = http_query(r, "to"), *urged = http_query(r, "urged"), *kw = http_query(r, "q");
+    if (type && *type) {
+        bool known = false;
+        for (size_t i = 0; i < 5; i++) known |= !strcmp(type, valid_msg_types[i]);
+        if (!known) return http_error(r, 422, "invalid", "type", "type must be one of 建议 咨询 投诉 求助 感谢");
+        q.type = type;
+    }
+    if (region && *region) q.region = region;
+    int32_t day;
+    if (from && *from) { if (!workcal_parse_day(from, strlen(from), &day)) return http_error(r, 422, "invalid", "from", "from must be a date YYYY-MM-DD"); q.from = from; }
+    if (to && *to) { if (!workcal_parse_day(to, strlen(to), &day)) return http_error(r, 422, "invalid", "to", "to must be a date YYYY-MM-DD"); q.to = to; }
+    if (due && *due) {
+        if (strcmp(due, "overdue") && strcmp(due, "soon")) return http_error(r, 422, "invalid", "due", "due must be overdue or soon");
+        q.due = due;
+    }
+    q.urged = urged && !strcmp(urged, "1");
+    if (kw && *kw) {
+        if (!utf8_valid(kw, strlen(kw))) return http_error(r, 400, "invalid_utf8", "q", "q is not valid UTF-8");
+        if (utf8_count(kw, strlen(kw)) > 200) return http_error(r, 422, "too_long", "q", "q is longer than 200 characters");
+        q.keyword = str_c(kw);
+    }
     json_t *o;
-    if (OPS->inbox(ST, &q, &o)) return api_store_failed(r, ST);
+    int rc = OPS->inbox(ST, &q, &o);
+    if (rc == STORE_INVALID) {
+        const char *e = store_errmsg(ST);
+        const char *field = strstr(e, "cursor") ? "after" : strstr(e, "keyword") ? "q" : strstr(e, "date") ? "from" : "sort";
+        return http_error(r, 422, "invalid", field, "%s", e);
+    }
+    if (rc) return api_store_failed(r, ST);
     api_life_rows(c, json_object_get(o, "messages"));
+    api_life_rows(c, json_object_get(o, "urged"));
     http_json(r, 200, o);
 }
 
@@ -389,6 +424,7 @@ static void post_reply(api_ctx *c, http_req *r, const char *arg) {
         int64_t rid;
         rc = OPS->reply_pending(ST, id, w.u.id, dept, body, &rid);
         json_decref(j);
+        if (rc == STORE_OK) OPS->draft_set(ST, id, w.u.id, (str){0});
         if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", "state", "this message cannot be answered in its state");
         if (rc) return api_store_failed(r, ST);
         return http_json(r, 201, json_pack("{s:I,s:I,s:s}", "id", (json_int_t)rid, "replied", (json_int_t)0, "status", "pending"));
@@ -403,6 +439,7 @@ static void post_reply(api_ctx *c, http_req *r, const char *arg) {
     int64_t rid;
     rc = OPS->reply_add(ST, id, w.u.id, dept ? dept : w.u.department_id, body, &rid);
     json_decref(j);
+    if (rc == STORE_OK) OPS->draft_set(ST, id, w.u.id, (str){0});   /* published: the draft is done */
     if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", "state", "a closed or declined message cannot be answered");
     if (rc) return api_store_failed(r, ST);
     http_json(r, 201, json_pack("{s:I,s:I,s:s}", "id", (json_int_t)rid, "replied", (json_int_t)1, "status", "published"));
@@ -594,6 +631,11 @@ static const route routes[] = {
     { "PUT",  "/api/v1/replies/*",              NULL, api_put_reply },
     { "POST", "/api/v1/replies/*/decision",     NULL, api_post_reply_decision },
     { "PUT",  "/api/v1/departments/*",          NULL, api_put_department },
+    { "GET",  "/api/v1/templates",              api_get_templates, NULL },
+    { "POST", "/api/v1/templates",              api_post_template, NULL },
+    { "DELETE", "/api/v1/templates/*",          NULL, api_delete_template },
+    { "POST", "/api/v1/messages/*/notes",       NULL, api_post_note },
+    { "PUT",  "/api/v1/messages/*/draft",       NULL, api_put_draft },
     { "GET",  "/api/v1/holidays",               api_get_holidays, NULL },
     { "POST", "/api/v1/holidays",               api_post_holiday, NULL },
 };

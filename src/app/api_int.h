@@ -131,6 +131,15 @@ void api_life_json(api_ctx *c, const store_msg *m, const who *w, json_t *o);
 /* Adds days_left / overdue to inbox rows. */
 void api_life_rows(api_ctx *c, json_t *rows);
 
+/* api_desk.c */
+void api_get_templates(api_ctx *c, http_req *r);
+void api_post_template(api_ctx *c, http_req *r);
+void api_delete_template(api_ctx *c, http_req *r, const char *arg);
+void api_post_note(api_ctx *c, http_req *r, const char *arg);
+void api_put_draft(api_ctx *c, http_req *r, const char *arg);
+/* Adds notes, the own draft and the filled templates to the official view. */
+void api_desk_json(api_ctx *c, const store_msg *m, const who *w, json_t *o);
+
 /* Normalises a tracking code as typed (any case, dashes optional) into out (20 bytes). */
 bool api_tracking_code(const char *in, char *out);
 

@@ -52,15 +52,6 @@ static const char Q_MSG_GET_CODE[] = "SELECT " SQ_MSG_COLS " FROM messages m LEF
 static const char Q_MSG_REPLIES[] = "SELECT r.id, r.body, r.created_at, coalesce(d.name,''), coalesce(u.login,''), r.status, r.edited_at FROM replies r "
                      "LEFT JOIN departments d ON d.id = r.department_id LEFT JOIN users u ON u.id = r.user_id "
                      "WHERE r.message_id = ?1 ORDER BY r.id";
-#define INBOX_WHERE "WHERE (?1 = 0 OR m.department_id = ?1) AND (?2 IS NULL OR m.state = ?2) " \
-                    "AND (?5 = 0 OR m.department_id IS NULL) AND (?6 = 0 OR m.group_id = ?6) " \
-                    "AND m.moderation IN ('none','approved') "
-static const char Q_INBOX[] = "SELECT m.id, m.tracking_code, m.title, m.type, m.state, coalesce(d.name,''), coalesce(m.department_id,0), "
-                     "m.consultation_id, m.created_at, m.moderation, m.label, m.confidence, coalesce(m.group_id,0), "
-                     "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 0), m.due_at, m.urged_at, m.urge_count "
-                     "FROM messages m LEFT JOIN departments d ON d.id = m.department_id " INBOX_WHERE
-                     "ORDER BY m.id DESC LIMIT ?3 OFFSET ?4";
-static const char Q_INBOX_COUNT[] = "SELECT count(*) FROM messages m " INBOX_WHERE " AND ?3 >= 0 AND ?4 >= 0";
 static const char Q_REPLY_ADD[] = "INSERT INTO replies(message_id, user_id, department_id, body, created_at) "
                                    "VALUES (?1, nullif(?2,0), nullif(?3,0), ?4, coalesce(?5, strftime('%Y-%m-%dT%H:%M:%SZ','now')))";
 static const char Q_MSG_SET_STATE[] = "UPDATE messages SET state = ?2 WHERE id = ?1";
@@ -677,49 +668,6 @@ static int sq_msg_replies(store *s, int64_t msg_id, json_t **out) {
     return STORE_OK;
 }
 
-static int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
-    sqlite3_stmt *cnt = sq_stmt(s, Q_INBOX_COUNT, NULL);
-    if (!cnt) return STORE_ERROR;
-    sqlite3_bind_int64(cnt, 1, q->department_id);
-    if (q->state) sqlite3_bind_text(cnt, 2, q->state, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(cnt, 3, 0);
-    sqlite3_bind_int(cnt, 4, 0);
-    sqlite3_bind_int(cnt, 5, q->triage);
-    sqlite3_bind_int64(cnt, 6, q->group_id);
-    json_int_t total = sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int64(cnt, 0) : 0;
-    sq_done(cnt);
-    sqlite3_stmt *st = sq_stmt(s, Q_INBOX, NULL);
-    if (!st) return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, q->department_id);
-    if (q->state) sqlite3_bind_text(st, 2, q->state, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 3, q->limit > 0 ? q->limit : 50);
-    sqlite3_bind_int(st, 4, q->offset > 0 ? q->offset : 0);
-    sqlite3_bind_int(st, 5, q->triage);
-    sqlite3_bind_int64(st, 6, q->group_id);
-    json_t *a = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:s}",
-                              "id", (json_int_t)sqlite3_column_int64(st, 0), "tracking_code", sq_col_text(st, 1),
-                              "title", sq_col_text(st, 2), "type", sq_col_text(st, 3), "state", sq_col_text(st, 4),
-                              "department_id", (json_int_t)sqlite3_column_int64(st, 6),
-                              "consultation_id", (json_int_t)sqlite3_column_int64(st, 7), "created_at", sq_col_text(st, 8));
-        const char *d = sq_col_text(st, 5);
-        json_object_set_new(o, "department", *d ? json_string(d) : json_null());
-        json_object_set_new(o, "moderation", json_string(sq_col_text(st, 9)));
-        bool labelled = sqlite3_column_type(st, 10) != SQLITE_NULL;
-        json_object_set_new(o, "label", labelled ? json_string(sq_col_text(st, 10)) : json_null());
-        json_object_set_new(o, "confidence", labelled ? json_real(sqlite3_column_double(st, 11)) : json_null());
-        json_object_set_new(o, "group_id", json_integer(sqlite3_column_int64(st, 12)));
-        json_object_set_new(o, "group_size", json_integer(sqlite3_column_int64(st, 13)));
-        json_object_set_new(o, "due_at", sqlite3_column_type(st, 14) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, 14)));
-        json_object_set_new(o, "urged_at", sqlite3_column_type(st, 15) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, 15)));
-        json_object_set_new(o, "urge_count", json_integer(sqlite3_column_int64(st, 16)));
-        json_array_append_new(a, o);
-    }
-    sq_done(st);
-    *out = json_pack("{s:I,s:o}", "total", total, "messages", a);
-    return STORE_OK;
-}
 
 
 /* Reply + state change + audit event; the caller holds the transaction.
@@ -895,6 +843,9 @@ const store_ops store_sqlite = {
     .reply_pending = sq_reply_pending, .reply_get = sq_reply_get, .reply_decide = sq_reply_decide,
     .reply_correct = sq_reply_correct, .replies_pending = sq_replies_pending, .dept_set_approval = sq_dept_set_approval,
     .calendar_set = sq_calendar_set, .calendar_list = sq_calendar_list, .due_view = sq_due_view,
+    .template_add = sq_template_add, .template_list = sq_template_list, .template_get = sq_template_get,
+    .template_del = sq_template_del, .note_add = sq_note_add, .note_list = sq_note_list,
+    .draft_set = sq_draft_set, .draft_get = sq_draft_get,
     .public_list = sq_public_list, .public_get = sq_public_get, .support_add = sq_support_add,
     .consultation_update = sq_consultation_update, .consultation_sections = sq_consultation_sections,
     .adoption_set = sq_adoption_set, .feedback = sq_feedback, .feedback_publish = sq_feedback_publish,

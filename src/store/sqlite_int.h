@@ -51,6 +51,10 @@ void sq_deadlines_changed(void);
 int  sq_life_check(store *s, int64_t msg_id, const char *action, char *from, int64_t *dept);
 /* A rating of 1 or 2 reopens the message once (inside the rating's transaction). */
 int  sq_rating_reopen(store *s, int64_t msg_id, int score, str comment, bool *reopened);
+/* The end of the n-th working day from today ("YYYY-MM-DDTHH:MM:SSZ", 32 bytes). */
+int  sq_due_soon(store *s, int n, char *out);
+/* sqlite_inbox.c */
+int sq_inbox(store *s, const store_inbox_query *q, json_t **out);
 int sq_act(store *s, const store_act *a, char *from);
 int sq_extension_add(store *s, int64_t msg_id, int64_t user_id, int days, str reason, int64_t *id);
 int sq_extension_get(store *s, int64_t id, json_t **out);
@@ -68,6 +72,16 @@ int sq_dept_set_approval(store *s, int64_t dept_id, bool on);
 int sq_calendar_set(store *s, const char *day, const char *kind);
 int sq_calendar_list(store *s, json_t **out);
 int sq_due_view(store *s, const char *due_at, int *days_left);
+
+/* sqlite_desk.c */
+int sq_template_add(store *s, int64_t dept_id, str name, str body, int64_t *id);
+int sq_template_list(store *s, int64_t dept_id, json_t **out);
+int sq_template_get(store *s, int64_t id, json_t **out);
+int sq_template_del(store *s, int64_t id);
+int sq_note_add(store *s, int64_t msg_id, int64_t user_id, str body, int64_t *id);
+int sq_note_list(store *s, int64_t msg_id, json_t **out);
+int sq_draft_set(store *s, int64_t msg_id, int64_t user_id, str body);
+int sq_draft_get(store *s, int64_t msg_id, int64_t user_id, json_t **out);
 
 /* ops implemented in sqlite_work.c */
 int sq_msg_pending(store *s, int64_t after, int limit, store_msg **out, size_t *n);

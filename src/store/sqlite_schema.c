@@ -315,8 +315,25 @@ static const char *migrations[] = {
      * no table lookups). */
     "CREATE INDEX messages_unanswered_due ON messages(due_at, moderation) "
     "  WHERE first_reply_at IS NULL AND state <> 'closed';",
+    /* 17: the department's writing desk: reply templates with placeholders
+     * (a department's, or everyone's with no department), each official's
+     * draft of a reply, and internal notes that are never public. */
+    "CREATE TABLE reply_templates ("
+    "  id INTEGER PRIMARY KEY, department_id INTEGER REFERENCES departments(id), name TEXT NOT NULL, body TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE UNIQUE INDEX reply_templates_name ON reply_templates(coalesce(department_id, 0), name);"
+    "CREATE TABLE notes ("
+    "  id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL REFERENCES messages(id), user_id INTEGER REFERENCES users(id),"
+    "  body TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX notes_message ON notes(message_id);"
+    "CREATE TABLE drafts ("
+    "  message_id INTEGER NOT NULL REFERENCES messages(id), user_id INTEGER NOT NULL REFERENCES users(id), body TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')), PRIMARY KEY (message_id, user_id)) WITHOUT ROWID;"
+    /* The inbox of every department (admins, leaders) by deadline. */
+    "CREATE INDEX messages_due_open ON messages(due_at, id) WHERE state IN ('new','assigned');",
 
-    /* 17: the record of automatic analysis kept on the message row (when,
+
+    /* 18: the record of automatic analysis kept on the message row (when,
      * which model, routed by what) instead of an audit row per message:
      * an audit row per fact was a third of the analyzer's writes. */
     "ALTER TABLE messages ADD COLUMN analyzed_at TEXT;"

@@ -128,7 +128,14 @@ typedef struct {
     int64_t department_id;   /* 0 = every department (admin view) */
     bool triage;             /* only messages routed to no department */
     int64_t group_id;        /* 0 = any; else only this group's members */
-    int limit, offset;
+    int limit;
+    const char *sort;        /* NULL or "id": newest first; "due": open messages, nearest deadline first */
+    const char *after;       /* NULL = first page; else the "next" cursor of the previous page */
+    const char *type, *region;   /* NULL = any */
+    const char *from, *to;   /* days of arrival "YYYY-MM-DD", both included; NULL = open */
+    const char *due;         /* NULL, "overdue" or "soon" (open and due within 2 working days) */
+    bool urged;              /* only open messages a leader urged */
+    str keyword;             /* full-text, as typed; {NULL,0} = none */
 } store_inbox_query;
 
 typedef struct { int64_t pending, held, overdue; } store_gauges;
@@ -170,6 +177,10 @@ typedef struct store_ops {
     int (*msg_get)(store *s, int64_t id, store_msg *m);
     int (*msg_get_code)(store *s, str tracking_code, store_msg *m);
     int (*msg_replies)(store *s, int64_t msg_id, json_t **out);
+    /* One page, keyset-paginated (sqlite_inbox.c): {"messages":[..],"next":cursor|null,"total":N|null}
+     * (total only without filters); the first page also has "counts" {"overdue","due_soon","urged"}
+     * and "urged" (the open urged messages). STORE_INVALID for an unknown sort, a cursor of
+     * another sort, a bad date or a keyword with nothing to search for (see store_errmsg). */
     int (*inbox)(store *s, const store_inbox_query *q, json_t **out);
 
     int (*reply_add)(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, int64_t *id);
@@ -301,6 +312,20 @@ typedef struct store_ops {
     int (*calendar_list)(store *s, json_t **out);
     /* Working days left until due_at (negative once past), counted with the calendar. */
     int (*due_view)(store *s, const char *due_at, int *days_left);
+
+    /* ---- the writing desk (sqlite_desk.c) ---- */
+    /* Reply templates: dept 0 = everyone's. STORE_CONFLICT: the name is taken there. */
+    int (*template_add)(store *s, int64_t dept_id, str name, str body, int64_t *id);
+    /* [{"id","department_id","department","name","body"}]: dept's and everyone's (dept < 0: all). */
+    int (*template_list)(store *s, int64_t dept_id, json_t **out);
+    int (*template_get)(store *s, int64_t id, json_t **out);
+    int (*template_del)(store *s, int64_t id);
+    /* Internal notes on a message (never public): [{"id","body","author","created_at"}]. */
+    int (*note_add)(store *s, int64_t msg_id, int64_t user_id, str body, int64_t *id);
+    int (*note_list)(store *s, int64_t msg_id, json_t **out);
+    /* One draft per official and message; body {NULL,0} removes it. get: STORE_NOT_FOUND when none. */
+    int (*draft_set)(store *s, int64_t msg_id, int64_t user_id, str body);
+    int (*draft_get)(store *s, int64_t msg_id, int64_t user_id, json_t **out);
     /* ---- messages in public ---- */
     /* -> {"messages":[{"id","title","body","type","region","state","department","created_at",
      * "last_reply_at","reply","group_size","supports","rating"}],"next":CURSOR|null}, text unmasked

@@ -7,7 +7,7 @@ import {
   fmtTime, fmtPercent, attachCounter, charCount, showFormError, fieldError, clearFormErrors, clearErrorsOnInput,
   highlighted, highlightedParagraphs, spansOf, spamText,
 } from './common.js';
-import { deadlineBadge, renderActions, replyExtras, describeLife, urgeBanner } from './lifecycle.js';
+import { deadlineBadge, renderActions, replyExtras, describeLife, urgeBanner, setupDesk, desk } from './lifecycle.js';
 
 footer();
 
@@ -131,6 +131,7 @@ function render(m) {
       el('div', { class: 'reply-extra', id: `reply-${r.id}` }, ...replyExtras(m, r, noticeBox, load))));
   }
   renderActions(m, actionsSection, noticeBox, load);
+  desk(m);
   repliesSection.hidden = false;
   // can_reply is the server's answer for this user; older servers lack it.
   replySection.hidden = m.can_reply === false || !(m.actions || []).includes('reply');
@@ -244,7 +245,8 @@ async function load() {
 function refused(text) {
   clear(box);
   box.append(el('p', null, text), el('p', null, el('a', { href: '/inbox.html' }, '返回待办留言')));
-  for (const s of [repliesSection, replySection, transferSection, holdSection, eventsSection, actionsSection]) s.hidden = true;
+  for (const s of [repliesSection, replySection, transferSection, holdSection, eventsSection, actionsSection,
+    document.getElementById('notes-section')]) s.hidden = true;
 }
 
 form.addEventListener('submit', async (ev) => {
@@ -333,3 +335,4 @@ requireOfficial()
   .catch((e) => { if (!e.redirecting) notice(noticeBox, 'error', errorText(e)); });
 clearErrorsOnInput(form);
 clearErrorsOnInput(tform);
+setupDesk(() => current, noticeBox, load);
