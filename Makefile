@@ -11,7 +11,7 @@
 #   make test-crash 20 rounds of SIGKILL during concurrent intake (tests/crash/)
 
 CC      ?= gcc
-PKGS    := libmicrohttpd sqlite3 jansson libutf8proc libsodium
+PKGS    := libmicrohttpd sqlite3 jansson libutf8proc libsodium zlib
 CPPFLAGS += -Isrc -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Wno-unused-parameter -pthread

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include "store/store.h"
 #include "text/seg.h"
+#include "pipeline/pipeline.h"
 
 typedef struct analyzer analyzer;
 
@@ -28,6 +29,10 @@ void analyzer_stop(analyzer *a);
  * until none is left; *done gets how many. Used by the thread and by
  * `minyi analyze`. Returns 0, or -1 on a store error. */
 int  analyzer_run(analyzer *a, size_t *done);
+
+/* Before the first run: analysis threads (0 = one per core), messages per
+ * transaction (0 = the pipeline's default), and a callback after each batch. */
+void analyzer_tune(analyzer *a, int workers, int batch, pl_progress_fn on_batch, void *ud);
 
 /* Checks that data is a classifier model this program can run (with dict
  * for word features) and describes it for the models table:

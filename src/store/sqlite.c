@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- prepared statements ------------------------------------------------ */
 
@@ -479,7 +480,7 @@ static int sq_consultation_list(store *s, json_t **out) {
  * ~59 bits: unguessable, and easy to read out over the phone. */
 static const char code_alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
-static void new_tracking_code(char *out) {
+void sq_tracking_code(char *out) {
     /* One call for the randomness (a syscall each time, so not one per
      * symbol); bytes >= 248 = 8 * 31 are rejected to keep symbols uniform. */
     unsigned char rnd[32];
@@ -511,7 +512,7 @@ static int msg_add_txn(store *s, void *arg) {
     for (int attempt = 0; attempt < 5 && rc == STORE_CONFLICT; attempt++) {
         sqlite3_stmt *st = sq_stmt(s, Q_MSG_ADD, &db);
         if (!st) return STORE_ERROR;
-        new_tracking_code(x->code);
+        sq_tracking_code(x->code);
         sqlite3_bind_int64(st, 1, m->consultation_id);
         sqlite3_bind_text(st, 2, x->code, -1, SQLITE_TRANSIENT);
         sq_bind_str(st, 3, m->title);
@@ -765,17 +766,71 @@ int sq_event_add(store *s, int64_t actor, const char *kind, int64_t msg_id, json
     return sq_exec(s, st, db, "add event");
 }
 
+void sq_now_ms(char *out, size_t cap) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm g;
+    gmtime_r(&ts.tv_sec, &g);
+    char sec[24];
+    strftime(sec, sizeof sec, "%Y-%m-%dT%H:%M:%S", &g);
+    snprintf(out, cap, "%s.%03ldZ", sec, ts.tv_nsec / 1000000);
+}
+
+/* The analyzer's record on the message row, shown as the audit events it
+ * replaces ("held", "analyzed"), so a message's history reads the same. */
+static const char Q_EVENT_ANALYSIS[] =
+    "SELECT analyzed_at, hold_reason, label, confidence, group_id, spam_score, route_by, department_id, model_id, moderation "
+    "FROM messages WHERE id = ?1 AND analyzed_at IS NOT NULL";
+
+static json_t *analysis_events(sqlite3_stmt *st) {
+    json_t *evs = json_array();
+    const char *at = sq_col_text(st, 0);
+    if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+        json_t *why = json_loads(sq_col_text(st, 1), 0, NULL);
+        json_array_append_new(evs, json_pack("{s:I,s:s,s:s,s:s,s:{s:o}}", "id", (json_int_t)0, "at", at, "actor", "",
+                                             "kind", "held", "detail", "hold", why ? why : json_true()));
+    }
+    if (strcmp(sq_col_text(st, 9), "held")) {
+        json_t *d = json_object();
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+            json_object_set_new(d, "label", json_string(sq_col_text(st, 2)));
+            json_object_set_new(d, "confidence", json_real(sqlite3_column_double(st, 3)));
+            if (sqlite3_column_int64(st, 8)) json_object_set_new(d, "model_id", json_integer(sqlite3_column_int64(st, 8)));
+        }
+        if (sqlite3_column_int64(st, 4)) json_object_set_new(d, "group_id", json_integer(sqlite3_column_int64(st, 4)));
+        json_object_set_new(d, "spam_score", json_real(sqlite3_column_double(st, 5)));
+        if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+            json_object_set_new(d, "department_id", json_integer(sqlite3_column_int64(st, 7)));
+            json_object_set_new(d, "route_by", json_string(sq_col_text(st, 6)));
+        }
+        json_array_append_new(evs, json_pack("{s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)0, "at", at, "actor", "",
+                                             "kind", "analyzed", "detail", d));
+    }
+    return evs;
+}
+
 static int sq_event_list(store *s, int64_t msg_id, json_t **out) {
-    sqlite3_stmt *st = sq_stmt(s, Q_EVENT_LIST, NULL);
+    sqlite3_stmt *st = sq_stmt(s, Q_EVENT_ANALYSIS, NULL);
     if (!st) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, msg_id);
+    json_t *an = sqlite3_step(st) == SQLITE_ROW ? analysis_events(st) : json_array();
+    sq_done(st);
+    const char *an_at = json_array_size(an) ? json_string_value(json_object_get(json_array_get(an, 0), "at")) : NULL;
+    if (!(st = sq_stmt(s, Q_EVENT_LIST, NULL))) { json_decref(an); return STORE_ERROR; }
+    sqlite3_bind_int64(st, 1, msg_id);
     json_t *a = json_array();
+    size_t ai = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
+        /* the analysis events go in at their time */
+        for (; an_at && ai < json_array_size(an) && strcmp(an_at, sq_col_text(st, 1)) < 0; ai++)
+            json_array_append(a, json_array_get(an, ai));
         json_t *detail = sqlite3_column_type(st, 4) == SQLITE_NULL ? json_null() : json_loads(sq_col_text(st, 4), 0, NULL);
         json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0),
                                            "at", sq_col_text(st, 1), "actor", sq_col_text(st, 2), "kind", sq_col_text(st, 3),
                                            "detail", detail ? detail : json_null()));
     }
+    for (; ai < json_array_size(an); ai++) json_array_append(a, json_array_get(an, ai));
+    json_decref(an);
     sq_done(st);
     *out = a;
     return STORE_OK;
@@ -794,7 +849,7 @@ const store_ops store_sqlite = {
     .inbox = sq_inbox, .reply_add = sq_reply_add,
     .rule_add = sq_rule_add, .rule_list = sq_rule_list,
     .event_add = sq_event_add, .event_list = sq_event_list,
-    .msg_pending = sq_msg_pending, .msg_analyzed = sq_msg_analyzed, .msg_transfer = sq_msg_transfer,
+    .msg_pending = sq_msg_pending, .msg_import = sq_msg_import, .analysis_apply = sq_analysis_apply, .msg_transfer = sq_msg_transfer,
     .moderation_queue = sq_moderation_queue, .moderate = sq_moderate,
     .group_members = sq_group_members, .group_index = sq_group_index,
     .model_add = sq_model_add, .model_activate = sq_model_activate, .model_active = sq_model_active, .model_active_id = sq_model_active_id, .model_list = sq_model_list,

@@ -22,6 +22,8 @@ int  sq_exec(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what);
 int  sq_insert_id(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what, int64_t *id);
 int  sq_txn(store *s, const char *q);                 /* runs BEGIN/COMMIT/ROLLBACK text */
 void sq_set_err(sqlite3 *db, const char *what);
+void sq_now_ms(char *out, size_t cap);
+void sq_tracking_code(char *out);                     /* a new random "XXXX-XXXX-XXXX" (20 bytes) */                /* "YYYY-MM-DDTHH:MM:SS.mmmZ", as events.at */
 void sq_read_msg(sqlite3_stmt *st, store_msg *m);     /* columns of SQ_MSG_COLS */
 int  sq_event_add(store *s, int64_t actor, const char *kind, int64_t msg_id, json_t *detail);
 
@@ -83,8 +85,10 @@ int sq_draft_set(store *s, int64_t msg_id, int64_t user_id, str body);
 int sq_draft_get(store *s, int64_t msg_id, int64_t user_id, json_t **out);
 
 /* ops implemented in sqlite_work.c */
-int sq_msg_pending(store *s, int limit, store_msg **out, size_t *n);
-int sq_msg_analyzed(store *s, int64_t id, const store_analysis *a);
+int sq_msg_pending(store *s, int64_t after, int limit, store_msg **out, size_t *n);
+int sq_analysis_apply(store *s, const store_analysis *a, size_t n, const store_kw_count *kw, size_t nkw);
+int sq_msg_import(store *s, const store_new_msg *m, size_t n, int64_t *ids, size_t *dups);
+int sq_keyword_count(store *s, str word, const char *day, int64_t n);
 int sq_msg_transfer(store *s, int64_t id, int64_t to_dept, int64_t user_id, str reason);
 int sq_moderation_queue(store *s, int limit, int offset, json_t **out);
 int sq_moderate(store *s, int64_t id, int64_t user_id, const char *decision, str reason);

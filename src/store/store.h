@@ -54,8 +54,12 @@ typedef struct {
     char *title, *body, *region, *phone, *department, *hold_reason, *author;   /* owned; store_msg_clear() */
 } store_msg;
 
-/* What the background analyzer found out about a message. */
+/* What the analyzer found out about a message (a batch of these goes to
+ * analysis_apply). The record of automatic analysis lives on the message
+ * row (label, confidence, model, route_by, analyzed_at), not in audit rows. */
 typedef struct {
+    int64_t id;              /* the message */
+    int64_t model_id;        /* the classifier that gave label; 0 = none */
     const char *label;       /* NULL = no classifier */
     double confidence;
     bool route;              /* set department_id (0 = triage) */
@@ -70,6 +74,9 @@ typedef struct {
     const int64_t *merged;   /* groups this message bridged: their members move to group_id (audited "group_merged") */
     size_t nmerged;
 } store_analysis;
+
+/* A keyword counted n times for a day ("YYYY-MM-DD"): one batch's hot-issue counts. */
+typedef struct { str word; char day[11]; int64_t n; } store_kw_count;
 void store_msg_clear(store_msg *m);
 
 typedef struct {
@@ -81,6 +88,7 @@ typedef struct {
     int64_t department_id;   /* routing result; 0 = triage */
     int64_t section;         /* a section of the consultation's draft; 0 = the whole */
     bool unpublished;        /* the citizen chose 不公开: handled the same, never listed */
+    str source_id;           /* imports: the row's id in its source (unique per consultation); {NULL,0} = none */
 } store_new_msg;
 
 /* One lifecycle transition (core/lifecycle.h): msg_act. */
@@ -165,6 +173,12 @@ typedef struct store_ops {
 
     /* Adds a message durably; fills id and tracking code (caller's 20 bytes). */
     int (*msg_add)(store *s, const store_new_msg *m, int64_t *id, char *tracking_code);
+    /* Bulk import in one transaction: ids[i] gets each new message's id, or 0
+     * when (consultation, source_id) is in already (counted in *dups: a
+     * re-import adds nothing twice). No audit row per message: the import is
+     * recorded by source_id on the row. STORE_INVALID names a refused row
+     * (unknown consultation, bad type): nothing of the batch is kept. */
+    int (*msg_import)(store *s, const store_new_msg *m, size_t n, int64_t *ids, size_t *dups);
     int (*msg_get)(store *s, int64_t id, store_msg *m);
     int (*msg_get_code)(store *s, str tracking_code, store_msg *m);
     int (*msg_replies)(store *s, int64_t msg_id, json_t **out);
@@ -187,10 +201,16 @@ typedef struct store_ops {
     int (*event_list)(store *s, int64_t msg_id, json_t **out);
 
     /* ---- the background analyzer (issues 4 and 5) ---- */
-    /* Up to limit messages not analyzed yet, oldest first; free each with store_msg_clear and the array with free(). */
-    int (*msg_pending)(store *s, int limit, store_msg **out, size_t *n);
-    /* Records the analysis (and routing, hold, group) and marks the message analyzed; audited. */
-    int (*msg_analyzed)(store *s, int64_t id, const store_analysis *a);
+    /* Up to limit messages not analyzed yet with id > after, in id order; free
+     * each with store_msg_clear and the array with free(). */
+    int (*msg_pending)(store *s, int64_t after, int limit, store_msg **out, size_t *n);
+    /* Records a batch of analyses in ONE transaction: each message's result
+     * (routing, hold, group) marked analyzed; the batch added to the search
+     * index in bulk; the keyword counts added. Every message's record stays
+     * on its row (no audit row per message). Anything failing rolls back the
+     * whole batch. PostgreSQL: the same as one transaction of UPDATE ... FROM
+     * (VALUES ...) plus the text index (GIN) of the rows. */
+    int (*analysis_apply)(store *s, const store_analysis *a, size_t n, const store_kw_count *kw, size_t nkw);
     /* A handler's transfer to another department: recorded as a correction, audited. */
     int (*msg_transfer)(store *s, int64_t id, int64_t to_dept, int64_t user_id, str reason);
     /* Held messages, oldest first: {"total":N,"messages":[...with "hold_reason"]}. */
