@@ -3,6 +3,7 @@
 #
 #   make            ./minyi (optimised)
 #   make run        install deps, build, seed demo data, serve on 127.0.0.1:8080
+#                   (LISTEN=ADDR:PORT to serve elsewhere)
 #   make test       install deps, build with ASan/UBSan, run every test
 #   make bench      benchmarks (bench/), figures and checksums
 #   make eval       accuracy evaluations against ../shared/data
@@ -87,20 +88,28 @@ fuzz: $(FUZZBIN) $(DATA)
 	  echo "== fuzz $$n ($(FUZZ_SECONDS) s)"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 fuzz/corpus-run/$$n fuzz/corpus/$$n || exit 1; done
 
-run: deps all
+# run, test, bench and eval first install what is missing (scripts/setup) and
+# then build in a sub-make: the flags above come from pkg-config when the
+# Makefile is read, which on a new machine is before the -dev packages exist.
+LISTEN ?= 127.0.0.1:8080
+run: deps
+	@$(MAKE) --no-print-directory all
 	@mkdir -p var
 	./minyi demo --db sqlite:var/minyi.db
-	./minyi serve --db sqlite:var/minyi.db --web web
+	./minyi serve --db sqlite:var/minyi.db --web web --listen $(LISTEN)
 
 unit: $(BUILD)/asan/minyi $(TESTBIN) $(DATA)
 
-test: deps all unit
+test: deps
+	@$(MAKE) --no-print-directory all unit
 	@bash scripts/run-tests
 
-bench: deps all $(BENCHBIN)
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCHBIN)
 	@bash scripts/run-bench
 
-eval: deps all
+eval: deps
+	@$(MAKE) --no-print-directory all
 	@bash scripts/run-eval
 
 clean:
