@@ -24,6 +24,7 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_pii(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
+int cmd_hot(int argc, char **argv);
 int cmd_seg(int argc, char **argv);
 int cmd_keywords(int argc, char **argv);
 int cmd_train(int argc, char **argv);

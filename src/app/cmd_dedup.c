@@ -32,26 +32,6 @@ static void usage(FILE *f) {
                "  --stats        print group statistics to stderr\n");
 }
 
-/* "2020-01-06 12:09:38", "2020/1/6 12:09", "2020-01-06" -> seconds since 1970 (UTC), 0 if unparseable. */
-static int64_t parse_time(str s) {
-    int v[6] = { 0, 0, 0, 0, 0, 0 }, k = 0;
-    size_t i = 0;
-    while (i < s.n && k < 6) {
-        if (s.p[i] < '0' || s.p[i] > '9') { i++; continue; }
-        int x = 0;
-        while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9') x = x * 10 + (s.p[i++] - '0');
-        v[k++] = x;
-    }
-    if (k < 3 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31) return 0;
-    int y = v[0] - (v[1] <= 2);
-    int era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (unsigned)((153 * (v[1] + (v[1] > 2 ? -3 : 9)) + 2) / 5 + v[2] - 1);
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    int64_t days = (int64_t)era * 146097 + doe - 719468;
-    return days * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
-}
-
 typedef struct {
     const seg_dict *dict;    /* word shingles when set */
     int failed;
@@ -165,7 +145,7 @@ int cmd_dedup(int argc, char **argv) {
             if (f[DF_BODY].p) e |= buf_put(&text, f[DF_BODY].p, f[DF_BODY].n);
             if (e) { status = 1; break; }
             author[n] = f[DF_USER].p ? dedup_author_key(f[DF_USER].p, f[DF_USER].n) : 0;
-            when[n] = f[DF_CREATED_AT].p ? parse_time(f[DF_CREATED_AT]) : 0;
+            when[n] = f[DF_CREATED_AT].p ? datafile_time(f[DF_CREATED_AT]) : 0;
             off[++n] = text.n;
             taken++;
         }

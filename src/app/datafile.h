@@ -38,4 +38,9 @@ void datafile_close(datafile *df);
 int datafile_field_by_name(str name);
 const char *datafile_field_name(enum df_field field);   /* English name */
 
+/* "2020-01-06 12:09:38", "2020/1/6 12:09", "2020-01-06" -> seconds since
+ * 1970 (UTC); 0 when unparseable. */
+#include <stdint.h>
+int64_t datafile_time(str s);
+
 #endif

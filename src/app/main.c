@@ -19,6 +19,7 @@ static const cmd_entry commands[] = {
     { "train-spam",   cmd_train_spam,   "train the spam model from moderators' decisions: train-spam --from-db [--activate]" },
     { "pii",          cmd_pii,          "mask personal information: pii --data FILE [--spans]" },
     { "dedup",        cmd_dedup,        "group exact and near-duplicate messages: dedup --data FILE [--threshold J]" },
+    { "hot",          cmd_hot,          "hot issues of a message file: hot --data FILE [--top N] [--from DATE --to DATE] [--details FILE]" },
     { "seg",          cmd_seg,          "word segmentation, jieba-compatible: seg [--mode precise|search] < text" },
     { "keywords",     cmd_keywords,     "top keywords of each stdin line: keywords [--top K] [--method tfidf|textrank]" },
     { "train",        cmd_train,        "train the message classifier: train --data FILE | --from-db, --model OUT" },
