@@ -73,7 +73,7 @@ static json_t *masked(const char *s) {
 static json_t *plain(const char *s) { return s ? json_string(s) : json_null(); }
 
 /* The message as JSON: public (PII masked, no internal ids) or official. */
-static json_t *msg_json(api_ctx *c, const store_msg *m, bool official) {
+json_t *api_msg_json(api_ctx *c, const store_msg *m, bool official) {
     json_t *(*text)(const char *) = official ? plain : masked;
     json_t *o = json_pack("{s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:s}",
                           "tracking_code", m->tracking_code, "consultation_id", (json_int_t)m->consultation_id,
@@ -129,6 +129,9 @@ static void get_consultation(api_ctx *c, http_req *r, const char *arg) {
     int rc = OPS->consultation_get(ST, id, &o);
     if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no consultation %lld", (long long)id);
     if (rc) return api_store_failed(r, ST);
+    json_t *sections;
+    if (OPS->consultation_sections(ST, id, &sections)) { json_decref(o); return api_store_failed(r, ST); }
+    json_object_set_new(o, "sections", sections);
     http_json(r, 200, o);
 }
 
@@ -162,9 +165,19 @@ static void post_message(api_ctx *c, http_req *r) {
     int rc = OPS->consultation_get(ST, m.consultation_id, &cons);
     if (rc == STORE_NOT_FOUND) { json_decref(j); return http_error(r, 422, "invalid", "consultation_id", "no consultation %lld", (long long)m.consultation_id); }
     if (rc) { json_decref(j); return api_store_failed(r, ST); }
-    bool open = !strcmp(json_string_value(json_object_get(cons, "status")), "open");
+    char why[96];
+    if (api_consultation_closed_why(cons, why, sizeof why)) {
+        json_decref(cons); json_decref(j);
+        return http_error(r, 422, "closed", "consultation_id", "%s", why);
+    }
     json_decref(cons);
-    if (!open) { json_decref(j); return http_error(r, 422, "invalid", "consultation_id", "this consultation is closed"); }
+    if (m.section) {
+        json_t *sections;
+        if (OPS->consultation_sections(ST, m.consultation_id, &sections)) { json_decref(j); return api_store_failed(r, ST); }
+        bool known = m.section <= (int64_t)json_array_size(sections);
+        json_decref(sections);
+        if (!known) { json_decref(j); return http_error(r, 422, "invalid", "section", "the consultation has no section %lld", (long long)m.section); }
+    }
     /* With a classifier active, the analyzer routes; keyword rules are the fallback. */
     json_t *rules;
     if (!analyzer_has_model(c->an) && (rules = cached_rules(c))) {
@@ -205,7 +218,7 @@ static void get_message(api_ctx *c, http_req *r, const char *arg) {
         if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message %lld", (long long)id);
         if (rc) return api_store_failed(r, ST);
         if (!api_may_read(&w, m.department_id)) { store_msg_clear(&m); return http_error(r, 403, "forbidden", NULL, "this message belongs to another department"); }
-        json_t *o = msg_json(c, &m, true);
+        json_t *o = api_msg_json(c, &m, true);
         json_t *ev;
         if (OPS->event_list(ST, m.id, &ev) == STORE_OK) json_object_set_new(o, "events", ev);
         json_object_set_new(o, "can_reply", json_boolean(api_may_handle(&w, m.department_id)));
@@ -217,7 +230,7 @@ static void get_message(api_ctx *c, http_req *r, const char *arg) {
     int rc = OPS->msg_get_code(ST, str_c(code), &m);
     if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message with tracking code %s", code);
     if (rc) return api_store_failed(r, ST);
-    json_t *o = msg_json(c, &m, false);
+    json_t *o = api_msg_json(c, &m, false);
     store_msg_clear(&m);
     http_json(r, 200, o);
 }
@@ -399,7 +412,13 @@ static void post_consultation(api_ctx *c, http_req *r) {
     if (kind.p && !str_eq_c(kind, "consultation") && !str_eq_c(kind, "board")) {
         json_decref(j); return http_error(r, 422, "invalid", "kind", "kind must be consultation or board");
     }
+    char tz[256];
+    snprintf(tz, sizeof tz, "%.*s", (int)title.n, title.p);
+    api_cons_edit x;
+    if (api_consultation_edit(j, tz, &x, &e)) { api_invalid(r, &e); api_cons_edit_free(&x); json_decref(j); return; }
     int rc = OPS->consultation_add(ST, title, desc, kind, &id);
+    if (rc == STORE_OK && (x.ed.set_document || x.ed.set_opens || x.ed.set_closes)) rc = OPS->consultation_update(ST, id, &x.ed);
+    api_cons_edit_free(&x);
     if (rc == STORE_OK) OPS->event_add(ST, w.u.id, "consultation_add", 0, j);
     created_or_conflict(c, r, rc, id, "title", title);
     json_decref(j);
@@ -460,6 +479,11 @@ static const route routes[] = {
     { "GET",  "/api/v1/consultations",          get_consultations, NULL },
     { "POST", "/api/v1/consultations",          post_consultation, NULL },
     { "GET",  "/api/v1/consultations/*",        NULL, get_consultation },
+    { "PUT",  "/api/v1/consultations/*",        NULL, api_put_consultation },
+    { "POST", "/api/v1/consultations/*/adoptions", NULL, api_post_adoption },
+    { "GET",  "/api/v1/consultations/*/feedback", NULL, api_get_feedback },
+    { "GET",  "/api/v1/consultations/*/feedback.md", NULL, api_get_feedback_md },
+    { "POST", "/api/v1/consultations/*/feedback/publish", NULL, api_post_feedback_publish },
     { "POST", "/api/v1/messages",               post_message, NULL },
     { "GET",  "/api/v1/messages/*",             NULL, get_message },
     { "POST", "/api/v1/messages/*/replies",     NULL, post_reply },
@@ -477,6 +501,9 @@ static const route routes[] = {
     { "GET",  "/api/v1/search",                 api_get_search, NULL },
     { "GET",  "/api/v1/stats",                  api_get_stats, NULL },
     { "GET",  "/api/v1/hot",                    api_get_hot, NULL },
+    { "GET",  "/api/v1/public/messages",        api_get_public_messages, NULL },
+    { "GET",  "/api/v1/public/messages/*",      NULL, api_get_public_message },
+    { "POST", "/api/v1/public/messages/*/support", NULL, api_post_public_support },
     { "POST", "/api/v1/messages/*/rating",      NULL, api_post_rating },
     { "GET",  "/api/v1/moderation",             api_get_moderation, NULL },
     { "GET",  "/api/v1/models",                 api_get_models, NULL },

@@ -26,6 +26,32 @@ bool api_may_handle(const who *w, int64_t dept);   /* reply / transfer */
 bool api_may_read(const who *w, int64_t dept);
 bool api_parse_id(const char *s, int64_t *id);     /* positive decimal id */
 
+/* The message as JSON: public (personal data masked, no internal ids) or official (api.c). */
+json_t *api_msg_json(api_ctx *c, const store_msg *m, bool official);
+
+/* api_public.c */
+void api_get_public_messages(api_ctx *c, http_req *r);
+void api_get_public_message(api_ctx *c, http_req *r, const char *arg);
+void api_post_public_support(api_ctx *c, http_req *r, const char *arg);
+
+/* api_consult.c */
+/* The parts of a consultation an admin sends (document, opens_at, closes_at), checked. */
+typedef struct {
+    store_consultation_edit ed;
+    char opens[32], closes[32];
+    json_t *preamble;        /* owns ed.preamble */
+} api_cons_edit;
+int  api_consultation_edit(json_t *j, const char *title_for_sections, api_cons_edit *x, valid_err *e);
+void api_cons_edit_free(api_cons_edit *x);
+/* NULL when the consultation takes messages now; else why not, in buf. */
+const char *api_consultation_closed_why(json_t *cons, char *buf, size_t cap);
+void api_now_iso(char out[32]);    /* "YYYY-MM-DDTHH:MM:SSZ" */
+void api_put_consultation(api_ctx *c, http_req *r, const char *arg);
+void api_post_adoption(api_ctx *c, http_req *r, const char *arg);
+void api_get_feedback(api_ctx *c, http_req *r, const char *arg);
+void api_get_feedback_md(api_ctx *c, http_req *r, const char *arg);
+void api_post_feedback_publish(api_ctx *c, http_req *r, const char *arg);
+
 /* api_work.c */
 void api_post_transfer(api_ctx *c, http_req *r, const char *arg);
 void api_get_models(api_ctx *c, http_req *r);

@@ -66,6 +66,12 @@ int valid_message(json_t *obj, store_new_msg *m, valid_err *e) {
     bool known = false;
     for (size_t i = 0; i < 5; i++) known |= str_eq_c(m->type, valid_msg_types[i]);
     if (!known) return fail(e, "invalid", "type", "%s must be one of 建议 咨询 投诉 求助 感谢", "type", 0);
+    json_t *pub = json_object_get(obj, "publish");
+    if (pub && !json_is_null(pub) && !json_is_boolean(pub))
+        return fail(e, "invalid", "publish", "%s must be true or false", "publish", 0);
+    m->unpublished = json_is_false(pub);
+    if (json_object_get(obj, "section") && !json_is_null(json_object_get(obj, "section"))
+        && valid_id(obj, "section", &m->section, e)) return -1;
     if (valid_text(obj, "region", false, 50, &m->region, e)) return -1;
     if (valid_text(obj, "phone", false, 20, &m->phone, e)) return -1;
     if (m->phone.p) {

@@ -25,7 +25,9 @@ int valid_id(json_t *obj, const char *name, int64_t *out, valid_err *e);
 
 /* A citizen's new message: consultation_id, title (<=100), body (<=5000),
  * type (建议 咨询 投诉 求助 感谢), region (optional, <=50), phone (optional:
- * digits, spaces, + - ( ); 5-20 characters). Fields of m point into obj. */
+ * digits, spaces, + - ( ); 5-20 characters), publish (optional boolean,
+ * default true: false keeps the message out of every public list). Fields
+ * of m point into obj. */
 int valid_message(json_t *obj, store_new_msg *m, valid_err *e);
 
 /* Checks a login name: 2-64 of [A-Za-z0-9._-]. */

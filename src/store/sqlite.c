@@ -23,7 +23,7 @@
 
 
 #define USER_COLS "u.id, u.login, u.role, coalesce(u.department_id,0), coalesce(d.name,''), u.password_hash"
-#define CONS_COLS "c.id, c.title, c.description, c.kind, c.status, c.created_at, c.message_count"
+#define CONS_COLS "c.id, c.title, c.description, c.kind, c.status, c.created_at, c.message_count, c.opens_at, c.closes_at, c.preamble, c.feedback_published_at"
 
 static const char Q_DEPT_ADD[] = "INSERT INTO departments(name) VALUES (?1)";
 static const char Q_DEPT_FIND[] = "SELECT id FROM departments WHERE name = ?1";
@@ -46,6 +46,8 @@ static const char Q_MSG_ADD[] = "INSERT INTO messages(consultation_id, tracking_
                      "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, t, "
                      "strftime('%Y-%m-%dT%H:%M:%SZ', t, '+' || coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'reply_days'), 15) || ' days') "
                      "FROM (SELECT coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')) AS t)";
+/* The citizen's choices beyond the insert's columns (rare: one more statement only then). */
+static const char Q_MSG_UNPUBLISH[] = "UPDATE messages SET publish = ?2, section = nullif(?3, 0) WHERE id = ?1";
 static const char Q_MSG_GET[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.id = ?1";
 static const char Q_MSG_GET_CODE[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.tracking_code = ?1";
 static const char Q_MSG_REPLIES[] = "SELECT r.id, r.body, r.created_at, coalesce(d.name,''), coalesce(u.login,'') FROM replies r "
@@ -174,6 +176,10 @@ void sq_bind_str(sqlite3_stmt *st, int i, str v) {
 const char *sq_col_text(sqlite3_stmt *st, int i) {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? (const char *)t : "";
+}
+
+json_t *sq_col_json(sqlite3_stmt *st, int i) {
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, i));
 }
 
 char *sq_col_dup(sqlite3_stmt *st, int i) {
@@ -427,10 +433,12 @@ static int sq_consultation_add(store *s, str title, str description, str kind, i
 }
 
 static json_t *read_consultation(sqlite3_stmt *st) {
-    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I}",
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:o}",
                      "id", (json_int_t)sqlite3_column_int64(st, 0), "title", sq_col_text(st, 1),
                      "description", sq_col_text(st, 2), "kind", sq_col_text(st, 3), "status", sq_col_text(st, 4),
-                     "created_at", sq_col_text(st, 5), "message_count", (json_int_t)sqlite3_column_int64(st, 6));
+                     "created_at", sq_col_text(st, 5), "message_count", (json_int_t)sqlite3_column_int64(st, 6),
+                     "opens_at", sq_col_json(st, 7), "closes_at", sq_col_json(st, 8), "preamble", sq_col_json(st, 9),
+                     "feedback_published_at", sq_col_json(st, 10));
 }
 
 static int sq_consultation_get(store *s, int64_t id, json_t **out) {
@@ -504,6 +512,14 @@ static int msg_add_txn(store *s, void *arg) {
         rc = sq_insert_id(s, st, db, "add message", x->id);   /* a tracking-code collision retries with a new code */
     }
     if (rc) return rc;
+    if (m->unpublished || m->section) {
+        sqlite3_stmt *up = sq_stmt(s, Q_MSG_UNPUBLISH, &db);
+        if (!up) return STORE_ERROR;
+        sqlite3_bind_int64(up, 1, *x->id);
+        sqlite3_bind_int(up, 2, !m->unpublished);
+        sqlite3_bind_int64(up, 3, m->section);
+        if ((rc = sq_exec(s, up, db, "add message"))) return rc;
+    }
     json_t *d = json_object();
     if (m->department_id) {
         json_object_set_new(d, "department_id", json_integer(m->department_id));
@@ -800,4 +816,7 @@ const store_ops store_sqlite = {
     .batch = sq_in_txn, .msg_each = sq_msg_each,
     .keywords_add = sq_keywords_add, .hot = sq_hot,
     .rating_add = sq_rating_add, .reply_import = sq_reply_import, .rating_get = sq_rating_get, .stats = sq_stats,
+    .public_list = sq_public_list, .public_get = sq_public_get, .support_add = sq_support_add,
+    .consultation_update = sq_consultation_update, .consultation_sections = sq_consultation_sections,
+    .adoption_set = sq_adoption_set, .feedback = sq_feedback, .feedback_publish = sq_feedback_publish,
 };

@@ -14,6 +14,7 @@ sqlite3_stmt *sq_stmt(store *s, const char *q, sqlite3 **dbp);
 void sq_done(sqlite3_stmt *st);                       /* reset + clear bindings */
 void sq_bind_str(sqlite3_stmt *st, int i, str v);     /* {NULL,0} binds NULL */
 const char *sq_col_text(sqlite3_stmt *st, int i);     /* "" for NULL */
+json_t *sq_col_json(sqlite3_stmt *st, int i);         /* a JSON string, or null for NULL */
 char *sq_col_dup(sqlite3_stmt *st, int i);            /* malloc'd; NULL for NULL */
 void sq_copy_text(char *dst, size_t cap, sqlite3_stmt *st, int i);
 /* Steps a statement that returns no rows; maps constraint errors to STORE_*. */
@@ -68,6 +69,14 @@ int sq_reply_import(store *s, int64_t msg_id, int64_t dept_id, str body, str cre
 int sq_keywords_add(store *s, const char *day, const str *words, size_t n);
 int sq_hot(store *s, int days, json_t **out);
 int sq_search(store *s, str q, int64_t dept, int limit, int offset, json_t **out);
+int sq_public_list(store *s, const store_public_query *q, json_t **out);
+int sq_public_get(store *s, int64_t id, store_msg *m, int64_t *supports);
+int sq_support_add(store *s, int64_t id, const char *visitor, int64_t *supports);
+int sq_consultation_update(store *s, int64_t id, const store_consultation_edit *e);
+int sq_consultation_sections(store *s, int64_t id, json_t **out);
+int sq_adoption_set(store *s, int64_t consultation_id, int64_t msg_id, bool whole_group, const char *decision, str reason, int64_t user_id);
+int sq_feedback(store *s, int64_t consultation_id, int min_group, json_t **out);
+int sq_feedback_publish(store *s, int64_t consultation_id, str summary, int64_t user_id);
 int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, str body, str label), void *ud);
 
 #endif

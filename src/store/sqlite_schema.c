@@ -133,6 +133,72 @@ static const char *migrations[] = {
     "CREATE TABLE keyword_days (word TEXT NOT NULL, day TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (word, day)) WITHOUT ROWID;"
     "CREATE INDEX keyword_days_day ON keyword_days(day);"
     "CREATE INDEX msg_groups_size ON msg_groups(size);",
+
+    /* 9: messages in public (留言公开). The citizen chooses whether a message
+     * may be published (publish, default yes); a message is listed once it
+     * is analyzed and not held or rejected (SQ_PUBLIC in sqlite_public.c:
+     * the partial indexes below repeat that predicate word for word, which
+     * is what lets SQLite use them). Supports are counted on the row, one
+     * per visitor; last_reply_at orders "most recently replied". */
+    "ALTER TABLE messages ADD COLUMN publish INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE messages ADD COLUMN supports INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN last_reply_at TEXT;"
+    "UPDATE messages SET last_reply_at = (SELECT max(r.created_at) FROM replies r WHERE r.message_id = messages.id)"
+    "  WHERE id IN (SELECT message_id FROM replies);"
+    "CREATE TRIGGER replies_last AFTER INSERT ON replies BEGIN"
+    "  UPDATE messages SET last_reply_at = new.created_at WHERE id = new.message_id"
+    "    AND (last_reply_at IS NULL OR last_reply_at < new.created_at); END;"
+    "CREATE TABLE supports (message_id INTEGER NOT NULL, visitor TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  PRIMARY KEY (message_id, visitor)) WITHOUT ROWID;"
+    "CREATE INDEX messages_public_new ON messages(id)"
+    "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved');"
+    "CREATE INDEX messages_public_cons ON messages(consultation_id, id)"
+    "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved');"
+    "CREATE INDEX messages_public_dept ON messages(department_id, id)"
+    "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved');"
+    "CREATE INDEX messages_public_replied ON messages(last_reply_at, id)"
+    "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved') AND last_reply_at IS NOT NULL;"
+    "CREATE INDEX messages_public_supported ON messages(supports, id)"
+    "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved');",
+
+    /* 10: consultations on a draft (网上意见征求): the document, its numbered
+     * sections, opening and closing times enforced on intake, comments on
+     * one section, counts per section and type kept by triggers (a national
+     * consultation's report must not count millions of rows), and the
+     * adoption decisions (采纳) of the feedback report. */
+    "ALTER TABLE consultations ADD COLUMN document TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE consultations ADD COLUMN preamble TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE consultations ADD COLUMN opens_at TEXT;"
+    "ALTER TABLE consultations ADD COLUMN closes_at TEXT;"
+    "ALTER TABLE consultations ADD COLUMN feedback_summary TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE consultations ADD COLUMN feedback_published_at TEXT;"
+    "CREATE TABLE consultation_sections (consultation_id INTEGER NOT NULL REFERENCES consultations(id),"
+    "  no INTEGER NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL,"
+    "  PRIMARY KEY (consultation_id, no)) WITHOUT ROWID;"
+    "ALTER TABLE messages ADD COLUMN section INTEGER;"
+    "CREATE TABLE consultation_counts (consultation_id INTEGER NOT NULL, section INTEGER NOT NULL, type TEXT NOT NULL,"
+    "  n INTEGER NOT NULL, PRIMARY KEY (consultation_id, section, type)) WITHOUT ROWID;"
+    "INSERT INTO consultation_counts SELECT consultation_id, 0, type, count(*) FROM messages"
+    "  WHERE moderation <> 'rejected' GROUP BY consultation_id, type;"
+    "CREATE TRIGGER messages_counts_insert AFTER INSERT ON messages BEGIN"
+    "  INSERT INTO consultation_counts VALUES (new.consultation_id, coalesce(new.section, 0), new.type, 1)"
+    "    ON CONFLICT DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER messages_counts_section AFTER UPDATE OF section ON messages WHEN old.section IS NOT new.section BEGIN"
+    "  UPDATE consultation_counts SET n = n - 1 WHERE consultation_id = old.consultation_id"
+    "    AND section = coalesce(old.section, 0) AND type = old.type;"
+    "  INSERT INTO consultation_counts VALUES (new.consultation_id, coalesce(new.section, 0), new.type, 1)"
+    "    ON CONFLICT DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER messages_counts_reject AFTER UPDATE OF moderation ON messages"
+    "  WHEN new.moderation = 'rejected' AND old.moderation <> 'rejected' BEGIN"
+    "  UPDATE consultation_counts SET n = n - 1 WHERE consultation_id = new.consultation_id"
+    "    AND section = coalesce(new.section, 0) AND type = new.type; END;"
+    "CREATE TABLE adoptions (message_id INTEGER PRIMARY KEY REFERENCES messages(id),"
+    "  consultation_id INTEGER NOT NULL, whole_group INTEGER NOT NULL DEFAULT 0,"
+    "  decision TEXT NOT NULL CHECK (decision IN ('adopted','partial','not_adopted')), reason TEXT NOT NULL,"
+    "  user_id INTEGER REFERENCES users(id),"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX adoptions_consultation ON adoptions(consultation_id, decision);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

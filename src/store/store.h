@@ -72,7 +72,32 @@ typedef struct {
     str author;              /* the author's user id when known (imports); {NULL,0} otherwise */
     str created_at;          /* imports: the original time "YYYY-MM-DDTHH:MM:SSZ"; {NULL,0} = now */
     int64_t department_id;   /* routing result; 0 = triage */
+    int64_t section;         /* a section of the consultation's draft; 0 = the whole */
+    bool unpublished;        /* the citizen chose 不公开: handled the same, never listed */
 } store_new_msg;
+
+/* Changes to a consultation (admin); a NULL / unset member leaves that part as it is. */
+typedef struct {
+    str title, description;  /* {NULL,0} = unchanged */
+    const char *status;      /* NULL = unchanged, else "open" | "closed" */
+    bool set_document;       /* replace document, preamble and sections */
+    str document, preamble;
+    json_t *sections;        /* [{"no","title","text"}] (draft.h) */
+    bool set_opens, set_closes;
+    const char *opens_at, *closes_at;   /* "YYYY-MM-DDTHH:MM:SSZ"; NULL = no limit */
+} store_consultation_edit;
+
+/* A page of the public list of messages (留言公开): only published messages
+ * that are analyzed and neither held nor rejected. */
+typedef struct {
+    int64_t consultation_id, department_id;   /* 0 = any */
+    const char *type, *region;                /* NULL = any */
+    const char *state;       /* NULL = any, "unreplied" (new/assigned), "replied", "closed" */
+    const char *from, *to;   /* "YYYY-MM-DD", both days included; NULL = open */
+    const char *sort;        /* "new" (default), "replied" (most recently replied first), "supported" */
+    const char *after;       /* the "next" cursor of the previous page; NULL = first page */
+    int limit;
+} store_public_query;
 
 typedef struct {
     const char *state;       /* NULL = any */
@@ -198,6 +223,33 @@ typedef struct store_ops {
     int (*hot)(store *s, int days, json_t **out);
     /* Public reply / on-time / satisfaction figures (docs/api.md, GET /api/v1/stats). */
     int (*stats)(store *s, json_t **out);
+
+    /* ---- messages in public ---- */
+    /* -> {"messages":[{"id","title","body","type","region","state","department","created_at",
+     * "last_reply_at","reply","group_size","supports","rating"}],"next":CURSOR|null}, text unmasked
+     * (the caller masks). STORE_INVALID when q->after is not a cursor of this sort. */
+    int (*public_list)(store *s, const store_public_query *q, json_t **out);
+    /* Fills m (as msg_get) only when the message is listed publicly; STORE_NOT_FOUND otherwise. */
+    int (*public_get)(store *s, int64_t id, store_msg *m, int64_t *supports);
+    /* One support per visitor (a hash of the visitor's cookie): STORE_CONFLICT when this
+     * visitor already supported it, STORE_NOT_FOUND when not public. *supports = the new count. */
+    int (*support_add)(store *s, int64_t id, const char *visitor, int64_t *supports);
+
+    /* ---- consultations on a draft, and their feedback report ---- */
+    int (*consultation_update)(store *s, int64_t id, const store_consultation_edit *e);   /* NOT_FOUND */
+    /* [{"no","title","text","comment_count"}] in order; comment counts leave out rejected messages. */
+    int (*consultation_sections)(store *s, int64_t id, json_t **out);
+    /* 采纳 decision on a message (decision "adopted" | "partial" | "not_adopted"); with whole_group
+     * it stands for the message's near-duplicate group (recorded on the group's first message).
+     * STORE_INVALID when the message is not in this consultation; audited. */
+    int (*adoption_set)(store *s, int64_t consultation_id, int64_t msg_id, bool whole_group,
+                        const char *decision, str reason, int64_t user_id);
+    /* The feedback report: {"counts":[{"section","type","n"}],"groups":[{"group_id","size","title","body",
+     * "section","decision","reason"}] (groups of at least min_group members, largest first, at most 50),
+     * "decisions":[{"message_id","title","body","section","decision","reason","whole_group","group_size"}],
+     * "summary","published_at"}; text unmasked (the caller masks). */
+    int (*feedback)(store *s, int64_t consultation_id, int min_group, json_t **out);
+    int (*feedback_publish)(store *s, int64_t consultation_id, str summary, int64_t user_id);
 
     int (*msg_each)(store *s, int64_t consultation_id,
                     int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);

@@ -23,7 +23,8 @@ async function loadConsultations() {
       el('a', { href: `/consultation.html?id=${encodeURIComponent(c.id)}` }, c.title),
       el('span', { class: 'badge kind' }, KIND_LABEL[c.kind] || c.kind || ''),
       c.status === 'closed' ? el('span', { class: 'badge closed' }, '已结束') : null,
-      el('span', { class: 'muted' }, `留言 ${Number(c.message_count) || 0} 条`)));
+      el('span', { class: 'muted' }, `留言 ${Number(c.message_count) || 0} 条`),
+      el('a', { href: `/feedback.html?id=${encodeURIComponent(c.id)}` }, '采纳情况反馈')));
   }
 }
 
@@ -94,7 +95,11 @@ function need(form, name, label) {
 wire('c-form', '/api/v1/consultations', (f) => {
   const title = need(f, 'title', '标题');
   if (!title) return null;
-  return { title, description: f.elements.description.value, kind: f.elements.kind.value };
+  const payload = { title, description: f.elements.description.value, kind: f.elements.kind.value };
+  if (f.elements.document.value.trim()) payload.document = f.elements.document.value;
+  // datetime-local is the admin's local time; the API takes UTC instants.
+  for (const k of ['opens_at', 'closes_at']) if (f.elements[k].value) payload[k] = new Date(f.elements[k].value).toISOString();
+  return payload;
 }, (p, r) => `已创建「${p.title}」（#${r.id}）`, loadConsultations);
 
 wire('d-form', '/api/v1/departments', (f) => {

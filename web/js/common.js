@@ -327,7 +327,7 @@ export function renderHeader(user) {
     out.addEventListener('click', logout);
     nav.append(el('span', { class: 'user-box' }, who, out));
   } else {
-    nav.append(link('/', '首页'), link('/track.html', '查询留言'), link('/dashboard.html', '办理公开'),
+    nav.append(link('/', '首页'), link('/track.html', '查询留言'), link('/messages.html', '留言公开'), link('/dashboard.html', '办理公开'),
       link('/login.html', '工作人员登录'));
   }
   host.append(el('div', { class: 'wrap header-inner' }, brand, nav));

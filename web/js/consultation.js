@@ -29,10 +29,48 @@ function typeChoices() {
   });
 }
 
+// Is the consultation taking messages now (as the server decides it:
+// status open, and now within opens_at .. closes_at when they are set)?
+function openState(c) {
+  const now = Date.now();
+  if (c.status === 'closed') return { open: false, why: '本次征集已结束，不再接收新的留言。' };
+  if (c.opens_at && now < Date.parse(c.opens_at)) return { open: false, why: `本次征集将于 ${fmtTime(c.opens_at)} 开始，届时欢迎参与。`, soon: true };
+  if (c.closes_at && now >= Date.parse(c.closes_at)) return { open: false, why: `本次征集已于 ${fmtTime(c.closes_at)} 结束，不再接收新的留言。` };
+  return { open: true };
+}
+
+// The section the form comments on (0 = the whole draft).
+let section = 0;
+const sectionTitles = {};
+
+function chooseSection(no) {
+  section = no;
+  const label = document.getElementById('section-choice');
+  if (label) setText(label, no ? `针对：第 ${no} 部分 ${sectionTitles[no] || ''}` : '针对：征求意见稿全文');
+  document.getElementById('section-clear').hidden = !no;
+  if (no) { formSection.scrollIntoView({ block: 'start' }); document.getElementById('f-title').focus(); }
+}
+
+function renderSections(c, open) {
+  if (!c.sections || !c.sections.length) return null;
+  const list = el('ol', { class: 'draft-sections' });
+  for (const s of c.sections) {
+    sectionTitles[s.no] = s.title;
+    const btn = open ? el('button', { type: 'button', class: 'btn btn-sm', 'data-section': s.no }, '对本部分提意见') : null;
+    if (btn) btn.addEventListener('click', () => chooseSection(s.no));
+    list.append(el('li', { class: 'draft-section', id: `section-${s.no}` },
+      el('h3', null, `${s.no}. ${s.title}`),
+      el('div', { class: 'doc-body' }, paragraphs(s.text)),
+      el('div', { class: 'meta' }, el('span', { class: 'section-count' }, `已有意见 ${Number(s.comment_count) || 0} 条`), btn)));
+  }
+  return el('section', { class: 'draft', 'aria-label': '征求意见稿' }, el('h2', null, '征求意见稿'), list);
+}
+
 function renderConsultation(c) {
   clear(box);
   const kind = c.kind === 'board' ? 'board' : 'consultation';
-  const open = c.status !== 'closed';
+  const state = openState(c);
+  const open = state.open;
   document.title = `${c.title} · 民意`;
   setText(document.getElementById('crumb'), c.title);
   box.append(
@@ -40,13 +78,19 @@ function renderConsultation(c) {
       el('h1', null, c.title),
       el('div', { class: 'meta' },
         el('span', { class: 'badge kind' }, KIND_LABEL[kind]),
-        el('span', { class: `badge ${open ? 'open' : 'closed'}` }, open ? '征集中' : '已结束'),
+        el('span', { class: `badge ${open ? 'open' : 'closed'}` }, open ? '征集中' : state.soon ? '未开始' : '已结束'),
         c.created_at ? el('span', null, `发布于 ${fmtTime(c.created_at).slice(0, 10)}`) : null,
+        c.opens_at || c.closes_at ? el('span', { id: 'period' }, `征集时间 ${c.opens_at ? fmtTime(c.opens_at) : '即日'} 至 ${c.closes_at ? fmtTime(c.closes_at) : '另行通知'}`) : null,
         el('span', null, `已收到留言 ${Number(c.message_count) || 0} 条`))),
-    el('div', { class: 'doc-body' }, c.description ? paragraphs(c.description) : el('p', { class: 'muted' }, '（暂无说明）')));
-  if (!open) {
-    box.append(el('p', { class: 'closed-note' }, '本次征集已结束，不再接收新的留言。'));
+    el('div', { class: 'doc-body' }, c.description ? paragraphs(c.description) : (c.sections && c.sections.length ? null : el('p', { class: 'muted' }, '（暂无说明）'))),
+    c.preamble ? el('div', { class: 'doc-body preamble' }, paragraphs(c.preamble)) : null,
+    renderSections(c, open));
+  if (!open) box.append(el('p', { class: 'closed-note', id: 'closed-note' }, state.why));
+  if (c.feedback_published_at) {
+    box.append(el('p', { class: 'feedback-link' }, el('a', { class: 'btn', href: `/feedback.html?id=${encodeURIComponent(c.id)}` }, '查看意见采纳情况反馈')));
   }
+  const chooser = document.getElementById('section-row');
+  if (chooser) chooser.hidden = !(c.sections && c.sections.length);
   formSection.hidden = !open;
   setText(document.getElementById('form-title'), kind === 'board' ? '我要留言' : '我要建言');
 }
@@ -107,6 +151,8 @@ form.addEventListener('submit', async (ev) => {
   const payload = { consultation_id: Number(id), title: v.title.trim(), body: v.body, type: v.type };
   if (v.region) payload.region = v.region;
   if (v.phone) payload.phone = v.phone;
+  if (section) payload.section = section;
+  payload.publish = fd.get('publish') !== '0';
   const btn = document.getElementById('submit');
   btn.disabled = true;
   setText(btn, '正在提交…');
@@ -148,6 +194,7 @@ document.getElementById('copy-code').addEventListener('click', async (ev) => {
 });
 
 typeChoices();
+document.getElementById('section-clear').addEventListener('click', () => chooseSection(0));
 attachCounter(document.getElementById('f-title'), document.getElementById('cnt-title'), LIMITS.title);
 attachCounter(document.getElementById('f-body'), document.getElementById('cnt-body'), LIMITS.body);
 attachCounter(document.getElementById('f-region'), document.getElementById('cnt-region'), LIMITS.region);

@@ -1,0 +1,83 @@
+// 留言公开: the public list of published messages and their replies
+// (GET /api/v1/public/messages, docs/api.md). Filters live in the URL, so a
+// list can be bookmarked and shared; pages follow the server's keyset cursor
+// (?after=), which stays fast at millions of messages. Everything shown came
+// from citizens or officials and is inserted as text nodes only.
+import { api, el, clear, setText, notice, errorText, renderHeader, footer, param, badge, fmtTime, TYPES } from './common.js';
+
+renderHeader(null);
+footer();
+
+const form = document.getElementById('filters');
+const list = document.getElementById('list');
+const more = document.getElementById('more');
+const first = document.getElementById('first');
+const FIELDS = ['consultation', 'type', 'state', 'region', 'from', 'to', 'sort'];
+
+const typeSel = document.getElementById('f-type');
+for (const t of TYPES) typeSel.append(el('option', { value: t }, t));
+for (const f of FIELDS) {
+  const v = param(f);
+  if (v) form.elements[f].value = v;
+}
+
+async function loadConsultations() {
+  try {
+    const data = await api('GET', '/api/v1/consultations');
+    const sel = document.getElementById('f-consultation');
+    for (const c of data.consultations || []) sel.append(el('option', { value: c.id }, c.title));
+    if (param('consultation')) sel.value = param('consultation');
+  } catch (e) { /* the filter stays at 全部 */ }
+}
+
+function item(m) {
+  const href = `/view.html?id=${encodeURIComponent(m.id)}`;
+  return el('li', { class: 'card public-item' },
+    el('div', { class: 'meta' },
+      badge(m.state), el('span', { class: 'badge kind' }, m.type),
+      m.department ? el('span', null, m.department) : null,
+      m.region ? el('span', null, m.region) : null,
+      el('span', null, `留言于 ${fmtTime(m.created_at)}`),
+      m.last_reply_at ? el('span', null, `答复于 ${fmtTime(m.last_reply_at)}`) : null),
+    el('h3', { class: 'wrap-anywhere' }, el('a', { href }, m.title)),
+    el('p', { class: 'desc wrap-anywhere' }, m.excerpt),
+    m.reply ? el('p', { class: 'reply-excerpt wrap-anywhere' }, el('strong', null, '答复：'), m.reply) : null,
+    el('div', { class: 'meta' },
+      m.group_size > 1 ? el('span', null, `此留言及另外 ${m.group_size - 1} 条相似留言`) : null,
+      el('span', null, `支持 ${Number(m.supports) || 0}`),
+      m.rating ? el('span', null, `满意度评价 ${m.rating} 分`) : null));
+}
+
+async function load() {
+  const qs = new URLSearchParams();
+  for (const f of FIELDS) { const v = param(f); if (v) qs.set(f, v); }
+  if (param('after')) qs.set('after', param('after'));
+  try {
+    const data = await api('GET', `/api/v1/public/messages?${qs}`);
+    clear(list);
+    if (!data.messages.length) list.append(el('li', { class: 'empty' }, '没有符合条件的公开留言。'));
+    for (const m of data.messages) list.append(item(m));
+    if (data.next) {
+      qs.set('after', data.next);
+      more.setAttribute('href', `/messages.html?${qs}`);
+      more.hidden = false;
+    }
+    first.hidden = !param('after');
+  } catch (e) {
+    clear(list);
+    notice(document.getElementById('notice'), 'error', `无法加载公开留言：${errorText(e)}`);
+  } finally {
+    list.setAttribute('aria-busy', 'false');
+  }
+}
+
+// Empty fields stay out of the URL.
+form.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const qs = new URLSearchParams();
+  for (const f of FIELDS) { const v = String(form.elements[f].value || '').trim(); if (v && !(f === 'sort' && v === 'new')) qs.set(f, v); }
+  location.href = `/messages.html${qs.toString() ? '?' + qs : ''}`;
+});
+
+loadConsultations();
+load();
