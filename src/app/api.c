@@ -502,6 +502,11 @@ static const route routes[] = {
     { "GET",  "/api/v1/stats",                  api_get_stats, NULL },
     { "GET",  "/api/v1/hot",                    api_get_hot, NULL },
     { "GET",  "/api/v1/public/messages",        api_get_public_messages, NULL },
+    { "GET",  "/api/v1/site",                   api_get_site, NULL },
+    { "PUT",  "/api/v1/site",                   api_put_site, NULL },
+    { "GET",  "/api/v1/notices",                api_get_notices, NULL },
+    { "POST", "/api/v1/notices",                api_post_notice, NULL },
+    { "DELETE", "/api/v1/notices/*",            NULL, api_delete_notice },
     { "GET",  "/api/v1/public/messages/*",      NULL, api_get_public_message },
     { "POST", "/api/v1/public/messages/*/support", NULL, api_post_public_support },
     { "POST", "/api/v1/messages/*/rating",      NULL, api_post_rating },
@@ -532,6 +537,25 @@ static bool match(const char *pattern, const char *path, char *arg, size_t cap) 
         if (*pattern++ != *path++) return false;
     }
     return !*pattern && !*path;
+}
+
+/* The styled 404 page (web/404.html), status 404; a plain one when the
+ * file is missing. Read each time: 404s are rare and the file is small. */
+static void not_found_page(api_ctx *c, http_req *r) {
+    r->status = 404;
+    r->content_type = "text/html; charset=utf-8";
+    buf_reset(&r->out);
+    char path[4096];
+    FILE *f = NULL;
+    if (c->web_root && snprintf(path, sizeof path, "%s/404.html", c->web_root) < (int)sizeof path) f = fopen(path, "rb");
+    if (f) {
+        char chunk[4096];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) buf_put(&r->out, chunk, n);
+        fclose(f);
+        if (r->out.n) return;
+    }
+    buf_puts(&r->out, "<!doctype html><meta charset=utf-8><title>404</title><p>页面不存在 (404). <a href=\"/\">返回首页</a>\n");
 }
 
 void api_handle(http_req *r, void *ud) {
@@ -572,7 +596,5 @@ void api_handle(http_req *r, void *ud) {
         http_add_header(r, "Allow", "GET, HEAD");
         return http_error(r, 405, "method_not_allowed", NULL, "%s is not allowed on %s", r->method, path);
     }
-    r->status = 404;
-    r->content_type = "text/html; charset=utf-8";
-    buf_puts(&r->out, "<!doctype html><meta charset=utf-8><title>404</title><p>页面不存在 (404). <a href=\"/\">返回首页</a>\n");
+    not_found_page(c, r);
 }

@@ -52,6 +52,13 @@ void api_get_feedback(api_ctx *c, http_req *r, const char *arg);
 void api_get_feedback_md(api_ctx *c, http_req *r, const char *arg);
 void api_post_feedback_publish(api_ctx *c, http_req *r, const char *arg);
 
+/* api_site.c */
+void api_get_site(api_ctx *c, http_req *r);
+void api_put_site(api_ctx *c, http_req *r);
+void api_get_notices(api_ctx *c, http_req *r);
+void api_post_notice(api_ctx *c, http_req *r);
+void api_delete_notice(api_ctx *c, http_req *r, const char *arg);
+
 /* api_work.c */
 void api_post_transfer(api_ctx *c, http_req *r, const char *arg);
 void api_get_models(api_ctx *c, http_req *r);

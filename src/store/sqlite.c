@@ -819,4 +819,5 @@ const store_ops store_sqlite = {
     .public_list = sq_public_list, .public_get = sq_public_get, .support_add = sq_support_add,
     .consultation_update = sq_consultation_update, .consultation_sections = sq_consultation_sections,
     .adoption_set = sq_adoption_set, .feedback = sq_feedback, .feedback_publish = sq_feedback_publish,
+    .notice_add = sq_notice_add, .notice_list = sq_notice_list, .notice_hide = sq_notice_hide,
 };

@@ -2,7 +2,8 @@
  * (document and sections, opening and closing times, status), per-section
  * comment counts, adoption decisions and the feedback report (反馈). Counts
  * come from consultation_counts, kept by triggers (migration 10), so the
- * report of a consultation with millions of comments reads a few rows. */
+ * report of a consultation with millions of comments reads a few rows.
+ * Also the notices (通知公告) admins publish beside the consultations. */
 #include "store/sqlite_int.h"
 #include <stdio.h>
 #include <string.h>
@@ -230,4 +231,58 @@ static int publish_txn(store *s, void *arg) {
 int sq_feedback_publish(store *s, int64_t consultation_id, str summary, int64_t user_id) {
     publish_arg x = { consultation_id, user_id, summary };
     return sq_in_txn(s, publish_txn, &x);
+}
+
+/* ---- notices (通知公告) -------------------------------------------------- */
+
+static const char Q_NOTICE_ADD[] = "INSERT INTO notices(title, body, user_id) VALUES (?1, ?2, nullif(?3, 0))";
+static const char Q_NOTICE_LIST[] = "SELECT id, title, body, created_at FROM notices WHERE hidden = 0 ORDER BY id DESC LIMIT ?1";
+static const char Q_NOTICE_HIDE[] = "UPDATE notices SET hidden = 1 WHERE id = ?1 AND hidden = 0";
+
+int sq_notice_add(store *s, str title, str body, int64_t user_id, int64_t *id) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_NOTICE_ADD, &db);
+    if (!st) return STORE_ERROR;
+    sq_bind_str(st, 1, title);
+    sq_bind_str(st, 2, body.p ? body : STR_LIT(""));
+    sqlite3_bind_int64(st, 3, user_id);
+    return sq_insert_id(s, st, db, "add notice", id);
+}
+
+int sq_notice_list(store *s, int limit, json_t **out) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_NOTICE_LIST, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int(st, 1, limit > 0 ? limit : 10);
+    json_t *a = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+                                           "title", sq_col_text(st, 1), "body", sq_col_text(st, 2), "created_at", sq_col_text(st, 3)));
+    sq_done(st);
+    if (rc != SQLITE_DONE) { json_decref(a); sq_set_err(db, "notices"); return STORE_ERROR; }
+    *out = a;
+    return STORE_OK;
+}
+
+typedef struct { int64_t id, user; } hide_arg;
+
+static int hide_txn(store *s, void *arg) {
+    hide_arg *x = arg;
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_NOTICE_HIDE, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, x->id);
+    int rc = sq_exec(s, st, db, "withdraw notice");
+    if (rc) return rc;
+    if (sqlite3_changes(db) == 0) return STORE_NOT_FOUND;
+    json_t *d = json_pack("{s:I}", "notice_id", (json_int_t)x->id);
+    rc = sq_event_add(s, x->user, "notice_withdraw", 0, d);
+    json_decref(d);
+    return rc;
+}
+
+int sq_notice_hide(store *s, int64_t id, int64_t user_id) {
+    hide_arg x = { id, user_id };
+    return sq_in_txn(s, hide_txn, &x);
 }

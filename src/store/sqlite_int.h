@@ -77,6 +77,9 @@ int sq_consultation_sections(store *s, int64_t id, json_t **out);
 int sq_adoption_set(store *s, int64_t consultation_id, int64_t msg_id, bool whole_group, const char *decision, str reason, int64_t user_id);
 int sq_feedback(store *s, int64_t consultation_id, int min_group, json_t **out);
 int sq_feedback_publish(store *s, int64_t consultation_id, str summary, int64_t user_id);
+int sq_notice_add(store *s, str title, str body, int64_t user_id, int64_t *id);
+int sq_notice_list(store *s, int limit, json_t **out);
+int sq_notice_hide(store *s, int64_t id, int64_t user_id);
 int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, str body, str label), void *ud);
 
 #endif

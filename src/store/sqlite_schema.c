@@ -199,6 +199,13 @@ static const char *migrations[] = {
     "  user_id INTEGER REFERENCES users(id),"
     "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
     "CREATE INDEX adoptions_consultation ON adoptions(consultation_id, decision);",
+
+    /* 11: notices (通知公告) published by admins on the home page; a
+     * withdrawn notice is hidden, not deleted. */
+    "CREATE TABLE notices (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL,"
+    "  user_id INTEGER REFERENCES users(id), hidden INTEGER NOT NULL DEFAULT 0,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX notices_live ON notices(id) WHERE hidden = 0;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

@@ -251,6 +251,12 @@ typedef struct store_ops {
     int (*feedback)(store *s, int64_t consultation_id, int min_group, json_t **out);
     int (*feedback_publish)(store *s, int64_t consultation_id, str summary, int64_t user_id);
 
+    /* ---- notices (通知公告) ---- */
+    int (*notice_add)(store *s, str title, str body, int64_t user_id, int64_t *id);
+    /* The newest `limit` notices not withdrawn: [{"id","title","body","created_at"}]. */
+    int (*notice_list)(store *s, int limit, json_t **out);
+    int (*notice_hide)(store *s, int64_t id, int64_t user_id);    /* STORE_NOT_FOUND; audited */
+
     int (*msg_each)(store *s, int64_t consultation_id,
                     int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
 } store_ops;

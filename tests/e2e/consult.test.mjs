@@ -45,13 +45,28 @@ async function main() {
       closes_at: new Date(Date.now() + 3600e3).toISOString() }, admin);
     check(r.status === 201, `create answered ${r.status}`);
     cons = r.body.id;
+    const put = await fetch(`${base}/api/v1/site`, { method: 'PUT', headers: { 'Content-Type': 'application/json', Cookie: admin.cookie, 'X-CSRF-Token': admin.csrf },
+      body: JSON.stringify({ notice: '请文明、理性地发表意见。', host: `某市人民政府办公室 ${RUN}` }) });
+    check(put.status === 200, `PUT /api/v1/site answered ${put.status}`);
+    const n = await postJson(base, '/api/v1/notices', { title: `关于征求规划意见的通知 ${RUN}`, body: '欢迎参与。' }, admin);
+    check(n.status === 201, `POST /api/v1/notices answered ${n.status}`);
   });
 
   await group('browser', 'browser: launch chromium', [], async () => {
     browser = await launchBrowser('consult-chromium.log');
   });
 
-  await group('comment', 'citizen: reads the sections, comments on section 2, its count rises', ['server', 'browser'], async () => {
+  await group('home', 'home page: the notice and the footer\'s 主办单位 from the site settings', ['server', 'browser'], async () => {
+    const ctx = await sharedDesktopContext(browser);
+    const p = await newPage(ctx);
+    await p.goto(`${base}/`);
+    await p.locator('#notices li').first().waitFor();
+    check((await p.locator('#notices').innerText()).includes(`关于征求规划意见的通知 ${RUN}`), 'notice not on the home page');
+    await until(async () => (await p.locator('#site-footer').innerText()).includes(`某市人民政府办公室 ${RUN}`), 5000, 'footer lacks 主办单位');
+    await ctx.close();
+  });
+
+  await group('comment', 'citizen: reads the sections, accepts the 留言须知, comments on section 2, its count rises', ['server', 'browser'], async () => {
     const ctx = await sharedDesktopContext(browser);
     const p = await newPage(ctx);
     await p.goto(`${base}/consultation.html?id=${cons}`);
@@ -63,6 +78,10 @@ async function main() {
     check((await p.locator('#section-choice').innerText()).includes('第 2 部分'), 'the form does not say which section');
     await p.locator('#f-title').fill(COMMENT.title);
     await p.locator('#f-body').fill(COMMENT.body);
+    check(await p.locator('#site-notice').isVisible(), 'the 留言须知 is not shown');
+    await p.locator('#submit').click();
+    await p.locator('#err-accept').waitFor({ state: 'visible' });
+    await p.locator('#accept-notice').check();
     await p.locator('#submit').click();
     await p.locator('#done-code').waitFor({ state: 'visible' });
     await p.goto(`${base}/consultation.html?id=${cons}`);

@@ -64,7 +64,9 @@ async function main() {
     await p.locator('#submit').click();
     await p.locator('#done-code').waitFor({ state: 'visible' });
     ids.publicMsg = (await post(PUBLIC)).id;
-    ids.long = (await post({ title: LONG, body: '北门路灯坏了两周，晚上很黑。' }, { type: '建议' })).id;
+    const long = await post({ title: LONG, body: '北门路灯坏了两周，晚上很黑。' }, { type: '建议' });
+    ids.long = long.id;
+    ids.longCode = long.tracking_code;
     await until(async () => (await publicIds()).includes(ids.publicMsg) && (await publicIds()).includes(ids.long),
       20000, 'posted messages never became public');
     await ctx.close();
@@ -120,6 +122,22 @@ async function main() {
     await p.locator('#support').waitFor();
     await fits(p, 375, 'the public page');
     await shot(p, 'phone-public-page');
+    await p.goto(`${base}/track.html?code=${ids.longCode}`);
+    await p.locator('#result h1, #result h2').first().waitFor();
+    await fits(p, 375, 'the tracking page with a long unbroken title');
+    await ctx.close();
+  });
+
+  await group('404', 'an unknown page answers 404 with the styled page and a way back', ['server', 'browser'], async () => {
+    const ctx = await browser.newContext({ viewport: { width: 375, height: 740 }, locale: 'zh-CN' });
+    const p = await newPage(ctx);
+    const resp = await p.goto(`${base}/no-such-page-${RUN}.html`);
+    check(resp.status() === 404, `status ${resp.status()}`);
+    await p.locator('#nf-title').waitFor();
+    check((await p.locator('#nf-title').innerText()).includes('页面不存在'), 'no 404 title');
+    await fits(p, 375, 'the 404 page');
+    await p.locator('.not-found a[href="/"]').click();
+    await p.waitForURL(`${base}/`);
     await ctx.close();
   });
 

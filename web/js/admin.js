@@ -329,3 +329,49 @@ requireOfficial(['admin'])
     notice(noticeBox, 'error', e.status === 403 ? '只有管理员可以使用此页面。' : `加载失败：${errorText(e)}`);
   });
 for (const id of ['c-form', 'd-form', 'u-form', 'm-form', 's-form']) clearErrorsOnInput(document.getElementById(id));
+
+// ---------- site settings and notices ----------
+
+const siteForm = document.getElementById('site-form');
+const SITE_FIELDS = ['name', 'host', 'contact', 'icp', 'psb', 'site_code', 'notice'];
+
+async function loadSite() {
+  const s = await api('GET', '/api/v1/site');
+  for (const f of SITE_FIELDS) siteForm.elements[f].value = s[f] || '';
+}
+
+siteForm.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  clearFormErrors(siteForm);
+  const okBox = siteForm.querySelector('.form-ok');
+  const payload = {};
+  for (const f of SITE_FIELDS) payload[f] = siteForm.elements[f].value;
+  try {
+    await api('PUT', '/api/v1/site', payload);
+    setText(okBox, '设置已保存');
+    okBox.hidden = false;
+  } catch (e) {
+    if (!e.redirecting) showFormError(siteForm, e);
+  }
+});
+
+async function loadNotices() {
+  const ul = document.getElementById('n-list');
+  const data = await api('GET', '/api/v1/notices');
+  clear(ul);
+  for (const n of data.notices || []) {
+    const btn = el('button', { type: 'button', class: 'btn btn-ghost btn-sm' }, '撤下');
+    btn.addEventListener('click', async () => {
+      try { await api('DELETE', `/api/v1/notices/${n.id}`); await loadNotices(); } catch (e) { notice(noticeBox, 'error', errorText(e)); }
+    });
+    ul.append(el('li', null, el('span', { class: 'id' }, `#${n.id}`), el('span', null, n.title), btn));
+  }
+}
+
+wire('n-form', '/api/v1/notices', (f) => {
+  const title = need(f, 'title', '标题');
+  return title ? { title, body: f.elements.body.value } : null;
+}, (p, r) => `已发布「${p.title}」（#${r.id}）`, loadNotices);
+
+loadSite().catch(() => {});
+loadNotices().catch(() => {});

@@ -427,11 +427,27 @@ export function moderationBadge(state) {
   return el('span', { class: `badge mod-${state}` }, MODERATION_LABEL[state] || state);
 }
 
+// The site's own settings (GET /api/v1/site): name, footer lines, 留言须知.
+// Fetched once per page; pages that need it (the message form) await it.
+let siteInfo = null;
+export function site() {
+  if (!siteInfo) siteInfo = api('GET', '/api/v1/site').catch(() => ({}));
+  return siteInfo;
+}
+
 export function footer() {
   const host = document.getElementById('site-footer');
   if (!host) return;
-  clear(host);
-  host.append(el('div', { class: 'wrap' },
-    el('p', null, '民意 · 网上群众路线平台'),
-    el('p', { class: 'muted' }, '凭留言查询码可查看办理进度和部门答复；手机号码等个人信息不公开显示。')));
+  const draw = (s) => {
+    clear(host);
+    const line = [s.host ? `主办单位：${s.host}` : '', s.contact ? `联系方式：${s.contact}` : ''].filter(Boolean).join('　');
+    const reg = [s.icp, s.psb, s.site_code ? `网站标识码：${s.site_code}` : ''].filter(Boolean).join('　');
+    host.append(el('div', { class: 'wrap' },
+      el('p', { id: 'site-name' }, s.name || '民意 · 网上群众路线平台'),
+      line ? el('p', { id: 'site-host' }, line) : null,
+      reg ? el('p', { class: 'muted', id: 'site-reg' }, reg) : null,
+      el('p', { class: 'muted' }, '凭留言查询码可查看办理进度和部门答复；手机号码等个人信息不公开显示。')));
+  };
+  draw({});
+  site().then(draw);
 }

@@ -3,7 +3,7 @@
 // shown next to the field named in error.field.
 import {
   api, el, clear, setText, errorText, renderHeader, footer, param, paragraphs,
-  attachCounter, charCount, showFormError, fieldError, clearFormErrors, clearErrorsOnInput, TYPES, KIND_LABEL, fmtTime,
+  attachCounter, charCount, showFormError, fieldError, clearFormErrors, clearErrorsOnInput, TYPES, KIND_LABEL, fmtTime, site,
 } from './common.js';
 
 renderHeader(null);
@@ -148,6 +148,12 @@ form.addEventListener('submit', async (ev) => {
     phone: String(fd.get('phone') || '').trim(),
   };
   if (!check(v)) return;
+  const accept = document.getElementById('accept-notice');
+  if (!document.getElementById('site-notice').hidden && !accept.checked) {
+    fieldError(form, 'accept_notice', '请先阅读并同意留言须知');
+    accept.focus();
+    return;
+  }
   const payload = { consultation_id: Number(id), title: v.title.trim(), body: v.body, type: v.type };
   if (v.region) payload.region = v.region;
   if (v.phone) payload.phone = v.phone;
@@ -194,6 +200,13 @@ document.getElementById('copy-code').addEventListener('click', async (ev) => {
 });
 
 typeChoices();
+site().then((s) => {
+  if (!s.notice) return;
+  const box = document.getElementById('site-notice-text');
+  clear(box);
+  box.append(paragraphs(s.notice));
+  document.getElementById('site-notice').hidden = false;
+});
 document.getElementById('section-clear').addEventListener('click', () => chooseSection(0));
 attachCounter(document.getElementById('f-title'), document.getElementById('cnt-title'), LIMITS.title);
 attachCounter(document.getElementById('f-body'), document.getElementById('cnt-body'), LIMITS.body);

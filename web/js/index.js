@@ -38,4 +38,18 @@ async function load() {
     list.setAttribute('aria-busy', 'false');
   }
 }
+async function loadNotices() {
+  try {
+    const data = await api('GET', '/api/v1/notices');
+    const ul = document.getElementById('notices');
+    clear(ul);
+    for (const n of data.notices || []) {
+      ul.append(el('li', { class: 'notice-item' },
+        el('details', null, el('summary', null, el('span', { class: 'muted' }, fmtTime(n.created_at).slice(0, 10)), ' ', n.title),
+          el('div', { class: 'doc-body' }, n.body))));
+    }
+    document.getElementById('notices-section').hidden = !(data.notices || []).length;
+  } catch (e) { /* no notices shown */ }
+}
 load();
+loadNotices();
