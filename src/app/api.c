@@ -9,6 +9,7 @@
 #include "http/json.h"
 #include "http/ratelimit.h"
 #include "text/pii.h"
+#include "core/lifecycle.h"
 #include "core/log.h"
 #include <ctype.h>
 #include <pthread.h>
@@ -55,7 +56,7 @@ bool api_require_role(http_req *r, const who *w, const char *role) {
 /* May this official see / act on a message of department dept? */
 bool api_may_handle(const who *w, int64_t dept) {
     if (!strcmp(w->u.role, "admin")) return true;
-    if (!strcmp(w->u.role, "handler")) return dept != 0 && dept == w->u.department_id;
+    if (!strcmp(w->u.role, "handler") || !strcmp(w->u.role, "head")) return dept != 0 && dept == w->u.department_id;
     return false;
 }
 bool api_may_read(const who *w, int64_t dept) {
@@ -72,8 +73,9 @@ static json_t *masked(const char *s) {
 }
 static json_t *plain(const char *s) { return s ? json_string(s) : json_null(); }
 
-/* The message as JSON: public (PII masked, no internal ids) or official. */
-json_t *api_msg_json(api_ctx *c, const store_msg *m, bool official) {
+/* The message as JSON: public (w NULL: PII masked, no internal ids) or official. */
+json_t *api_msg_json(api_ctx *c, const store_msg *m, const who *w) {
+    bool official = w != NULL;
     json_t *(*text)(const char *) = official ? plain : masked;
     json_t *o = json_pack("{s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:s}",
                           "tracking_code", m->tracking_code, "consultation_id", (json_int_t)m->consultation_id,
@@ -83,6 +85,7 @@ json_t *api_msg_json(api_ctx *c, const store_msg *m, bool official) {
     json_object_set_new(o, "moderation", json_string(m->moderation));
     json_object_set_new(o, "group_size", json_integer(m->group_size));
     json_object_set_new(o, "due_at", m->due_at[0] ? json_string(m->due_at) : json_null());
+    json_object_set_new(o, "resolution", text(m->resolution));
     json_t *rating;
     json_object_set_new(o, "rating", OPS->rating_get(ST, m->id, &rating) == STORE_OK ? rating : json_null());
     if (official) {
@@ -98,12 +101,21 @@ json_t *api_msg_json(api_ctx *c, const store_msg *m, bool official) {
     }
     json_t *replies = NULL;
     if (OPS->msg_replies(ST, m->id, &replies) == STORE_OK) {
-        if (!official) {   /* the public sees the department, not the handler's login */
+        if (!official) {   /* the public sees published replies and the department, not the handler's login */
+            json_t *pub = json_array();
             size_t i; json_t *rep;
-            json_array_foreach(replies, i, rep) json_object_del(rep, "author");
+            json_array_foreach(replies, i, rep) {
+                if (strcmp(json_string_value(json_object_get(rep, "status")), "published")) continue;
+                json_object_del(rep, "author");
+                json_object_del(rep, "status");
+                json_array_append(pub, rep);
+            }
+            json_decref(replies);
+            replies = pub;
         }
         json_object_set_new(o, "replies", replies);
     } else json_object_set_new(o, "replies", json_array());
+    api_life_json(c, m, w, o);
     return o;
 }
 
@@ -218,7 +230,7 @@ static void get_message(api_ctx *c, http_req *r, const char *arg) {
         if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message %lld", (long long)id);
         if (rc) return api_store_failed(r, ST);
         if (!api_may_read(&w, m.department_id)) { store_msg_clear(&m); return http_error(r, 403, "forbidden", NULL, "this message belongs to another department"); }
-        json_t *o = api_msg_json(c, &m, true);
+        json_t *o = api_msg_json(c, &m, &w);
         json_t *ev;
         if (OPS->event_list(ST, m.id, &ev) == STORE_OK) json_object_set_new(o, "events", ev);
         json_object_set_new(o, "can_reply", json_boolean(api_may_handle(&w, m.department_id)));
@@ -230,7 +242,7 @@ static void get_message(api_ctx *c, http_req *r, const char *arg) {
     int rc = OPS->msg_get_code(ST, str_c(code), &m);
     if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message with tracking code %s", code);
     if (rc) return api_store_failed(r, ST);
-    json_t *o = api_msg_json(c, &m, false);
+    json_t *o = api_msg_json(c, &m, NULL);
     store_msg_clear(&m);
     http_json(r, 200, o);
 }
@@ -310,14 +322,14 @@ static void get_inbox(api_ctx *c, http_req *r) {
     who w;
     if (!api_require_login(c, r, &w, false)) return;
     store_inbox_query q = { 0 };
-    if (!strcmp(w.u.role, "handler")) {
-        if (!w.u.department_id) return http_error(r, 403, "forbidden", NULL, "this handler account has no department");
+    if (!strcmp(w.u.role, "handler") || !strcmp(w.u.role, "head")) {
+        if (!w.u.department_id) return http_error(r, 403, "forbidden", NULL, "this account has no department");
         q.department_id = w.u.department_id;
     }
     const char *state = http_query(r, "state");
     if (state && *state) {
-        if (strcmp(state, "new") && strcmp(state, "assigned") && strcmp(state, "replied") && strcmp(state, "closed"))
-            return http_error(r, 422, "invalid", "state", "state must be new, assigned, replied or closed");
+        if (!lifecycle_is_state(state))
+            return http_error(r, 422, "invalid", "state", "state must be new, assigned, replied, closed or declined");
         q.state = state;
     }
     const char *triage = http_query(r, "triage"), *group = http_query(r, "group");
@@ -333,6 +345,7 @@ static void get_inbox(api_ctx *c, http_req *r) {
     q.offset = off ? atoi(off) : 0;
     json_t *o;
     if (OPS->inbox(ST, &q, &o)) return api_store_failed(r, ST);
+    api_life_rows(c, json_object_get(o, "messages"));
     http_json(r, 200, o);
 }
 
@@ -359,6 +372,15 @@ static void post_reply(api_ctx *c, http_req *r, const char *arg) {
     store_msg_clear(&m);
     if (!api_may_handle(&w, dept)) { json_decref(j); return http_error(r, 403, "forbidden", NULL, "only the message's department (or an admin) may reply"); }
     if (held) { json_decref(j); return http_error(r, 409, "conflict", NULL, "the message is held for moderation (or rejected); it cannot be answered now"); }
+    if (api_reply_needs_approval(c, &w, dept)) {
+        if (json_is_true(wg)) { json_decref(j); return http_error(r, 409, "conflict", "whole_group", "this department's replies need the head's approval: reply to one message at a time"); }
+        int64_t rid;
+        rc = OPS->reply_pending(ST, id, w.u.id, dept, body, &rid);
+        json_decref(j);
+        if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", "state", "this message cannot be answered in its state");
+        if (rc) return api_store_failed(r, ST);
+        return http_json(r, 201, json_pack("{s:I,s:I,s:s}", "id", (json_int_t)rid, "replied", (json_int_t)0, "status", "pending"));
+    }
     if (json_is_true(wg) && group) {
         int64_t n = 0;
         rc = OPS->reply_group(ST, group, dept, w.u.id, body, &n);
@@ -369,8 +391,9 @@ static void post_reply(api_ctx *c, http_req *r, const char *arg) {
     int64_t rid;
     rc = OPS->reply_add(ST, id, w.u.id, dept ? dept : w.u.department_id, body, &rid);
     json_decref(j);
+    if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", "state", "a closed or declined message cannot be answered");
     if (rc) return api_store_failed(r, ST);
-    http_json(r, 201, json_pack("{s:I,s:I}", "id", (json_int_t)rid, "replied", (json_int_t)1));
+    http_json(r, 201, json_pack("{s:I,s:I,s:s}", "id", (json_int_t)rid, "replied", (json_int_t)1, "status", "published"));
 }
 
 static void get_departments(api_ctx *c, http_req *r) {
@@ -442,8 +465,9 @@ static void post_user(api_ctx *c, http_req *r) {
         || valid_text(j, "password", true, 256, &pw, &e) || valid_text(j, "role", true, 16, &role, &e)
         || valid_text(j, "department", false, 100, &dept, &e)) { api_invalid(r, &e); json_decref(j); return; }
     if (pw.n < 8) { json_decref(j); return http_error(r, 422, "invalid", "password", "password must be at least 8 characters"); }
-    if (!str_eq_c(role, "admin") && !str_eq_c(role, "handler") && !str_eq_c(role, "moderator") && !str_eq_c(role, "leader")) {
-        json_decref(j); return http_error(r, 422, "invalid", "role", "role must be admin, handler, moderator or leader");
+    if (!str_eq_c(role, "admin") && !str_eq_c(role, "handler") && !str_eq_c(role, "head") && !str_eq_c(role, "moderator")
+        && !str_eq_c(role, "leader")) {
+        json_decref(j); return http_error(r, 422, "invalid", "role", "role must be admin, head, handler, moderator or leader");
     }
     int64_t dept_id = 0;
     if (dept.p && OPS->dept_find(ST, dept, &dept_id) != STORE_OK) {
@@ -451,7 +475,9 @@ static void post_user(api_ctx *c, http_req *r) {
         json_decref(j);   /* dept points into j: release it only after the message is made */
         return;
     }
-    if (str_eq_c(role, "handler") && !dept_id) { json_decref(j); return http_error(r, 422, "missing", "department", "a handler needs a department"); }
+    if ((str_eq_c(role, "handler") || str_eq_c(role, "head")) && !dept_id) {
+        json_decref(j); return http_error(r, 422, "missing", "department", "a handler or head needs a department");
+    }
     char hash[160], rolez[16];
     snprintf(rolez, sizeof rolez, "%.*s", (int)role.n, role.p);
     if (auth_hash_password(pw.p, pw.n, hash)) { json_decref(j); return http_error(r, 500, "internal", NULL, "out of memory"); }
@@ -521,6 +547,21 @@ static const route routes[] = {
     { "GET",  "/api/v1/sensitive-words",        api_get_words, NULL },
     { "POST", "/api/v1/sensitive-words",        api_post_word, NULL },
     { "DELETE", "/api/v1/sensitive-words/*",    NULL, api_delete_word },
+    { "POST", "/api/v1/messages/*/close",       NULL, api_post_close },
+    { "POST", "/api/v1/messages/*/return",      NULL, api_post_return },
+    { "POST", "/api/v1/messages/*/decline",     NULL, api_post_decline },
+    { "POST", "/api/v1/messages/*/urge",        NULL, api_post_urge },
+    { "POST", "/api/v1/messages/*/assign",      NULL, api_post_assign },
+    { "POST", "/api/v1/messages/*/extensions",  NULL, api_post_extension },
+    { "POST", "/api/v1/messages/*/followup",    NULL, api_post_followup },
+    { "GET",  "/api/v1/extensions",             api_get_extensions, NULL },
+    { "POST", "/api/v1/extensions/*/decision",  NULL, api_post_extension_decision },
+    { "GET",  "/api/v1/replies",                api_get_replies, NULL },
+    { "PUT",  "/api/v1/replies/*",              NULL, api_put_reply },
+    { "POST", "/api/v1/replies/*/decision",     NULL, api_post_reply_decision },
+    { "PUT",  "/api/v1/departments/*",          NULL, api_put_department },
+    { "GET",  "/api/v1/holidays",               api_get_holidays, NULL },
+    { "POST", "/api/v1/holidays",               api_post_holiday, NULL },
 };
 
 /* Matches path against pattern; copies the '*' segment into arg. */

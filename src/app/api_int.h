@@ -27,7 +27,7 @@ bool api_may_read(const who *w, int64_t dept);
 bool api_parse_id(const char *s, int64_t *id);     /* positive decimal id */
 
 /* The message as JSON: public (personal data masked, no internal ids) or official (api.c). */
-json_t *api_msg_json(api_ctx *c, const store_msg *m, bool official);
+json_t *api_msg_json(api_ctx *c, const store_msg *m, const who *w);   /* w NULL = the public view */
 
 /* api_public.c */
 void api_get_public_messages(api_ctx *c, http_req *r);
@@ -78,6 +78,28 @@ void api_get_search(api_ctx *c, http_req *r);
 void api_post_rating(api_ctx *c, http_req *r, const char *arg);
 void api_get_stats(api_ctx *c, http_req *r);
 void api_get_hot(api_ctx *c, http_req *r);
+/* api_life.c */
+void api_post_close(api_ctx *c, http_req *r, const char *arg);
+void api_post_return(api_ctx *c, http_req *r, const char *arg);
+void api_post_decline(api_ctx *c, http_req *r, const char *arg);
+void api_post_urge(api_ctx *c, http_req *r, const char *arg);
+void api_post_assign(api_ctx *c, http_req *r, const char *arg);
+void api_post_extension(api_ctx *c, http_req *r, const char *arg);
+void api_post_extension_decision(api_ctx *c, http_req *r, const char *arg);
+void api_get_extensions(api_ctx *c, http_req *r);
+void api_post_followup(api_ctx *c, http_req *r, const char *arg);
+void api_get_replies(api_ctx *c, http_req *r);
+void api_post_reply_decision(api_ctx *c, http_req *r, const char *arg);
+void api_put_reply(api_ctx *c, http_req *r, const char *arg);
+void api_put_department(api_ctx *c, http_req *r, const char *arg);
+void api_get_holidays(api_ctx *c, http_req *r);
+void api_post_holiday(api_ctx *c, http_req *r);
+bool api_reply_needs_approval(api_ctx *c, const who *w, int64_t dept);
+/* Adds the lifecycle fields to a message's JSON: w NULL = the public view. */
+void api_life_json(api_ctx *c, const store_msg *m, const who *w, json_t *o);
+/* Adds days_left / overdue to inbox rows. */
+void api_life_rows(api_ctx *c, json_t *rows);
+
 /* Normalises a tracking code as typed (any case, dashes optional) into out (20 bytes). */
 bool api_tracking_code(const char *in, char *out);
 

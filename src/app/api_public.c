@@ -111,7 +111,7 @@ void api_get_public_message(api_ctx *c, http_req *r, const char *arg) {
     int rc = OPS->public_get(ST, id, &m, &supports);
     if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no public message %lld", (long long)id);
     if (rc) return api_store_failed(r, ST);
-    json_t *o = api_msg_json(c, &m, false);
+    json_t *o = api_msg_json(c, &m, NULL);
     store_msg_clear(&m);
     json_object_del(o, "tracking_code");   /* the citizen's secret */
     json_object_del(o, "phone");

@@ -2,6 +2,7 @@
  * (routing corrections), classifier models and the label -> department map,
  * thresholds, the moderation queue, sensitive words, near-duplicate groups. */
 #include "app/api_int.h"
+#include "core/lifecycle.h"
 #include "text/classify.h"
 #include "text/pii.h"
 #include "text/utf8.h"
@@ -58,6 +59,7 @@ void api_post_transfer(api_ctx *c, http_req *r, const char *arg) {
     if (to == from) { json_decref(j); return http_error(r, 422, "invalid", "department", "the message is already with this department"); }
     rc = OPS->msg_transfer(ST, id, to, w.u.id, reason);
     json_decref(j);
+    if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", "state", "only a new or assigned message can be transferred");
     if (rc) return api_store_failed(r, ST);
     http_json(r, 200, json_pack("{s:I,s:I}", "id", (json_int_t)id, "department_id", (json_int_t)to));
 }
@@ -151,7 +153,12 @@ static const struct { const char *key; double dflt, min, max; bool integer; } se
     { "triage_threshold", ANALYZER_DEFAULT_TRIAGE, 0, 1, false },
     { "spam_threshold", ANALYZER_DEFAULT_SPAM, 0, 1, false },
     { "flood_check", 1, 0, 1, true },      /* 1: count messages per sender (IP or author) as a spam signal; 0: off */
-    { "reply_days", 15, 1, 365, true },    /* reply deadline of new messages, in days */
+    /* Reply deadlines of new messages by type, in working days (holidays: /api/v1/holidays). */
+    { "deadline_consult", 5, 1, 60, true },      /* 咨询 */
+    { "deadline_help", 7, 1, 60, true },         /* 求助 */
+    { "deadline_complaint", 15, 1, 60, true },   /* 投诉 */
+    { "deadline_suggestion", 15, 1, 60, true },  /* 建议 */
+    { "deadline_thanks", 15, 1, 60, true },      /* 感谢 */
 };
 
 void api_get_settings(api_ctx *c, http_req *r) {
@@ -300,7 +307,7 @@ void api_get_search(api_ctx *c, http_req *r) {
     if (!utf8_valid(q, n)) return http_error(r, 400, "invalid_utf8", "q", "q is not valid UTF-8");
     if (utf8_count(q, n) > 200) return http_error(r, 422, "too_long", "q", "q is longer than 200 characters");
     int64_t dept = 0;
-    if (!strcmp(w.u.role, "handler")) dept = w.u.department_id;
+    if (!strcmp(w.u.role, "handler") || !strcmp(w.u.role, "head")) dept = w.u.department_id;
     const char *lim = http_query(r, "limit"), *off = http_query(r, "offset");
     int limit = lim ? atoi(lim) : 20, offset = off ? atoi(off) : 0;
     if (limit <= 0 || limit > 200) limit = 20;
@@ -354,9 +361,16 @@ void api_get_stats(api_ctx *c, http_req *r) {
     if (!cached || now.tv_sec - at.tv_sec >= 10 || fresh) {
         json_t *o;
         if (OPS->stats(ST, &o)) { pthread_mutex_unlock(&mu); return api_store_failed(r, ST); }
-        char v[32];
-        long days = OPS->setting_get(ST, "reply_days", v, sizeof v) == STORE_OK ? strtol(v, NULL, 10) : 15;
-        json_object_set_new(o, "reply_days", json_integer(days));
+        /* The deadlines by type, in working days, as the public page explains them. */
+        json_t *dl = json_object();
+        int nk;
+        const lc_deadline *kinds = lifecycle_deadlines(&nk);
+        for (int i = 0; i < nk; i++) {
+            char v[32];
+            long days = OPS->setting_get(ST, kinds[i].setting, v, sizeof v) == STORE_OK ? strtol(v, NULL, 10) : kinds[i].days;
+            json_object_set_new(dl, kinds[i].type, json_integer(days));
+        }
+        json_object_set_new(o, "deadlines", dl);
         json_decref(cached);
         cached = o;
         at = now;

@@ -96,7 +96,7 @@ int cmd_dept(int argc, char **argv) {
 }
 
 static const char user_help[] =
-    "usage: minyi user add LOGIN --role admin|handler|moderator|leader [--dept NAME]\n"
+    "usage: minyi user add LOGIN --role admin|head|handler|moderator|leader [--dept NAME]\n"
     "                  [--password-file FILE] [--db URI]   (no file: the password is read from stdin)\n"
     "       minyi user passwd LOGIN [--password-file FILE] [--db URI]\n"
     "       minyi user list [--db URI]\n";
@@ -141,11 +141,11 @@ int cmd_user(int argc, char **argv) {
     valid_err e;
     if (valid_login(str_c(pos[1]), &e)) { log_error("%s", e.message); return 2; }
     if (add) {
-        if (!role) { log_error("user add: --role is required (admin, handler, moderator or leader)"); return 2; }
-        if (strcmp(role, "admin") && strcmp(role, "handler") && strcmp(role, "moderator") && strcmp(role, "leader")) {
-            log_error("user add: --role must be admin, handler, moderator or leader, not '%s'", role); return 2;
+        if (!role) { log_error("user add: --role is required (admin, head, handler, moderator or leader)"); return 2; }
+        if (strcmp(role, "admin") && strcmp(role, "head") && strcmp(role, "handler") && strcmp(role, "moderator") && strcmp(role, "leader")) {
+            log_error("user add: --role must be admin, head, handler, moderator or leader, not '%s'", role); return 2;
         }
-        if (!strcmp(role, "handler") && !dept) { log_error("user add: a handler needs --dept NAME"); return 2; }
+        if ((!strcmp(role, "handler") || !strcmp(role, "head")) && !dept) { log_error("user add: a %s needs --dept NAME", role); return 2; }
     }
     char pw[258], hash[160];
     if (read_password(pwfile, pw, sizeof pw)) return 1;

@@ -27,7 +27,7 @@
 
 static const char Q_DEPT_ADD[] = "INSERT INTO departments(name) VALUES (?1)";
 static const char Q_DEPT_FIND[] = "SELECT id FROM departments WHERE name = ?1";
-static const char Q_DEPT_LIST[] = "SELECT id, name FROM departments ORDER BY id";
+static const char Q_DEPT_LIST[] = "SELECT id, name, reply_approval FROM departments ORDER BY id";
 static const char Q_USER_ADD[] = "INSERT INTO users(login, password_hash, role, department_id) VALUES (?1, ?2, ?3, nullif(?4, 0))";
 static const char Q_USER_GET[] = "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.login = ?1";
 static const char Q_USER_GET_ID[] = "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.id = ?1";
@@ -43,14 +43,12 @@ static const char Q_CONS_ADD[] = "INSERT INTO consultations(title, description, 
 static const char Q_CONS_GET[] = "SELECT " CONS_COLS " FROM consultations c WHERE c.id = ?1";
 static const char Q_CONS_LIST[] = "SELECT " CONS_COLS " FROM consultations c ORDER BY c.status = 'open' DESC, c.id DESC";
 static const char Q_MSG_ADD[] = "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, author, created_at, due_at) "
-                     "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, t, "
-                     "strftime('%Y-%m-%dT%H:%M:%SZ', t, '+' || coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'reply_days'), 15) || ' days') "
-                     "FROM (SELECT coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')) AS t)";
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')), ?13)";
 /* The citizen's choices beyond the insert's columns (rare: one more statement only then). */
 static const char Q_MSG_UNPUBLISH[] = "UPDATE messages SET publish = ?2, section = nullif(?3, 0) WHERE id = ?1";
 static const char Q_MSG_GET[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.id = ?1";
 static const char Q_MSG_GET_CODE[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.tracking_code = ?1";
-static const char Q_MSG_REPLIES[] = "SELECT r.id, r.body, r.created_at, coalesce(d.name,''), coalesce(u.login,'') FROM replies r "
+static const char Q_MSG_REPLIES[] = "SELECT r.id, r.body, r.created_at, coalesce(d.name,''), coalesce(u.login,''), r.status, r.edited_at FROM replies r "
                      "LEFT JOIN departments d ON d.id = r.department_id LEFT JOIN users u ON u.id = r.user_id "
                      "WHERE r.message_id = ?1 ORDER BY r.id";
 #define INBOX_WHERE "WHERE (?1 = 0 OR m.department_id = ?1) AND (?2 IS NULL OR m.state = ?2) " \
@@ -58,7 +56,7 @@ static const char Q_MSG_REPLIES[] = "SELECT r.id, r.body, r.created_at, coalesce
                     "AND m.moderation IN ('none','approved') "
 static const char Q_INBOX[] = "SELECT m.id, m.tracking_code, m.title, m.type, m.state, coalesce(d.name,''), coalesce(m.department_id,0), "
                      "m.consultation_id, m.created_at, m.moderation, m.label, m.confidence, coalesce(m.group_id,0), "
-                     "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 0) "
+                     "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 0), m.due_at, m.urged_at, m.urge_count "
                      "FROM messages m LEFT JOIN departments d ON d.id = m.department_id " INBOX_WHERE
                      "ORDER BY m.id DESC LIMIT ?3 OFFSET ?4";
 static const char Q_INBOX_COUNT[] = "SELECT count(*) FROM messages m " INBOX_WHERE " AND ?3 >= 0 AND ?4 >= 0";
@@ -319,7 +317,8 @@ static int sq_dept_list(store *s, json_t **out) {
     if (!st) return STORE_ERROR;
     json_t *a = json_array();
     while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(a, json_pack("{s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name", sq_col_text(st, 1)));
+        json_array_append_new(a, json_pack("{s:I,s:s,s:b}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name", sq_col_text(st, 1),
+                                           "reply_approval", sqlite3_column_int(st, 2)));
     sq_done(st);
     *out = a;
     return STORE_OK;
@@ -492,6 +491,9 @@ static int msg_add_txn(store *s, void *arg) {
     msg_add_arg *x = arg;
     const store_new_msg *m = x->m;
     sqlite3 *db;
+    char created[32], due[32];
+    snprintf(created, sizeof created, "%.*s", m->created_at.p ? (int)m->created_at.n : 0, m->created_at.p ? m->created_at.p : "");
+    if (sq_due_at(s, m->type, created[0] ? created : NULL, due)) due[0] = 0;
     int rc = STORE_CONFLICT;
     for (int attempt = 0; attempt < 5 && rc == STORE_CONFLICT; attempt++) {
         sqlite3_stmt *st = sq_stmt(s, Q_MSG_ADD, &db);
@@ -509,6 +511,7 @@ static int msg_add_txn(store *s, void *arg) {
         sqlite3_bind_int64(st, 10, m->department_id);
         sq_bind_str(st, 11, m->author);
         sq_bind_str(st, 12, m->created_at);
+        if (due[0]) sqlite3_bind_text(st, 13, due, -1, SQLITE_TRANSIENT);
         rc = sq_insert_id(s, st, db, "add message", x->id);   /* a tracking-code collision retries with a new code */
     }
     if (rc) return rc;
@@ -631,11 +634,17 @@ void sq_read_msg(sqlite3_stmt *st, store_msg *m) {
     m->group_size = sqlite3_column_int64(st, 20);
     sq_copy_text(m->author_ip, sizeof m->author_ip, st, 21);
     sq_copy_text(m->due_at, sizeof m->due_at, st, 22);
+    m->resolution = sq_col_dup(st, 23);
+    sq_copy_text(m->urged_at, sizeof m->urged_at, st, 24);
+    m->urge_count = sqlite3_column_int64(st, 25);
+    m->reopen_count = sqlite3_column_int64(st, 26);
+    m->assignee_id = sqlite3_column_int64(st, 27);
+    sq_copy_text(m->assignee, sizeof m->assignee, st, 28);
 }
 
 void store_msg_clear(store_msg *m) {
     free(m->title); free(m->body); free(m->region); free(m->phone); free(m->department);
-    free(m->hold_reason); free(m->author);
+    free(m->hold_reason); free(m->author); free(m->resolution);
     memset(m, 0, sizeof *m);
 }
 
@@ -657,9 +666,11 @@ static int sq_msg_replies(store *s, int64_t msg_id, json_t **out) {
     sqlite3_bind_int64(st, 1, msg_id);
     json_t *a = json_array();
     while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0),
                                            "body", sq_col_text(st, 1), "created_at", sq_col_text(st, 2),
-                                           "department", sq_col_text(st, 3), "author", sq_col_text(st, 4)));
+                                           "department", sq_col_text(st, 3), "author", sq_col_text(st, 4),
+                                           "status", sq_col_text(st, 5), "edited_at",
+                                           sqlite3_column_type(st, 6) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, 6))));
     sq_done(st);
     *out = a;
     return STORE_OK;
@@ -699,6 +710,9 @@ static int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
         json_object_set_new(o, "confidence", labelled ? json_real(sqlite3_column_double(st, 11)) : json_null());
         json_object_set_new(o, "group_id", json_integer(sqlite3_column_int64(st, 12)));
         json_object_set_new(o, "group_size", json_integer(sqlite3_column_int64(st, 13)));
+        json_object_set_new(o, "due_at", sqlite3_column_type(st, 14) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, 14)));
+        json_object_set_new(o, "urged_at", sqlite3_column_type(st, 15) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, 15)));
+        json_object_set_new(o, "urge_count", json_integer(sqlite3_column_int64(st, 16)));
         json_array_append_new(a, o);
     }
     sq_done(st);
@@ -711,6 +725,10 @@ static int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
  * at: the reply's time for imports ({NULL,0} = now). */
 int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id) {
     sqlite3 *db;
+    char from[16];
+    int64_t dept_now;
+    int rc = sq_life_check(s, msg_id, "reply", from, &dept_now);
+    if (rc) return rc;
     sqlite3_stmt *st = sq_stmt(s, Q_REPLY_ADD, &db);
     if (!st) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, msg_id);
@@ -718,14 +736,14 @@ int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str
     sqlite3_bind_int64(st, 3, dept_id);
     sq_bind_str(st, 4, body);
     sq_bind_str(st, 5, at);
-    int rc = sq_insert_id(s, st, db, "add reply", id);
+    rc = sq_insert_id(s, st, db, "add reply", id);
     if (rc) return rc;
     st = sq_stmt(s, Q_MSG_SET_STATE, &db);
     if (!st) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, msg_id);
     sqlite3_bind_text(st, 2, "replied", -1, SQLITE_STATIC);
     if ((rc = sq_exec(s, st, db, "set state"))) return rc;
-    json_t *d = json_pack("{s:I}", "reply_id", (json_int_t)*id);
+    json_t *d = json_pack("{s:I,s:s,s:s}", "reply_id", (json_int_t)*id, "from", from, "to", "replied");
     if (group_id) json_object_set_new(d, "group_id", json_integer(group_id));
     rc = sq_event_add(s, user_id, "reply", msg_id, d);
     json_decref(d);
@@ -816,6 +834,12 @@ const store_ops store_sqlite = {
     .batch = sq_in_txn, .msg_each = sq_msg_each,
     .keywords_add = sq_keywords_add, .hot = sq_hot,
     .rating_add = sq_rating_add, .reply_import = sq_reply_import, .rating_get = sq_rating_get, .stats = sq_stats,
+    .msg_act = sq_act, .extension_add = sq_extension_add, .extension_get = sq_extension_get,
+    .extension_decide = sq_extension_decide, .extension_list = sq_extension_list, .urge_list = sq_urge_list,
+    .followup_add = sq_followup_add, .followup_get = sq_followup_get,
+    .reply_pending = sq_reply_pending, .reply_get = sq_reply_get, .reply_decide = sq_reply_decide,
+    .reply_correct = sq_reply_correct, .replies_pending = sq_replies_pending, .dept_set_approval = sq_dept_set_approval,
+    .calendar_set = sq_calendar_set, .calendar_list = sq_calendar_list, .due_view = sq_due_view,
     .public_list = sq_public_list, .public_get = sq_public_get, .support_add = sq_support_add,
     .consultation_update = sq_consultation_update, .consultation_sections = sq_consultation_sections,
     .adoption_set = sq_adoption_set, .feedback = sq_feedback, .feedback_publish = sq_feedback_publish,

@@ -35,7 +35,37 @@ int  sq_in_txn(store *s, int (*f)(store *s, void *arg), void *arg);
 #define SQ_MSG_COLS "m.id, m.consultation_id, coalesce(m.department_id,0), m.tracking_code, m.type, m.state, m.created_at, " \
                     "m.title, m.body, m.region, m.phone, d.name, m.moderation, m.hold_reason, m.label, coalesce(m.confidence,-1), " \
                     "coalesce(m.group_id,0), m.analyzed, coalesce(m.spam_score,0), m.author, " \
-                    "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 0), m.author_ip, coalesce(m.due_at, '')"
+                    "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 0), m.author_ip, coalesce(m.due_at, ''), " \
+                    "m.resolution, coalesce(m.urged_at, ''), m.urge_count, m.reopen_count, coalesce(m.assignee_id, 0), " \
+                    "coalesce((SELECT u.login FROM users u WHERE u.id = m.assignee_id), '')"
+#define SQ_MSG_NCOLS 29   /* columns of SQ_MSG_COLS: a query may add its own after them */
+
+/* sqlite_life.c: the lifecycle ops, and the deadlines they and intake share. */
+/* The deadline of a message of this type written at created ("YYYY-MM-DDTHH:MM:SSZ"; NULL = now) into out (32 bytes). */
+int  sq_due_at(store *s, str type, const char *created, char *out);
+/* Settings or the calendar changed: deadlines re-read them. */
+void sq_deadlines_changed(void);
+/* Refuses (STORE_CONFLICT, from filled) an action the message's state does not allow; the caller holds the transaction. */
+int  sq_life_check(store *s, int64_t msg_id, const char *action, char *from, int64_t *dept);
+/* A rating of 1 or 2 reopens the message once (inside the rating's transaction). */
+int  sq_rating_reopen(store *s, int64_t msg_id, int score, str comment, bool *reopened);
+int sq_act(store *s, const store_act *a, char *from);
+int sq_extension_add(store *s, int64_t msg_id, int64_t user_id, int days, str reason, int64_t *id);
+int sq_extension_get(store *s, int64_t id, json_t **out);
+int sq_extension_decide(store *s, int64_t id, int64_t user_id, bool approve, str reason);
+int sq_extension_list(store *s, int64_t msg_id, int64_t dept_id, json_t **out);
+int sq_urge_list(store *s, int64_t msg_id, json_t **out);
+int sq_followup_add(store *s, int64_t msg_id, str body);
+int sq_followup_get(store *s, int64_t msg_id, json_t **out);
+int sq_reply_pending(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, int64_t *id);
+int sq_reply_get(store *s, int64_t id, json_t **out);
+int sq_reply_decide(store *s, int64_t id, int64_t user_id, bool approve, str reason);
+int sq_reply_correct(store *s, int64_t id, int64_t user_id, str body, str reason);
+int sq_replies_pending(store *s, int64_t dept_id, json_t **out);
+int sq_dept_set_approval(store *s, int64_t dept_id, bool on);
+int sq_calendar_set(store *s, const char *day, const char *kind);
+int sq_calendar_list(store *s, json_t **out);
+int sq_due_view(store *s, const char *due_at, int *days_left);
 
 /* ops implemented in sqlite_work.c */
 int sq_msg_pending(store *s, int limit, store_msg **out, size_t *n);

@@ -100,7 +100,6 @@ int sq_msg_analyzed(store *s, int64_t id, const store_analysis *a) {
 
 /* ---- transfer (a correction of the routing) ----------------------------- */
 
-static const char Q_MSG_DEPT[] = "SELECT coalesce(department_id, 0) FROM messages WHERE id = ?1";
 static const char Q_CORRECTION_ADD[] = "INSERT INTO corrections(message_id, from_department_id, to_department_id, user_id, reason) "
                                        "VALUES (?1, nullif(?2,0), ?3, nullif(?4,0), ?5)";
 static const char Q_TRANSFER[] = "UPDATE messages SET department_id = ?2, state = 'assigned' WHERE id = ?1";
@@ -110,27 +109,26 @@ typedef struct { int64_t id, to, user; str reason; } transfer_arg;
 static int transfer_txn(store *s, void *arg) {
     transfer_arg *x = arg;
     sqlite3 *db;
-    sqlite3_stmt *st = sq_stmt(s, Q_MSG_DEPT, &db);
-    if (!st) return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, x->id);
-    if (sqlite3_step(st) != SQLITE_ROW) { sq_done(st); return STORE_NOT_FOUND; }
-    int64_t from = sqlite3_column_int64(st, 0);
-    sq_done(st);
-    st = sq_stmt(s, Q_CORRECTION_ADD, &db);
+    char state[16];
+    int64_t from;
+    int rc = sq_life_check(s, x->id, "transfer", state, &from);
+    if (rc) return rc;
+    sqlite3_stmt *st = sq_stmt(s, Q_CORRECTION_ADD, &db);
     if (!st) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, x->id);
     sqlite3_bind_int64(st, 2, from);
     sqlite3_bind_int64(st, 3, x->to);
     sqlite3_bind_int64(st, 4, x->user);
     sq_bind_str(st, 5, x->reason);
-    int rc = sq_exec(s, st, db, "record correction");
+    rc = sq_exec(s, st, db, "record correction");
     if (rc) return rc;
     st = sq_stmt(s, Q_TRANSFER, &db);
     if (!st) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, x->id);
     sqlite3_bind_int64(st, 2, x->to);
     if ((rc = sq_exec(s, st, db, "transfer"))) return rc;
-    json_t *d = json_pack("{s:I,s:I}", "from_department_id", (json_int_t)from, "to_department_id", (json_int_t)x->to);
+    json_t *d = json_pack("{s:I,s:I,s:s,s:s}", "from_department_id", (json_int_t)from, "to_department_id", (json_int_t)x->to,
+                          "from", state, "to", "assigned");
     if (x->reason.p) json_object_set_new(d, "reason", json_stringn(x->reason.p, x->reason.n));
     rc = sq_event_add(s, x->user, "transfer", x->id, d);
     json_decref(d);
@@ -439,7 +437,9 @@ int sq_setting_set(store *s, const char *key, const char *value) {
     if (!st) return STORE_ERROR;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
-    return sq_exec(s, st, db, "set setting");
+    int rc = sq_exec(s, st, db, "set setting");
+    sq_deadlines_changed();
+    return rc;
 }
 
 /* ---- training data ------------------------------------------------------ */
@@ -565,7 +565,7 @@ int sq_reply_group(store *s, int64_t group_id, int64_t dept_id, int64_t user_id,
 
 static const char Q_EACH[] =
     "SELECT " SQ_MSG_COLS ", r.body, r.created_at FROM messages m LEFT JOIN departments d ON d.id = m.department_id "
-    "LEFT JOIN replies r ON r.id = (SELECT max(id) FROM replies WHERE message_id = m.id) "
+    "LEFT JOIN replies r ON r.id = (SELECT max(id) FROM replies WHERE message_id = m.id AND status = 'published') "
     "WHERE (?1 = 0 OR m.consultation_id = ?1) ORDER BY m.id";
 
 int sq_msg_each(store *s, int64_t consultation_id,
@@ -577,8 +577,8 @@ int sq_msg_each(store *s, int64_t consultation_id,
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         store_msg m;
         sq_read_msg(st, &m);
-        const char *reply = sqlite3_column_type(st, 23) == SQLITE_NULL ? NULL : sq_col_text(st, 23);
-        const char *at = sqlite3_column_type(st, 24) == SQLITE_NULL ? NULL : sq_col_text(st, 24);
+        const char *reply = sqlite3_column_type(st, SQ_MSG_NCOLS) == SQLITE_NULL ? NULL : sq_col_text(st, SQ_MSG_NCOLS);
+        const char *at = sqlite3_column_type(st, SQ_MSG_NCOLS + 1) == SQLITE_NULL ? NULL : sq_col_text(st, SQ_MSG_NCOLS + 1);
         int stop = cb(ud, &m, reply, at);
         store_msg_clear(&m);
         if (stop) break;
@@ -592,24 +592,35 @@ int sq_msg_each(store *s, int64_t consultation_id,
 
 static const char Q_RATING_ADD[] =
     "INSERT INTO ratings(message_id, score, comment) SELECT id, ?2, ?3 FROM messages "
-    "WHERE id = ?1 AND state IN ('replied','closed') AND moderation IN ('none','approved')";
-static const char Q_RATING_GET[] = "SELECT score, comment, created_at FROM ratings WHERE message_id = ?1";
+    "WHERE id = ?1 AND state IN ('replied','closed') AND moderation IN ('none','approved') "
+    "ON CONFLICT(message_id) DO UPDATE SET score = excluded.score, comment = excluded.comment, "
+    "created_at = strftime('%Y-%m-%dT%H:%M:%SZ','now'), superseded = 0 WHERE ratings.superseded = 1";
+static const char Q_RATING_GET[] = "SELECT score, comment, created_at FROM ratings WHERE message_id = ?1 AND superseded = 0";
 
-int sq_rating_add(store *s, int64_t msg_id, int score, str comment) {
+typedef struct { int64_t msg; int score; str comment; } rating_arg;
+
+static int rating_txn(store *s, void *arg) {
+    rating_arg *x = arg;
     sqlite3 *db;
     sqlite3_stmt *st = sq_stmt(s, Q_RATING_ADD, &db);
     if (!st) return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, msg_id);
-    sqlite3_bind_int(st, 2, score);
-    sq_bind_str(st, 3, comment);
+    sqlite3_bind_int64(st, 1, x->msg);
+    sqlite3_bind_int(st, 2, x->score);
+    sq_bind_str(st, 3, x->comment);
     int rc = sq_exec(s, st, db, "add rating");
-    if (rc == STORE_OK && sqlite3_changes(db) == 0) return STORE_CONFLICT;   /* not answered yet */
-    if (rc == STORE_OK) {
-        json_t *d = json_pack("{s:i}", "score", score);
-        sq_event_add(s, 0, "rating", msg_id, d);
-        json_decref(d);
-    }
-    return rc;   /* a second rating is a primary-key conflict */
+    if (rc) return rc;
+    if (sqlite3_changes(db) == 0) return STORE_CONFLICT;   /* not answered yet, or already rated */
+    json_t *d = json_pack("{s:i}", "score", x->score);
+    if (x->comment.p) json_object_set_new(d, "comment", json_stringn(x->comment.p, x->comment.n));
+    rc = sq_event_add(s, 0, "rating", x->msg, d);
+    json_decref(d);
+    bool reopened;
+    return rc ? rc : sq_rating_reopen(s, x->msg, x->score, x->comment, &reopened);
+}
+
+int sq_rating_add(store *s, int64_t msg_id, int score, str comment) {
+    rating_arg x = { msg_id, score, comment };
+    return sq_in_txn(s, rating_txn, &x);
 }
 
 int sq_rating_get(store *s, int64_t msg_id, json_t **out) {

@@ -26,7 +26,7 @@ typedef struct store store;
 typedef struct {
     int64_t id;
     char login[64];
-    char role[16];           /* admin | handler | moderator | leader */
+    char role[16];           /* admin | head | handler | moderator | leader */
     int64_t department_id;   /* 0 = none */
     char department[128];
     char password_hash[160]; /* argon2id string (crypto_pwhash_STRBYTES = 128) */
@@ -45,7 +45,12 @@ typedef struct {
     int64_t group_id;        /* near-duplicate group = id of its first message; 0 = none */
     int64_t group_size;
     bool analyzed;
-    char due_at[32];         /* reply deadline */
+    char due_at[32];         /* reply deadline; "" = none */
+    char urged_at[32];       /* the latest urging (督办); "" = never */
+    int64_t urge_count, reopen_count;
+    int64_t assignee_id;     /* the handler a head gave it to; 0 = none */
+    char assignee[64];
+    char *resolution;        /* public: the closing note, or why it was declined; owned */
     char *title, *body, *region, *phone, *department, *hold_reason, *author;   /* owned; store_msg_clear() */
 } store_msg;
 
@@ -76,6 +81,15 @@ typedef struct {
     bool unpublished;        /* the citizen chose 不公开: handled the same, never listed */
 } store_new_msg;
 
+/* One lifecycle transition (core/lifecycle.h): msg_act. */
+typedef struct {
+    int64_t msg_id;
+    const char *action;      /* "return" | "close" | "decline" | "assign" | "reopen" | "urge" */
+    int64_t user_id;         /* who; 0 = the citizen */
+    str reason;              /* the public note (close), the reason (return, decline), the note (urge), the comment (reopen) */
+    int64_t assignee_id;     /* assign: the handler */
+    int64_t dept_id;         /* assign: the handler's department */
+} store_act;
 /* Changes to a consultation (admin); a NULL / unset member leaves that part as it is. */
 typedef struct {
     str title, description;  /* {NULL,0} = unchanged */
@@ -224,6 +238,45 @@ typedef struct store_ops {
     /* Public reply / on-time / satisfaction figures (docs/api.md, GET /api/v1/stats). */
     int (*stats)(store *s, json_t **out);
 
+    /* ---- the officials' lifecycle (core/lifecycle.h; sqlite_life.c) ---- */
+    /* One transition, checked against the lifecycle table inside its
+     * transaction and audited (who, when, from, to, reason).
+     * STORE_NOT_FOUND: no message; STORE_CONFLICT: its state does not allow
+     * the action (from, 16 bytes, gets the state). */
+    int (*msg_act)(store *s, const store_act *a, char *from);
+    /* A handler's request for `days` more working days; STORE_CONFLICT when
+     * the message is not open or a request is already pending. */
+    int (*extension_add)(store *s, int64_t msg_id, int64_t user_id, int days, str reason, int64_t *id);
+    /* {"id","message_id","department_id","days","reason","status","requested_by","created_at",...} */
+    int (*extension_get)(store *s, int64_t id, json_t **out);
+    /* Approval moves the message's deadline by the days (working days);
+     * STORE_CONFLICT when already decided or the message is no longer open. */
+    int (*extension_decide)(store *s, int64_t id, int64_t user_id, bool approve, str reason);
+    /* A message's requests (msg_id > 0), or the pending ones of a department (msg_id 0; dept 0 = all). */
+    int (*extension_list)(store *s, int64_t msg_id, int64_t dept_id, json_t **out);
+    /* A message's urgings, newest first. */
+    int (*urge_list)(store *s, int64_t msg_id, json_t **out);
+    /* The citizen's one follow-up question (追问) on a replied message:
+     * reopens it. STORE_CONFLICT when not replied or already asked. */
+    int (*followup_add)(store *s, int64_t msg_id, str body);
+    int (*followup_get)(store *s, int64_t msg_id, json_t **out);      /* STORE_NOT_FOUND when none */
+    /* A reply waiting for the head's approval (the department's setting). */
+    int (*reply_pending)(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, int64_t *id);
+    /* {"id","message_id","department_id","status","body","created_at","edited_at","author"} */
+    int (*reply_get)(store *s, int64_t id, json_t **out);
+    /* Approve (publish: the message becomes replied) or refuse a pending reply;
+     * STORE_CONFLICT when it is not pending or the message is closed. */
+    int (*reply_decide)(store *s, int64_t id, int64_t user_id, bool approve, str reason);
+    /* Corrects a published reply; the audit trail keeps the earlier text. */
+    int (*reply_correct)(store *s, int64_t id, int64_t user_id, str body, str reason);
+    /* Pending replies of a department (0 = all), oldest first. */
+    int (*replies_pending)(store *s, int64_t dept_id, json_t **out);
+    int (*dept_set_approval)(store *s, int64_t dept_id, bool on);
+    /* The holiday calendar: kind "holiday" | "workday" (make-up day) | NULL (remove); day "YYYY-MM-DD". */
+    int (*calendar_set)(store *s, const char *day, const char *kind);
+    int (*calendar_list)(store *s, json_t **out);
+    /* Working days left until due_at (negative once past), counted with the calendar. */
+    int (*due_view)(store *s, const char *due_at, int *days_left);
     /* ---- messages in public ---- */
     /* -> {"messages":[{"id","title","body","type","region","state","department","created_at",
      * "last_reply_at","reply","group_size","supports","rating"}],"next":CURSOR|null}, text unmasked

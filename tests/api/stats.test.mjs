@@ -22,8 +22,10 @@ async function setup() {
 test('every message has a reply deadline', async () => {
   const r = await anon().req('GET', `/api/v1/messages/${open.tracking_code}`);
   assert(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(r.json.due_at), 'due_at ' + r.json.due_at);
+  // 投诉: 15 working days, due at the end of that day (China time): three weeks, give or take holidays.
   const days = (Date.parse(r.json.due_at) - Date.parse(r.json.created_at)) / 86400e3;
-  eq(days, 15, 'default 15 days');
+  assert(days > 20 && days < 30, 'about three weeks: ' + days);
+  assert(r.json.due_at.endsWith('T15:59:59Z'), 'end of the day in China: ' + r.json.due_at);
 });
 
 test('a citizen rates the reply once, only after it is replied', async () => {
@@ -59,18 +61,21 @@ test('public figures: reply, on-time and satisfaction rates per department', asy
   const empty = r.json.departments.find(x => x.department === '商务局');
   eq([empty.received, empty.reply_rate, empty.satisfaction], [0, null, null], 'no messages: null rates');
   eq(r.json.totals.received >= 3, true, 'totals');
-  eq(r.json.reply_days, 15, 'deadline');
+  eq([r.json.deadlines['咨询'], r.json.deadlines['求助'], r.json.deadlines['投诉']], [5, 7, 15], 'deadlines by type');
   assert(r.json.daily.length >= 1 && r.json.daily.at(-1).received >= 2, 'daily counts');
 });
 
-test('reply_days is an admin setting with a range', async () => {
+test('deadlines per type are admin settings with a range', async () => {
   const a = new Client(srv.base); await a.login('root', PW.root);
-  eq((await a.req('POST', '/api/v1/settings', { reply_days: 0 })).status, 422, 'too small');
-  eq((await a.req('POST', '/api/v1/settings', { reply_days: 7.5 })).status, 422, 'whole days');
-  eq((await a.req('POST', '/api/v1/settings', { reply_days: 7 })).status, 200, 'set');
-  const m = (await anon().req('POST', '/api/v1/messages', { consultation_id: 2, title: '新期限', body: '七天', type: '咨询' })).json;
+  eq((await a.req('POST', '/api/v1/settings', { deadline_consult: 0 })).status, 422, 'too small');
+  eq((await a.req('POST', '/api/v1/settings', { deadline_consult: 7.5 })).status, 422, 'whole days');
+  eq((await a.req('POST', '/api/v1/settings', { reply_days: 7 })).status, 422, 'the old calendar-day setting is gone');
+  eq((await a.req('POST', '/api/v1/settings', { deadline_consult: 1 })).status, 200, 'set');
+  const m = (await anon().req('POST', '/api/v1/messages', { consultation_id: 2, title: '新期限', body: '一天', type: '咨询' })).json;
   const v = await anon().req('GET', `/api/v1/messages/${m.tracking_code}`);
-  eq((Date.parse(v.json.due_at) - Date.parse(v.json.created_at)) / 86400e3, 7, 'new messages get the new deadline');
+  const days = (Date.parse(v.json.due_at) - Date.parse(v.json.created_at)) / 86400e3;
+  assert(days > 0 && days <= 4, 'one working day, over a weekend at most: ' + days);
+  eq((await a.req('POST', '/api/v1/settings', { deadline_consult: 5 })).status, 200, 'back to the default');
 });
 
 test('ECharts is served locally', async () => {

@@ -10,12 +10,13 @@ export const STATE_LABEL = {
   assigned: '已转办',
   replied: '已答复',
   closed: '已办结',
+  declined: '不予受理',
 };
-export const STATES = ['new', 'assigned', 'replied', 'closed'];
+export const STATES = ['new', 'assigned', 'replied', 'closed', 'declined'];
 export const TYPES = ['建议', '咨询', '投诉', '求助', '感谢'];
 export const KIND_LABEL = { consultation: '征求意见', board: '留言板' };
 export const ROLE_LABEL = {
-  admin: '管理员', handler: '承办人员', moderator: '审核人员', leader: '领导',
+  admin: '管理员', head: '部门负责人', handler: '承办人员', moderator: '审核人员', leader: '领导',
 };
 export const MODERATION_LABEL = {
   none: '无需审核', held: '待审核', approved: '审核通过', rejected: '未通过审核',

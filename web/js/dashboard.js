@@ -34,17 +34,19 @@ const deptName = (d) => (d && d.department) || '待分办';
 
 function renderTotals(stats) {
   const t = stats.totals || {};
-  const days = Number(stats.reply_days) || 0;
+  // Deadlines are per message type, in working days: e.g. "咨询 5、求助 7、投诉 15 个工作日".
+  const dl = stats.deadlines || {};
+  const dlText = Object.keys(dl).filter(k => k !== '感谢').map(k => `${k} ${dl[k]}`).join('、');
   setText($('t-received'), num(t.received));
   setText($('t-received-sub'), `已答复 ${num(t.replied)} 条${Number(t.unrouted) ? `，待分办 ${num(t.unrouted)} 条` : ''}`);
   setText($('t-reply-rate'), fmtRate(t.reply_rate));
   setText($('t-reply-sub'), `超期未答复 ${num(t.overdue)} 条`);
   setText($('t-on-time-rate'), fmtRate(t.on_time_rate));
-  setText($('t-on-time-sub'), days ? `${days} 天内答复 ${num(t.on_time)} 条` : `按期答复 ${num(t.on_time)} 条`);
+  setText($('t-on-time-sub'), `按期答复 ${num(t.on_time)} 条`);
   setText($('t-satisfaction'), fmtRate(t.satisfaction));
   setText($('t-satisfaction-sub'), Number(t.rated) ? `共 ${num(t.rated)} 条评价` : '尚无评价');
   $('totals').setAttribute('aria-busy', 'false');
-  setText($('d-note'), `答复率 = 已答复 ÷ 收到；按期答复率 = 在 ${days || '规定'} 天期限内首次答复 ÷ 已答复；`
+  setText($('d-note'), `答复率 = 已答复 ÷ 收到；按期答复率 = 在规定期限内（${dlText || '按留言类型'} 个工作日）首次答复 ÷ 已答复；`
     + '超期未答复 = 超过期限仍未答复的留言；满意率 = 评价为 4 星、5 星的 ÷ 评价数。分母为 0 时显示“—”。');
 }
 

@@ -7,6 +7,7 @@ import {
   fmtTime, fmtPercent, attachCounter, charCount, showFormError, fieldError, clearFormErrors, clearErrorsOnInput,
   highlighted, highlightedParagraphs, spansOf, spamText,
 } from './common.js';
+import { deadlineBadge, renderActions, replyExtras, describeLife, urgeBanner } from './lifecycle.js';
 
 footer();
 
@@ -22,6 +23,7 @@ const replySection = document.getElementById('reply-section');
 const transferSection = document.getElementById('transfer-section');
 const holdSection = document.getElementById('hold-section');
 const eventsSection = document.getElementById('events-section');
+const actionsSection = document.getElementById('actions-section');
 
 let me = null;
 let departments = [];     // [{id, name}]
@@ -101,6 +103,12 @@ function render(m) {
   fact(dl, '所在区域', m.region);
   fact(dl, '联系电话', m.phone);
   fact(dl, '留言时间', fmtTime(m.created_at));
+  if (m.due_at) fact(dl, '办理期限', el('span', { id: 'm-due' }, fmtTime(m.due_at), ' ', deadlineBadge(m)));
+  fact(dl, '承办人', m.assignee);
+  if (m.resolution) fact(dl, m.state === 'declined' ? '不予受理理由' : '办结说明', el('span', { id: 'm-resolution' }, m.resolution));
+  if (m.followup) fact(dl, '留言人追问', el('span', { id: 'm-followup' }, m.followup.body));
+  const urged = urgeBanner(m);
+  if (urged) box.append(urged);
   box.append(
     el('header', { class: 'doc-head' },
       el('h1', { id: 'm-title' }, highlighted(m.title, spansOf(hr, 'title'))),
@@ -119,12 +127,14 @@ function render(m) {
       el('div', { class: 'reply-head' },
         el('strong', null, r.department || r.author || '答复'),
         el('span', null, [r.author ? `答复人：${r.author}　` : '', `时间：${fmtTime(r.created_at)}`].join(''))),
-      el('div', { class: 'doc-body' }, highlightedParagraphs(r.body, []))));
+      el('div', { class: 'doc-body' }, highlightedParagraphs(r.body, [])),
+      el('div', { class: 'reply-extra', id: `reply-${r.id}` }, ...replyExtras(m, r, noticeBox, load))));
   }
+  renderActions(m, actionsSection, noticeBox, load);
   repliesSection.hidden = false;
   // can_reply is the server's answer for this user; older servers lack it.
-  replySection.hidden = m.can_reply === false || (m.can_reply === undefined && m.state === 'closed');
-  transferSection.hidden = m.can_reply !== true;
+  replySection.hidden = m.can_reply === false || !(m.actions || []).includes('reply');
+  transferSection.hidden = m.can_reply !== true || !(m.actions || []).includes('transfer');
   // One answer for a campaign: offered when the message has near-duplicates.
   const wg = document.getElementById('whole-group-field');
   wg.hidden = !(Number(m.group_size) > 1);
@@ -148,6 +158,8 @@ function render(m) {
 // An audit event as [what, detail] in plain Chinese. Details are built as
 // strings and inserted as text: a reason is whatever the official typed.
 function describe(e) {
+  const life = describeLife(e);
+  if (life) return life;
   const d = (e && typeof e.detail === 'object' && e.detail) || {};
   const has = (k) => Object.prototype.hasOwnProperty.call(d, k);
   switch (e.kind) {
@@ -232,7 +244,7 @@ async function load() {
 function refused(text) {
   clear(box);
   box.append(el('p', null, text), el('p', null, el('a', { href: '/inbox.html' }, '返回待办留言')));
-  for (const s of [repliesSection, replySection, transferSection, holdSection, eventsSection]) s.hidden = true;
+  for (const s of [repliesSection, replySection, transferSection, holdSection, eventsSection, actionsSection]) s.hidden = true;
 }
 
 form.addEventListener('submit', async (ev) => {
@@ -251,7 +263,8 @@ form.addEventListener('submit', async (ev) => {
     updateCounter();
     await load();
     const n = res && Number(res.replied);
-    notice(noticeBox, 'ok', wholeGroup && n > 1 ? `答复已发布给 ${n} 条留言，留言人可凭各自的查询码查看。` : '答复已发布，留言人可凭查询码查看。');
+    if (res && res.status === 'pending') notice(noticeBox, 'ok', '答复已提交，待部门负责人审核后公开。');
+    else notice(noticeBox, 'ok', wholeGroup && n > 1 ? `答复已发布给 ${n} 条留言，留言人可凭各自的查询码查看。` : '答复已发布，留言人可凭查询码查看。');
     noticeBox.scrollIntoView({ block: 'nearest' });
   } catch (e) {
     if (e.redirecting) return;

@@ -18,10 +18,12 @@ const result = document.getElementById('result');
 const noticeBox = document.getElementById('notice');
 const input = document.getElementById('code');
 
+// The progress of a message that is handled; a declined one has its own note.
+const STEPS = STATES.filter((s) => s !== 'declined');
 function steps(state) {
-  const at = STATES.indexOf(state);
+  const at = STEPS.indexOf(state);
   const ol = el('ol', { class: 'steps', 'aria-label': '办理进度' });
-  STATES.forEach((s, i) => {
+  STEPS.forEach((s, i) => {
     const cls = i < at ? 'done' : i === at ? 'current' : '';
     ol.append(el('li', { class: cls || null, 'aria-current': i === at ? 'step' : null }, STATE_LABEL[s]));
   });
@@ -217,8 +219,18 @@ function render(m, flash) {
       el('div', { class: 'reply-head' },
         el('strong', null, r.department || '承办部门'),
         el('span', null, `答复时间：${fmtTime(r.created_at)}`)),
-      el('div', { class: 'doc-body' }, paragraphs(r.body))));
+      el('div', { class: 'doc-body' }, paragraphs(r.body)),
+      r.edited_at ? el('p', { class: 'muted edited' }, `已修改（${fmtTime(r.edited_at)}）`) : null));
   }
+  if (m.resolution) {
+    replyBox.append(el('p', { class: m.state === 'declined' ? 'closed-note' : 'notice notice-ok', id: 'm-resolution' },
+      m.state === 'declined' ? '不予受理：' : '办结说明：', m.resolution));
+  }
+  if (m.followup) {
+    replyBox.append(el('div', { class: 'reply followup', id: 'm-followup' },
+      el('div', { class: 'reply-head' }, el('strong', null, '您的追问'), el('span', null, fmtTime(m.followup.created_at))),
+      el('div', { class: 'doc-body' }, paragraphs(m.followup.body))));
+  } else if (m.state === 'replied') replyBox.append(followupForm(m));
 
   // Held for moderation: not handled yet, whatever the routing says;
   // rejected: closed without handling. Neither shows the progress steps.
@@ -239,7 +251,7 @@ function render(m, flash) {
       el('header', { class: 'doc-head' },
         el('h2', { id: 'm-title' }, m.title),
         el('div', { class: 'meta' }, el('span', null, '当前状态：'), status)),
-      modNote || steps(m.state),
+      modNote || (m.state === 'declined' ? null : steps(m.state)),
       groupNote,
       dl,
       el('h3', null, '留言内容'),
@@ -256,6 +268,29 @@ function render(m, flash) {
       })
       .catch(() => {});
   }
+}
+
+// One follow-up question (追问) on the answer: the message goes back to the department.
+function followupForm(m) {
+  const body = el('textarea', { id: 'f-followup', name: 'body', rows: '3' });
+  const err = el('p', { class: 'field-error', hidden: '' });
+  const btn = el('button', { class: 'btn', type: 'submit', id: 'followup-submit' }, '提交追问');
+  const form = el('form', { id: 'followup-form', novalidate: '' },
+    el('label', { for: 'f-followup' }, '对答复还有疑问？可追问一次，留言将退回承办部门重新办理：'), body, err, btn);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.hidden = true;
+    if (!body.value.trim()) { setText(err, '请填写追问内容'); err.hidden = false; body.focus(); return; }
+    btn.disabled = true;
+    try {
+      await api('POST', `/api/v1/messages/${encodeURIComponent(m.tracking_code)}/followup`, { body: body.value.trim() });
+      await reload(m.tracking_code);
+    } catch (e) {
+      setText(err, e.status === 409 ? '已追问过，或留言暂不能追问。' : errorText(e));
+      err.hidden = false;
+    } finally { btn.disabled = false; }
+  });
+  return form;
 }
 
 async function reload(code, flash) {
