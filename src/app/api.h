@@ -13,6 +13,8 @@ typedef struct {
     const char *vendor_echarts;   /* node_modules/echarts/dist, served under /vendor/echarts/ */
     bool secure_cookies;      /* add "Secure" to the session cookie (behind HTTPS) */
     struct ratelimit *login_ip, *login_name;   /* failed logins per client IP and per login name */
+    struct sse_hub *live;     /* live updates of posts and live sessions (http/sse.h) */
+    struct screen *screen;    /* comments and questions screened as they come (app/screen.h) */
 } api_ctx;
 
 /* The http_handler for the server: ud is an api_ctx. */

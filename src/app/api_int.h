@@ -59,6 +59,17 @@ void api_get_notices(api_ctx *c, http_req *r);
 void api_post_notice(api_ctx *c, http_req *r);
 void api_delete_notice(api_ctx *c, http_req *r, const char *arg);
 
+/* api_posts.c */
+void api_post_post(api_ctx *c, http_req *r);
+void api_get_posts(api_ctx *c, http_req *r);
+void api_get_post(api_ctx *c, http_req *r, const char *arg);
+void api_get_post_events(api_ctx *c, http_req *r, const char *arg);
+void api_post_comment(api_ctx *c, http_req *r, const char *arg);
+void api_get_comment_queue(api_ctx *c, http_req *r);
+void api_post_comment_moderation(api_ctx *c, http_req *r, const char *arg);
+void api_put_post_image(api_ctx *c, http_req *r, const char *arg);
+void api_get_post_image(api_ctx *c, http_req *r, const char *arg);
+
 /* api_work.c */
 void api_post_transfer(api_ctx *c, http_req *r, const char *arg);
 void api_get_models(api_ctx *c, http_req *r);

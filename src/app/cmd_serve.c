@@ -2,6 +2,8 @@
  * then stops taking requests, finishes those in flight and closes the
  * database cleanly. */
 #include "app/api.h"
+#include "app/screen.h"
+#include "http/sse.h"
 #include "app/auth.h"
 #include "app/cmd.h"
 #include "core/log.h"
@@ -84,7 +86,11 @@ int cmd_serve(int argc, char **argv) {
     }
     api_ctx ctx = { .st = st, .an = an, .dict = dict, .web_root = web, .secure_cookies = secure,
                     .vendor_echarts = "node_modules/echarts/dist",
-                    .login_ip = ratelimit_new(4096, 900, 10), .login_name = ratelimit_new(4096, 900, 20) };
+                    .login_ip = ratelimit_new(4096, 900, 10), .login_name = ratelimit_new(4096, 900, 20),
+                    .live = sse_hub_new() };
+    if (!ctx.live || screen_new(st, &ctx.screen)) {
+        log_error("serve: out of memory"); analyzer_free(an); seg_dict_close(dict); store_close(st); return 1;
+    }
     http_server *srv;
     if (http_start(&o, api_handle, &ctx, &srv, err, sizeof err)) {
         log_error("%s", err); analyzer_free(an); seg_dict_close(dict); store_close(st); return 1;
@@ -111,7 +117,10 @@ int cmd_serve(int argc, char **argv) {
     fflush(stdout);
     while (!stop) pause();
     log_info("minyi: shutting down");
+    sse_hub_close(ctx.live);
     http_stop(srv);
+    sse_hub_free(ctx.live);
+    screen_free(ctx.screen);
     analyzer_free(an);
     ratelimit_free(ctx.login_ip);
     ratelimit_free(ctx.login_name);

@@ -4,6 +4,7 @@
  * so even body-less requests return once and answer on the second call,
  * which keeps connections alive (DESIGN.md, measured facts). */
 #include "http/server.h"
+#include "http/sse.h"
 #include "core/log.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,7 +79,8 @@ static void add_headers(struct MHD_Response *resp, const http_req *r) {
 static enum MHD_Result respond(struct MHD_Connection *c, http_req *r) {
     if (r->cached && r->status == 200) return MHD_queue_response(c, 200, r->cached);   /* shared: not destroyed here */
     struct MHD_Response *resp = NULL;
-    if (r->file_path && r->status == 200) {
+    if (r->stream && r->status == 200 && !(resp = sse_response(r))) return MHD_NO;
+    if (!resp && r->file_path && r->status == 200) {
         int fd = open(r->file_path, O_RDONLY | O_CLOEXEC);
         struct stat st;
         if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -119,6 +122,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         cs->limit = s->o.max_body;
         if (s->o.upload_prefix && s->o.max_upload && !strncmp(url, s->o.upload_prefix, strlen(s->o.upload_prefix)))
             cs->limit = s->o.max_upload;
+        size_t ul = strlen(url);
+        if (ul > 6 && !strcmp(url + ul - 6, "/image") && cs->limit < HTTP_MAX_IMAGE) cs->limit = HTTP_MAX_IMAGE;
         /* Refuse an announced oversized body before reading it. */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl && strtoull(cl, NULL, 10) > cs->limit) cs->r.body_too_large = true;
@@ -186,13 +191,20 @@ int http_start(const http_opts *o, http_handler h, void *ud, http_server **out, 
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = o->threads ? o->threads : (unsigned)(cpus > 0 ? cpus * 8 : 8);
     if (threads > 64 && !o->threads) threads = 64;
-    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO,
+    /* Live pages hold a connection per viewer (sse.h): allow many, and the
+     * file descriptors they need. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME,
                             0, NULL, NULL, on_request, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                             MHD_OPTION_THREAD_POOL_SIZE, threads,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                             MHD_OPTION_END);
     if (!s->d) { snprintf(err, errlen, "cannot listen on %s: %s", o->listen, strerror(errno)); free(s); return -1; }

@@ -11,6 +11,11 @@
 
 typedef struct http_server http_server;
 
+/* Open connections at most (live viewers hold one each). */
+#define HTTP_MAX_CONNECTIONS 20000
+/* Request bodies to paths ending in /image (a post's picture) may be this large. */
+#define HTTP_MAX_IMAGE (2u << 20)
+
 typedef struct http_req {
     /* request */
     const char *method;      /* "GET", "POST", ... */
@@ -27,6 +32,7 @@ typedef struct http_req {
     size_t nheaders;
     const char *file_path;   /* when set (and status 200), the file is sent instead of out */
     void *cached;            /* a ready static-file response (struct MHD_Response *), sent as is */
+    void *stream;            /* set by sse_attach(): the response is an event stream (sse.h) */
 } http_req;
 
 typedef void (*http_handler)(http_req *r, void *ud);

@@ -844,4 +844,8 @@ const store_ops store_sqlite = {
     .consultation_update = sq_consultation_update, .consultation_sections = sq_consultation_sections,
     .adoption_set = sq_adoption_set, .feedback = sq_feedback, .feedback_publish = sq_feedback_publish,
     .notice_add = sq_notice_add, .notice_list = sq_notice_list, .notice_hide = sq_notice_hide,
+    .post_add = sq_post_add, .post_get = sq_post_get, .post_list = sq_post_list, .post_views_add = sq_post_views_add,
+    .post_image_set = sq_post_image_set, .post_image_get = sq_post_image_get,
+    .comment_add = sq_comment_add, .comment_list = sq_comment_list, .comment_queue = sq_comment_queue,
+    .comment_moderate = sq_comment_moderate,
 };

@@ -110,6 +110,16 @@ int sq_feedback_publish(store *s, int64_t consultation_id, str summary, int64_t 
 int sq_notice_add(store *s, str title, str body, int64_t user_id, int64_t *id);
 int sq_notice_list(store *s, int limit, json_t **out);
 int sq_notice_hide(store *s, int64_t id, int64_t user_id);
+int sq_post_add(store *s, str title, str body, int64_t user_id, int64_t *id);
+int sq_post_get(store *s, int64_t id, json_t **out);
+int sq_post_list(store *s, int limit, json_t **out);
+int sq_post_views_add(store *s, int64_t id, int64_t n);
+int sq_post_image_set(store *s, int64_t id, const char *type, const void *data, size_t n);
+int sq_post_image_get(store *s, int64_t id, char *type, void **data, size_t *n);
+int sq_comment_add(store *s, int64_t post_id, str body, str author_ip, bool hold, json_t *hold_reason, double spam, int64_t *id);
+int sq_comment_list(store *s, int64_t post_id, int64_t after, int limit, json_t **out);
+int sq_comment_queue(store *s, int limit, json_t **out);
+int sq_comment_moderate(store *s, int64_t id, int64_t user_id, const char *decision, str reason, json_t **shown);
 int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, str body, str label), void *ud);
 
 #endif

@@ -15,7 +15,7 @@
 #define SQ_PUBLIC "m.publish = 1 AND m.analyzed = 1 AND m.moderation IN ('none','approved')"
 
 #define PUB_COLS "m.id, m.title, m.body, m.type, m.region, m.state, coalesce(d.name,''), m.created_at, " \
-                 "m.last_reply_at, (SELECT r.body FROM replies r WHERE r.message_id = m.id ORDER BY r.id DESC LIMIT 1), " \
+                 "m.last_reply_at, (SELECT r.body FROM replies r WHERE r.message_id = m.id AND r.status = 'published' ORDER BY r.id DESC LIMIT 1), " \
                  "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 1), m.supports, " \
                  "(SELECT t.score FROM ratings t WHERE t.message_id = m.id)"
 

@@ -207,6 +207,7 @@ static const char *migrations[] = {
     "  user_id INTEGER REFERENCES users(id), hidden INTEGER NOT NULL DEFAULT 0,"
     "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
     "CREATE INDEX notices_live ON notices(id) WHERE hidden = 0;",
+
     /* 12: the officials' lifecycle (core/lifecycle.h). Two CHECK constraints
      * are widened in place ('declined' messages, 'head' accounts): SQLite's
      * documented procedure for loosening a constraint edits the schema text
@@ -262,6 +263,33 @@ static const char *migrations[] = {
     "UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (role IN (''admin'',''handler'',''moderator'',''leader''))',"
     "  'CHECK (role IN (''admin'',''handler'',''moderator'',''leader'',''head''))') WHERE type = 'table' AND name = 'users';"
     "PRAGMA writable_schema = OFF;",
+
+    /* 13: leaders' posts (领导发帖) with an optional image, view counts
+     * (flushed in batches, not a write per view) and comments that are
+     * screened like messages and shown once not held. */
+    "CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL,"
+    "  user_id INTEGER REFERENCES users(id), views INTEGER NOT NULL DEFAULT 0,"
+    "  image BLOB, image_type TEXT,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE TABLE post_comments (id INTEGER PRIMARY KEY, post_id INTEGER NOT NULL REFERENCES posts(id),"
+    "  body TEXT NOT NULL, author_ip TEXT,"
+    "  moderation TEXT NOT NULL DEFAULT 'none' CHECK (moderation IN ('none','held','approved','rejected')),"
+    "  hold_reason TEXT, spam_score REAL, reason TEXT,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX post_comments_shown ON post_comments(post_id, id) WHERE moderation IN ('none','approved');"
+    "CREATE INDEX post_comments_held ON post_comments(id) WHERE moderation = 'held';",
+
+    /* 14: a reply waiting for the head's approval is not public: the public
+     * list's "latest reply" time counts published replies only. */
+    "DROP TRIGGER replies_last;"
+    "CREATE TRIGGER replies_last AFTER INSERT ON replies WHEN new.status = 'published' BEGIN"
+    "  UPDATE messages SET last_reply_at = new.created_at WHERE id = new.message_id"
+    "    AND (last_reply_at IS NULL OR last_reply_at < new.created_at); END;"
+    "CREATE TRIGGER replies_last_approved AFTER UPDATE OF status ON replies WHEN new.status = 'published' BEGIN"
+    "  UPDATE messages SET last_reply_at = new.created_at WHERE id = new.message_id"
+    "    AND (last_reply_at IS NULL OR last_reply_at < new.created_at); END;"
+    "UPDATE messages SET last_reply_at = (SELECT max(r.created_at) FROM replies r WHERE r.message_id = messages.id"
+    "  AND r.status = 'published') WHERE id IN (SELECT message_id FROM replies WHERE status <> 'published');",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

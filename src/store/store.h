@@ -310,6 +310,26 @@ typedef struct store_ops {
     int (*notice_list)(store *s, int limit, json_t **out);
     int (*notice_hide)(store *s, int64_t id, int64_t user_id);    /* STORE_NOT_FOUND; audited */
 
+    /* ---- leaders' posts (领导发帖) and their comments ---- */
+    int (*post_add)(store *s, str title, str body, int64_t user_id, int64_t *id);
+    /* {"id","title","body","author","views","created_at","has_image","comment_count"}; NOT_FOUND. */
+    int (*post_get)(store *s, int64_t id, json_t **out);
+    int (*post_list)(store *s, int limit, json_t **out);              /* newest first, without bodies */
+    int (*post_views_add)(store *s, int64_t id, int64_t n);           /* adds n views */
+    int (*post_image_set)(store *s, int64_t id, const char *type, const void *data, size_t n);   /* NOT_FOUND */
+    /* The image (malloc'd; caller frees) and its type (32 bytes); NOT_FOUND when none. */
+    int (*post_image_get)(store *s, int64_t id, char *type, void **data, size_t *n);
+    /* A comment screened by the caller: hold keeps it for a moderator (hold_reason JSON). */
+    int (*comment_add)(store *s, int64_t post_id, str body, str author_ip, bool hold, json_t *hold_reason,
+                       double spam, int64_t *id);
+    /* Shown comments (not held or rejected) after id `after`, oldest first: [{"id","body","created_at"}]. */
+    int (*comment_list)(store *s, int64_t post_id, int64_t after, int limit, json_t **out);
+    /* Held comments, oldest first: [{"id","post_id","post_title","body","hold_reason","created_at"}]. */
+    int (*comment_queue)(store *s, int limit, json_t **out);
+    /* decision "approve" | "reject" (reason) | "spam"; *shown gets the approved comment
+     * {"id","post_id","body","created_at"} (NULL otherwise). NOT_FOUND unless held. Audited. */
+    int (*comment_moderate)(store *s, int64_t id, int64_t user_id, const char *decision, str reason, json_t **shown);
+
     int (*msg_each)(store *s, int64_t consultation_id,
                     int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
 } store_ops;

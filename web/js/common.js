@@ -321,6 +321,7 @@ export function renderHeader(user) {
     nav.append(link('/search.html', '留言检索'));
     if (user.role === 'moderator' || user.role === 'admin') nav.append(link('/moderation.html', '内容审核'));
     if (user.role === 'admin') nav.append(link('/admin.html', '系统管理'));
+    if (user.role === 'leader') nav.append(link('/post-new.html', '发布帖子'));
     nav.append(link('/', '公众首页'));
     const who = el('span', { class: 'who' },
       user.login, user.department ? `（${user.department}）` : `（${ROLE_LABEL[user.role] || user.role}）`);

@@ -51,5 +51,18 @@ async function loadNotices() {
     document.getElementById('notices-section').hidden = !(data.notices || []).length;
   } catch (e) { /* no notices shown */ }
 }
+async function loadPosts() {
+  try {
+    const data = await api('GET', '/api/v1/posts');
+    const ul = document.getElementById('posts');
+    clear(ul);
+    for (const p of (data.posts || []).slice(0, 5)) {
+      ul.append(el('li', null, el('a', { href: `/post.html?id=${encodeURIComponent(p.id)}` }, p.title),
+        el('span', { class: 'muted' }, ` · ${fmtTime(p.created_at).slice(0, 10)} · 浏览 ${p.views}`)));
+    }
+    document.getElementById('posts-section').hidden = !(data.posts || []).length;
+  } catch (e) { /* no posts shown */ }
+}
 load();
 loadNotices();
+loadPosts();

@@ -226,13 +226,38 @@ document.getElementById('q-next').addEventListener('click', () => { offset += PA
 const updateWordCounter = attachCounter(wForm.elements.word, document.getElementById('cnt-word'), WORD_MAX);
 clearErrorsOnInput(wForm);
 
+// Held comments on leaders' posts: approve (shown at once to everyone
+// watching the post) or reject with a reason.
+async function loadHeldComments() {
+  const ul = document.getElementById('hc-list');
+  const data = await api('GET', '/api/v1/comments/held');
+  clear(ul);
+  if (!data.comments.length) ul.append(el('li', { class: 'muted' }, '没有待审核的评论。'));
+  for (const c of data.comments) {
+    const decide = async (decision, reason) => {
+      try {
+        await api('POST', `/api/v1/comments/${c.id}/moderation`, reason ? { decision, reason } : { decision });
+        await loadHeldComments();
+      } catch (e) { notice(noticeBox, 'error', `未能处理：${errorText(e)}`); }
+    };
+    const ok = el('button', { type: 'button', class: 'btn btn-sm', 'data-approve': c.id }, '通过');
+    ok.addEventListener('click', () => decide('approve'));
+    const no = el('button', { type: 'button', class: 'btn btn-ghost btn-sm' }, '不予通过');
+    no.addEventListener('click', () => decide('reject', '不符合评论要求'));
+    ul.append(el('li', { class: 'held-comment' },
+      el('div', { class: 'muted' }, `#${c.id} · 帖子「${c.post_title}」 · ${fmtTime(c.created_at)}`),
+      el('p', { class: 'wrap-anywhere' }, highlighted(c.body, spansOf(c.hold_reason, 'body'))),
+      el('div', { class: 'actions' }, ok, ' ', no)));
+  }
+}
+
 requireOfficial(['moderator', 'admin'])
   .then(async (me) => {
     isAdmin = me.role === 'admin';
     wForm.hidden = !isAdmin;
     document.getElementById('w-readonly').hidden = isAdmin;
     document.getElementById('moderation').hidden = false;
-    await Promise.all([loadQueue(), loadWords()]);
+    await Promise.all([loadQueue(), loadWords(), loadHeldComments()]);
   })
   .catch((e) => {
     if (e.redirecting) return;

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# bench/sse.sh: live updates to many viewers. Starts `minyi serve` (release
+# build), opens SSE_VIEWERS (default 10,000) concurrent event streams of one
+# leader's post on loopback, approves SSE_ROUNDS (default 5) held comments
+# and measures the delay from each approval to its arrival at every viewer
+# (goal: p99 <= 1 s), and the server's memory per connection (RSS growth
+# over the idle streams / viewers). Client: bench/sse.mjs (Node.js).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${SSE_VIEWERS:-10000}
+ROUNDS=${SSE_ROUNDS:-5}
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+dir=$(mktemp -d); trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
+./minyi demo --db "sqlite:$dir/db" >/dev/null
+./minyi words add 待审词 --db "sqlite:$dir/db" >/dev/null
+printf 'bench-moderator-pass\n' > "$dir/pw"
+./minyi user add benchmod --role moderator --password-file "$dir/pw" --db "sqlite:$dir/db" >/dev/null
+./minyi user add benchlead --role leader --password-file "$dir/pw" --db "sqlite:$dir/db" >/dev/null
+./minyi serve --db "sqlite:$dir/db" --listen 127.0.0.1:0 --port-file "$dir/port" --web web --quiet >/dev/null &
+pid=$!
+for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
+port=$(cat "$dir/port")
+base="http://127.0.0.1:$port"
+login() {  # login NAME -> "cookie csrf"
+  curl -s -D "$dir/h" -H 'Content-Type: application/json' -d "{\"login\":\"$1\",\"password\":\"bench-moderator-pass\"}" "$base/api/v1/login" > "$dir/b"
+  echo "$(grep -i '^set-cookie' "$dir/h" | sed 's/^[^:]*: \([^;]*\);.*/\1/') $(sed 's/.*"csrf_token":"\([^"]*\)".*/\1/' "$dir/b")"
+}
+read -r lcookie lcsrf <<<"$(login benchlead)"
+read -r mcookie mcsrf <<<"$(login benchmod)"
+post=$(curl -s -H 'Content-Type: application/json' -H "Cookie: $lcookie" -H "X-CSRF-Token: $lcsrf" \
+  -d '{"title":"新春致辞","body":"祝大家新春快乐。"}' "$base/api/v1/posts" | sed 's/.*"id":\([0-9]*\).*/\1/')
+ids=""
+for r in $(seq "$ROUNDS"); do
+  id=$(curl -s -H 'Content-Type: application/json' -d "{\"body\":\"第${r}条评论：待审词\"}" "$base/api/v1/posts/$post/comments" | sed 's/.*"id":\([0-9]*\).*/\1/')
+  ids="${ids:+$ids,}$id"
+done
+rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
+before=$(rss)
+coproc CLIENT { node bench/sse.mjs "$port" "$post" "$N" "$ROUNDS" "$mcookie" "$mcsrf" "$ids"; }
+while read -r line <&"${CLIENT[0]}"; do
+  [ "$line" = READY ] && break
+  echo "$line"
+done
+after=$(rss)
+echo "server RSS: $((before / 1024)) MiB idle, $((after / 1024)) MiB with the viewers: $(( (after - before) * 1024 / N )) bytes per connection"
+echo go >&"${CLIENT[1]}"
+while read -r line <&"${CLIENT[0]}"; do echo "$line"; done
+wait "$CLIENT_PID" 2>/dev/null || true
