@@ -33,6 +33,9 @@ json_t *api_msg_json(api_ctx *c, const store_msg *m, const who *w);   /* w NULL 
 void api_get_public_messages(api_ctx *c, http_req *r);
 void api_get_public_message(api_ctx *c, http_req *r, const char *arg);
 void api_post_public_support(api_ctx *c, http_req *r, const char *arg);
+/* The visitor (a citizen without a login) as the hash of the minyi_visitor
+ * cookie, set on this response when missing: one support or vote per person. */
+void api_visitor(api_ctx *c, http_req *r, char out[65]);
 
 /* api_consult.c */
 /* The parts of a consultation an admin sends (document, opens_at, closes_at), checked. */
@@ -69,6 +72,19 @@ void api_get_comment_queue(api_ctx *c, http_req *r);
 void api_post_comment_moderation(api_ctx *c, http_req *r, const char *arg);
 void api_put_post_image(api_ctx *c, http_req *r, const char *arg);
 void api_get_post_image(api_ctx *c, http_req *r, const char *arg);
+
+/* api_live.c */
+void api_post_live(api_ctx *c, http_req *r);
+void api_get_lives(api_ctx *c, http_req *r);
+void api_get_live(api_ctx *c, http_req *r, const char *arg);
+void api_put_live(api_ctx *c, http_req *r, const char *arg);
+void api_get_live_events(api_ctx *c, http_req *r, const char *arg);
+void api_post_question(api_ctx *c, http_req *r, const char *arg);
+void api_post_question_vote(api_ctx *c, http_req *r, const char *arg);
+void api_post_question_pick(api_ctx *c, http_req *r, const char *arg);
+void api_post_question_answer(api_ctx *c, http_req *r, const char *arg);
+void api_get_question_queue(api_ctx *c, http_req *r);
+void api_post_question_moderation(api_ctx *c, http_req *r, const char *arg);
 
 /* api_work.c */
 void api_post_transfer(api_ctx *c, http_req *r, const char *arg);

@@ -126,17 +126,7 @@ void api_get_public_message(api_ctx *c, http_req *r, const char *arg) {
     http_json(r, 200, o);
 }
 
-/* POST /api/v1/public/messages/{id}/support: one support per visitor. A
- * visitor is a random cookie (citizens do not log in); only its hash is
- * stored. Not a vote that must resist a determined cheat (clearing cookies
- * gives a new visitor): it counts how many people care, as the 点赞 of
- * message boards does. */
-void api_post_public_support(api_ctx *c, http_req *r, const char *arg) {
-    int64_t id, supports = 0;
-    if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no public message '%.40s'", arg);
-    json_t *body = http_body_json(r);      /* {} : a JSON body is what other sites' forms cannot send */
-    if (!body) return;
-    json_decref(body);
+void api_visitor(api_ctx *c, http_req *r, char out[65]) {
     const char *tok = http_cookie(r, VISITOR_COOKIE);
     char fresh[AUTH_TOKEN_LEN + 1];
     bool valid = tok && strlen(tok) == AUTH_TOKEN_LEN && strspn(tok, "0123456789abcdef") == AUTH_TOKEN_LEN;
@@ -148,8 +138,22 @@ void api_post_public_support(api_ctx *c, http_req *r, const char *arg) {
                  fresh, VISITOR_SECONDS, c->secure_cookies ? "; Secure" : "");
         http_add_header(r, "Set-Cookie", cookie);
     }
+    auth_token_hash(tok, out);
+}
+
+/* POST /api/v1/public/messages/{id}/support: one support per visitor. A
+ * visitor is a random cookie (citizens do not log in); only its hash is
+ * stored. Not a vote that must resist a determined cheat (clearing cookies
+ * gives a new visitor): it counts how many people care, as the 点赞 of
+ * message boards does. */
+void api_post_public_support(api_ctx *c, http_req *r, const char *arg) {
+    int64_t id, supports = 0;
+    if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no public message '%.40s'", arg);
+    json_t *body = http_body_json(r);      /* {} : a JSON body is what other sites' forms cannot send */
+    if (!body) return;
+    json_decref(body);
     char visitor[65];
-    auth_token_hash(tok, visitor);
+    api_visitor(c, r, visitor);
     int rc = OPS->support_add(ST, id, visitor, &supports);
     if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no public message %lld", (long long)id);
     if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", NULL, "you have already supported this message");

@@ -56,13 +56,15 @@ void http_add_header(http_req *r, const char *name, const char *value) {
 }
 
 static void add_headers(struct MHD_Response *resp, const http_req *r) {
-    /* Security headers on everything: no framing, no sniffing, scripts only from us. */
+    /* Security headers on everything: no framing, no sniffing, scripts only
+     * from us; media from us or any HTTPS streaming server (live sessions
+     * embed the organiser's own stream). */
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
     MHD_add_response_header(resp, "Content-Security-Policy",
                             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+                            "media-src 'self' https:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
     if (r->content_type) MHD_add_response_header(resp, "Content-Type", r->content_type);
     char tmp[sizeof r->headers];
     memcpy(tmp, r->headers, r->nheaders);

@@ -848,4 +848,7 @@ const store_ops store_sqlite = {
     .post_image_set = sq_post_image_set, .post_image_get = sq_post_image_get,
     .comment_add = sq_comment_add, .comment_list = sq_comment_list, .comment_queue = sq_comment_queue,
     .comment_moderate = sq_comment_moderate,
+    .live_add = sq_live_add, .live_get = sq_live_get, .live_list = sq_live_list, .live_set_status = sq_live_set_status,
+    .question_add = sq_question_add, .question_vote = sq_question_vote, .question_pick = sq_question_pick,
+    .question_answer = sq_question_answer, .question_queue = sq_question_queue, .question_moderate = sq_question_moderate,
 };

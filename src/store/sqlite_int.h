@@ -120,6 +120,16 @@ int sq_comment_add(store *s, int64_t post_id, str body, str author_ip, bool hold
 int sq_comment_list(store *s, int64_t post_id, int64_t after, int limit, json_t **out);
 int sq_comment_queue(store *s, int limit, json_t **out);
 int sq_comment_moderate(store *s, int64_t id, int64_t user_id, const char *decision, str reason, json_t **shown);
+int sq_live_add(store *s, str title, str description, const char *starts_at, str video_url, int64_t user_id, int64_t *id);
+int sq_live_get(store *s, int64_t id, json_t **out);
+int sq_live_list(store *s, json_t **out);
+int sq_live_set_status(store *s, int64_t id, const char *status, int64_t user_id);
+int sq_question_add(store *s, int64_t session_id, str body, str author_ip, bool hold, json_t *hold_reason, int64_t *id);
+int sq_question_vote(store *s, int64_t id, const char *visitor, int64_t *votes, int64_t *session_id);
+int sq_question_pick(store *s, int64_t id, int64_t user_id, json_t **q);
+int sq_question_answer(store *s, int64_t id, str answer, int64_t user_id, json_t **q);
+int sq_question_queue(store *s, json_t **out);
+int sq_question_moderate(store *s, int64_t id, int64_t user_id, const char *decision, str reason, json_t **shown);
 int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, str body, str label), void *ud);
 
 #endif

@@ -290,6 +290,25 @@ static const char *migrations[] = {
     "    AND (last_reply_at IS NULL OR last_reply_at < new.created_at); END;"
     "UPDATE messages SET last_reply_at = (SELECT max(r.created_at) FROM replies r WHERE r.message_id = messages.id"
     "  AND r.status = 'published') WHERE id IN (SELECT message_id FROM replies WHERE status <> 'published');",
+
+    /* 15: live sessions (在线访谈): questions screened like comments, one
+     * vote per visitor, a moderator picks the current question, officials
+     * answer; afterwards the answered questions are the transcript. */
+    "CREATE TABLE live_sessions (id INTEGER PRIMARY KEY, title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',"
+    "  starts_at TEXT, video_url TEXT, user_id INTEGER REFERENCES users(id),"
+    "  status TEXT NOT NULL DEFAULT 'scheduled' CHECK (status IN ('scheduled','live','ended')),"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE TABLE live_questions (id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES live_sessions(id),"
+    "  body TEXT NOT NULL, author_ip TEXT,"
+    "  moderation TEXT NOT NULL DEFAULT 'none' CHECK (moderation IN ('none','held','approved','rejected')),"
+    "  hold_reason TEXT, votes INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting','current','answered')),"
+    "  answer TEXT, answered_by INTEGER REFERENCES users(id), answered_at TEXT,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
+    "CREATE INDEX live_questions_session ON live_questions(session_id, id);"
+    "CREATE INDEX live_questions_held ON live_questions(id) WHERE moderation = 'held';"
+    "CREATE TABLE live_votes (question_id INTEGER NOT NULL, visitor TEXT NOT NULL,"
+    "  PRIMARY KEY (question_id, visitor)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

@@ -330,6 +330,29 @@ typedef struct store_ops {
      * {"id","post_id","body","created_at"} (NULL otherwise). NOT_FOUND unless held. Audited. */
     int (*comment_moderate)(store *s, int64_t id, int64_t user_id, const char *decision, str reason, json_t **shown);
 
+    /* ---- live sessions (在线访谈) ---- */
+    int (*live_add)(store *s, str title, str description, const char *starts_at, str video_url, int64_t user_id, int64_t *id);
+    /* {"id","title","description","starts_at","video_url","status","created_at","questions":[{"id","body",
+     * "votes","state","answer","answered_at","created_at"}]} (shown questions: not held or rejected);
+     * STORE_NOT_FOUND. */
+    int (*live_get)(store *s, int64_t id, json_t **out);
+    int (*live_list)(store *s, json_t **out);                              /* newest first, no questions */
+    int (*live_set_status)(store *s, int64_t id, const char *status, int64_t user_id);   /* NOT_FOUND */
+    /* A screened question; STORE_CONFLICT when the session has ended, NOT_FOUND when there is none. */
+    int (*question_add)(store *s, int64_t session_id, str body, str author_ip, bool hold, json_t *hold_reason, int64_t *id);
+    /* One vote per visitor: STORE_CONFLICT when voted, NOT_FOUND unless shown. *votes = the new count,
+     * *session_id = the question's session. */
+    int (*question_vote)(store *s, int64_t id, const char *visitor, int64_t *votes, int64_t *session_id);
+    /* The moderator's pick: the question becomes the current one (the previous current one goes back
+     * to waiting unless answered). *q gets {"id","session_id","body","votes"}. NOT_FOUND unless shown and unanswered. */
+    int (*question_pick)(store *s, int64_t id, int64_t user_id, json_t **q);
+    /* An official's answer; *q gets {"id","session_id","body","answer","answered_at"}. NOT_FOUND unless shown. */
+    int (*question_answer)(store *s, int64_t id, str answer, int64_t user_id, json_t **q);
+    /* Held questions: [{"id","session_id","body","hold_reason","created_at"}]. */
+    int (*question_queue)(store *s, json_t **out);
+    /* approve | reject | spam; *shown = the approved question {"id","session_id","body","votes","state"}. */
+    int (*question_moderate)(store *s, int64_t id, int64_t user_id, const char *decision, str reason, json_t **shown);
+
     int (*msg_each)(store *s, int64_t consultation_id,
                     int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
 } store_ops;

@@ -104,6 +104,50 @@ export async function waitAnalyzed(c, id) {
   throw new Error(`message ${id} was not analyzed within 30 s`);
 }
 
+/* A Server-Sent Events reader over fetch (what EventSource does in a
+ * browser): collects {event, data (parsed JSON)} in arrival order. */
+export function listenEvents(base, path) {
+  const ctl = new AbortController();
+  const events = [];
+  const ready = fetch(base + path, { signal: ctl.signal, headers: { Accept: 'text/event-stream' } }).then(async (res) => {
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
+    const reader = res.body.getReader();
+    const dec = new TextDecoder();
+    let buf = '';
+    (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += dec.decode(value, { stream: true });
+          let k;
+          while ((k = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, k); buf = buf.slice(k + 2);
+            let event = 'message', data = '';
+            for (const line of block.split('\n')) {
+              if (line.startsWith('event: ')) event = line.slice(7);
+              else if (line.startsWith('data: ')) data += line.slice(6);
+            }
+            if (data) events.push({ event, data: JSON.parse(data) });
+          }
+        }
+      } catch { /* aborted */ }
+    })();
+    return res;
+  });
+  return { events, ready, close: () => ctl.abort() };
+}
+
+/* Waits (5 s at most) for an event matching pred among events. */
+export async function waitEvent(events, pred, what) {
+  for (let i = 0; i < 200; i++) {
+    const e = events.find(pred);
+    if (e) return e;
+    await new Promise(r => setTimeout(r, 25));
+  }
+  throw new Error(`no event: ${what}; got ${JSON.stringify(events).slice(0, 500)}`);
+}
+
 const tests = [];
 export function test(name, fn) { tests.push({ name, fn }); }
 

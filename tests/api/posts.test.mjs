@@ -2,7 +2,7 @@
 // comments screened like messages (shown at once, or held and shown after a
 // moderator's approval), personal data masked, image upload checks, and
 // the live stream (Server-Sent Events) that two clients watch at once.
-import { Server, Client, minyi, test, assert, eq, run } from './lib.mjs';
+import { Server, Client, minyi, test, assert, eq, run, listenEvents, waitEvent } from './lib.mjs';
 
 const srv = new Server();
 const PW = { lead: 'leader-pass-1', mod: 'moderator-pass-1', traffic: 'traffic-pass-1' };
@@ -10,46 +10,8 @@ const anon = () => new Client(srv.base);
 let leader, mod, post;
 
 /* An EventSource-like reader over fetch: collects {event, data} in order. */
-function listen(path) {
-  const ctl = new AbortController();
-  const events = [];
-  const ready = fetch(srv.base + path, { signal: ctl.signal, headers: { Accept: 'text/event-stream' } }).then(async (res) => {
-    if (res.status !== 200) throw new Error(`events answered ${res.status}`);
-    const reader = res.body.getReader();
-    const dec = new TextDecoder();
-    let buf = '';
-    (async () => {
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buf += dec.decode(value, { stream: true });
-          let k;
-          while ((k = buf.indexOf('\n\n')) >= 0) {
-            const block = buf.slice(0, k); buf = buf.slice(k + 2);
-            const ev = { event: 'message', data: '' };
-            for (const line of block.split('\n')) {
-              if (line.startsWith('event: ')) ev.event = line.slice(7);
-              else if (line.startsWith('data: ')) ev.data += line.slice(6);
-            }
-            if (ev.data) events.push({ event: ev.event, data: JSON.parse(ev.data) });
-          }
-        }
-      } catch { /* aborted */ }
-    })();
-    return res;
-  });
-  return { events, ready, close: () => ctl.abort() };
-}
-
-async function waitFor(events, pred, what) {
-  for (let i = 0; i < 200; i++) {
-    const e = events.find(pred);
-    if (e) return e;
-    await new Promise(r => setTimeout(r, 25));
-  }
-  throw new Error(`no event: ${what}; got ${JSON.stringify(events)}`);
-}
+const listen = (path) => listenEvents(srv.base, path);
+const waitFor = waitEvent;
 
 async function setup() {
   minyi(['demo', '--db', srv.db]);

@@ -63,6 +63,20 @@ async function loadPosts() {
     document.getElementById('posts-section').hidden = !(data.posts || []).length;
   } catch (e) { /* no posts shown */ }
 }
+async function loadLives() {
+  const LABEL = { scheduled: '即将开始', live: '正在直播', ended: '实录' };
+  try {
+    const data = await api('GET', '/api/v1/live');
+    const ul = document.getElementById('lives');
+    clear(ul);
+    for (const s of (data.sessions || []).slice(0, 5)) {
+      ul.append(el('li', null, el('span', { class: 'badge' }, LABEL[s.status] || s.status), ' ',
+        el('a', { href: `/live.html?id=${encodeURIComponent(s.id)}` }, s.title)));
+    }
+    document.getElementById('live-section').hidden = !(data.sessions || []).length;
+  } catch (e) { /* none shown */ }
+}
 load();
 loadNotices();
 loadPosts();
+loadLives();
