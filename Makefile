@@ -3,6 +3,7 @@
 #
 #   make            ./minyi (optimised)
 #   make run        install deps, build, seed demo data, serve on 127.0.0.1:8080
+#                   (LISTEN=ADDR:PORT to serve elsewhere)
 #   make test       install deps, build with ASan/UBSan, run every test
 #   make bench      benchmarks (bench/), figures and checksums (SCALE=full for
 #                   bench/national.sh at the campaign's full 8.542M messages)
@@ -94,31 +95,41 @@ fuzz: $(FUZZBIN) $(DATA)
 	  echo "== fuzz $$n ($(FUZZ_SECONDS) s)"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 fuzz/corpus-run/$$n fuzz/corpus/$$n || exit 1; done
 
-run: deps all
+# run, test, bench and eval first install what is missing (scripts/setup) and
+# then build in a sub-make: the flags above come from pkg-config when the
+# Makefile is read, which on a new machine is before the -dev packages exist.
+LISTEN ?= 127.0.0.1:8080
+run: deps
+	@$(MAKE) --no-print-directory all
 	@mkdir -p var
 	./minyi demo --db sqlite:var/minyi.db --generate 3000
-	./minyi serve --db sqlite:var/minyi.db --web web
+	./minyi serve --db sqlite:var/minyi.db --web web --listen $(LISTEN)
 
 unit: $(BUILD)/asan/minyi $(TESTBIN) $(DATA)
 
-test: deps all unit
+test: deps
+	@$(MAKE) --no-print-directory all unit
 	@bash scripts/run-tests
 
 # The long form of tests/crash/kill9.test.mjs (3 rounds in make test).
-test-crash: deps all unit
+test-crash: deps
+	@$(MAKE) --no-print-directory all unit
 	@MINYI_BIN=$(BUILD)/asan/minyi CRASH_ROUNDS=$${CRASH_ROUNDS:-20} node tests/crash/kill9.test.mjs
 
 # The long form of tests/api/abuse.test.mjs on the release build: 500
 # slowloris connections and 10,000 flood posts for 30 s; prints the normal
 # client's p99 and fails above 100 ms.
-test-abuse: all
+test-abuse: deps
+	@$(MAKE) --no-print-directory all
 	MINYI_BIN=$(CURDIR)/minyi ABUSE_LONG=1 ABUSE_SLOW=500 ABUSE_FLOOD=10000 ABUSE_SECONDS=30 node tests/api/abuse.test.mjs
 
-bench: deps all $(BENCHBIN)
+bench: deps
 	@bash scripts/setup --bench
+	@$(MAKE) --no-print-directory all $(BENCHBIN)
 	@bash scripts/run-bench
 
-eval: deps all
+eval: deps
+	@$(MAKE) --no-print-directory all
 	@bash scripts/run-eval
 
 clean:
