@@ -24,7 +24,9 @@
 #define VIEW_FLUSH_MS 1000
 #define VIEW_EVENT_MS 200         /* live view counts at most 5 times a second per post */
 
-typedef struct { int64_t post, pending; double last_event; } view_slot;
+/* base: the stored count when the slot was taken, plus what it has written
+ * since; base + pending is the count to show (never stale across a flush). */
+typedef struct { int64_t post, base, pending; double last_event; } view_slot;
 static struct { pthread_mutex_t mu; view_slot slot[VIEW_SLOTS]; double flushed; } views = { PTHREAD_MUTEX_INITIALIZER, {{0}}, 0 };
 
 static double now_ms(void) {
@@ -37,28 +39,28 @@ static double now_ms(void) {
 static void flush_views(api_ctx *c) {
     for (int i = 0; i < VIEW_SLOTS; i++) {
         view_slot *v = &views.slot[i];
-        if (v->post && v->pending && OPS->post_views_add(ST, v->post, v->pending) == STORE_OK) v->pending = 0;
+        if (v->post && v->pending && OPS->post_views_add(ST, v->post, v->pending) == STORE_OK) { v->base += v->pending; v->pending = 0; }
     }
     views.flushed = now_ms();
 }
 
-/* Counts one view of post; returns the views waiting to be written for it,
- * and whether a live event is due. */
-static int64_t count_view(api_ctx *c, int64_t post, bool *event_due) {
+/* Counts one view of post (stored: its count as just read from the store)
+ * and returns the count to show; *event_due: a live event is due. */
+static int64_t count_view(api_ctx *c, int64_t post, int64_t stored, bool *event_due) {
     pthread_mutex_lock(&views.mu);
     double t = now_ms();
     view_slot *v = &views.slot[(uint64_t)post % VIEW_SLOTS];
     if (v->post != post) {                   /* another post had the slot: write its views first */
         if (v->post && v->pending) OPS->post_views_add(ST, v->post, v->pending);
-        v->post = post; v->pending = 0; v->last_event = 0;
+        v->post = post; v->base = stored; v->pending = 0; v->last_event = 0;
     }
     v->pending++;
+    int64_t total = v->base + v->pending;
     *event_due = t - v->last_event >= VIEW_EVENT_MS;
     if (*event_due) v->last_event = t;
-    int64_t pending = v->pending;
-    if (t - views.flushed >= VIEW_FLUSH_MS) { flush_views(c); pending = 0; }
+    if (t - views.flushed >= VIEW_FLUSH_MS) flush_views(c);
     pthread_mutex_unlock(&views.mu);
-    return pending;
+    return total;
 }
 
 static int64_t pending_views(int64_t post) {
@@ -130,8 +132,7 @@ void api_get_post(api_ctx *c, http_req *r, const char *arg) {
     json_array_foreach(comments, i, x) mask_body(x);
     json_object_set_new(o, "comments", comments);
     bool event_due = false;
-    int64_t pending = count_view(c, id, &event_due);
-    json_int_t total = json_integer_value(json_object_get(o, "views")) + pending + (pending ? 0 : 1);
+    json_int_t total = count_view(c, id, json_integer_value(json_object_get(o, "views")), &event_due);
     json_object_set_new(o, "views", json_integer(total));
     if (event_due && c->live) {
         char ch[32], data[64];
