@@ -78,13 +78,6 @@ static json_t *masked(const char *s) {
 }
 static json_t *plain(const char *s) { return s ? json_string(s) : json_null(); }
 
-/* Masks o[key] in place when it is a string: replies, rating comments and
- * moderators' reasons are public text like the message itself. */
-void api_mask_field(json_t *o, const char *key) {
-    const char *s = json_string_value(json_object_get(o, key));
-    if (s) json_object_set_new(o, key, masked(s));
-}
-
 /* Why a rejected message was not published: the moderator's decision and
  * reason from the audit trail, nothing else (no spam scores, no matched
  * sensitive words). NULL when there is no such event. */
@@ -122,7 +115,7 @@ json_t *api_msg_json(api_ctx *c, const store_msg *m, const who *w) {
     json_object_set_new(o, "resolution", text(m->resolution));
     json_t *rating;
     if (OPS->rating_get(ST, m->id, &rating) != STORE_OK) rating = json_null();
-    else if (!official) api_mask_field(rating, "comment");
+    else if (!official) api_mask_field(rating, "comment", 0);
     json_object_set_new(o, "rating", rating);
     /* Withheld by moderation: neither public nor handled while held, never
      * once rejected; a rejected one says why. */
@@ -152,7 +145,7 @@ json_t *api_msg_json(api_ctx *c, const store_msg *m, const who *w) {
                 if (strcmp(json_string_value(json_object_get(rep, "status")), "published")) continue;
                 json_object_del(rep, "author");
                 json_object_del(rep, "status");
-                api_mask_field(rep, "body");
+                api_mask_field(rep, "body", 0);
                 json_array_append(pub, rep);
             }
             json_decref(replies);

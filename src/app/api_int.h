@@ -25,9 +25,6 @@ bool api_require_role(http_req *r, const who *w, const char *role);   /* 403 oth
 bool api_may_handle(const who *w, int64_t dept);   /* reply / transfer */
 bool api_may_read(const who *w, int64_t dept);
 bool api_parse_id(const char *s, int64_t *id);     /* positive decimal id */
-/* Masks personal data in o[key] in place when it is a string (text/pii.h):
- * for public text other than the message (replies, comments, reasons). */
-void api_mask_field(json_t *o, const char *key);
 
 /* The message as JSON: public (personal data masked, no internal ids) or official (api.c). */
 json_t *api_msg_json(api_ctx *c, const store_msg *m, const who *w);   /* w NULL = the public view */
@@ -39,6 +36,10 @@ void api_post_public_support(api_ctx *c, http_req *r, const char *arg);
 /* The visitor (a citizen without a login) as the hash of the minyi_visitor
  * cookie, set on this response when missing: one support or vote per person. */
 void api_visitor(api_ctx *c, http_req *r, char out[65]);
+/* Masks personal data in the JSON string member key of o, in place (an
+ * absent or non-string member is left alone); with max_chars > 0 also cuts
+ * it to that many characters, after masking, with an ellipsis. */
+void api_mask_field(json_t *o, const char *key, size_t max_chars);
 
 /* api_consult.c */
 /* The parts of a consultation an admin sends (document, opens_at, closes_at), checked. */
@@ -90,6 +91,10 @@ void api_get_question_queue(api_ctx *c, http_req *r);
 void api_post_question_moderation(api_ctx *c, http_req *r, const char *arg);
 
 /* api_work.c */
+/* Reads a moderator's {"decision":"approve|reject|spam","reason"} (messages,
+ * comments, questions alike): the decision, or NULL with the 422 sent. A
+ * rejection needs a reason. reason points into j. */
+const char *api_moderation_decision(http_req *r, json_t *j, str *reason);
 void api_post_transfer(api_ctx *c, http_req *r, const char *arg);
 void api_get_models(api_ctx *c, http_req *r);
 void api_post_model(api_ctx *c, http_req *r);

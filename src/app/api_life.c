@@ -343,7 +343,7 @@ void api_life_json(api_ctx *c, const store_msg *m, const who *w, json_t *o) {
     bool official = w != NULL;
     json_t *f;
     if (OPS->followup_get(ST, m->id, &f) != STORE_OK) f = json_null();
-    else if (!official) api_mask_field(f, "body");   /* the citizen's question is public text */
+    else if (!official) api_mask_field(f, "body", 0);   /* the citizen's question is public text */
     json_object_set_new(o, "followup", f);
     json_t *ext = NULL;
     if (OPS->extension_list(ST, m->id, 0, &ext) != STORE_OK) ext = json_array();

@@ -71,16 +71,6 @@ static int64_t pending_views(int64_t post) {
     return n;
 }
 
-static void mask_body(json_t *o) {
-    json_t *v = json_object_get(o, "body");
-    if (!json_is_string(v)) return;
-    buf b = {0};
-    if (pii_mask(json_string_value(v), json_string_length(v), PII_ALL, &b) == 0)
-        json_object_set_new(o, "body", json_stringn(b.p ? b.p : "", b.n));
-    else json_object_set_new(o, "body", json_string(""));
-    buf_free(&b);
-}
-
 static bool may_post(const who *w) { return !strcmp(w->u.role, "admin") || !strcmp(w->u.role, "leader"); }
 
 /* POST /api/v1/posts {"title","body"} (leaders, admins) -> 201 {"id"} */
@@ -129,7 +119,7 @@ void api_get_post(api_ctx *c, http_req *r, const char *arg) {
     if (OPS->comment_list(ST, id, 0, 200, &comments)) { json_decref(o); return api_store_failed(r, ST); }
     size_t i;
     json_t *x;
-    json_array_foreach(comments, i, x) mask_body(x);
+    json_array_foreach(comments, i, x) api_mask_field(x, "body", 0);
     json_object_set_new(o, "comments", comments);
     bool event_due = false;
     json_int_t total = count_view(c, id, json_integer_value(json_object_get(o, "views")), &event_due);
@@ -179,7 +169,7 @@ void api_post_comment(api_ctx *c, http_req *r, const char *arg) {
     if (rc) { json_decref(j); return api_store_failed(r, ST); }
     if (!hold && c->live) {
         json_t *ev = json_pack("{s:I,s:s%,s:s}", "id", (json_int_t)cid, "body", body.p, body.n, "created_at", "");
-        mask_body(ev);
+        api_mask_field(ev, "body", 0);
         char now[32];
         api_now_iso(now);
         json_object_set_new(ev, "created_at", json_string(now));
@@ -213,15 +203,9 @@ void api_post_comment_moderation(api_ctx *c, http_req *r, const char *arg) {
     if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no comment '%.40s'", arg);
     json_t *j = http_body_json(r);
     if (!j) return;
-    str decision, reason;
-    valid_err e;
-    if (valid_text(j, "decision", true, 10, &decision, &e) || valid_text(j, "reason", false, 500, &reason, &e)) {
-        api_invalid(r, &e); json_decref(j); return;
-    }
-    const char *d = str_eq_c(decision, "approve") ? "approve" : str_eq_c(decision, "reject") ? "reject"
-                  : str_eq_c(decision, "spam") ? "spam" : NULL;
-    if (!d) { json_decref(j); return http_error(r, 422, "invalid", "decision", "decision must be approve, reject or spam"); }
-    if (!strcmp(d, "reject") && !reason.p) { json_decref(j); return http_error(r, 422, "missing", "reason", "a rejection needs a reason"); }
+    str reason;
+    const char *d = api_moderation_decision(r, j, &reason);
+    if (!d) { json_decref(j); return; }
     json_t *shown = NULL;
     int rc = OPS->comment_moderate(ST, id, w.u.id, d, reason, &shown);
     json_decref(j);
@@ -231,7 +215,7 @@ void api_post_comment_moderation(api_ctx *c, http_req *r, const char *arg) {
         char ch[32];
         snprintf(ch, sizeof ch, "post:%lld", (long long)json_integer_value(json_object_get(shown, "post_id")));
         json_object_del(shown, "post_id");
-        mask_body(shown);
+        api_mask_field(shown, "body", 0);
         char *data = json_dumps(shown, JSON_COMPACT);
         if (data) sse_publish(c->live, ch, "comment", data);
         free(data);
