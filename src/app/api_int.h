@@ -67,6 +67,11 @@ void api_post_notice(api_ctx *c, http_req *r);
 void api_delete_notice(api_ctx *c, http_req *r, const char *arg);
 
 /* api_posts.c */
+/* The JSON body's "body" text (<= max_chars), screened (app/screen.h): *hold
+ * (keep for a moderator), *spam, *why (the reason, or NULL; caller frees).
+ * Returns the body object (caller frees; body points into it), or NULL with
+ * the error sent. Comments and live questions alike. */
+json_t *api_screened_body(api_ctx *c, http_req *r, size_t max_chars, str *body, bool *hold, double *spam, json_t **why);
 void api_post_post(api_ctx *c, http_req *r);
 void api_get_posts(api_ctx *c, http_req *r);
 void api_get_post(api_ctx *c, http_req *r, const char *arg);

@@ -123,15 +123,12 @@ void api_get_live_events(api_ctx *c, http_req *r, const char *arg) {
 void api_post_question(api_ctx *c, http_req *r, const char *arg) {
     int64_t id;
     if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no live session '%.40s'", arg);
-    json_t *j = http_body_json(r);
-    if (!j) return;
     str body;
-    valid_err e;
-    if (valid_text(j, "body", true, 500, &body, &e)) { api_invalid(r, &e); json_decref(j); return; }
-    bool hold = false;
-    double spam = 0;
-    json_t *why = NULL;
-    if (c->screen && screen_text(c->screen, body, &hold, &spam, &why)) { json_decref(j); return api_store_failed(r, ST); }
+    bool hold;
+    double spam;
+    json_t *why;
+    json_t *j = api_screened_body(c, r, 500, &body, &hold, &spam, &why);
+    if (!j) return;
     int64_t qid = 0;
     int rc = OPS->question_add(ST, id, body, str_c(r->ip), hold, why, &qid);
     json_decref(why);

@@ -149,19 +149,26 @@ void api_get_post_events(api_ctx *c, http_req *r, const char *arg) {
     if (!c->live || sse_attach(c->live, r, ch, first)) return http_error(r, 503, "unavailable", NULL, "live updates are not available");
 }
 
+json_t *api_screened_body(api_ctx *c, http_req *r, size_t max_chars, str *body, bool *hold, double *spam, json_t **why) {
+    *hold = false; *spam = 0; *why = NULL;
+    json_t *j = http_body_json(r);
+    if (!j) return NULL;
+    valid_err e;
+    if (valid_text(j, "body", true, max_chars, body, &e)) { api_invalid(r, &e); json_decref(j); return NULL; }
+    if (c->screen && screen_text(c->screen, *body, hold, spam, why)) { json_decref(j); api_store_failed(r, ST); return NULL; }
+    return j;
+}
+
 /* POST /api/v1/posts/{id}/comments {"body"} (anyone) -> 201 {"id","held"} */
 void api_post_comment(api_ctx *c, http_req *r, const char *arg) {
     int64_t id;
     if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no post '%.40s'", arg);
-    json_t *j = http_body_json(r);
-    if (!j) return;
     str body;
-    valid_err e;
-    if (valid_text(j, "body", true, 1000, &body, &e)) { api_invalid(r, &e); json_decref(j); return; }
-    bool hold = false;
-    double spam = 0;
-    json_t *why = NULL;
-    if (c->screen && screen_text(c->screen, body, &hold, &spam, &why)) { json_decref(j); return api_store_failed(r, ST); }
+    bool hold;
+    double spam;
+    json_t *why;
+    json_t *j = api_screened_body(c, r, 1000, &body, &hold, &spam, &why);
+    if (!j) return;
     int64_t cid = 0;
     int rc = OPS->comment_add(ST, id, body, str_c(r->ip), hold, why, spam, &cid);
     json_decref(why);
