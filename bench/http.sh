@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 DUR=${BENCH_SECONDS:-5}
 dir=$(mktemp -d); trap 'kill $pid 2>/dev/null; [ -n "${npid:-}" ] && kill $npid 2>/dev/null; rm -rf "$dir"' EXIT
 ./minyi demo --db "sqlite:$dir/db" >/dev/null
-./minyi serve --db "sqlite:$dir/db" --listen 127.0.0.1:0 --port-file "$dir/port" --web web --quiet >/dev/null &
+./minyi serve --db "sqlite:$dir/db" --listen 127.0.0.1:0 --port-file "$dir/port" --web web --quiet \
+  --submit-rate 0 --conns-per-ip 0 >/dev/null &   # wrk is one client address posting thousands
 pid=$!
 for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
 port=$(cat "$dir/port")

@@ -16,7 +16,8 @@ dir=$(mktemp -d); trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
 printf 'bench-moderator-pass\n' > "$dir/pw"
 ./minyi user add benchmod --role moderator --password-file "$dir/pw" --db "sqlite:$dir/db" >/dev/null
 ./minyi user add benchlead --role leader --password-file "$dir/pw" --db "sqlite:$dir/db" >/dev/null
-./minyi serve --db "sqlite:$dir/db" --listen 127.0.0.1:0 --port-file "$dir/port" --web web --quiet >/dev/null &
+./minyi serve --db "sqlite:$dir/db" --listen 127.0.0.1:0 --port-file "$dir/port" --web web --quiet \
+  --conns-per-ip 0 >/dev/null &   # every viewer is 127.0.0.1
 pid=$!
 for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
 port=$(cat "$dir/port")

@@ -1,15 +1,17 @@
-/* analyzer.c: see analyzer.h. One thread; each message costs microseconds
- * (segmentation, automaton, linear model), so one core keeps up with far
- * more than the HTTP intake can commit. */
+/* analyzer.c: see analyzer.h. The configuration and the background
+ * thread live here; the analysis itself is the pipeline (src/pipeline/),
+ * the same code for `minyi serve` and `minyi analyze`. */
 #include "app/analyzer.h"
 #include "core/log.h"
+#include "pipeline/pipeline.h"
+#include "http/metrics.h"
 #include "text/acmatch.h"
 #include "text/classify.h"
 #include "text/dedup.h"
-#include "text/keywords.h"
-#include "app/hotlive.h"
 #include "text/spam.h"
+#include "app/hotlive.h"
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,16 +34,19 @@ struct analyzer {
     spam_rate *rate;           /* recent messages per sender, for floods */
     dedup *dd;                 /* near-duplicate index of every analyzed message */
     bool dd_loaded;
-    buf text;                  /* title + body scratch */
-    kw_ctx *kw;                /* keywords for hot issues; NULL without a dictionary */
     hotlive *hot;              /* live hot issues; NULL without a dictionary */
     bool hot_loaded;
+    pipeline *pl;              /* made at the first run (workers, batch) */
+    int workers, batch;
+    pl_progress_fn on_batch;
+    void *on_batch_ud;
     /* thread */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool running, stop, kicked;
     volatile bool has_model;
+    int64_t busy_since;        /* monotonic seconds when the queue last went from empty to not; 0 = empty */
 };
 
 int analyzer_new(store *st, const seg_dict *dict, analyzer **out, char *err, size_t errlen) {
@@ -64,7 +69,6 @@ int analyzer_new(store *st, const seg_dict *dict, analyzer **out, char *err, siz
         dedup_free(a->dd); json_decref(a->label_map); free(a);
         return -1;
     }
-    if (dict && kw_ctx_new(dict, &a->kw)) a->kw = NULL;   /* no hot keywords, everything else works */
     if (dict && hotlive_new(dict, &a->hot)) a->hot = NULL;
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
@@ -86,9 +90,8 @@ void analyzer_free(analyzer *a) {
     acm_free(a->words);
     spam_model_free(a->spam_nb);
     spam_rate_free(a->rate);
+    pipeline_free(a->pl);
     dedup_free(a->dd);
-    buf_free(&a->text);
-    kw_ctx_free(a->kw);
     hotlive_free(a->hot);
     json_decref(a->label_map);
     pthread_mutex_destroy(&a->mu);
@@ -97,6 +100,7 @@ void analyzer_free(analyzer *a) {
 }
 
 bool analyzer_has_model(analyzer *a) { return a && a->has_model; }
+
 
 hotlive *analyzer_hot(analyzer *a) { return a ? a->hot : NULL; }
 
@@ -211,6 +215,7 @@ static int reload(analyzer *a) {
     }
     if (rc == STORE_OK) free(data);
 
+
     if (!a->dd_loaded) {
         if (st->ops->group_index(st, index_one, a)) return -1;
         a->dd_loaded = true;
@@ -245,138 +250,43 @@ static int reload(analyzer *a) {
     return 0;
 }
 
-/* Sensitive-word matches of one field, appended to spans as
- * {"field","word","off","len"} (byte offsets in the field). */
-static void find_words(analyzer *a, const char *field, const char *s, json_t *spans) {
-    if (!a->words || !s) return;
-    acm_match m[64];
-    size_t total = acm_find(a->words, s, strlen(s), m, 64);
-    for (size_t i = 0; i < total && i < 64; i++) {
-        str w = acm_pattern(a->words, m[i].pattern);
-        json_array_append_new(spans, json_pack("{s:s,s:s%,s:I,s:I,s:s%}", "field", field, "word", w.p, w.n,
-                                               "off", (json_int_t)m[i].off, "len", (json_int_t)m[i].len,
-                                               "text", s + m[i].off, m[i].len));
-    }
+void analyzer_tune(analyzer *a, int workers, int batch, pl_progress_fn on_batch, void *ud) {
+    a->workers = workers;
+    a->batch = batch;
+    a->on_batch = on_batch;
+    a->on_batch_ud = ud;
+    if (a->pl) pipeline_on_batch(a->pl, on_batch, ud);
 }
 
-static int analyze_one(analyzer *a, const store_msg *m) {
-    store_analysis an = { .confidence = -1 };
-    json_t *reason = json_object();
-    json_t *spans = json_array();
-    find_words(a, "title", m->title, spans);
-    find_words(a, "body", m->body, spans);
-    /* A moderator's approval stands: the message is analyzed again only to be routed. */
-    bool approved = !strcmp(m->moderation, "approved");
-    if (json_array_size(spans) && !approved) { json_object_set(reason, "sensitive", spans); an.hold = true; }
-    json_decref(spans);
-
-    /* Near-duplicates: the message joins the group of its closest earlier twin. */
-    buf_reset(&a->text);
-    if (buf_puts(&a->text, m->title ? m->title : "") || buf_putc(&a->text, '\n') || buf_puts(&a->text, m->body ? m->body : "")) {
-        json_decref(reason); return -1;
-    }
-    dedup_sig sig;
-    dedup_signature(a->text.p, a->text.n, &sig);
-    const char *who = m->author && *m->author ? m->author : m->author_ip;
-    /* A message analyzed before (back from moderation) is in the index and
-     * the flood counts already: keep its group, count nothing twice. */
-    bool again = m->group_id != 0;
-    dedup_result dr;
-    dedup_group g;
-    int64_t merged[DEDUP_MAX_MERGE];
-    if (again) an.group_id = m->group_id;
-    else if (dedup_add(a->dd, &sig, (uint64_t)m->id, dedup_author_key(who, strlen(who)), parse_time(m->created_at), &dr) == 0
-             && dedup_group_get(a->dd, dr.group, &g) == 0) {
-        an.group_id = (int64_t)dedup_msg_ext(a->dd, g.rep);
-        an.dedup_sig = &sig;
-        an.dedup_sig_len = sizeof sig;
-        /* Groups it bridged: stored under their first message's id, as every group. */
-        for (uint32_t i = 0; i < dr.nmerged; i++) merged[an.nmerged++] = (int64_t)dr.merged_ext[i];
-        an.merged = merged;
-    }
-
-    /* Spam: rules + the moderators' model, and floods from one sender. */
-    spam_result sr;
-    size_t tn = m->title ? strlen(m->title) : 0, bn = m->body ? strlen(m->body) : 0;
-    spam_score(a->spam_nb, m->title ? m->title : "", tn, m->body ? m->body : "", bn, &sr);
-    spam_rate_info ri = {0};
-    if (*who && !again && a->flood_check) spam_rate_hit(a->rate, dedup_author_key(who, strlen(who)), sig.exact, parse_time(m->created_at), &ri);
-    double score = sr.score;
-    if (ri.flood > score) score = ri.flood;
-    if (ri.flood > 0) sr.flags |= SPAM_F_FLOOD;
-    an.spam_score = score;
-    if (score >= a->spam && !approved) {
-        char flags[128];
-        json_object_set_new(reason, "spam", json_pack("{s:f,s:s,s:f}", "score", score,
-                                                      "signals", spam_flags_str(sr.flags, flags, sizeof flags),
-                                                      "flood", (double)ri.flood));
-        an.hold = true;
-    }
-
-    /* Hot issues: the five strongest keywords of each published message,
-     * counted for its day; a held message counts once a moderator approves it. */
-    if (a->kw && !an.hold && (!again || approved)) {
-        const kw_item *it;
-        long k = kw_extract(a->kw, a->text.p, a->text.n, 5, KW_TFIDF, &it);
-        str words[5];
-        size_t nw = 0;
-        for (long i = 0; i < k && i < 5; i++) {
-            str w = { a->text.p + it[i].off, it[i].len };
-            /* Numbers and Latin fragments (years, "A3", "img") are not issues: keep words with a non-ASCII letter. */
-            bool cjk = false;
-            for (size_t j = 0; j < w.n && !cjk; j++) cjk = (unsigned char)w.p[j] >= 0x80;
-            if (cjk) words[nw++] = w;
-        }
-        char day[11];
-        snprintf(day, sizeof day, "%.10s", m->created_at);
-        if (nw && a->st->ops->keywords_add(a->st, day, words, nw)) { json_decref(reason); return -1; }
-    }
-    if (a->hot && !an.hold && (!again || approved) && hotlive_add(a->hot, m, an.group_id)) { json_decref(reason); return -1; }
-
-    cls_pred p;
-    if (a->cls && cls_classify(a->cls, str_c(m->title), str_c(m->body), &p, 1) == 1) {
-        an.label = p.name;
-        an.confidence = p.conf;
-        json_t *dept = json_object_get(a->label_map, p.name);
-        an.route = true;
-        an.route_by = "model";
-        /* Below the threshold, or a label no department takes: triage. */
-        an.department_id = (p.conf >= a->triage && dept) ? json_integer_value(dept) : 0;
-    }
-    if (an.hold) an.hold_reason = reason;
-    int rc = a->st->ops->msg_analyzed(a->st, m->id, &an);
-    json_decref(reason);
-    return rc;
+static int64_t mono_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec;
 }
 
-typedef struct { analyzer *a; store_msg *msgs; size_t n; } batch_arg;
-
-static int analyze_batch(store *st, void *arg) {
-    batch_arg *b = arg;
-    for (size_t i = 0; i < b->n; i++)
-        if (analyze_one(b->a, &b->msgs[i])) {
-            log_error("analyzer: message %lld: %s", (long long)b->msgs[i].id, store_errmsg(st));
-            return STORE_ERROR;
-        }
-    return STORE_OK;
+double analyzer_lag(analyzer *a) {
+    if (!a) return 0;
+    int64_t b = __atomic_load_n(&a->busy_since, __ATOMIC_RELAXED);
+    return b ? (double)(mono_now() - b) : 0;
 }
 
 int analyzer_run(analyzer *a, size_t *done) {
     *done = 0;
     if (reload(a)) return -1;
-    for (;;) {
-        store_msg *msgs; size_t n;
-        if (a->st->ops->msg_pending(a->st, 256, &msgs, &n)) return -1;
-        /* One transaction per batch: a commit (an fsync) per message would
-         * make the analyzer, not the analysis, the bottleneck. */
-        batch_arg b = { a, msgs, n };
-        int rc = n ? a->st->ops->batch(a->st, analyze_batch, &b) : STORE_OK;
-        for (size_t i = 0; i < n; i++) store_msg_clear(&msgs[i]);
-        free(msgs);
-        if (rc) return -1;
-        *done += n;
-        if (n < 256) return 0;
+    if (!a->pl) {
+        if (pipeline_new(a->workers, a->batch, &a->pl)) { log_error("analyzer: out of memory"); return -1; }
+        pipeline_on_batch(a->pl, a->on_batch, a->on_batch_ud);
     }
+    pl_config cfg = {
+        .dict = a->dict, .model = a->cls ? a->model : NULL, .model_id = a->model_id, .label_map = a->label_map,
+        .words = a->words, .spam_nb = a->spam_nb, .triage = a->triage, .spam = a->spam,
+        .flood_check = a->flood_check, .dd = a->dd, .rate = a->rate, .hot = a->hot,
+    };
+    __atomic_store_n(&a->busy_since, mono_now(), __ATOMIC_RELAXED);
+    int rc = pipeline_run(a->pl, a->st, &cfg, done);
+    metrics_add(METRIC_ANALYZED, *done);
+    __atomic_store_n(&a->busy_since, 0, __ATOMIC_RELAXED);
+    return rc;
 }
 
 static void *thread_main(void *arg) {
@@ -386,7 +296,7 @@ static void *thread_main(void *arg) {
         a->kicked = false;
         pthread_mutex_unlock(&a->mu);
         size_t done;
-        if (analyzer_run(a, &done)) log_error("analyzer: %s (will retry)", store_errmsg(a->st));
+        if (analyzer_run(a, &done)) { metrics_count(METRIC_DB_ERRORS); log_error("analyzer: %s (will retry)", store_errmsg(a->st)); }
         pthread_mutex_lock(&a->mu);
         if (a->stop || a->kicked) continue;
         /* Wake on a kick, or every second: other nodes may have added messages or changed settings. */

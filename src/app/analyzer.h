@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include "store/store.h"
 #include "text/seg.h"
+#include "pipeline/pipeline.h"
 
 typedef struct analyzer analyzer;
 
@@ -29,11 +30,19 @@ void analyzer_stop(analyzer *a);
  * `minyi analyze`. Returns 0, or -1 on a store error. */
 int  analyzer_run(analyzer *a, size_t *done);
 
+/* Before the first run: analysis threads (0 = one per core), messages per
+ * transaction (0 = the pipeline's default), and a callback after each batch. */
+void analyzer_tune(analyzer *a, int workers, int batch, pl_progress_fn on_batch, void *ud);
+
 /* Checks that data is a classifier model this program can run (with dict
  * for word features) and describes it for the models table:
  * {"labels":[..],"header":"..","features":N}. Returns 0 and *meta (new
  * reference), or -1 with a message in err. */
 int  analyzer_model_check(const void *data, size_t n, const seg_dict *dict, json_t **meta, char *err, size_t errlen);
+
+/* Seconds the analyzer has been continuously behind (messages waiting
+ * since its queue was last empty); 0 when it is keeping up. */
+double analyzer_lag(analyzer *a);
 
 /* The live hot issues this analyzer keeps (NULL without a dictionary). */
 typedef struct hotlive hotlive;

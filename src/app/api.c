@@ -5,11 +5,15 @@
 #include "app/api_int.h"
 #include "app/auth.h"
 #include "app/routing.h"
+#include "app/staffphone.h"
 #include "app/validate.h"
 #include "http/json.h"
+#include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "text/pii.h"
 #include "core/lifecycle.h"
+#include "core/workcal.h"
+#include "text/utf8.h"
 #include "core/log.h"
 #include <ctype.h>
 #include <pthread.h>
@@ -21,6 +25,7 @@
 
 
 void api_store_failed(http_req *r, store *st) {
+    metrics_count(METRIC_DB_ERRORS);
     log_error("store: %s", store_errmsg(st));
     http_error(r, 500, "internal", NULL, "the database failed; the request was not carried out");
 }
@@ -73,6 +78,28 @@ static json_t *masked(const char *s) {
 }
 static json_t *plain(const char *s) { return s ? json_string(s) : json_null(); }
 
+/* Why a rejected message was not published: the moderator's decision and
+ * reason from the audit trail, nothing else (no spam scores, no matched
+ * sensitive words). NULL when there is no such event. */
+static json_t *rejection_json(api_ctx *c, int64_t msg_id) {
+    json_t *ev, *e, *out = NULL;
+    size_t i;
+    if (OPS->event_list(ST, msg_id, &ev) != STORE_OK) return NULL;
+    json_array_foreach(ev, i, e) {
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+        if (!kind || strcmp(kind, "moderate")) continue;
+        json_t *d = json_object_get(e, "detail");
+        const char *dec = json_string_value(json_object_get(d, "decision"));
+        if (!dec || !strcmp(dec, "approve")) continue;
+        json_decref(out);
+        const char *reason = json_string_value(json_object_get(d, "reason"));
+        out = json_pack("{s:s,s:o,s:O}", "decision", dec, "reason", reason ? masked(reason) : json_null(),
+                        "at", json_object_get(e, "at"));
+    }
+    json_decref(ev);
+    return out;
+}
+
 /* The message as JSON: public (w NULL: PII masked, no internal ids) or official. */
 json_t *api_msg_json(api_ctx *c, const store_msg *m, const who *w) {
     bool official = w != NULL;
@@ -87,7 +114,17 @@ json_t *api_msg_json(api_ctx *c, const store_msg *m, const who *w) {
     json_object_set_new(o, "due_at", m->due_at[0] ? json_string(m->due_at) : json_null());
     json_object_set_new(o, "resolution", text(m->resolution));
     json_t *rating;
-    json_object_set_new(o, "rating", OPS->rating_get(ST, m->id, &rating) == STORE_OK ? rating : json_null());
+    if (OPS->rating_get(ST, m->id, &rating) != STORE_OK) rating = json_null();
+    else if (!official) api_mask_field(rating, "comment", 0);
+    json_object_set_new(o, "rating", rating);
+    /* Withheld by moderation: neither public nor handled while held, never
+     * once rejected; a rejected one says why. */
+    bool rejected = !strcmp(m->moderation, "rejected");
+    json_object_set_new(o, "withheld", json_boolean(rejected || !strcmp(m->moderation, "held")));
+    if (rejected) {
+        json_t *why = rejection_json(c, m->id);
+        json_object_set_new(o, "rejection", why ? why : json_null());
+    }
     if (official) {
         json_object_set_new(o, "id", json_integer(m->id));
         json_object_set_new(o, "department_id", json_integer(m->department_id));
@@ -108,6 +145,7 @@ json_t *api_msg_json(api_ctx *c, const store_msg *m, const who *w) {
                 if (strcmp(json_string_value(json_object_get(rep, "status")), "published")) continue;
                 json_object_del(rep, "author");
                 json_object_del(rep, "status");
+                api_mask_field(rep, "body", 0);
                 json_array_append(pub, rep);
             }
             json_decref(replies);
@@ -201,6 +239,16 @@ static void intake_start(http_req *r, void *arg) {
 }
 
 static void post_message(api_ctx *c, http_req *r) {
+    /* Per client address, before any parsing: a flood costs a lookup each.
+     * Behind a trusted proxy the address is the forwarded client's. */
+    unsigned retry = 0;
+    if (c->submit && !ratelimit_take(c->submit, str_c(r->ip), &retry)) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", retry ? retry : 1);
+        http_add_header(r, "Retry-After", ra);
+        metrics_count(METRIC_SUBMIT_LIMITED);
+        return http_error(r, 429, "too_many_messages", NULL, "too many messages from your address; try again in %s seconds", ra);
+    }
     json_t *j = http_body_json(r);
     if (!j) return;
     store_new_msg m;
@@ -265,6 +313,7 @@ static void get_message(api_ctx *c, http_req *r, const char *arg) {
         json_t *ev;
         if (OPS->event_list(ST, m.id, &ev) == STORE_OK) json_object_set_new(o, "events", ev);
         json_object_set_new(o, "can_reply", json_boolean(api_may_handle(&w, m.department_id)));
+        api_desk_json(c, &m, &w, o);
         store_msg_clear(&m);
         return http_json(r, 200, o);
     }
@@ -377,11 +426,38 @@ static void get_inbox(api_ctx *c, http_req *r) {
         return http_error(r, 422, "invalid", "offset", "the inbox pages with after=<the previous page's next>, not offset");
     q.sort = http_query(r, "sort");
     q.after = http_query(r, "after");
+    const char *type = http_query(r, "type"), *region = http_query(r, "region"), *due = http_query(r, "due");
+    const char *from = http_query(r, "from"), *to = http_query(r, "to"), *urged = http_query(r, "urged"), *kw = http_query(r, "q");
+    if (type && *type) {
+        bool known = false;
+        for (size_t i = 0; i < 5; i++) known |= !strcmp(type, valid_msg_types[i]);
+        if (!known) return http_error(r, 422, "invalid", "type", "type must be one of 建议 咨询 投诉 求助 感谢");
+        q.type = type;
+    }
+    if (region && *region) q.region = region;
+    int32_t day;
+    if (from && *from) { if (!workcal_parse_day(from, strlen(from), &day)) return http_error(r, 422, "invalid", "from", "from must be a date YYYY-MM-DD"); q.from = from; }
+    if (to && *to) { if (!workcal_parse_day(to, strlen(to), &day)) return http_error(r, 422, "invalid", "to", "to must be a date YYYY-MM-DD"); q.to = to; }
+    if (due && *due) {
+        if (strcmp(due, "overdue") && strcmp(due, "soon")) return http_error(r, 422, "invalid", "due", "due must be overdue or soon");
+        q.due = due;
+    }
+    q.urged = urged && !strcmp(urged, "1");
+    if (kw && *kw) {
+        if (!utf8_valid(kw, strlen(kw))) return http_error(r, 400, "invalid_utf8", "q", "q is not valid UTF-8");
+        if (utf8_count(kw, strlen(kw)) > 200) return http_error(r, 422, "too_long", "q", "q is longer than 200 characters");
+        q.keyword = str_c(kw);
+    }
     json_t *o;
     int rc = OPS->inbox(ST, &q, &o);
-    if (rc == STORE_INVALID) return http_error(r, 422, "invalid", q.after && *q.after ? "after" : "sort", "%s", store_errmsg(ST));
+    if (rc == STORE_INVALID) {
+        const char *e = store_errmsg(ST);
+        const char *field = strstr(e, "cursor") ? "after" : strstr(e, "keyword") ? "q" : strstr(e, "date") ? "from" : "sort";
+        return http_error(r, 422, "invalid", field, "%s", e);
+    }
     if (rc) return api_store_failed(r, ST);
     api_life_rows(c, json_object_get(o, "messages"));
+    api_life_rows(c, json_object_get(o, "urged"));
     http_json(r, 200, o);
 }
 
@@ -413,6 +489,7 @@ static void post_reply(api_ctx *c, http_req *r, const char *arg) {
         int64_t rid;
         rc = OPS->reply_pending(ST, id, w.u.id, dept, body, &rid);
         json_decref(j);
+        if (rc == STORE_OK) OPS->draft_set(ST, id, w.u.id, (str){0});
         if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", "state", "this message cannot be answered in its state");
         if (rc) return api_store_failed(r, ST);
         return http_json(r, 201, json_pack("{s:I,s:I,s:s}", "id", (json_int_t)rid, "replied", (json_int_t)0, "status", "pending"));
@@ -427,9 +504,35 @@ static void post_reply(api_ctx *c, http_req *r, const char *arg) {
     int64_t rid;
     rc = OPS->reply_add(ST, id, w.u.id, dept ? dept : w.u.department_id, body, &rid);
     json_decref(j);
+    if (rc == STORE_OK) OPS->draft_set(ST, id, w.u.id, (str){0});   /* published: the draft is done */
     if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", "state", "a closed or declined message cannot be answered");
     if (rc) return api_store_failed(r, ST);
     http_json(r, 201, json_pack("{s:I,s:I,s:s}", "id", (json_int_t)rid, "replied", (json_int_t)1, "status", "published"));
+}
+
+/* POST /api/v1/pii {"text":..}: what the public would see of a text an
+ * official is about to publish (a reply), and which personal data the
+ * server's masker found in it, so the form can warn before publishing. */
+static void post_pii(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, true)) return;
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    str text; valid_err e;
+    if (valid_text(j, "text", true, 10000, &text, &e)) { api_invalid(r, &e); json_decref(j); return; }
+    pii_span local[64];
+    size_t n = pii_find(text.p, text.n, PII_ALL, local, 64);
+    json_t *spans = json_array();
+    for (size_t i = 0; i < n && i < 64; i++)
+        json_array_append_new(spans, json_pack("{s:s,s:s%}", "type", pii_type_name(local[i].type),
+                                               "text", text.p + local[i].off, local[i].len));
+    buf b = {0};
+    int rc = pii_mask(text.p, text.n, PII_ALL, &b);
+    json_t *o = rc ? NULL : json_pack("{s:s%,s:I,s:o}", "masked", b.p ? b.p : "", b.n, "count", (json_int_t)n, "spans", spans);
+    buf_free(&b);
+    json_decref(j);
+    if (!o) { json_decref(spans); return http_error(r, 500, "internal", NULL, "out of memory"); }
+    http_json(r, 200, o);
 }
 
 static void get_departments(api_ctx *c, http_req *r) {
@@ -488,6 +591,7 @@ static void get_users(api_ctx *c, http_req *r) {
     if (!api_require_login(c, r, &w, false) || !api_require_role(r, &w, "admin")) return;
     json_t *a;
     if (OPS->user_list(ST, &a)) return api_store_failed(r, ST);
+    if (c->key && staffphone_mask_list(ST, c->key, a)) { json_decref(a); return api_store_failed(r, ST); }
     http_json(r, 200, json_pack("{s:o}", "users", a));
 }
 
@@ -496,10 +600,13 @@ static void post_user(api_ctx *c, http_req *r) {
     if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
     json_t *j = http_body_json(r);
     if (!j) return;
-    str login, pw, role, dept; valid_err e;
+    str login, pw, role, dept, phone; valid_err e;
+    char norm[64]; size_t nn;
     if (valid_text(j, "login", true, 64, &login, &e) || valid_login(login, &e)
         || valid_text(j, "password", true, 256, &pw, &e) || valid_text(j, "role", true, 16, &role, &e)
-        || valid_text(j, "department", false, 100, &dept, &e)) { api_invalid(r, &e); json_decref(j); return; }
+        || valid_text(j, "department", false, 100, &dept, &e) || valid_text(j, "phone", false, 20, &phone, &e)
+        || (phone.p && valid_phone(phone, norm, sizeof norm, &nn, &e))) { api_invalid(r, &e); json_decref(j); return; }
+    if (phone.p && !c->key) { json_decref(j); return http_error(r, 503, "unavailable", "phone", "this server has no key file for phone numbers"); }
     if (pw.n < 8) { json_decref(j); return http_error(r, 422, "invalid", "password", "password must be at least 8 characters"); }
     if (!str_eq_c(role, "admin") && !str_eq_c(role, "handler") && !str_eq_c(role, "head") && !str_eq_c(role, "moderator")
         && !str_eq_c(role, "leader")) {
@@ -519,6 +626,12 @@ static void post_user(api_ctx *c, http_req *r) {
     if (auth_hash_password(pw.p, pw.n, hash)) { json_decref(j); return http_error(r, 500, "internal", NULL, "out of memory"); }
     int64_t id = 0;
     int rc = OPS->user_add(ST, login, hash, rolez, dept_id, &id);
+    char perr[256];
+    if (rc == STORE_OK && phone.p && staffphone_set(ST, c->key, id, phone, perr, sizeof perr)) {
+        log_error("user %lld: phone not stored: %s", (long long)id, perr);
+        json_decref(j);
+        return api_store_failed(r, ST);
+    }
     if (rc == STORE_OK) {
         json_t *d = json_pack("{s:s%,s:s}", "login", login.p, login.n, "role", rolez);
         OPS->event_add(ST, w.u.id, "user_add", 0, d);
@@ -553,6 +666,7 @@ static const route routes[] = {
     { "POST", "/api/v1/logout",                 post_logout, NULL },
     { "GET",  "/api/v1/me",                     get_me, NULL },
     { "GET",  "/api/v1/inbox",                  get_inbox, NULL },
+    { "POST", "/api/v1/pii",                    post_pii, NULL },
     { "GET",  "/api/v1/departments",            get_departments, NULL },
     { "POST", "/api/v1/departments",            post_department, NULL },
     { "GET",  "/api/v1/users",                  get_users, NULL },
@@ -618,6 +732,11 @@ static const route routes[] = {
     { "PUT",  "/api/v1/replies/*",              NULL, api_put_reply },
     { "POST", "/api/v1/replies/*/decision",     NULL, api_post_reply_decision },
     { "PUT",  "/api/v1/departments/*",          NULL, api_put_department },
+    { "GET",  "/api/v1/templates",              api_get_templates, NULL },
+    { "POST", "/api/v1/templates",              api_post_template, NULL },
+    { "DELETE", "/api/v1/templates/*",          NULL, api_delete_template },
+    { "POST", "/api/v1/messages/*/notes",       NULL, api_post_note },
+    { "PUT",  "/api/v1/messages/*/draft",       NULL, api_put_draft },
     { "GET",  "/api/v1/holidays",               api_get_holidays, NULL },
     { "POST", "/api/v1/holidays",               api_post_holiday, NULL },
 };
@@ -636,6 +755,43 @@ static bool match(const char *pattern, const char *path, char *arg, size_t cap) 
         if (*pattern++ != *path++) return false;
     }
     return !*pattern && !*path;
+}
+
+/* GET /metrics (Prometheus text format): for loopback clients (a local
+ * Prometheus or node exporter), addresses given with --metrics-allow, and
+ * admins. Behind a proxy the client is the forwarded address, so remote
+ * visitors coming through a local nginx are not "loopback". */
+static void get_metrics(api_ctx *c, http_req *r) {
+    uint8_t a[16];
+    proxy_cidr loop[2];
+    char err[64];
+    proxy_cidr_parse("127.0.0.0/8", &loop[0], err, sizeof err);
+    proxy_cidr_parse("::1", &loop[1], err, sizeof err);
+    bool ok = proxy_addr_parse(str_c(r->ip), a) && (proxy_match(loop, 2, a) || proxy_match(c->metrics_allow, c->nmetrics_allow, a));
+    if (!ok) {
+        who w = session_of(c, r);
+        if (!w.ok) return http_error(r, 403, "forbidden", NULL, "metrics are for local monitoring and admins");
+        if (!api_require_role(r, &w, "admin")) return;
+    }
+    store_gauges g = {0};
+    if (OPS->gauges(ST, &g)) return api_store_failed(r, ST);
+    r->status = 200;
+    r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    http_add_header(r, "Cache-Control", "no-store");
+    buf_reset(&r->out);
+    if (metrics_render(&r->out)) return http_error(r, 500, "internal", NULL, "out of memory");
+    char tmp[1024];
+    int n = snprintf(tmp, sizeof tmp,
+        "# HELP minyi_analyzer_queue_messages Messages waiting for the background analyzer.\n"
+        "# TYPE minyi_analyzer_queue_messages gauge\nminyi_analyzer_queue_messages %lld\n"
+        "# HELP minyi_analyzer_lag_seconds How long the analyzer has been continuously behind (0 = keeping up).\n"
+        "# TYPE minyi_analyzer_lag_seconds gauge\nminyi_analyzer_lag_seconds %.0f\n"
+        "# HELP minyi_messages_held Messages held for a moderator.\n"
+        "# TYPE minyi_messages_held gauge\nminyi_messages_held %lld\n"
+        "# HELP minyi_messages_overdue Published messages without a reply past their deadline.\n"
+        "# TYPE minyi_messages_overdue gauge\nminyi_messages_overdue %lld\n",
+        (long long)g.pending, analyzer_lag(c->an), (long long)g.held, (long long)g.overdue);
+    if (n > 0) buf_put(&r->out, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
 /* The styled 404 page (web/404.html), status 404; a plain one when the
@@ -660,7 +816,13 @@ static void not_found_page(api_ctx *c, http_req *r) {
 void api_handle(http_req *r, void *ud) {
     api_ctx *c = ud;
     const char *path = r->path;
+    if (!strcmp(path, "/metrics")) {
+        r->route = "/metrics";
+        if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) { http_add_header(r, "Allow", "GET, HEAD"); return http_error(r, 405, "method_not_allowed", NULL, "use GET"); }
+        return get_metrics(c, r);
+    }
     if (!strcmp(path, "/healthz")) {
+        r->route = "/healthz";
         if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) { http_add_header(r, "Allow", "GET, HEAD"); return http_error(r, 405, "method_not_allowed", NULL, "use GET"); }
         return http_json(r, 200, json_pack("{s:b}", "ok", 1));
     }
@@ -672,9 +834,11 @@ void api_handle(http_req *r, void *ud) {
                 if (!strstr(allow, routes[i].method)) { if (*allow) strcat(allow, ", "); strcat(allow, routes[i].method); }
                 continue;
             }
+            r->route = routes[i].pattern;
             if (routes[i].fn0) routes[i].fn0(c, r); else routes[i].fn1(c, r, arg);
             return;
         }
+        r->route = "/api/(unmatched)";
         if (*allow) {
             http_add_header(r, "Allow", allow);
             return http_error(r, 405, "method_not_allowed", NULL, "%s is not allowed on %s (allowed: %s)", r->method, path, allow);
@@ -683,6 +847,7 @@ void api_handle(http_req *r, void *ud) {
     }
     /* Apache ECharts from its npm package, served locally: government
      * intranets have no CDN (DESIGN.md). /vendor/echarts/X -> node_modules/echarts/dist/X */
+    r->route = "(static)";
     if ((!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) && !strncmp(path, "/vendor/echarts/", 16)) {
         const char *saved = r->path;
         r->path = path + 15;

@@ -184,16 +184,6 @@ void api_post_adoption(api_ctx *c, http_req *r, const char *arg) {
     http_json(r, 201, json_pack("{s:I,s:s}", "message_id", (json_int_t)msg, "decision", d));
 }
 
-static void mask_in(json_t *o, const char *key) {
-    json_t *v = json_object_get(o, key);
-    if (!json_is_string(v)) return;
-    buf b = {0};
-    if (pii_mask(json_string_value(v), json_string_length(v), PII_ALL, &b) == 0)
-        json_object_set_new(o, key, json_stringn(b.p ? b.p : "", b.n));
-    else json_object_set_new(o, key, json_string(""));
-    buf_free(&b);
-}
-
 /* The report (masked) for consultation id, or an HTTP error already sent. */
 static json_t *feedback_for(api_ctx *c, http_req *r, const char *arg, json_t **cons_out) {
     int64_t id;
@@ -213,8 +203,10 @@ static json_t *feedback_for(api_ctx *c, http_req *r, const char *arg, json_t **c
     }
     size_t i;
     json_t *x;
-    json_array_foreach(json_object_get(fb, "groups"), i, x) { mask_in(x, "title"); mask_in(x, "body"); }
-    json_array_foreach(json_object_get(fb, "decisions"), i, x) { mask_in(x, "title"); mask_in(x, "body"); }
+    json_array_foreach(json_object_get(fb, "groups"), i, x) { api_mask_field(x, "title", 0); api_mask_field(x, "body", 0); }
+    /* The officials' reasons and summary are public text too, like a reply. */
+    json_array_foreach(json_object_get(fb, "decisions"), i, x) { api_mask_field(x, "title", 0); api_mask_field(x, "body", 0); api_mask_field(x, "reason", 0); }
+    api_mask_field(fb, "summary", 0);
     json_array_foreach(sections, i, x) json_object_del(x, "text");
     json_object_set_new(fb, "sections", sections);
     json_object_set_new(fb, "consultation", json_pack("{s:O,s:O,s:O,s:O}", "id", json_object_get(cons, "id"),

@@ -36,6 +36,10 @@ void api_post_public_support(api_ctx *c, http_req *r, const char *arg);
 /* The visitor (a citizen without a login) as the hash of the minyi_visitor
  * cookie, set on this response when missing: one support or vote per person. */
 void api_visitor(api_ctx *c, http_req *r, char out[65]);
+/* Masks personal data in the JSON string member key of o, in place (an
+ * absent or non-string member is left alone); with max_chars > 0 also cuts
+ * it to that many characters, after masking, with an ellipsis. */
+void api_mask_field(json_t *o, const char *key, size_t max_chars);
 
 /* api_consult.c */
 /* The parts of a consultation an admin sends (document, opens_at, closes_at), checked. */
@@ -63,6 +67,11 @@ void api_post_notice(api_ctx *c, http_req *r);
 void api_delete_notice(api_ctx *c, http_req *r, const char *arg);
 
 /* api_posts.c */
+/* The JSON body's "body" text (<= max_chars), screened (app/screen.h): *hold
+ * (keep for a moderator), *spam, *why (the reason, or NULL; caller frees).
+ * Returns the body object (caller frees; body points into it), or NULL with
+ * the error sent. Comments and live questions alike. */
+json_t *api_screened_body(api_ctx *c, http_req *r, size_t max_chars, str *body, bool *hold, double *spam, json_t **why);
 void api_post_post(api_ctx *c, http_req *r);
 void api_get_posts(api_ctx *c, http_req *r);
 void api_get_post(api_ctx *c, http_req *r, const char *arg);
@@ -87,6 +96,10 @@ void api_get_question_queue(api_ctx *c, http_req *r);
 void api_post_question_moderation(api_ctx *c, http_req *r, const char *arg);
 
 /* api_work.c */
+/* Reads a moderator's {"decision":"approve|reject|spam","reason"} (messages,
+ * comments, questions alike): the decision, or NULL with the 422 sent. A
+ * rejection needs a reason. reason points into j. */
+const char *api_moderation_decision(http_req *r, json_t *j, str *reason);
 void api_post_transfer(api_ctx *c, http_req *r, const char *arg);
 void api_get_models(api_ctx *c, http_req *r);
 void api_post_model(api_ctx *c, http_req *r);
@@ -130,6 +143,15 @@ bool api_reply_needs_approval(api_ctx *c, const who *w, int64_t dept);
 void api_life_json(api_ctx *c, const store_msg *m, const who *w, json_t *o);
 /* Adds days_left / overdue to inbox rows. */
 void api_life_rows(api_ctx *c, json_t *rows);
+
+/* api_desk.c */
+void api_get_templates(api_ctx *c, http_req *r);
+void api_post_template(api_ctx *c, http_req *r);
+void api_delete_template(api_ctx *c, http_req *r, const char *arg);
+void api_post_note(api_ctx *c, http_req *r, const char *arg);
+void api_put_draft(api_ctx *c, http_req *r, const char *arg);
+/* Adds notes, the own draft and the filled templates to the official view. */
+void api_desk_json(api_ctx *c, const store_msg *m, const who *w, json_t *o);
 
 /* Normalises a tracking code as typed (any case, dashes optional) into out (20 bytes). */
 bool api_tracking_code(const char *in, char *out);

@@ -342,7 +342,9 @@ void api_post_holiday(api_ctx *c, http_req *r) {
 void api_life_json(api_ctx *c, const store_msg *m, const who *w, json_t *o) {
     bool official = w != NULL;
     json_t *f;
-    json_object_set_new(o, "followup", OPS->followup_get(ST, m->id, &f) == STORE_OK ? f : json_null());
+    if (OPS->followup_get(ST, m->id, &f) != STORE_OK) f = json_null();
+    else if (!official) api_mask_field(f, "body", 0);   /* the citizen's question is public text */
+    json_object_set_new(o, "followup", f);
     json_t *ext = NULL;
     if (OPS->extension_list(ST, m->id, 0, &ext) != STORE_OK) ext = json_array();
     if (!official) {   /* the citizen sees the granted extensions and the new date */

@@ -17,20 +17,10 @@
 
 static bool is_role(const who *w, const char *a, const char *b) { return !strcmp(w->u.role, a) || (b && !strcmp(w->u.role, b)); }
 
-static void mask_in(json_t *o, const char *key) {
-    json_t *v = json_object_get(o, key);
-    if (!json_is_string(v)) return;
-    buf b = {0};
-    if (pii_mask(json_string_value(v), json_string_length(v), PII_ALL, &b) == 0)
-        json_object_set_new(o, key, json_stringn(b.p ? b.p : "", b.n));
-    else json_object_set_new(o, key, json_string(""));
-    buf_free(&b);
-}
-
 /* Publishes o (masked) as event on the session's channel. */
 static void publish(api_ctx *c, int64_t session, const char *event, json_t *o) {
     if (!c->live) return;
-    mask_in(o, "body");
+    api_mask_field(o, "body", 0);
     char ch[32];
     snprintf(ch, sizeof ch, "live:%lld", (long long)session);
     char *data = json_dumps(o, JSON_COMPACT);
@@ -86,7 +76,7 @@ void api_get_live(api_ctx *c, http_req *r, const char *arg) {
     if (rc) return api_store_failed(r, ST);
     size_t i;
     json_t *q;
-    json_array_foreach(json_object_get(o, "questions"), i, q) { mask_in(q, "body"); mask_in(q, "answer"); }
+    json_array_foreach(json_object_get(o, "questions"), i, q) { api_mask_field(q, "body", 0); api_mask_field(q, "answer", 0); }
     http_json(r, 200, o);
 }
 
@@ -133,15 +123,12 @@ void api_get_live_events(api_ctx *c, http_req *r, const char *arg) {
 void api_post_question(api_ctx *c, http_req *r, const char *arg) {
     int64_t id;
     if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no live session '%.40s'", arg);
-    json_t *j = http_body_json(r);
-    if (!j) return;
     str body;
-    valid_err e;
-    if (valid_text(j, "body", true, 500, &body, &e)) { api_invalid(r, &e); json_decref(j); return; }
-    bool hold = false;
-    double spam = 0;
-    json_t *why = NULL;
-    if (c->screen && screen_text(c->screen, body, &hold, &spam, &why)) { json_decref(j); return api_store_failed(r, ST); }
+    bool hold;
+    double spam;
+    json_t *why;
+    json_t *j = api_screened_body(c, r, 500, &body, &hold, &spam, &why);
+    if (!j) return;
     int64_t qid = 0;
     int rc = OPS->question_add(ST, id, body, str_c(r->ip), hold, why, &qid);
     json_decref(why);
@@ -183,11 +170,11 @@ static void decided(api_ctx *c, http_req *r, int rc, int64_t id, json_t *q, cons
     int64_t session = json_integer_value(json_object_get(q, "session_id"));
     json_t *ev = json_deep_copy(q);
     json_object_del(ev, "session_id");
-    mask_in(ev, "answer");
+    api_mask_field(ev, "answer", 0);
     publish(c, session, event, ev);
     json_decref(ev);
-    mask_in(q, "body");
-    mask_in(q, "answer");
+    api_mask_field(q, "body", 0);
+    api_mask_field(q, "answer", 0);
     http_json(r, 200, q);
 }
 
@@ -238,15 +225,9 @@ void api_post_question_moderation(api_ctx *c, http_req *r, const char *arg) {
     if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no question '%.40s'", arg);
     json_t *j = http_body_json(r);
     if (!j) return;
-    str decision, reason;
-    valid_err e;
-    if (valid_text(j, "decision", true, 10, &decision, &e) || valid_text(j, "reason", false, 500, &reason, &e)) {
-        api_invalid(r, &e); json_decref(j); return;
-    }
-    const char *d = str_eq_c(decision, "approve") ? "approve" : str_eq_c(decision, "reject") ? "reject"
-                  : str_eq_c(decision, "spam") ? "spam" : NULL;
-    if (!d) { json_decref(j); return http_error(r, 422, "invalid", "decision", "decision must be approve, reject or spam"); }
-    if (!strcmp(d, "reject") && !reason.p) { json_decref(j); return http_error(r, 422, "missing", "reason", "a rejection needs a reason"); }
+    str reason;
+    const char *d = api_moderation_decision(r, j, &reason);
+    if (!d) { json_decref(j); return; }
     json_t *shown = NULL;
     int rc = OPS->question_moderate(ST, id, w.u.id, d, reason, &shown);
     json_decref(j);

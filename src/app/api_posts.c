@@ -24,7 +24,9 @@
 #define VIEW_FLUSH_MS 1000
 #define VIEW_EVENT_MS 200         /* live view counts at most 5 times a second per post */
 
-typedef struct { int64_t post, pending; double last_event; } view_slot;
+/* base: the stored count when the slot was taken, plus what it has written
+ * since; base + pending is the count to show (never stale across a flush). */
+typedef struct { int64_t post, base, pending; double last_event; } view_slot;
 static struct { pthread_mutex_t mu; view_slot slot[VIEW_SLOTS]; double flushed; } views = { PTHREAD_MUTEX_INITIALIZER, {{0}}, 0 };
 
 static double now_ms(void) {
@@ -37,28 +39,28 @@ static double now_ms(void) {
 static void flush_views(api_ctx *c) {
     for (int i = 0; i < VIEW_SLOTS; i++) {
         view_slot *v = &views.slot[i];
-        if (v->post && v->pending && OPS->post_views_add(ST, v->post, v->pending) == STORE_OK) v->pending = 0;
+        if (v->post && v->pending && OPS->post_views_add(ST, v->post, v->pending) == STORE_OK) { v->base += v->pending; v->pending = 0; }
     }
     views.flushed = now_ms();
 }
 
-/* Counts one view of post; returns the views waiting to be written for it,
- * and whether a live event is due. */
-static int64_t count_view(api_ctx *c, int64_t post, bool *event_due) {
+/* Counts one view of post (stored: its count as just read from the store)
+ * and returns the count to show; *event_due: a live event is due. */
+static int64_t count_view(api_ctx *c, int64_t post, int64_t stored, bool *event_due) {
     pthread_mutex_lock(&views.mu);
     double t = now_ms();
     view_slot *v = &views.slot[(uint64_t)post % VIEW_SLOTS];
     if (v->post != post) {                   /* another post had the slot: write its views first */
         if (v->post && v->pending) OPS->post_views_add(ST, v->post, v->pending);
-        v->post = post; v->pending = 0; v->last_event = 0;
+        v->post = post; v->base = stored; v->pending = 0; v->last_event = 0;
     }
     v->pending++;
+    int64_t total = v->base + v->pending;
     *event_due = t - v->last_event >= VIEW_EVENT_MS;
     if (*event_due) v->last_event = t;
-    int64_t pending = v->pending;
-    if (t - views.flushed >= VIEW_FLUSH_MS) { flush_views(c); pending = 0; }
+    if (t - views.flushed >= VIEW_FLUSH_MS) flush_views(c);
     pthread_mutex_unlock(&views.mu);
-    return pending;
+    return total;
 }
 
 static int64_t pending_views(int64_t post) {
@@ -67,16 +69,6 @@ static int64_t pending_views(int64_t post) {
     int64_t n = v->post == post ? v->pending : 0;
     pthread_mutex_unlock(&views.mu);
     return n;
-}
-
-static void mask_body(json_t *o) {
-    json_t *v = json_object_get(o, "body");
-    if (!json_is_string(v)) return;
-    buf b = {0};
-    if (pii_mask(json_string_value(v), json_string_length(v), PII_ALL, &b) == 0)
-        json_object_set_new(o, "body", json_stringn(b.p ? b.p : "", b.n));
-    else json_object_set_new(o, "body", json_string(""));
-    buf_free(&b);
 }
 
 static bool may_post(const who *w) { return !strcmp(w->u.role, "admin") || !strcmp(w->u.role, "leader"); }
@@ -127,11 +119,10 @@ void api_get_post(api_ctx *c, http_req *r, const char *arg) {
     if (OPS->comment_list(ST, id, 0, 200, &comments)) { json_decref(o); return api_store_failed(r, ST); }
     size_t i;
     json_t *x;
-    json_array_foreach(comments, i, x) mask_body(x);
+    json_array_foreach(comments, i, x) api_mask_field(x, "body", 0);
     json_object_set_new(o, "comments", comments);
     bool event_due = false;
-    int64_t pending = count_view(c, id, &event_due);
-    json_int_t total = json_integer_value(json_object_get(o, "views")) + pending + (pending ? 0 : 1);
+    json_int_t total = count_view(c, id, json_integer_value(json_object_get(o, "views")), &event_due);
     json_object_set_new(o, "views", json_integer(total));
     if (event_due && c->live) {
         char ch[32], data[64];
@@ -158,19 +149,26 @@ void api_get_post_events(api_ctx *c, http_req *r, const char *arg) {
     if (!c->live || sse_attach(c->live, r, ch, first)) return http_error(r, 503, "unavailable", NULL, "live updates are not available");
 }
 
+json_t *api_screened_body(api_ctx *c, http_req *r, size_t max_chars, str *body, bool *hold, double *spam, json_t **why) {
+    *hold = false; *spam = 0; *why = NULL;
+    json_t *j = http_body_json(r);
+    if (!j) return NULL;
+    valid_err e;
+    if (valid_text(j, "body", true, max_chars, body, &e)) { api_invalid(r, &e); json_decref(j); return NULL; }
+    if (c->screen && screen_text(c->screen, *body, hold, spam, why)) { json_decref(j); api_store_failed(r, ST); return NULL; }
+    return j;
+}
+
 /* POST /api/v1/posts/{id}/comments {"body"} (anyone) -> 201 {"id","held"} */
 void api_post_comment(api_ctx *c, http_req *r, const char *arg) {
     int64_t id;
     if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no post '%.40s'", arg);
-    json_t *j = http_body_json(r);
-    if (!j) return;
     str body;
-    valid_err e;
-    if (valid_text(j, "body", true, 1000, &body, &e)) { api_invalid(r, &e); json_decref(j); return; }
-    bool hold = false;
-    double spam = 0;
-    json_t *why = NULL;
-    if (c->screen && screen_text(c->screen, body, &hold, &spam, &why)) { json_decref(j); return api_store_failed(r, ST); }
+    bool hold;
+    double spam;
+    json_t *why;
+    json_t *j = api_screened_body(c, r, 1000, &body, &hold, &spam, &why);
+    if (!j) return;
     int64_t cid = 0;
     int rc = OPS->comment_add(ST, id, body, str_c(r->ip), hold, why, spam, &cid);
     json_decref(why);
@@ -178,7 +176,7 @@ void api_post_comment(api_ctx *c, http_req *r, const char *arg) {
     if (rc) { json_decref(j); return api_store_failed(r, ST); }
     if (!hold && c->live) {
         json_t *ev = json_pack("{s:I,s:s%,s:s}", "id", (json_int_t)cid, "body", body.p, body.n, "created_at", "");
-        mask_body(ev);
+        api_mask_field(ev, "body", 0);
         char now[32];
         api_now_iso(now);
         json_object_set_new(ev, "created_at", json_string(now));
@@ -212,15 +210,9 @@ void api_post_comment_moderation(api_ctx *c, http_req *r, const char *arg) {
     if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no comment '%.40s'", arg);
     json_t *j = http_body_json(r);
     if (!j) return;
-    str decision, reason;
-    valid_err e;
-    if (valid_text(j, "decision", true, 10, &decision, &e) || valid_text(j, "reason", false, 500, &reason, &e)) {
-        api_invalid(r, &e); json_decref(j); return;
-    }
-    const char *d = str_eq_c(decision, "approve") ? "approve" : str_eq_c(decision, "reject") ? "reject"
-                  : str_eq_c(decision, "spam") ? "spam" : NULL;
-    if (!d) { json_decref(j); return http_error(r, 422, "invalid", "decision", "decision must be approve, reject or spam"); }
-    if (!strcmp(d, "reject") && !reason.p) { json_decref(j); return http_error(r, 422, "missing", "reason", "a rejection needs a reason"); }
+    str reason;
+    const char *d = api_moderation_decision(r, j, &reason);
+    if (!d) { json_decref(j); return; }
     json_t *shown = NULL;
     int rc = OPS->comment_moderate(ST, id, w.u.id, d, reason, &shown);
     json_decref(j);
@@ -230,7 +222,7 @@ void api_post_comment_moderation(api_ctx *c, http_req *r, const char *arg) {
         char ch[32];
         snprintf(ch, sizeof ch, "post:%lld", (long long)json_integer_value(json_object_get(shown, "post_id")));
         json_object_del(shown, "post_id");
-        mask_body(shown);
+        api_mask_field(shown, "body", 0);
         char *data = json_dumps(shown, JSON_COMPACT);
         if (data) sse_publish(c->live, ch, "comment", data);
         free(data);

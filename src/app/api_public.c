@@ -20,7 +20,7 @@
 /* Masks the JSON string member `key` of o in place; with max_chars > 0 also
  * cuts it to that many characters (after masking, so a number cut in two
  * cannot escape the masker) and marks the cut with an ellipsis. */
-static void mask_member(json_t *o, const char *key, size_t max_chars) {
+void api_mask_field(json_t *o, const char *key, size_t max_chars) {
     json_t *v = json_object_get(o, key);
     if (!json_is_string(v)) return;
     buf b = {0};
@@ -93,9 +93,9 @@ void api_get_public_messages(api_ctx *c, http_req *r) {
     size_t i;
     json_t *m;
     json_array_foreach(json_object_get(o, "messages"), i, m) {
-        mask_member(m, "title", 0);
-        mask_member(m, "body", EXCERPT_CHARS);
-        mask_member(m, "reply", EXCERPT_CHARS);
+        api_mask_field(m, "title", 0);
+        api_mask_field(m, "body", EXCERPT_CHARS);
+        api_mask_field(m, "reply", EXCERPT_CHARS);
         json_object_set(m, "excerpt", json_object_get(m, "body"));
         json_object_del(m, "body");
     }
@@ -118,9 +118,9 @@ void api_get_public_message(api_ctx *c, http_req *r, const char *arg) {
     json_object_del(o, "moderation");
     size_t i;
     json_t *rep;
-    json_array_foreach(json_object_get(o, "replies"), i, rep) mask_member(rep, "body", 0);
+    json_array_foreach(json_object_get(o, "replies"), i, rep) api_mask_field(rep, "body", 0);
     json_t *rating = json_object_get(o, "rating");
-    if (json_is_object(rating)) mask_member(rating, "comment", 0);
+    if (json_is_object(rating)) api_mask_field(rating, "comment", 0);
     json_object_set_new(o, "id", json_integer(id));
     json_object_set_new(o, "supports", json_integer(supports));
     http_json(r, 200, o);

@@ -216,6 +216,20 @@ void api_get_moderation(api_ctx *c, http_req *r) {
     http_json(r, 200, o);
 }
 
+const char *api_moderation_decision(http_req *r, json_t *j, str *reason) {
+    str decision;
+    valid_err e;
+    if (valid_text(j, "decision", true, 10, &decision, &e) || valid_text(j, "reason", false, 500, reason, &e)) {
+        api_invalid(r, &e);
+        return NULL;
+    }
+    const char *d = str_eq_c(decision, "approve") ? "approve" : str_eq_c(decision, "reject") ? "reject"
+                  : str_eq_c(decision, "spam") ? "spam" : NULL;
+    if (!d) { http_error(r, 422, "invalid", "decision", "decision must be approve, reject or spam"); return NULL; }
+    if (!strcmp(d, "reject") && !reason->p) { http_error(r, 422, "missing", "reason", "a rejection needs a reason"); return NULL; }
+    return d;
+}
+
 /* {"decision":"approve"|"reject"|"spam","reason":..}; reject needs a reason. */
 void api_post_moderate(api_ctx *c, http_req *r, const char *arg) {
     who w;
@@ -225,14 +239,9 @@ void api_post_moderate(api_ctx *c, http_req *r, const char *arg) {
     if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no message '%.40s'", arg);
     json_t *j = http_body_json(r);
     if (!j) return;
-    str decision, reason; valid_err e;
-    if (valid_text(j, "decision", true, 10, &decision, &e) || valid_text(j, "reason", false, 500, &reason, &e)) {
-        api_invalid(r, &e); json_decref(j); return;
-    }
-    const char *d = str_eq_c(decision, "approve") ? "approve" : str_eq_c(decision, "reject") ? "reject"
-                  : str_eq_c(decision, "spam") ? "spam" : NULL;
-    if (!d) { json_decref(j); return http_error(r, 422, "invalid", "decision", "decision must be approve, reject or spam"); }
-    if (!strcmp(d, "reject") && !reason.p) { json_decref(j); return http_error(r, 422, "missing", "reason", "a rejection needs a reason"); }
+    str reason;
+    const char *d = api_moderation_decision(r, j, &reason);
+    if (!d) { json_decref(j); return; }
     int rc = OPS->moderate(ST, id, w.u.id, d, reason);
     json_decref(j);
     if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "message %lld is not waiting for moderation", (long long)id);

@@ -30,6 +30,10 @@ int cmd_seg(int argc, char **argv);
 int cmd_keywords(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_key(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 
 /* Shared option helpers for commands. */
@@ -37,6 +41,19 @@ int cmd_gen(int argc, char **argv);
  * --name=VALUE; advances *i past a separate value. Missing value: prints an
  * error and exits 2. */
 #include <stdbool.h>
+#include <stddef.h>
 bool cmd_opt(int argc, char **argv, int *i, const char *name, const char **val);
 
 #endif
+
+/* Options from a file (`serve --config FILE`): one "name = value" a line,
+ * names as the flags without "--"; "#" starts a comment; a flag that takes
+ * no value is written "name" or "name = true|false". */
+typedef struct { const char *name; bool takes_value; } cmd_optspec;
+typedef struct { char **v; int n, cap; } cmd_args;
+/* Appends "--name" [value] for each line to *out (strings owned by out).
+ * Returns 0, or -1 with "FILE:LINE: reason" in err (unknown name, missing
+ * or unexpected value, unreadable file). */
+int  cmd_config_read(const char *path, const cmd_optspec *specs, size_t nspecs, cmd_args *out, char *err, size_t errlen);
+int  cmd_args_push(cmd_args *a, const char *s);   /* copies s; -1 on out-of-memory */
+void cmd_args_free(cmd_args *a);

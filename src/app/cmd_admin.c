@@ -3,6 +3,7 @@
  * --db and refuses bad input with a clear message. */
 #include "app/auth.h"
 #include "app/cmd.h"
+#include "app/staffphone.h"
 #include "app/validate.h"
 #include "core/log.h"
 #include "store/store.h"
@@ -96,10 +97,35 @@ int cmd_dept(int argc, char **argv) {
 }
 
 static const char user_help[] =
-    "usage: minyi user add LOGIN --role admin|head|handler|moderator|leader [--dept NAME]\n"
+    "usage: minyi user add LOGIN --role admin|head|handler|moderator|leader [--dept NAME] [--phone NUMBER]\n"
     "                  [--password-file FILE] [--db URI]   (no file: the password is read from stdin)\n"
     "       minyi user passwd LOGIN [--password-file FILE] [--db URI]\n"
-    "       minyi user list [--db URI]\n";
+    "       minyi user phone LOGIN NUMBER [--db URI]      (\"\" clears it)\n"
+    "       minyi user list [--db URI]\n"
+    "Phone numbers are encrypted in the database with the key file (--key-file FILE;\n"
+    "default minyi.key beside the database, made if missing) and listed masked.\n";
+
+/* The key for officials' phone numbers: --key-file, else beside the database. */
+static int load_key(store *st, const char *db, const char *keyfile, secret_key *k) {
+    char path[4096], err[1024];
+    if (keyfile) snprintf(path, sizeof path, "%s", keyfile); else secret_default_path(db, path, sizeof path);
+    int rc = staffphone_key(st, path, k, err, sizeof err);
+    if (rc < 0) log_error("%s", err);
+    else if (rc == 1) fprintf(stderr, "minyi: created the key file %s (keep it, and out of database backups)\n", path);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Seals phone for the user; 0 or 1 (after a message). */
+static int set_phone(store *st, const char *db, const char *keyfile, int64_t id, const char *phone) {
+    if (!*phone) return st->ops->user_phone_set(st, id, NULL, 0) ? (log_error("%s", store_errmsg(st)), 1) : 0;
+    secret_key k;
+    char err[512];
+    if (load_key(st, db, keyfile, &k)) return 1;
+    int rc = staffphone_set(st, &k, id, str_c(phone), err, sizeof err);
+    sodium_memzero(&k, sizeof k);
+    if (rc) { log_error("--phone: %s", err); return 1; }
+    return 0;
+}
 
 /* Reads a password: the first line of FILE, or of stdin. */
 static int read_password(const char *file, char *out, size_t cap) {
@@ -116,12 +142,13 @@ static int read_password(const char *file, char *out, size_t cap) {
 }
 
 int cmd_user(int argc, char **argv) {
-    const char *db = DEFAULT_DB, *role = NULL, *dept = NULL, *pwfile = NULL;
+    const char *db = DEFAULT_DB, *role = NULL, *dept = NULL, *pwfile = NULL, *phone = NULL, *keyfile = NULL;
     const char *pos[8]; int npos = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { fputs(user_help, stdout); return 0; }
         if (cmd_opt(argc, argv, &i, "--db", &db) || cmd_opt(argc, argv, &i, "--role", &role)
-            || cmd_opt(argc, argv, &i, "--dept", &dept) || cmd_opt(argc, argv, &i, "--password-file", &pwfile)) continue;
+            || cmd_opt(argc, argv, &i, "--dept", &dept) || cmd_opt(argc, argv, &i, "--password-file", &pwfile)
+            || cmd_opt(argc, argv, &i, "--phone", &phone) || cmd_opt(argc, argv, &i, "--key-file", &keyfile)) continue;
         if (argv[i][0] == '-' && argv[i][1] == '-') { fprintf(stderr, "minyi user: unknown option '%s'\n%s", argv[i], user_help); return 2; }
         if (npos < 8) pos[npos++] = argv[i];
     }
@@ -132,9 +159,25 @@ int cmd_user(int argc, char **argv) {
         if (open_db(db, &st)) return 1;
         json_t *a;
         int rc = st->ops->user_list(st, &a);
-        if (!rc) { print_json_list(a, (const char *const[]){ "id", "login", "role", "department", NULL }); json_decref(a); }
+        secret_key k;
+        if (!rc && load_key(st, db, keyfile, &k) == 0) { staffphone_mask_list(st, &k, a); sodium_memzero(&k, sizeof k); }
+        if (!rc) { print_json_list(a, (const char *const[]){ "id", "login", "role", "department", "phone", NULL }); json_decref(a); }
         store_close(st);
         return rc ? 1 : 0;
+    }
+    if (!strcmp(pos[0], "phone")) {
+        if (npos != 3) { fputs(user_help, stderr); return 2; }
+        valid_err e;
+        char norm[64]; size_t nn;
+        if (*pos[2] && valid_phone(str_c(pos[2]), norm, sizeof norm, &nn, &e)) { log_error("%s", e.message); return 2; }
+        if (open_db(db, &st)) return 1;
+        store_user u;
+        int rc = st->ops->user_get(st, str_c(pos[1]), &u);
+        if (rc) { log_error(rc == STORE_NOT_FOUND ? "no user '%s'" : "%s", rc == STORE_NOT_FOUND ? pos[1] : store_errmsg(st)); store_close(st); return 1; }
+        rc = set_phone(st, db, keyfile, u.id, pos[2]);
+        if (!rc) printf("phone of %s %s\n", pos[1], *pos[2] ? "set (encrypted)" : "cleared");
+        store_close(st);
+        return rc;
     }
     bool add = !strcmp(pos[0], "add"), passwd = !strcmp(pos[0], "passwd");
     if ((!add && !passwd) || npos != 2) { fputs(user_help, stderr); return 2; }
@@ -146,6 +189,8 @@ int cmd_user(int argc, char **argv) {
             log_error("user add: --role must be admin, head, handler, moderator or leader, not '%s'", role); return 2;
         }
         if ((!strcmp(role, "handler") || !strcmp(role, "head")) && !dept) { log_error("user add: a %s needs --dept NAME", role); return 2; }
+        char norm[64]; size_t nn;
+        if (phone && valid_phone(str_c(phone), norm, sizeof norm, &nn, &e)) { log_error("user add: --phone: %s", e.message); return 2; }
     }
     char pw[258], hash[160];
     if (read_password(pwfile, pw, sizeof pw)) return 1;
@@ -159,7 +204,10 @@ int cmd_user(int argc, char **argv) {
         rc = st->ops->user_add(st, str_c(pos[1]), hash, role, dept_id, &id);
         if (rc == STORE_CONFLICT) log_error("login '%s' already exists", pos[1]);
         else if (rc) log_error("%s", store_errmsg(st));
-        else printf("user %lld: %s (%s%s%s)\n", (long long)id, pos[1], role, dept ? ", " : "", dept ? dept : "");
+        else {
+            printf("user %lld: %s (%s%s%s)\n", (long long)id, pos[1], role, dept ? ", " : "", dept ? dept : "");
+            if (phone) rc = set_phone(st, db, keyfile, id, phone);
+        }
     } else {
         rc = st->ops->user_set_password(st, str_c(pos[1]), hash);
         if (rc == STORE_NOT_FOUND) log_error("no user '%s'", pos[1]);

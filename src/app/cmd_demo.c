@@ -9,6 +9,8 @@
 #include "app/analyzer.h"
 #include "app/auth.h"
 #include "app/cmd.h"
+#include "app/staffphone.h"
+#include <sodium.h>
 #include "app/gen.h"
 #include "app/routing.h"
 #include "core/log.h"
@@ -207,6 +209,13 @@ int cmd_demo(int argc, char **argv) {
     char err[512];
     store *st;
     if (store_open(db, &st, err, sizeof err)) { log_error("%s", err); return 1; }
+    char key_path[4096];
+    secret_default_path(db, key_path, sizeof key_path);
+    secret_key key;
+    int kr = staffphone_key(st, key_path, &key, err, sizeof err);
+    sodium_memzero(&key, sizeof key);
+    if (kr < 0) { log_error("demo: %s", err); store_close(st); return 1; }
+    if (kr == 1) printf("demo: created the key file %s (mode 0600) for officials' phone numbers\n", key_path);
     const store_ops *o = st->ops;
     int64_t users = 0;
     if (o->user_count(st, &users)) goto fail;

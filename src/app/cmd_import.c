@@ -7,6 +7,7 @@
  * reason and skipped; the rest goes in. */
 #include "app/cmd.h"
 #include "app/datafile.h"
+#include "app/progress.h"
 #include "app/routing.h"
 #include "app/validate.h"
 #include "core/log.h"
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <xxhash.h>
 
 #define BATCH 5000
 
@@ -27,11 +29,16 @@ static const char help[] =
     "system's official reply along, with its time.\n"
     "A row without a title gets the start of its body; rows without any text, or\n"
     "longer than the limits (title 200, body 20000 characters), are reported and\n"
-    "skipped. Run `minyi analyze` (or keep `minyi serve` running) afterwards.\n\n"
+    "skipped. Files may be gzip-compressed (FILE.jsonl.gz). Rows already imported\n"
+    "into the consultation (same id column, or same row and text without one)\n"
+    "are not added again. Run `minyi analyze` (or keep `minyi serve` running) afterwards.\n\n"
     "  --consultation ID   where the messages go (minyi consultation list)\n"
     "  --type TYPE         type for rows without a valid one (default 建议)\n"
     "  --tz +HH:MM         time zone of the times in the file (default +08:00)\n"
+    "  --quiet             no progress lines\n"
     "  --db URI            database (default sqlite:var/minyi.db)\n";
+
+typedef struct { str reply, replied_at; long line; } row_extra;
 
 typedef struct {
     datafile *df;
@@ -44,7 +51,13 @@ typedef struct {
     long taken, skipped, bad_times;
     bool eof;
     buf title, when, replied;
-    long replies;
+    long replies, dups;
+    buf arena;                 /* the batch's text, copied out of the file reader */
+    store_new_msg rows[BATCH];
+    row_extra extra[BATCH];
+    int64_t ids[BATCH];
+    progress *pg;
+    int stage;
 } importer;
 
 /* "2020-01-06 12:09:38", "2020-01-06T12:09:38Z", "2020/1/6 12:09" (local
@@ -93,13 +106,43 @@ static void skip(importer *im, const char *why) {
     im->skipped++;
 }
 
-/* One transaction: up to BATCH rows. */
+/* Copies a field into the batch arena; pointers are fixed once the batch is
+ * read (the arena may move while it grows). */
+static str keep(buf *arena, str v) {
+    if (!v.p) return v;
+    size_t off = arena->n;
+    if (buf_put(arena, v.p, v.n) || buf_putc(arena, 0)) return (str){ NULL, (size_t)-1 };
+    return (str){ (const char *)(uintptr_t)(off + 1), v.n };   /* offset + 1: 0 stays "absent" */
+}
+
+static void fix(const buf *arena, str *v) {
+    if (v->p) v->p = arena->p + ((uintptr_t)v->p - 1);
+}
+
+/* The row's id in its file or, without one, its row number and a hash of
+ * its text: importing the same file again finds every row already in. */
+static str source_id(importer *im, str id, const str *f, char *tmp, size_t cap) {
+    id = str_trim(id);
+    if (id.n && id.n < 128) return id;
+    XXH3_state_t *h = XXH3_createState();
+    XXH3_64bits_reset(h);
+    const int parts[] = { DF_USER, DF_TITLE, DF_BODY, DF_CREATED_AT };
+    for (size_t i = 0; i < 4; i++) { XXH3_64bits_update(h, f[parts[i]].p ? f[parts[i]].p : "", f[parts[i]].n); XXH3_64bits_update(h, "\x1f", 1); }
+    unsigned long long x = (unsigned long long)XXH3_64bits_digest(h);
+    XXH3_freeState(h);
+    int n = snprintf(tmp, cap, "row%ld:%016llx", datafile_row(im->df), x);
+    return (str){ tmp, (size_t)n };
+}
+
+/* One transaction: up to BATCH rows read, then inserted together. */
 static int import_batch(store *st, void *arg) {
     importer *im = arg;
-    for (int k = 0; k < BATCH; k++) {
+    buf_reset(&im->arena);
+    size_t n = 0;
+    while (n < BATCH) {
         str f[DF_NFIELDS];
         int r = datafile_next(im->df, f);
-        if (r == 0) { im->eof = true; return STORE_OK; }
+        if (r == 0) { im->eof = true; break; }
         if (r < 0) { skip(im, datafile_error(im->df)); continue; }
         store_new_msg m = { .consultation_id = im->consultation };
         m.title = str_trim(f[DF_TITLE]);
@@ -132,31 +175,51 @@ static int import_batch(store *st, void *arg) {
             }
         }
         if (im->rules) m.department_id = routing_pick(im->rules, m.title, m.body);
-        int64_t id;
-        char code[20];
-        int rc = st->ops->msg_add(st, &m, &id, code);
-        if (rc == STORE_INVALID) { skip(im, "refused by the database"); continue; }
-        if (rc) return rc;
-        im->taken++;
+        char sid[64];
+        m.source_id = source_id(im, f[DF_ID], f, sid, sizeof sid);
         /* An old system's official reply comes along, with its time (on-time figures depend on it). */
-        str reply = str_trim(f[DF_REPLY]);
-        if (reply.n) {
-            str at = str_trim(f[DF_REPLIED_AT]);
-            str when = (str){0};
-            if (at.n && parse_time(at, im->tz_seconds, &im->replied)) when = (str){ im->replied.p, im->replied.n };
-            if ((rc = st->ops->reply_import(st, id, m.department_id, reply, when))) return rc;
-            im->replies++;
-        }
+        row_extra *x = &im->extra[n];
+        x->reply = str_trim(f[DF_REPLY]);
+        x->replied_at = (str){0};
+        str at = str_trim(f[DF_REPLIED_AT]);
+        if (x->reply.n && at.n && parse_time(at, im->tz_seconds, &im->replied)) x->replied_at = keep(&im->arena, (str){ im->replied.p, im->replied.n });
+        x->reply = x->reply.n ? keep(&im->arena, x->reply) : (str){0};
+        x->line = datafile_line(im->df);
+        m.title = keep(&im->arena, m.title); m.body = keep(&im->arena, m.body); m.type = keep(&im->arena, m.type);
+        m.region = keep(&im->arena, m.region); m.author = keep(&im->arena, m.author);
+        m.created_at = keep(&im->arena, m.created_at); m.source_id = keep(&im->arena, m.source_id);
+        if (m.title.n == (size_t)-1 || m.body.n == (size_t)-1 || m.source_id.n == (size_t)-1) { log_error("import: out of memory"); return STORE_ERROR; }
+        im->rows[n++] = m;
     }
+    if (!n) return STORE_OK;
+    for (size_t i = 0; i < n; i++) {
+        store_new_msg *m = &im->rows[i];
+        fix(&im->arena, &m->title); fix(&im->arena, &m->body); fix(&im->arena, &m->type); fix(&im->arena, &m->region);
+        fix(&im->arena, &m->author); fix(&im->arena, &m->created_at); fix(&im->arena, &m->source_id);
+        fix(&im->arena, &im->extra[i].reply); fix(&im->arena, &im->extra[i].replied_at);
+    }
+    size_t dups = 0;
+    int rc = st->ops->msg_import(st, im->rows, n, im->ids, &dups);
+    if (rc) return rc;
+    im->taken += (long)(n - dups);
+    im->dups += (long)dups;
+    for (size_t i = 0; i < n; i++) {
+        if (!im->ids[i] || !im->extra[i].reply.n) continue;
+        if ((rc = st->ops->reply_import(st, im->ids[i], im->rows[i].department_id, im->extra[i].reply, im->extra[i].replied_at))) return rc;
+        im->replies++;
+    }
+    progress_add(im->pg, im->stage, n);
     return STORE_OK;
 }
 
 int cmd_import(int argc, char **argv) {
     const char *data[32], *db = "sqlite:var/minyi.db", *cons = NULL, *type = "建议", *tz = "+08:00";
     int ndata = 0;
+    bool quiet = false;
     for (int i = 1; i < argc; i++) {
         const char *v;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { fputs(help, stdout); return 0; }
+        if (!strcmp(argv[i], "--quiet")) { quiet = true; continue; }
         if (cmd_opt(argc, argv, &i, "--data", &v)) {
             if (ndata == 32) { fprintf(stderr, "minyi import: at most 32 --data files\n"); return 2; }
             data[ndata++] = v;
@@ -185,35 +248,46 @@ int cmd_import(int argc, char **argv) {
     else if (rc) log_error("%s", store_errmsg(st));
     if (rc) { store_close(st); return 1; }
     json_decref(c);
-    importer im = { .st = st, .consultation = cid, .type = type, .tz_seconds = (sign == '-' ? -1 : 1) * (th * 3600L + tm * 60L) };
+    importer *imp = calloc(1, sizeof *imp);
+    if (!imp) { log_error("out of memory"); store_close(st); return 1; }
+    importer im_init = { .st = st, .consultation = cid, .type = type, .tz_seconds = (sign == '-' ? -1 : 1) * (th * 3600L + tm * 60L) };
+    *imp = im_init;
+    imp->pg = progress_new("import", quiet);
+    imp->stage = progress_stage(imp->pg, "import", "rows", 0);
     int64_t mid; void *mdata; size_t mn;
     if (st->ops->model_active(st, "classifier", &mid, &mdata, &mn) == STORE_OK) free(mdata);   /* the analyzer routes */
-    else if (st->ops->rule_list(st, &im.rules)) im.rules = NULL;
+    else if (st->ops->rule_list(st, &imp->rules)) imp->rules = NULL;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    long total_taken = 0, total_skipped = 0;
+    long total_taken = 0, total_skipped = 0, total_dups = 0;
     for (int i = 0; i < ndata && !rc; i++) {
-        if (datafile_open(data[i], &im.df, err, sizeof err)) { log_error("%s", err); rc = 1; break; }
-        if (!datafile_has(im.df, DF_TITLE) && !datafile_has(im.df, DF_BODY)) {
+        if (datafile_open(data[i], &imp->df, err, sizeof err)) { log_error("%s", err); rc = 1; break; }
+        if (!datafile_has(imp->df, DF_TITLE) && !datafile_has(imp->df, DF_BODY)) {
             log_error("%s: no text column (title/留言主题 or body/留言详情)", data[i]);
-            datafile_close(im.df); rc = 1; break;
+            datafile_close(imp->df); rc = 1; break;
         }
-        im.path = data[i];
-        im.taken = im.skipped = 0;
-        im.eof = false;
-        while (!im.eof && !rc)
-            if (st->ops->batch(st, import_batch, &im)) { log_error("%s: %s", data[i], store_errmsg(st)); rc = 1; }
-        datafile_close(im.df);
-        fprintf(stderr, "%s: %ld rows taken, %ld skipped\n", data[i], im.taken, im.skipped);
-        total_taken += im.taken; total_skipped += im.skipped;
+        imp->path = data[i];
+        imp->taken = imp->skipped = imp->dups = 0;
+        imp->eof = false;
+        while (!imp->eof && !rc)
+            if (st->ops->batch(st, import_batch, imp)) { log_error("%s: %s", data[i], store_errmsg(st)); rc = 1; }
+        datafile_close(imp->df);
+        if (imp->dups) fprintf(stderr, "%s: %ld rows taken, %ld already imported, %ld skipped\n", data[i], imp->taken, imp->dups, imp->skipped);
+        else fprintf(stderr, "%s: %ld rows taken, %ld skipped\n", data[i], imp->taken, imp->skipped);
+        total_taken += imp->taken; total_skipped += imp->skipped; total_dups += imp->dups;
     }
+    progress_finish(imp->pg);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    printf("imported %ld messages (%ld rows skipped, %ld with their reply) into consultation %lld in %.2f s (%.0f messages/s)%s\n",
-           total_taken, total_skipped, im.replies, cid, secs, secs > 0 ? (double)total_taken / secs : 0.0,
+    char dupnote[64] = "";
+    if (total_dups) snprintf(dupnote, sizeof dupnote, ", %ld already imported", total_dups);
+    printf("imported %ld messages (%ld rows skipped%s, %ld with their reply) into consultation %lld in %.2f s (%.0f messages/s)%s\n",
+           total_taken, total_skipped, dupnote, imp->replies, cid, secs, secs > 0 ? (double)total_taken / secs : 0.0,
            rc ? "; stopped by an error, the batches before it are kept" : "");
-    json_decref(im.rules);
-    buf_free(&im.title); buf_free(&im.when); buf_free(&im.replied);
+    json_decref(imp->rules);
+    buf_free(&imp->title); buf_free(&imp->when); buf_free(&imp->replied); buf_free(&imp->arena);
+    progress_free(imp->pg);
+    free(imp);
     store_close(st);
     return rc;
 }

@@ -4,6 +4,7 @@
  * pending messages once, e.g. after an import, without a server). */
 #include "app/analyzer.h"
 #include "app/cmd.h"
+#include "app/progress.h"
 #include "core/log.h"
 #include "store/store.h"
 #include "text/classify.h"
@@ -14,7 +15,7 @@
 
 #define DEFAULT_DB "sqlite:var/minyi.db"
 
-typedef struct { const char *db, *name, *dict; bool activate; const char *pos[64]; int npos; } args;
+typedef struct { const char *db, *name, *dict, *workers, *batch; bool activate, quiet; const char *pos[64]; int npos; } args;
 
 /* Parses --db/--name/--dict/--activate and positional words; returns 0, or 2 on a usage error. */
 static int parse(int argc, char **argv, args *a, const char *help) {
@@ -23,8 +24,10 @@ static int parse(int argc, char **argv, args *a, const char *help) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { fputs(help, stdout); exit(0); }
         if (cmd_opt(argc, argv, &i, "--db", &a->db) || cmd_opt(argc, argv, &i, "--name", &a->name)
-            || cmd_opt(argc, argv, &i, "--dict", &a->dict)) continue;
+            || cmd_opt(argc, argv, &i, "--dict", &a->dict) || cmd_opt(argc, argv, &i, "--workers", &a->workers)
+            || cmd_opt(argc, argv, &i, "--batch", &a->batch)) continue;
         if (!strcmp(argv[i], "--activate")) { a->activate = true; continue; }
+        if (!strcmp(argv[i], "--quiet")) { a->quiet = true; continue; }
         if (argv[i][0] == '-' && argv[i][1] == '-') { fprintf(stderr, "minyi %s: unknown option '%s'\n%s", argv[0], argv[i], help); return 2; }
         if (a->npos < 64) a->pos[a->npos++] = argv[i];
     }
@@ -208,14 +211,32 @@ int cmd_words(int argc, char **argv) {
 }
 
 static const char analyze_help[] =
-    "usage: minyi analyze [--db URI] [--dict FILE]\n\n"
+    "usage: minyi analyze [--db URI] [--dict FILE] [--workers N] [--batch N] [--quiet]\n\n"
     "Runs the analyzer (sensitive words, spam, near-duplicates, classification\n"
-    "and routing) over every message not analyzed yet, then exits.\n";
+    "and routing, search index, hot-issue counts) over every message not\n"
+    "analyzed yet, then exits; a second run takes only messages added since.\n\n"
+    "  --workers N   analysis threads (default: one per core)\n"
+    "  --batch N     messages per transaction (default 4096)\n"
+    "  --quiet       no progress lines\n";
+
+static void count_batch(void *ud, size_t n) { progress_add(ud, 0, n); }
+
+static int positive(const char *v, const char *what, int *out) {
+    *out = 0;
+    if (!v) return 0;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*end || n < 1 || n > 1000000) { fprintf(stderr, "minyi analyze: %s wants a number from 1 to 1000000, not '%s'\n", what, v); return -1; }
+    *out = (int)n;
+    return 0;
+}
 
 int cmd_analyze(int argc, char **argv) {
     args a;
     if (parse(argc, argv, &a, analyze_help)) return 2;
     if (a.npos) { fputs(analyze_help, stderr); return 2; }
+    int workers, batch;
+    if (positive(a.workers, "--workers", &workers) || positive(a.batch, "--batch", &batch)) return 2;
     store *st = open_db(a.db);
     if (!st) return 1;
     char err[256];
@@ -226,13 +247,18 @@ int cmd_analyze(int argc, char **argv) {
     }
     analyzer *an;
     size_t done = 0;
+    progress *pg = progress_new("analyze", a.quiet);
     int rc = analyzer_new(st, dict, &an, err, sizeof err);
     if (rc) log_error("%s", err);
     else {
+        progress_stage(pg, "analyze", "messages", 0);
+        analyzer_tune(an, workers, batch, count_batch, pg);
         rc = analyzer_run(an, &done);
         if (rc) log_error("analyze: %s", store_errmsg(st));
         analyzer_free(an);
     }
+    progress_finish(pg);
+    progress_free(pg);
     printf("%zu messages analyzed\n", done);
     seg_dict_close(dict);
     store_close(st);

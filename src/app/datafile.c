@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define DF_MAXCOLS 64
 
@@ -78,6 +79,38 @@ static int read_all(int fd, datafile *df) {
         if (k == 0) break;
         if (buf_put(&b, tmp, (size_t)k)) { buf_free(&b); errno = ENOMEM; return -1; }
     }
+    df->size = b.n;
+    df->data = b.p ? b.p : calloc(1, 1);
+    return 0;
+}
+
+/* A gzip file, inflated whole (multi-member files too, as gzip -d does).
+ * Takes fd. */
+static int read_gz(int fd, datafile *df, char *err, size_t errlen) {
+    gzFile z = gzdopen(fd, "rb");
+    if (!z) { snprintf(err, errlen, "%s: cannot read gzip", df->path); close(fd); return -1; }
+    gzbuffer(z, 1 << 17);
+    buf b = {0};
+    for (;;) {
+        if (buf_reserve(&b, 1 << 20)) { snprintf(err, errlen, "%s: out of memory", df->path); gzclose(z); buf_free(&b); return -1; }
+        int k = gzread(z, b.p + b.n, 1 << 20);
+        if (k < 0) {
+            int zerr;
+            const char *m = gzerror(z, &zerr);
+            snprintf(err, errlen, "%s: bad gzip data after %zu bytes: %s", df->path, b.n, m);
+            gzclose(z); buf_free(&b); return -1;
+        }
+        if (k == 0) break;
+        b.n += (size_t)k;
+        b.p[b.n] = 0;
+    }
+    int zerr = Z_OK;
+    gzerror(z, &zerr);
+    if (zerr != Z_OK) {   /* zlib reports a cut-off file only here */
+        snprintf(err, errlen, "%s: gzip data cut off after %zu bytes", df->path, b.n);
+        gzclose(z); buf_free(&b); return -1;
+    }
+    gzclose(z);
     df->size = b.n;
     df->data = b.p ? b.p : calloc(1, 1);
     return 0;
@@ -196,13 +229,18 @@ int datafile_open(const char *path, datafile **out, char *err, size_t errlen) {
     int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) { snprintf(err, errlen, "%s: %s", path, strerror(errno)); free(df); return -1; }
     struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    unsigned char magic[2] = {0};
+    bool gz = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    if (gz || (fd == 0 && has_ext(path, ".gz"))) {
+        if (read_gz(fd, df, err, errlen)) { free(df); return -1; }
+        fd = 0;   /* closed by gzclose */
+    } else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
         void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (m != MAP_FAILED) { df->data = m; df->size = (size_t)st.st_size; df->mapped = true; madvise(m, df->size, MADV_SEQUENTIAL); }
     } else if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         snprintf(err, errlen, "%s: is a directory", path); close(fd); free(df); return -1;
     }
-    if (!df->mapped && read_all(fd, df) < 0) {
+    if (!df->mapped && !df->data && read_all(fd, df) < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno)); if (fd) close(fd); free(df); return -1;
     }
     if (fd) close(fd);
@@ -214,9 +252,12 @@ int datafile_open(const char *path, datafile **out, char *err, size_t errlen) {
     size_t left = df->size - df->pos;
     const char *nl = memchr(first, '\n', left);
     size_t flen = nl ? (size_t)(nl - first) : left;
-    if (has_ext(path, ".jsonl") || has_ext(path, ".ndjson") || has_ext(path, ".json") || first[0] == '{') df->fmt = DF_JSONL;
-    else if (has_ext(path, ".csv")) df->fmt = DF_CSV;
-    else if (has_ext(path, ".tsv") || has_ext(path, ".txt") || memchr(first, '\t', flen)) df->fmt = DF_TSV;
+    char name[256];   /* the name without .gz tells the format */
+    snprintf(name, sizeof name, "%s", path);
+    if (has_ext(name, ".gz")) name[strlen(name) - 3] = 0;
+    if (has_ext(name, ".jsonl") || has_ext(name, ".ndjson") || has_ext(name, ".json") || first[0] == '{') df->fmt = DF_JSONL;
+    else if (has_ext(name, ".csv")) df->fmt = DF_CSV;
+    else if (has_ext(name, ".tsv") || has_ext(name, ".txt") || memchr(first, '\t', flen)) df->fmt = DF_TSV;
     else if (memchr(first, ',', flen)) df->fmt = DF_CSV;
     else df->fmt = DF_TSV;   /* a single column */
 

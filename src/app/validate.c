@@ -2,6 +2,7 @@
 #include "app/validate.h"
 #include "text/utf8.h"
 #include <ctype.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -75,15 +76,77 @@ int valid_message(json_t *obj, store_new_msg *m, valid_err *e) {
     if (valid_text(obj, "region", false, 50, &m->region, e)) return -1;
     if (valid_text(obj, "phone", false, 20, &m->phone, e)) return -1;
     if (m->phone.p) {
-        size_t digits = 0;
-        for (size_t i = 0; i < m->phone.n; i++) {
-            char c = m->phone.p[i];
-            if (isdigit((unsigned char)c)) digits++;
-            else if (c != ' ' && c != '+' && c != '-' && c != '(' && c != ')')
-                return fail(e, "invalid", "phone", "%s may contain only digits, spaces, + - ( )", "phone", 0);
-        }
-        if (digits < 5) return fail(e, "invalid", "phone", "%s needs at least %zu digits", "phone", 5);
+        char norm[64];
+        size_t nn = 0;
+        if (valid_phone(m->phone, norm, sizeof norm, &nn, e)) return -1;
+        /* The normalised form replaces the field, so m->phone still points into obj. */
+        if (json_object_set_new(obj, "phone", json_stringn(norm, nn)))
+            return fail(e, "invalid", "phone", "%s could not be stored", "phone", 0);
+        json_t *v = json_object_get(obj, "phone");
+        m->phone = (str){ json_string_value(v), json_string_length(v) };
     }
+    return 0;
+}
+
+/* Full-width forms of the characters a phone number is written with
+ * (０-９ ＋ － （ ） and the ideographic space) as their ASCII twins. */
+static int phone_char(const char *p, size_t n, char *c) {
+    unsigned char b = (unsigned char)p[0];
+    if (b < 0x80) { *c = (char)b; return 1; }
+    if (n >= 3 && b == 0xE3 && (unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0x80) { *c = ' '; return 3; }
+    if (n >= 3 && b == 0xEF && (unsigned char)p[1] == 0xBC) {
+        unsigned char t = (unsigned char)p[2];
+        if (t >= 0x90 && t <= 0x99) { *c = (char)('0' + t - 0x90); return 3; }
+        if (t == 0x8B) { *c = '+'; return 3; }
+        if (t == 0x8D) { *c = '-'; return 3; }
+        if (t == 0x88) { *c = '('; return 3; }
+        if (t == 0x89) { *c = ')'; return 3; }
+    }
+    *c = 0;
+    return 0;
+}
+
+int valid_phone(str in, char *out, size_t cap, size_t *out_n, valid_err *e) {
+    char dig[32];
+    size_t nd = 0, no = 0;
+    bool plus = false;
+    for (size_t i = 0; i < in.n; ) {
+        char c;
+        int l = phone_char(in.p + i, in.n - i, &c);
+        if (!l || !(isdigit((unsigned char)c) || c == ' ' || c == '+' || c == '-' || c == '(' || c == ')'))
+            return fail(e, "invalid", "phone", "%s may contain only digits, spaces, + - ( )", "phone", 0);
+        if (c == '+') {
+            if (nd > 0 || plus) return fail(e, "invalid", "phone", "%s may have '+' only before the country code", "phone", 0);
+            plus = true;
+        }
+        if (isdigit((unsigned char)c)) {
+            if (nd >= sizeof dig) return fail(e, "invalid", "phone", "%s has more than %zu digits", "phone", 15);
+            dig[nd++] = c;
+        }
+        if (no + 1 >= cap) return fail(e, "invalid", "phone", "%s is too long", "phone", 0);
+        out[no++] = c;
+        i += (size_t)l;
+    }
+    out[no] = 0;
+    *out_n = no;
+    /* Judge the national number: strip a +86 / 0086 / 86 country code. */
+    const char *d = dig;
+    size_t n = nd;
+    if (n == 15 && !memcmp(d, "0086", 4)) d += 4, n -= 4;
+    else if (n == 13 && !memcmp(d, "86", 2)) d += 2, n -= 2;
+    else if (plus) {
+        if (n >= 8 && n <= 15 && d[0] != '0') return 0;    /* another country's number */
+        return fail(e, "invalid", "phone", "%s is not an international number (+, country code, 8-15 digits)", "phone", 0);
+    }
+    bool same = true;
+    for (size_t i = 1; i < n; i++) same &= d[i] == d[0];
+    bool mobile = n == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9';
+    bool with_area = n >= 10 && n <= 12 && d[0] == '0' && d[1] != '0';
+    bool local = (n == 7 || n == 8) && d[0] >= '2' && d[0] <= '9';
+    if (same || !(mobile || with_area || local))
+        return fail(e, "invalid", "phone",
+                    "%s is not a phone number: give a mobile number (11 digits, 1[3-9]...) or a landline with its area code (0731-8888 9999)",
+                    "phone", 0);
     return 0;
 }
 

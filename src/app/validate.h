@@ -24,11 +24,20 @@ int valid_text(json_t *obj, const char *name, bool required, size_t max_chars, s
 int valid_id(json_t *obj, const char *name, int64_t *out, valid_err *e);
 
 /* A citizen's new message: consultation_id, title (<=100), body (<=5000),
- * type (建议 咨询 投诉 求助 感谢), region (optional, <=50), phone (optional:
- * digits, spaces, + - ( ); 5-20 characters), publish (optional boolean,
- * default true: false keeps the message out of every public list). Fields
- * of m point into obj. */
+ * type (建议 咨询 投诉 求助 感谢), region (optional, <=50), phone (optional,
+ * <=20 characters, checked and normalised by valid_phone, which replaces the
+ * field in obj), publish (optional boolean, default true: false keeps the
+ * message out of every public list). Fields of m point into obj. */
 int valid_message(json_t *obj, store_new_msg *m, valid_err *e);
+
+/* Checks a phone number and writes it to out (cap bytes, NUL-terminated,
+ * length in *out_n) with full-width digits, ＋－（） and ideographic spaces
+ * made ASCII. Accepts a mainland mobile (11 digits 1[3-9]...), a landline
+ * with its area code (10-12 digits from 0), a local landline (7-8 digits
+ * from 2-9), each with an optional +86 / 0086 / 86, or +country code and
+ * 8-15 digits. Refuses anything else (00000, 11111111111) with a message
+ * saying what a phone number looks like. Returns 0 or -1 with e. */
+int valid_phone(str in, char *out, size_t cap, size_t *out_n, valid_err *e);
 
 /* Checks a login name: 2-64 of [A-Za-z0-9._-]. */
 int valid_login(str login, valid_err *e);

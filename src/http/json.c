@@ -24,13 +24,16 @@ void http_error(http_req *r, int status, const char *code, const char *field, co
     va_start(ap, fmt);
     int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    /* A message cut at the buffer's end may end inside a UTF-8 sequence,
-     * which jansson would refuse: cut back to the last whole character. */
-    if (n >= (int)sizeof msg) {
-        size_t len = strlen(msg);
-        while (len && utf8_invalid_at(msg, len) != (size_t)-1) msg[--len] = 0;
-    }
-    json_t *e = json_pack("{s:s,s:s}", "code", code, "message", msg);
+    /* A message cut at the buffer's end may end inside a UTF-8 sequence, and
+     * one that quotes the request (a percent-decoded path, a method) may
+     * hold any bytes; jansson refuses invalid UTF-8 and the answer would
+     * lose its error code: replace what is not UTF-8. */
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1;
+    buf fixed = {0};
+    const char *text = msg;
+    if (utf8_invalid_at(msg, len) != (size_t)-1 && utf8_repair(msg, len, &fixed) >= 0 && !buf_putc(&fixed, 0)) text = fixed.p;
+    json_t *e = json_pack("{s:s,s:s}", "code", code, "message", text);
+    buf_free(&fixed);
     if (field) json_object_set_new(e, "field", json_string(field));
     http_json(r, status, json_pack("{s:o}", "error", e));
 }

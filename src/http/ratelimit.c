@@ -80,6 +80,17 @@ void ratelimit_hit(ratelimit *r, str key) {
     pthread_mutex_unlock(&r->mu);
 }
 
+bool ratelimit_take(ratelimit *r, str key, unsigned *retry_after) {
+    int64_t t = now();
+    pthread_mutex_lock(&r->mu);
+    slot *s = find(r, hash(key), t, true);
+    bool ok = s->count < r->limit;
+    if (ok) s->count++;
+    else if (retry_after) *retry_after = (unsigned)(r->window - (t - s->start));
+    pthread_mutex_unlock(&r->mu);
+    return ok;
+}
+
 void ratelimit_reset(ratelimit *r, str key) {
     pthread_mutex_lock(&r->mu);
     slot *s = find(r, hash(key), now(), false);

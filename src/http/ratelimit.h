@@ -18,6 +18,9 @@ void ratelimit_free(ratelimit *r);
  * (if given) gets the seconds until the window ends. */
 bool ratelimit_exceeded(ratelimit *r, str key, unsigned *retry_after);
 void ratelimit_hit(ratelimit *r, str key);      /* count one event */
+/* Both at once, atomically: false (and *retry_after) when key is over its
+ * limit, else counts the event and returns true. */
+bool ratelimit_take(ratelimit *r, str key, unsigned *retry_after);
 void ratelimit_reset(ratelimit *r, str key);    /* forget the key (e.g. after a success) */
 
 #endif

@@ -6,6 +6,7 @@
 #include "http/server.h"
 #include "http/sse.h"
 #include "core/log.h"
+#include "http/metrics.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,10 +16,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Open connections per peer address, for the per-IP connection limit:
+ * open addressing over a fixed table; a slot whose count fell to 0 is
+ * reused by the next new address that passes it. */
+#define PEER_SLOTS 8192
+typedef struct { uint8_t addr[16]; unsigned count; bool used; } peer_slot;
 
 struct http_server {
     struct MHD_Daemon *d;
@@ -26,6 +34,8 @@ struct http_server {
     void *ud;
     http_opts o;
     atomic_int parked;       /* deferred requests not resumed yet */
+    pthread_mutex_t peers_mu;
+    peer_slot *peers;
 };
 
 typedef struct {
@@ -44,14 +54,21 @@ static double ms_since(const struct timespec *t0) {
     return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* A value of a request built in memory (header names compare without case, like MHD's). */
+static const char *kv_lookup(const http_req *r, char kind, const char *name) {
+    for (const char *const *p = r->kv; p && p[0] && p[1]; p += 2)
+        if (p[0][0] == kind && p[0][1] == ':' && (kind == 'h' ? !strcasecmp(p[0] + 2, name) : !strcmp(p[0] + 2, name))) return p[1];
+    return NULL;
+}
+
 const char *http_header(http_req *r, const char *name) {
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name) : kv_lookup(r, 'h', name);
 }
 const char *http_query(http_req *r, const char *name) {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name) : kv_lookup(r, 'q', name);
 }
 const char *http_cookie(http_req *r, const char *name) {
-    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name) : kv_lookup(r, 'c', name);
 }
 
 void http_add_header(http_req *r, const char *name, const char *value) {
@@ -107,6 +124,40 @@ static enum MHD_Result respond(struct MHD_Connection *c, http_req *r) {
     return ret;
 }
 
+/* A socket address as the 16-byte form of proxy.h. */
+static bool sockaddr_key(const struct sockaddr *sa, uint8_t a[16]) {
+    if (sa->sa_family == AF_INET) {
+        static const uint8_t v4mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
+        memcpy(a, v4mapped, 12);
+        memcpy(a + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        return true;
+    }
+    if (sa->sa_family == AF_INET6) { memcpy(a, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16); return true; }
+    return false;
+}
+
+typedef struct { buf b; } xff_acc;
+static enum MHD_Result collect_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+    xff_acc *x = cls;
+    if (key && value && !strcasecmp(key, "X-Forwarded-For")) {
+        if (x->b.n) buf_puts(&x->b, ",");
+        buf_puts(&x->b, value);
+    }
+    return MHD_YES;
+}
+
+/* r->ip: the peer, or behind a trusted proxy the forwarded client. Several
+ * X-Forwarded-For lines count as one list, in order (RFC 7230 3.2.2). */
+static void client_ip(http_server *s, struct MHD_Connection *c, http_req *r) {
+    if (!s->o.ntrusted) { memcpy(r->ip, r->peer, sizeof r->ip); return; }
+    xff_acc x = { 0 };
+    MHD_get_connection_values(c, MHD_HEADER_KIND, collect_xff, &x);
+    if (x.b.n) buf_put(&x.b, "", 1);   /* NUL-terminate */
+    proxy_client_ip(s->o.trusted, s->o.ntrusted, r->peer, x.b.n ? x.b.p : NULL,
+                    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Real-IP"), r->ip, sizeof r->ip);
+    buf_free(&x.b);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls) {
     http_server *s = cls;
@@ -121,11 +172,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         cs->r.status = 200;
         cs->srv = s;
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        if (ci && ci->client_addr) {
-            const struct sockaddr *sa = ci->client_addr;
-            if (sa->sa_family == AF_INET) inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, cs->r.ip, sizeof cs->r.ip);
-            else if (sa->sa_family == AF_INET6) inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, cs->r.ip, sizeof cs->r.ip);
-        }
+        uint8_t a[16];
+        if (ci && ci->client_addr && sockaddr_key(ci->client_addr, a)) proxy_addr_format(a, cs->r.peer, sizeof cs->r.peer);
+        client_ip(s, c, &cs->r);
         cs->limit = s->o.max_body;
         if (s->o.upload_prefix && s->o.max_upload && !strncmp(url, s->o.upload_prefix, strlen(s->o.upload_prefix)))
             cs->limit = s->o.max_upload;
@@ -174,12 +223,58 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     http_server *s = cls;
     conn_state *cs = *con_cls;
     if (!cs) return;
-    if (!s->o.quiet && cs->started)
-        log_info("%s %s %d %.1fms", cs->r.method, cs->r.path, cs->r.status, ms_since(&cs->start));
+    if (cs->started) {
+        double ms = ms_since(&cs->start);
+        metrics_request(cs->r.route, cs->r.method, cs->r.status, ms / 1e3);
+        if (!s->o.quiet) log_info("%s %s %s %d %.1fms", cs->r.ip, cs->r.method, cs->r.path, cs->r.status, ms);
+    }
     buf_free(&cs->body);
     buf_free(&cs->r.out);
     free(cs);
     *con_cls = NULL;
+}
+
+/* Per-IP connection limit. The accept policy refuses a peer already at the
+ * limit; the counts move when MHD reports a connection started or closed.
+ * Trusted proxies carry many clients and are not limited here. */
+static peer_slot *peer_find(http_server *s, const uint8_t a[16], bool insert) {
+    size_t h = 5381;
+    for (int i = 0; i < 16; i++) h = h * 33 + a[i];
+    peer_slot *reuse = NULL;
+    for (size_t k = 0; k < PEER_SLOTS; k++) {
+        peer_slot *p = &s->peers[(h + k) % PEER_SLOTS];
+        if (!p->used) { if (!insert) return NULL; if (!reuse) reuse = p; break; }
+        if (!memcmp(p->addr, a, 16)) return p;
+        if (!p->count && !reuse) reuse = p;
+    }
+    if (!insert) return NULL;
+    if (reuse) { memcpy(reuse->addr, a, 16); reuse->used = true; reuse->count = 0; }
+    return reuse;
+}
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *sa, socklen_t len) {
+    http_server *s = cls;
+    uint8_t a[16];
+    if (!s->o.conns_per_ip || !sockaddr_key(sa, a) || proxy_match(s->o.trusted, s->o.ntrusted, a)) return MHD_YES;
+    pthread_mutex_lock(&s->peers_mu);
+    peer_slot *p = peer_find(s, a, false);
+    bool ok = !p || p->count < s->o.conns_per_ip;
+    pthread_mutex_unlock(&s->peers_mu);
+    if (!ok) metrics_count(METRIC_CONN_REFUSED);
+    return ok ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx, enum MHD_ConnectionNotificationCode code) {
+    http_server *s = cls;
+    if (!s->o.conns_per_ip) return;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    uint8_t a[16];
+    if (!ci || !ci->client_addr || !sockaddr_key(ci->client_addr, a) || proxy_match(s->o.trusted, s->o.ntrusted, a)) return;
+    pthread_mutex_lock(&s->peers_mu);
+    peer_slot *p = peer_find(s, a, code == MHD_CONNECTION_NOTIFY_STARTED);
+    if (p && code == MHD_CONNECTION_NOTIFY_STARTED) p->count++;
+    else if (p && code == MHD_CONNECTION_NOTIFY_CLOSED && p->count) p->count--;
+    pthread_mutex_unlock(&s->peers_mu);
 }
 
 static int parse_listen(const char *listen, struct sockaddr_in *sa, char *err, size_t errlen) {
@@ -210,6 +305,10 @@ int http_start(const http_opts *o, http_handler h, void *ud, http_server **out, 
     s->h = h; s->ud = ud; s->o = *o;
     struct sockaddr_in sa;
     if (parse_listen(o->listen, &sa, err, errlen)) { free(s); return -1; }
+    pthread_mutex_init(&s->peers_mu, NULL);
+    if (o->conns_per_ip && !(s->peers = calloc(PEER_SLOTS, sizeof *s->peers))) {
+        snprintf(err, errlen, "out of memory"); free(s); return -1;
+    }
     /* Handlers block on commits (fsync); a blocked pool thread stalls the
      * connections it owns, and the more requests wait together, the more one
      * group commit carries. So: several threads per CPU. */
@@ -217,22 +316,26 @@ int http_start(const http_opts *o, http_handler h, void *ud, http_server **out, 
     unsigned threads = o->threads ? o->threads : (unsigned)(cpus > 0 ? cpus * 8 : 8);
     if (threads > 64 && !o->threads) threads = 64;
     /* Live pages hold a connection per viewer (sse.h): allow many, and the
-     * file descriptors they need. */
+     * file descriptors they need. Slow clients (one header byte a second)
+     * cost a socket and a small memory pool each, never a thread: epoll
+     * wakes a pool thread per readable socket only. What bounds them is the
+     * idle timeout, the total connection limit and the per-IP limit. */
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME,
-                            0, NULL, NULL, on_request, s,
+                            0, on_accept, s, on_request, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                             MHD_OPTION_THREAD_POOL_SIZE, threads,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
+                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+                            MHD_OPTION_CONNECTION_TIMEOUT, o->conn_timeout ? o->conn_timeout : 30u,
+                            MHD_OPTION_CONNECTION_LIMIT, o->max_conns ? o->max_conns : (unsigned)HTTP_MAX_CONNECTIONS,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                             MHD_OPTION_END);
-    if (!s->d) { snprintf(err, errlen, "cannot listen on %s: %s", o->listen, strerror(errno)); free(s); return -1; }
+    if (!s->d) { snprintf(err, errlen, "cannot listen on %s: %s", o->listen, strerror(errno)); free(s->peers); free(s); return -1; }
     *out = s;
     return 0;
 }
@@ -252,6 +355,8 @@ void http_stop(http_server *s) {
     for (int i = 0; i < 10000 && atomic_load(&s->parked) > 0; i++) usleep(1000);
     MHD_stop_daemon(s->d);
     static_cache_clear();
+    pthread_mutex_destroy(&s->peers_mu);
+    free(s->peers);
     free(s);
 }
 

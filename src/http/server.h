@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/str.h"
+#include "http/proxy.h"
 
 typedef struct http_server http_server;
 
@@ -22,8 +23,12 @@ typedef struct http_req {
     const char *path;        /* decoded path without the query */
     str body;
     bool body_too_large;     /* the body went over max_body; it was not kept */
-    char ip[64];
-    void *conn;              /* struct MHD_Connection * */
+    char ip[64];             /* the client: the peer, or behind a trusted proxy the forwarded address */
+    char peer[64];           /* the socket's peer address */
+    const char *route;       /* set by the handler: the route pattern, for metrics (NULL = "other") */
+    void *conn;              /* struct MHD_Connection *; NULL for a request built in memory */
+    const char *const *kv;   /* without conn: "h:Name", value, "q:name", value, "c:name", value, ..., NULL
+                              * (the fuzzer drives the handlers this way, without sockets) */
     /* response, filled by the handler */
     int status;
     buf out;
@@ -51,6 +56,11 @@ typedef struct {
     size_t max_upload;           /* ... may send bodies up to this many bytes */
     unsigned threads;        /* 0 = number of CPUs */
     bool quiet;              /* no per-request log lines */
+    const proxy_cidr *trusted;   /* proxies whose X-Forwarded-For / X-Real-IP are believed */
+    size_t ntrusted;
+    unsigned conns_per_ip;   /* open connections allowed per peer address (0 = no limit); trusted proxies exempt */
+    unsigned max_conns;      /* open connections in all (0 = HTTP_MAX_CONNECTIONS) */
+    unsigned conn_timeout;   /* seconds a connection may stay silent (0 = 30) */
 } http_opts;
 
 /* Starts serving in background threads. Returns 0, or -1 with err. */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- prepared statements ------------------------------------------------ */
 
@@ -33,6 +34,8 @@ static const char Q_USER_GET_ID[] = "SELECT " USER_COLS " FROM users u LEFT JOIN
 static const char Q_USER_SETPW[] = "UPDATE users SET password_hash = ?2 WHERE login = ?1";
 static const char Q_USER_LIST[] = "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.department_id ORDER BY u.id";
 static const char Q_USER_COUNT[] = "SELECT count(*) FROM users";
+static const char Q_USER_PHONE_SET[] = "UPDATE users SET phone_sealed = ?2 WHERE id = ?1";
+static const char Q_USER_PHONES[] = "SELECT id, phone_sealed FROM users WHERE phone_sealed IS NOT NULL ORDER BY id";
 static const char Q_SESS_ADD[] = "INSERT INTO sessions(token_hash, user_id, csrf_token, expires_at) VALUES (?1, ?2, ?3, ?4)";
 static const char Q_SESS_GET[] = "SELECT " USER_COLS ", s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id "
                      "LEFT JOIN departments d ON d.id = u.department_id WHERE s.token_hash = ?1 AND s.expires_at > ?2";
@@ -367,6 +370,26 @@ static int sq_user_set_password(store *s, str login, const char *hash) {
     return rc;
 }
 
+static int sq_user_phone_set(store *s, int64_t user_id, const void *sealed, size_t n) {
+    sqlite3 *db; sqlite3_stmt *st = sq_stmt(s, Q_USER_PHONE_SET, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, user_id);
+    if (n) sqlite3_bind_blob(st, 2, sealed, (int)n, SQLITE_TRANSIENT); else sqlite3_bind_null(st, 2);
+    int rc = sq_exec(s, st, db, "set phone");
+    if (rc == STORE_OK && sqlite3_changes(db) == 0) return STORE_NOT_FOUND;
+    return rc;
+}
+
+static int sq_user_phone_each(store *s, int (*cb)(void *ud, int64_t user_id, const void *sealed, size_t n), void *ud) {
+    sqlite3_stmt *st = sq_stmt(s, Q_USER_PHONES, NULL);
+    if (!st) return STORE_ERROR;
+    int rc = STORE_OK;
+    while (rc == STORE_OK && sqlite3_step(st) == SQLITE_ROW)
+        if (cb(ud, sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1))) rc = 1;
+    sq_done(st);
+    return rc == 1 ? STORE_OK : rc;
+}
+
 static int sq_user_list(store *s, json_t **out) {
     sqlite3_stmt *st = sq_stmt(s, Q_USER_LIST, NULL);
     if (!st) return STORE_ERROR;
@@ -613,17 +636,71 @@ int sq_event_add(store *s, int64_t actor, const char *kind, int64_t msg_id, json
     return sq_exec(s, st, db, "add event");
 }
 
+void sq_now_ms(char *out, size_t cap) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm g;
+    gmtime_r(&ts.tv_sec, &g);
+    char sec[24];
+    strftime(sec, sizeof sec, "%Y-%m-%dT%H:%M:%S", &g);
+    snprintf(out, cap, "%s.%03ldZ", sec, ts.tv_nsec / 1000000);
+}
+
+/* The analyzer's record on the message row, shown as the audit events it
+ * replaces ("held", "analyzed"), so a message's history reads the same. */
+static const char Q_EVENT_ANALYSIS[] =
+    "SELECT analyzed_at, hold_reason, label, confidence, group_id, spam_score, route_by, department_id, model_id, moderation "
+    "FROM messages WHERE id = ?1 AND analyzed_at IS NOT NULL";
+
+static json_t *analysis_events(sqlite3_stmt *st) {
+    json_t *evs = json_array();
+    const char *at = sq_col_text(st, 0);
+    if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+        json_t *why = json_loads(sq_col_text(st, 1), 0, NULL);
+        json_array_append_new(evs, json_pack("{s:I,s:s,s:s,s:s,s:{s:o}}", "id", (json_int_t)0, "at", at, "actor", "",
+                                             "kind", "held", "detail", "hold", why ? why : json_true()));
+    }
+    if (strcmp(sq_col_text(st, 9), "held")) {
+        json_t *d = json_object();
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+            json_object_set_new(d, "label", json_string(sq_col_text(st, 2)));
+            json_object_set_new(d, "confidence", json_real(sqlite3_column_double(st, 3)));
+            if (sqlite3_column_int64(st, 8)) json_object_set_new(d, "model_id", json_integer(sqlite3_column_int64(st, 8)));
+        }
+        if (sqlite3_column_int64(st, 4)) json_object_set_new(d, "group_id", json_integer(sqlite3_column_int64(st, 4)));
+        json_object_set_new(d, "spam_score", json_real(sqlite3_column_double(st, 5)));
+        if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+            json_object_set_new(d, "department_id", json_integer(sqlite3_column_int64(st, 7)));
+            json_object_set_new(d, "route_by", json_string(sq_col_text(st, 6)));
+        }
+        json_array_append_new(evs, json_pack("{s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)0, "at", at, "actor", "",
+                                             "kind", "analyzed", "detail", d));
+    }
+    return evs;
+}
+
 static int sq_event_list(store *s, int64_t msg_id, json_t **out) {
-    sqlite3_stmt *st = sq_stmt(s, Q_EVENT_LIST, NULL);
+    sqlite3_stmt *st = sq_stmt(s, Q_EVENT_ANALYSIS, NULL);
     if (!st) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, msg_id);
+    json_t *an = sqlite3_step(st) == SQLITE_ROW ? analysis_events(st) : json_array();
+    sq_done(st);
+    const char *an_at = json_array_size(an) ? json_string_value(json_object_get(json_array_get(an, 0), "at")) : NULL;
+    if (!(st = sq_stmt(s, Q_EVENT_LIST, NULL))) { json_decref(an); return STORE_ERROR; }
+    sqlite3_bind_int64(st, 1, msg_id);
     json_t *a = json_array();
+    size_t ai = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
+        /* the analysis events go in at their time */
+        for (; an_at && ai < json_array_size(an) && strcmp(an_at, sq_col_text(st, 1)) < 0; ai++)
+            json_array_append(a, json_array_get(an, ai));
         json_t *detail = sqlite3_column_type(st, 4) == SQLITE_NULL ? json_null() : json_loads(sq_col_text(st, 4), 0, NULL);
         json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0),
                                            "at", sq_col_text(st, 1), "actor", sq_col_text(st, 2), "kind", sq_col_text(st, 3),
                                            "detail", detail ? detail : json_null()));
     }
+    for (; ai < json_array_size(an); ai++) json_array_append(a, json_array_get(an, ai));
+    json_decref(an);
     sq_done(st);
     *out = a;
     return STORE_OK;
@@ -635,13 +712,14 @@ const store_ops store_sqlite = {
     .dept_add = sq_dept_add, .dept_find = sq_dept_find, .dept_list = sq_dept_list,
     .user_add = sq_user_add, .user_get = sq_user_get, .user_get_id = sq_user_get_id,
     .user_set_password = sq_user_set_password, .user_list = sq_user_list, .user_count = sq_user_count,
+    .user_phone_set = sq_user_phone_set, .user_phone_each = sq_user_phone_each,
     .session_add = sq_session_add, .session_get = sq_session_get, .session_del = sq_session_del,
     .consultation_add = sq_consultation_add, .consultation_get = sq_consultation_get, .consultation_list = sq_consultation_list,
     .msg_add = sq_msg_add, .msg_add_async = sq_msg_add_async, .msg_get = sq_msg_get, .msg_get_code = sq_msg_get_code, .msg_replies = sq_msg_replies,
     .inbox = sq_inbox, .reply_add = sq_reply_add,
     .rule_add = sq_rule_add, .rule_list = sq_rule_list,
     .event_add = sq_event_add, .event_list = sq_event_list,
-    .msg_pending = sq_msg_pending, .msg_analyzed = sq_msg_analyzed, .msg_transfer = sq_msg_transfer,
+    .msg_pending = sq_msg_pending, .msg_import = sq_msg_import, .analysis_apply = sq_analysis_apply, .msg_transfer = sq_msg_transfer,
     .moderation_queue = sq_moderation_queue, .moderate = sq_moderate,
     .group_members = sq_group_members, .group_index = sq_group_index,
     .model_add = sq_model_add, .model_activate = sq_model_activate, .model_active = sq_model_active, .model_active_id = sq_model_active_id, .model_list = sq_model_list,
@@ -651,7 +729,7 @@ const store_ops store_sqlite = {
     .training_rows = sq_training_rows, .search = sq_search, .reply_group = sq_reply_group,
     .batch = sq_in_txn, .msg_each = sq_msg_each,
     .keywords_add = sq_keywords_add, .hot = sq_hot,
-    .rating_add = sq_rating_add, .reply_import = sq_reply_import, .rating_get = sq_rating_get, .stats = sq_stats,
+    .rating_add = sq_rating_add, .reply_import = sq_reply_import, .rating_get = sq_rating_get, .stats = sq_stats, .gauges = sq_gauges,
     .stats_verify = sq_stats_verify, .stats_rebuild = sq_stats_rebuild, .overdue_sweep = sq_overdue_sweep,
     .msg_act = sq_act, .extension_add = sq_extension_add, .extension_get = sq_extension_get,
     .extension_decide = sq_extension_decide, .extension_list = sq_extension_list, .urge_list = sq_urge_list,
@@ -659,6 +737,9 @@ const store_ops store_sqlite = {
     .reply_pending = sq_reply_pending, .reply_get = sq_reply_get, .reply_decide = sq_reply_decide,
     .reply_correct = sq_reply_correct, .replies_pending = sq_replies_pending, .dept_set_approval = sq_dept_set_approval,
     .calendar_set = sq_calendar_set, .calendar_list = sq_calendar_list, .due_view = sq_due_view,
+    .template_add = sq_template_add, .template_list = sq_template_list, .template_get = sq_template_get,
+    .template_del = sq_template_del, .note_add = sq_note_add, .note_list = sq_note_list,
+    .draft_set = sq_draft_set, .draft_get = sq_draft_get,
     .public_list = sq_public_list, .public_get = sq_public_get, .support_add = sq_support_add,
     .consultation_update = sq_consultation_update, .consultation_sections = sq_consultation_sections,
     .adoption_set = sq_adoption_set, .feedback = sq_feedback, .feedback_publish = sq_feedback_publish,
@@ -670,4 +751,5 @@ const store_ops store_sqlite = {
     .live_add = sq_live_add, .live_get = sq_live_get, .live_list = sq_live_list, .live_set_status = sq_live_set_status,
     .question_add = sq_question_add, .question_vote = sq_question_vote, .question_pick = sq_question_pick,
     .question_answer = sq_question_answer, .question_queue = sq_question_queue, .question_moderate = sq_question_moderate,
+    .backup = sq_backup, .restore = sq_restore, .check = sq_check,
 };

@@ -1,46 +1,34 @@
 /* sqlite_inbox.c: an official's inbox (store.h inbox) with keyset
  * pagination: every page, the thousandth as fast as the first, is one seek
- * into an index and a walk of `limit` rows; no OFFSET, no count over the
- * messages (totals come from the dashboard aggregates when they are exact).
- * The cursor names its sort so more orders can be added (sort_keys below). */
+ * into an index and a walk of `limit` rows; no OFFSET. The total is given
+ * only without filters (a count over the scope's index range).
+ * Two orders: "id" (newest first) and "due" (open messages, nearest
+ * deadline first, over the partial indexes of open messages by deadline).
+ * A cursor is "<sort>.<key>.<id>": the last row's sort key and its id, the
+ * tie-breaker every order ends with. Filters are added to the statement
+ * only when asked for: "?1 = 0 OR ..." would keep SQLite from the index
+ * that makes the page a seek. */
 #include "store/sqlite_int.h"
+#include "store/fts.h"
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-/* One statement per combination of filters: "?1 = 0 OR ..." would keep
- * SQLite from using the index that makes the page a seek. Built once; the
- * buffers' addresses are the statement-cache keys (sq_stmt). Bindings:
- * ?1 department, ?2 state, ?3 limit, ?4 cursor id, ?5 group. */
-enum { F_DEPT = 1, F_TRIAGE = 2, F_STATE = 4, F_GROUP = 8, F_AFTER = 16, NVARIANTS = 32 };
-static char inbox_sql[NVARIANTS][1024];
-static pthread_once_t inbox_once = PTHREAD_ONCE_INIT;
+/* Open = the department still owes an answer. The text must match the
+ * partial indexes' WHERE (messages_dept_due, messages_due_open, messages_urged). */
+#define OPEN "m.state IN ('new','assigned')"
 
-static void inbox_build(void) {
-    for (int f = 0; f < NVARIANTS; f++) {
-        if ((f & F_DEPT) && (f & F_TRIAGE)) continue;
-        snprintf(inbox_sql[f], sizeof inbox_sql[f],
-                 "SELECT m.id, m.tracking_code, m.title, m.type, m.state, coalesce(d.name,''), coalesce(m.department_id,0), "
-                 "m.consultation_id, m.created_at, m.moderation, m.label, m.confidence, coalesce(m.group_id,0), "
-                 "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 0), m.due_at, m.urged_at, m.urge_count "
-                 "FROM messages m LEFT JOIN departments d ON d.id = m.department_id "
-                 "WHERE m.moderation IN ('none','approved')%s%s%s%s ORDER BY m.id DESC LIMIT ?3",
-                 f & F_DEPT ? " AND m.department_id = ?1" : f & F_TRIAGE ? " AND m.department_id IS NULL" : "",
-                 f & F_STATE ? " AND m.state = ?2" : "", f & F_GROUP ? " AND m.group_id = ?5" : "",
-                 f & F_AFTER ? " AND m.id < ?4" : "");
-    }
-}
-
-/* Cursor: "<sort>.<key>.<id>": the sort it belongs to, the last row's sort
- * key (empty for the id order) and its id, the tie-breaker every order ends
- * with. Returns false when malformed or of another sort. */
-static bool parse_cursor(const char *c, const char *sort, int64_t *id) {
+/* Cursor of sort: fills key (the due time; "" for the id order) and id. */
+static bool parse_cursor(const char *c, const char *sort, char *key, size_t cap, int64_t *id) {
     size_t n = strlen(sort);
     if (strncmp(c, sort, n) || c[n] != '.') return false;
-    const char *dot = strrchr(c + n + 1, '.');
-    if (!dot || dot != c + n + 1) return false;   /* the id order has no key */
+    const char *k = c + n + 1, *dot = strrchr(k, '.');
+    if (!dot || (size_t)(dot - k) >= cap) return false;
+    if (!strcmp(sort, "id") ? dot != k : dot - k != 20) return false;   /* "YYYY-MM-DDTHH:MM:SSZ" */
+    memcpy(key, k, (size_t)(dot - k));
+    key[dot - k] = 0;
     char *end;
     long long v = strtoll(dot + 1, &end, 10);
     if (*end || end == dot + 1 || v <= 0) return false;
@@ -48,70 +36,239 @@ static bool parse_cursor(const char *c, const char *sort, int64_t *id) {
     return true;
 }
 
+/* Bindings collected while the statement is written. */
+typedef struct { int n; struct { bool text; int64_t i; const char *s; int len; } v[16]; } binds;
+
+static void add_i(buf *sql, binds *b, const char *cond, int64_t v) {
+    buf_printf(sql, " AND %s ?%d", cond, b->n + 1);
+    b->v[b->n].text = false; b->v[b->n].i = v; b->n++;
+}
+static void add_s(buf *sql, binds *b, const char *cond, const char *v, int len) {
+    buf_printf(sql, " AND %s ?%d", cond, b->n + 1);
+    b->v[b->n].text = true; b->v[b->n].s = v; b->v[b->n].len = len; b->n++;
+}
+
+static void now_iso(char *out, time_t plus) {
+    time_t t = time(NULL) + plus;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The scope every query shares: department / unrouted, and what officials may see. */
+static void scope(buf *sql, binds *b, const store_inbox_query *q) {
+    buf_puts(sql, " WHERE m.moderation IN ('none','approved')");
+    if (q->department_id) add_i(sql, b, "m.department_id =", q->department_id);
+    else if (q->triage) buf_puts(sql, " AND m.department_id IS NULL");
+}
+
+static int count_of(store *s, const char *sql, const binds *b, int64_t *n);
+
+/* {"overdue","due_soon","urged"}: the badge of the inbox's scope, each a
+ * count over one index range of open messages. */
+static int badge_counts(store *s, const store_inbox_query *q, const char *soon, json_t **out) {
+    static const char *const what[3] = { "overdue", "due_soon", "urged" };
+    char now[32];
+    now_iso(now, 0);
+    json_t *o = json_object();
+    for (int k = 0; k < 3; k++) {
+        buf sql = {0};
+        binds b = { 0 };
+        buf_puts(&sql, "SELECT count(*) FROM messages m");
+        scope(&sql, &b, q);
+        buf_puts(&sql, " AND " OPEN);
+        if (k == 0) add_s(&sql, &b, "m.due_at <", now, -1);
+        else if (k == 1) { add_s(&sql, &b, "m.due_at >=", now, -1); add_s(&sql, &b, "m.due_at <=", soon, -1); }
+        else buf_puts(&sql, " AND m.urged_at IS NOT NULL");
+        int64_t n = 0;
+        int rc = count_of(s, sql.p, &b, &n);
+        buf_free(&sql);
+        if (rc) { json_decref(o); return rc; }
+        json_object_set_new(o, what[k], json_integer(n));
+    }
+    *out = o;
+    return STORE_OK;
+}
+
+/* Prepares sql on this thread's connection (not cached: the filters make
+ * too many shapes for the statement cache) and binds b. */
+static sqlite3_stmt *prepare(store *s, const char *sql, const binds *b) {
+    sqlite3 *db;
+    static const char Q_ANY[] = "SELECT 1";
+    if (!sq_stmt(s, Q_ANY, &db)) return NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) { sq_set_err(db, "inbox"); return NULL; }
+    for (int i = 0; i < b->n; i++) {
+        if (b->v[i].text) sqlite3_bind_text(st, i + 1, b->v[i].s, b->v[i].len, SQLITE_TRANSIENT);
+        else sqlite3_bind_int64(st, i + 1, b->v[i].i);
+    }
+    return st;
+}
+
+static int count_of(store *s, const char *sql, const binds *b, int64_t *n) {
+    sqlite3_stmt *st = prepare(s, sql, b);
+    if (!st) return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    if (rc != SQLITE_ROW) sq_set_err(sqlite3_db_handle(st), "inbox count");
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? STORE_OK : STORE_ERROR;
+}
+
+#define ROW_COLS "m.id, m.tracking_code, m.title, m.type, m.state, coalesce(d.name,''), coalesce(m.department_id,0), " \
+                 "m.consultation_id, m.created_at, m.moderation, m.label, m.confidence, coalesce(m.group_id,0), " \
+                 "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 0), m.due_at, m.urged_at, m.urge_count, " \
+                 "m.region, coalesce((SELECT u.login FROM users u WHERE u.id = m.assignee_id), '')"
+
+static json_t *read_row(sqlite3_stmt *st) {
+    json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:s}",
+                          "id", (json_int_t)sqlite3_column_int64(st, 0), "tracking_code", sq_col_text(st, 1),
+                          "title", sq_col_text(st, 2), "type", sq_col_text(st, 3), "state", sq_col_text(st, 4),
+                          "department_id", (json_int_t)sqlite3_column_int64(st, 6),
+                          "consultation_id", (json_int_t)sqlite3_column_int64(st, 7), "created_at", sq_col_text(st, 8));
+    const char *d = sq_col_text(st, 5);
+    json_object_set_new(o, "department", *d ? json_string(d) : json_null());
+    json_object_set_new(o, "moderation", json_string(sq_col_text(st, 9)));
+    bool labelled = sqlite3_column_type(st, 10) != SQLITE_NULL;
+    json_object_set_new(o, "label", labelled ? json_string(sq_col_text(st, 10)) : json_null());
+    json_object_set_new(o, "confidence", labelled ? json_real(sqlite3_column_double(st, 11)) : json_null());
+    json_object_set_new(o, "group_id", json_integer(sqlite3_column_int64(st, 12)));
+    json_object_set_new(o, "group_size", json_integer(sqlite3_column_int64(st, 13)));
+    json_object_set_new(o, "due_at", sqlite3_column_type(st, 14) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, 14)));
+    json_object_set_new(o, "urged_at", sqlite3_column_type(st, 15) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, 15)));
+    json_object_set_new(o, "urge_count", json_integer(sqlite3_column_int64(st, 16)));
+    json_object_set_new(o, "region", sqlite3_column_type(st, 17) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, 17)));
+    const char *a = sq_col_text(st, 18);
+    json_object_set_new(o, "assignee", *a ? json_string(a) : json_null());
+    return o;
+}
+
+static int rows_of(store *s, const char *sql, const binds *b, int limit, json_t *a, bool *more) {
+    sqlite3_stmt *st = prepare(s, sql, b);
+    if (!st) return STORE_ERROR;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (more && (int)json_array_size(a) == limit) { *more = true; break; }
+        json_array_append_new(a, read_row(st));
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) sq_set_err(sqlite3_db_handle(st), "inbox");
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+}
+
 static const char Q_GROUP_SIZE[] = "SELECT size FROM msg_groups WHERE id = ?1";
 
+static bool valid_day(const char *d) {
+    return d && strlen(d) == 10 && d[4] == '-' && d[7] == '-';
+}
+
 int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
-    pthread_once(&inbox_once, inbox_build);
     const char *sort = q->sort && *q->sort ? q->sort : "id";
-    if (strcmp(sort, "id")) { sq_set_err(NULL, "inbox: unknown sort (expected id)"); return STORE_INVALID; }
+    bool due = !strcmp(sort, "due");
+    if (!due && strcmp(sort, "id")) { sq_set_err(NULL, "inbox: unknown sort (expected id or due)"); return STORE_INVALID; }
+    char key[32] = "";
     int64_t after = 0;
-    if (q->after && *q->after && !parse_cursor(q->after, sort, &after)) {
+    if (q->after && *q->after && !parse_cursor(q->after, sort, key, sizeof key, &after)) {
         sq_set_err(NULL, "inbox: the cursor (after) is not one this inbox gave");
         return STORE_INVALID;
     }
-    int f = (q->department_id ? F_DEPT : q->triage ? F_TRIAGE : 0) | (q->state ? F_STATE : 0)
-          | (q->group_id ? F_GROUP : 0) | (after ? F_AFTER : 0);
-    sqlite3_stmt *st = sq_stmt(s, inbox_sql[f], NULL);
-    if (!st) return STORE_ERROR;
-    int limit = q->limit > 0 ? q->limit : 50;
-    if (q->department_id) sqlite3_bind_int64(st, 1, q->department_id);
-    if (q->state) sqlite3_bind_text(st, 2, q->state, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 3, limit + 1);          /* one more tells whether a next page exists */
-    if (after) sqlite3_bind_int64(st, 4, after);
-    if (q->group_id) sqlite3_bind_int64(st, 5, q->group_id);
-    json_t *a = json_array();
-    int64_t last = 0;
-    bool more = false;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((int)json_array_size(a) == limit) { more = true; break; }
-        last = sqlite3_column_int64(st, 0);
-        json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:s}",
-                              "id", (json_int_t)last, "tracking_code", sq_col_text(st, 1),
-                              "title", sq_col_text(st, 2), "type", sq_col_text(st, 3), "state", sq_col_text(st, 4),
-                              "department_id", (json_int_t)sqlite3_column_int64(st, 6),
-                              "consultation_id", (json_int_t)sqlite3_column_int64(st, 7), "created_at", sq_col_text(st, 8));
-        const char *d = sq_col_text(st, 5);
-        json_object_set_new(o, "department", *d ? json_string(d) : json_null());
-        json_object_set_new(o, "moderation", json_string(sq_col_text(st, 9)));
-        bool labelled = sqlite3_column_type(st, 10) != SQLITE_NULL;
-        json_object_set_new(o, "label", labelled ? json_string(sq_col_text(st, 10)) : json_null());
-        json_object_set_new(o, "confidence", labelled ? json_real(sqlite3_column_double(st, 11)) : json_null());
-        json_object_set_new(o, "group_id", json_integer(sqlite3_column_int64(st, 12)));
-        json_object_set_new(o, "group_size", json_integer(sqlite3_column_int64(st, 13)));
-        json_object_set_new(o, "due_at", sqlite3_column_type(st, 14) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, 14)));
-        json_object_set_new(o, "urged_at", sqlite3_column_type(st, 15) == SQLITE_NULL ? json_null() : json_string(sq_col_text(st, 15)));
-        json_object_set_new(o, "urge_count", json_integer(sqlite3_column_int64(st, 16)));
-        json_array_append_new(a, o);
+    if ((q->from && !valid_day(q->from)) || (q->to && !valid_day(q->to))) {
+        sq_set_err(NULL, "inbox: from and to are dates YYYY-MM-DD");
+        return STORE_INVALID;
     }
-    sq_done(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) { sq_set_err(sqlite3_db_handle(st), "inbox"); json_decref(a); return STORE_ERROR; }
+    buf fq = {0};
+    if (q->keyword.p && fts_query(q->keyword, &fq)) {
+        buf_free(&fq);
+        sq_set_err(NULL, "inbox: the keyword has nothing to search for");
+        return STORE_INVALID;
+    }
+    char now[32], soon[32] = "";
+    now_iso(now, 0);
+    int rc = STORE_OK;
+    if ((q->due && !strcmp(q->due, "soon")) || !after) rc = sq_due_soon(s, 2, soon);
+    if (rc) { buf_free(&fq); return rc; }
+
+    buf sql = {0};
+    binds b = { 0 };
+    buf_puts(&sql, "SELECT " ROW_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id");
+    scope(&sql, &b, q);
+    bool open_only = due || q->due || q->urged;
+    if (open_only) buf_puts(&sql, " AND " OPEN);
+    if (q->state) add_s(&sql, &b, "m.state =", q->state, -1);
+    if (q->group_id) add_i(&sql, &b, "m.group_id =", q->group_id);
+    if (q->type) add_s(&sql, &b, "m.type =", q->type, -1);
+    if (q->region) add_s(&sql, &b, "m.region =", q->region, -1);
+    if (q->from) add_s(&sql, &b, "m.created_at >=", q->from, -1);
+    if (q->to) { buf_printf(&sql, " AND m.created_at < date(?%d, '+1 day')", b.n + 1); b.v[b.n].text = true; b.v[b.n].s = q->to; b.v[b.n].len = -1; b.n++; }
+    if (q->due && !strcmp(q->due, "overdue")) add_s(&sql, &b, "m.due_at <", now, -1);
+    if (q->due && !strcmp(q->due, "soon")) { add_s(&sql, &b, "m.due_at >=", now, -1); add_s(&sql, &b, "m.due_at <=", soon, -1); }
+    if (q->urged) buf_puts(&sql, " AND m.urged_at IS NOT NULL");
+    if (fq.p) {
+        add_s(&sql, &b, "m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH", fq.p, (int)fq.n);
+        buf_puts(&sql, ")");
+    }
+    if (after && due) {
+        buf_printf(&sql, " AND (m.due_at, m.id) > (?%d, ?%d)", b.n + 1, b.n + 2);
+        b.v[b.n].text = true; b.v[b.n].s = key; b.v[b.n].len = -1; b.n++;
+        b.v[b.n].text = false; b.v[b.n].i = after; b.n++;
+    } else if (after) add_i(&sql, &b, "m.id <", after);
+    int limit = q->limit > 0 ? q->limit : 50;
+    buf_printf(&sql, " ORDER BY %s LIMIT %d", due ? "m.due_at, m.id" : "m.id DESC", limit + 1);   /* one more: is there a next page? */
+
+    json_t *a = json_array();
+    bool more = false;
+    rc = rows_of(s, sql.p, &b, limit, a, &more);
+    buf_free(&sql);
+    buf_free(&fq);
+    if (rc) { json_decref(a); return rc; }
+
     /* Totals: exact from the aggregates for everything, a department or the
      * unrouted; a group's size (held members included) for a group; none
-     * with a state filter (no cheap exact count). */
+     * with another filter (no cheap exact count). */
+    bool filtered = q->state || q->type || q->region || q->from || q->to || q->due || q->urged || q->keyword.p || due;
     json_t *total = json_null();
-    if (q->group_id && !q->state) {
-        if (!(st = sq_stmt(s, Q_GROUP_SIZE, NULL))) { json_decref(a); return STORE_ERROR; }
+    if (q->group_id && !filtered) {
+        sqlite3_stmt *st = sq_stmt(s, Q_GROUP_SIZE, NULL);
+        if (!st) { json_decref(a); return STORE_ERROR; }
         sqlite3_bind_int64(st, 1, q->group_id);
         total = json_integer(sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0);
         sq_done(st);
-    } else if (!q->state) {
-        int64_t n;
-        if (sq_agg_received(s, q->department_id ? q->department_id : q->triage ? 0 : -1, &n)) { json_decref(a); return STORE_ERROR; }
+    } else if (!filtered && !q->group_id) {
+        buf c = {0};
+        binds cb = { 0 };
+        buf_puts(&c, "SELECT count(*) FROM messages m");
+        scope(&c, &cb, q);
+        int64_t n = 0;
+        rc = count_of(s, c.p, &cb, &n);
+        buf_free(&c);
+        if (rc) { json_decref(a); return rc; }
         total = json_integer(n);
     }
-    char next[64];
-    snprintf(next, sizeof next, "%s..%" PRId64, sort, last);
-    *out = json_pack("{s:o,s:o,s:o}", "messages", a, "total", total, "next", more ? json_string(next) : json_null());
+    json_t *o = json_pack("{s:o,s:o}", "messages", a, "total", total);
+    json_t *lastrow = json_array_get(a, json_array_size(a) - 1);
+    if (more && lastrow) {
+        char next[64];
+        const char *k = due ? json_string_value(json_object_get(lastrow, "due_at")) : "";
+        snprintf(next, sizeof next, "%s.%s.%" PRId64, sort, k ? k : "", (int64_t)json_integer_value(json_object_get(lastrow, "id")));
+        json_object_set_new(o, "next", json_string(next));
+    } else json_object_set_new(o, "next", json_null());
+    /* The first page also carries the badge and the urged messages, which
+     * the department sees on top whatever the order. */
+    if (!after && !q->group_id) {
+        json_t *counts;
+        if ((rc = badge_counts(s, q, soon, &counts))) { json_decref(o); return rc; }
+        json_object_set_new(o, "counts", counts);
+        buf u = {0};
+        binds ub = { 0 };
+        buf_puts(&u, "SELECT " ROW_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id");
+        scope(&u, &ub, q);
+        buf_puts(&u, " AND " OPEN " AND m.urged_at IS NOT NULL ORDER BY m.urged_at DESC LIMIT 20");
+        json_t *urged = json_array();
+        rc = rows_of(s, u.p, &ub, 20, urged, NULL);
+        buf_free(&u);
+        if (rc) { json_decref(urged); json_decref(o); return rc; }
+        json_object_set_new(o, "urged", urged);
+    }
+    *out = o;
     return STORE_OK;
 }

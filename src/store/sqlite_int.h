@@ -24,11 +24,14 @@ int  sq_exec(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what);
 int  sq_insert_id(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what, int64_t *id);
 int  sq_txn(store *s, const char *q);                 /* runs BEGIN/COMMIT/ROLLBACK text */
 void sq_set_err(sqlite3 *db, const char *what);
+void sq_now_ms(char *out, size_t cap);
+void sq_tracking_code(char *out);                     /* a new random "XXXX-XXXX-XXXX" (20 bytes) */                /* "YYYY-MM-DDTHH:MM:SS.mmmZ", as events.at */
 void sq_read_msg(sqlite3_stmt *st, store_msg *m);     /* columns of SQ_MSG_COLS */
 int  sq_event_add(store *s, int64_t actor, const char *kind, int64_t msg_id, json_t *detail);
 
 /* Brings the database at path to the newest schema (sqlite_schema.c). */
 int  sq_migrate(sqlite3 *db, const char *path, char *err, size_t errlen);
+int  sq_schema_version(void);                         /* the newest schema this build knows */
 
 extern const char SQ_BEGIN[], SQ_COMMIT[], SQ_ROLLBACK[];
 /* Runs f inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error, keeping the error message). */
@@ -51,6 +54,10 @@ void sq_deadlines_changed(void);
 int  sq_life_check(store *s, int64_t msg_id, const char *action, char *from, int64_t *dept);
 /* A rating of 1 or 2 reopens the message once (inside the rating's transaction). */
 int  sq_rating_reopen(store *s, int64_t msg_id, int score, str comment, bool *reopened);
+/* The end of the n-th working day from today ("YYYY-MM-DDTHH:MM:SSZ", 32 bytes). */
+int  sq_due_soon(store *s, int n, char *out);
+/* sqlite_inbox.c */
+int sq_inbox(store *s, const store_inbox_query *q, json_t **out);
 int sq_act(store *s, const store_act *a, char *from);
 int sq_extension_add(store *s, int64_t msg_id, int64_t user_id, int days, str reason, int64_t *id);
 int sq_extension_get(store *s, int64_t id, json_t **out);
@@ -69,9 +76,21 @@ int sq_calendar_set(store *s, const char *day, const char *kind);
 int sq_calendar_list(store *s, json_t **out);
 int sq_due_view(store *s, const char *due_at, int *days_left);
 
+/* sqlite_desk.c */
+int sq_template_add(store *s, int64_t dept_id, str name, str body, int64_t *id);
+int sq_template_list(store *s, int64_t dept_id, json_t **out);
+int sq_template_get(store *s, int64_t id, json_t **out);
+int sq_template_del(store *s, int64_t id);
+int sq_note_add(store *s, int64_t msg_id, int64_t user_id, str body, int64_t *id);
+int sq_note_list(store *s, int64_t msg_id, json_t **out);
+int sq_draft_set(store *s, int64_t msg_id, int64_t user_id, str body);
+int sq_draft_get(store *s, int64_t msg_id, int64_t user_id, json_t **out);
+
 /* ops implemented in sqlite_work.c */
-int sq_msg_pending(store *s, int limit, store_msg **out, size_t *n);
-int sq_msg_analyzed(store *s, int64_t id, const store_analysis *a);
+int sq_msg_pending(store *s, int64_t after, int limit, store_msg **out, size_t *n);
+int sq_analysis_apply(store *s, const store_analysis *a, size_t n, const store_kw_count *kw, size_t nkw);
+int sq_msg_import(store *s, const store_new_msg *m, size_t n, int64_t *ids, size_t *dups);
+int sq_keyword_count(store *s, str word, const char *day, int64_t n);
 int sq_msg_transfer(store *s, int64_t id, int64_t to_dept, int64_t user_id, str reason);
 int sq_moderation_queue(store *s, int limit, int offset, json_t **out);
 int sq_moderate(store *s, int64_t id, int64_t user_id, const char *decision, str reason);
@@ -96,6 +115,7 @@ int sq_msg_each(store *s, int64_t consultation_id,
                 int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
 int sq_rating_add(store *s, int64_t msg_id, int score, str comment);
 int sq_rating_get(store *s, int64_t msg_id, json_t **out);
+int sq_gauges(store *s, store_gauges *out);
 int sq_reply_import(store *s, int64_t msg_id, int64_t dept_id, str body, str created_at);
 int sq_keywords_add(store *s, const char *day, const str *words, size_t n);
 int sq_hot(store *s, int days, json_t **out);
@@ -131,6 +151,10 @@ int sq_question_pick(store *s, int64_t id, int64_t user_id, json_t **q);
 int sq_question_answer(store *s, int64_t id, str answer, int64_t user_id, json_t **q);
 int sq_question_queue(store *s, json_t **out);
 int sq_question_moderate(store *s, int64_t id, int64_t user_id, const char *decision, str reason, json_t **shown);
+/* sqlite_admin.c: whole-database operations */
+int sq_check(store *s, json_t **out);
+int sq_backup(store *s, const char *path);
+int sq_restore(const char *path, const char *from, bool force, char *err, size_t errlen);
 int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, str body, str label), void *ud);
 
 /* ---- intake (sqlite_intake.c) ---- */
@@ -175,11 +199,12 @@ typedef struct {
     int64_t frt_hist[SQ_AGG_BUCKETS];   /* first replies per time bucket (sqlite_stats.c, bucket_hours) */
 } sq_agg_delta;
 int sq_agg_msg(store *s, int64_t msg_id, int sign);
+/* The same as sq_agg_msg for a batch: n message ids, each stride bytes
+ * after the last (ids <= 0 skipped), one statement. */
+int sq_agg_batch(store *s, const int64_t *first_id, size_t stride, size_t n, int sign);
 int sq_agg_bump(store *s, int64_t dept, const char *day, const sq_agg_delta *d);   /* day: "YYYY-MM-DD" */
-int sq_agg_received(store *s, int64_t dept, int64_t *n);   /* dept -1 = all published */
 int sq_stats(store *s, const store_stats_query *q, json_t **out);
 int sq_stats_verify(store *s, json_t **out);
-int sq_inbox(store *s, const store_inbox_query *q, json_t **out);   /* sqlite_inbox.c */
 int sq_stats_rebuild(store *s);
 int sq_stats_rebuild_if_asked(store *s);                     /* at open, when a migration asked */
 int sq_overdue_sweep(store *s, const char *now, int64_t *marked);

@@ -55,7 +55,7 @@ void sq_intake_free(sq_intake *in) {
  * ~59 bits: unguessable, and easy to read out over the phone. */
 static const char code_alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
-static void new_tracking_code(char *out) {
+void sq_tracking_code(char *out) {
     /* One call for the randomness (a syscall each time, so not one per
      * symbol); bytes >= 248 = 8 * 31 are rejected to keep symbols uniform. */
     unsigned char rnd[32];
@@ -88,7 +88,7 @@ static int msg_insert(store *s, msg_add_arg *x, const char *now) {
     for (int attempt = 0; attempt < 5 && rc == STORE_CONFLICT; attempt++) {
         sqlite3_stmt *st = sq_stmt(s, Q_MSG_ADD, &db);
         if (!st) return STORE_ERROR;
-        new_tracking_code(x->code);
+        sq_tracking_code(x->code);
         sqlite3_bind_int64(st, 1, m->consultation_id);
         sqlite3_bind_text(st, 2, x->code, -1, SQLITE_TRANSIENT);
         sq_bind_str(st, 3, m->title);

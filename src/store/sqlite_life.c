@@ -107,6 +107,8 @@ int sq_due_at(store *s, str type, const char *created, char *out) {
     return rc ? rc : due_after(s, t, days, out);
 }
 
+int sq_due_soon(store *s, int n, char *out) { return due_after(s, time(NULL), n, out); }
+
 int sq_due_view(store *s, const char *due_at, int *days_left) {
     time_t due;
     if (!parse_time(due_at, &due)) return STORE_INVALID;

@@ -23,7 +23,8 @@
     "  (m.first_reply_at IS NOT NULL) AS replied, " \
     "  (m.first_reply_at IS NOT NULL AND m.first_reply_at <= m.due_at) AS on_time, " \
     "  (r.score IS NOT NULL) AS rated, coalesce(r.score, 0) AS rating_sum, coalesce(r.score >= 4, 0) AS satisfied, " \
-    "  (m.state = 'closed') AS closed, m.overdue AS overdue, (m.urge_count > 0) AS urged, " \
+    "  (m.state = 'closed') AS closed, " \
+    "  (m.overdue AND (m.first_reply_at IS NULL OR m.first_reply_at > m.due_at)) AS overdue, (m.urge_count > 0) AS urged, " \
     "  EXISTS (SELECT 1 FROM extensions e WHERE e.message_id = m.id AND e.status = 'approved') AS extended, " \
     "  " FRT " AS frt " \
     "FROM messages m LEFT JOIN ratings r ON r.message_id = m.id WHERE m.moderation IN ('none','approved')"
@@ -40,6 +41,17 @@ static const double bucket_hours[SQ_AGG_BUCKETS] = { 1, 2, 4, 8, 12, 24, 48, 72,
 #define AGG_COLS "received, replied, on_time, rated, rating_sum, satisfied, closed, overdue, urged, extended, frt_sum, " \
                  "h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, h10, h11, h12, h13, h14, h15"
 #define NAGG (11 + SQ_AGG_BUCKETS)
+/* The contribution under the stats_days column names, of the messages that
+ * also meet W (an SQL condition on m). */
+#define NAMED_WHERE(W) "SELECT dept, day, received, replied, on_time, rated, rating_sum, satisfied, closed, overdue, urged, extended, " \
+    "coalesce(frt, 0) AS frt_sum, (b=0) AS h0, (b=1) AS h1, (b=2) AS h2, (b=3) AS h3, (b=4) AS h4, (b=5) AS h5, " \
+    "(b=6) AS h6, (b=7) AS h7, (b=8) AS h8, (b=9) AS h9, (b=10) AS h10, (b=11) AS h11, (b=12) AS h12, (b=13) AS h13, " \
+    "(b=14) AS h14, (b=15) AS h15 FROM (SELECT *, " BUCKET " AS b FROM (" CONTRIB_INNER W "))"
+/* Sums of those times ?2 (the sign). */
+#define SUMS_SIGNED "?2*sum(received), ?2*sum(replied), ?2*sum(on_time), ?2*sum(rated), ?2*sum(rating_sum), " \
+    "?2*sum(satisfied), ?2*sum(closed), ?2*sum(overdue), ?2*sum(urged), ?2*sum(extended), ?2*sum(frt_sum), " \
+    "?2*sum(h0), ?2*sum(h1), ?2*sum(h2), ?2*sum(h3), ?2*sum(h4), ?2*sum(h5), ?2*sum(h6), ?2*sum(h7), ?2*sum(h8), " \
+    "?2*sum(h9), ?2*sum(h10), ?2*sum(h11), ?2*sum(h12), ?2*sum(h13), ?2*sum(h14), ?2*sum(h15)"
 /* The contribution as the stats_days columns, times ?S (the sign). */
 #define SIGNED(S) "dept, day, " S "*received, " S "*replied, " S "*on_time, " S "*rated, " S "*rating_sum, " S "*satisfied, " \
     S "*closed, " S "*overdue, " S "*urged, " S "*extended, " S "*coalesce(frt, 0), " \
@@ -73,6 +85,38 @@ int sq_agg_msg(store *s, int64_t msg_id, int sign) {
     return sq_exec(s, st, db, "update the dashboard figures");
 }
 
+/* The same for a batch of messages (ids in a JSON array), summed per
+ * (department, day) first: two statements per batch instead of two per
+ * message. PostgreSQL: WHERE m.id = ANY($1). */
+static const char Q_AGG_BATCH[] =
+    "INSERT INTO stats_days(department_id, day, " AGG_COLS ") "
+    "SELECT dept, day, " SUMS_SIGNED " FROM (" NAMED_WHERE(" AND m.id IN (SELECT value FROM json_each(?1))") ") "
+    "GROUP BY dept, day " UPSERT_SET;
+
+int sq_agg_batch(store *s, const int64_t *first_id, size_t stride, size_t n, int sign) {
+    if (!n) return STORE_OK;
+    char *ids = malloc(n * 21 + 3), *p = ids;
+    if (!ids) { sq_set_err(NULL, "out of memory"); return STORE_ERROR; }
+    *p++ = '[';
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = *(const int64_t *)((const char *)first_id + i * stride);
+        if (id > 0) p += sprintf(p, "%s%lld", k++ ? "," : "", (long long)id);
+    }
+    *p++ = ']'; *p = 0;
+    int rc = STORE_OK;
+    if (k) {
+        sqlite3 *db;
+        sqlite3_stmt *st = sq_stmt(s, Q_AGG_BATCH, &db);
+        if (!st) { free(ids); return STORE_ERROR; }
+        sqlite3_bind_text(st, 1, ids, (int)(p - ids), SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, sign);
+        rc = sq_exec(s, st, db, "update the dashboard figures");
+    }
+    free(ids);
+    return rc;
+}
+
 static const char Q_AGG_BUMP[] =
     "INSERT INTO stats_days(department_id, day, " AGG_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
     "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29) " UPSERT_SET;
@@ -93,10 +137,7 @@ int sq_agg_bump(store *s, int64_t dept, const char *day, const sq_agg_delta *d) 
 /* ---- recount ------------------------------------------------------------ */
 
 /* The contribution under the stats_days column names, then summed per (department, day). */
-#define NAMED "SELECT dept, day, received, replied, on_time, rated, rating_sum, satisfied, closed, overdue, urged, extended, " \
-    "coalesce(frt, 0) AS frt_sum, (b=0) AS h0, (b=1) AS h1, (b=2) AS h2, (b=3) AS h3, (b=4) AS h4, (b=5) AS h5, " \
-    "(b=6) AS h6, (b=7) AS h7, (b=8) AS h8, (b=9) AS h9, (b=10) AS h10, (b=11) AS h11, (b=12) AS h12, (b=13) AS h13, " \
-    "(b=14) AS h14, (b=15) AS h15 FROM (SELECT *, " BUCKET " AS b FROM (" CONTRIB_INNER "))"
+#define NAMED NAMED_WHERE("")
 #define RECOUNT "SELECT dept AS department_id, day, " SUMS " FROM (" NAMED ") GROUP BY dept, day"
 #define AGG_ROWS "SELECT department_id, day, " AGG_COLS " FROM stats_days WHERE received <> 0 OR rated <> 0 OR replied <> 0 " \
                  "OR closed <> 0 OR overdue <> 0 OR urged <> 0 OR extended <> 0"
@@ -172,42 +213,56 @@ int sq_stats_rebuild_if_asked(store *s) {
  * not closed); it stays counted as overdue after a late answer. Time, not a
  * transaction, makes this happen, so a sweep marks them; it reads only the
  * open messages past their deadline (a partial index). */
-static const char Q_OVERDUE_DUE[] =
-    "SELECT id FROM messages WHERE overdue = 0 AND first_reply_at IS NULL AND due_at < ?1 AND state NOT IN ('closed','declined') LIMIT 1000";
-static const char Q_OVERDUE_SET[] = "UPDATE messages SET overdue = 1 WHERE id = ?1";
+/* Marking changes only the overdue column of those messages' figures, so
+ * the sweep is set-based: count the candidates per (department, day) into
+ * stats_days, then flag the same set (the same condition in the same
+ * transaction). A backlog (an old database, an import) goes in slices of
+ * about 5,000 by deadline, so writers are never held long. */
 
-typedef struct { const char *now; int64_t n; } sweep_arg;
+#define OVERDUE_CAND "overdue = 0 AND first_reply_at IS NULL AND state NOT IN ('closed','declined') " \
+                     "AND due_at < ?1 AND (?2 IS NULL OR due_at <= ?2)"
+static const char Q_OVERDUE_CUT[] =
+    "SELECT due_at FROM messages WHERE overdue = 0 AND first_reply_at IS NULL AND state NOT IN ('closed','declined') "
+    "AND due_at < ?1 ORDER BY due_at LIMIT 1 OFFSET 4999";   /* the slice's last deadline */
+static const char Q_OVERDUE_AGG[] =
+    "INSERT INTO stats_days(department_id, day, overdue) "
+    "SELECT coalesce(department_id, 0), substr(created_at, 1, 10), count(*) FROM messages "
+    "WHERE " OVERDUE_CAND " AND moderation IN ('none','approved') GROUP BY 1, 2 "
+    "ON CONFLICT(day, department_id) DO UPDATE SET overdue = overdue + excluded.overdue";
+static const char Q_OVERDUE_SET[] = "UPDATE messages SET overdue = 1 WHERE " OVERDUE_CAND;
+
+typedef struct { const char *now; int64_t n; bool more; } sweep_arg;
 
 static int sweep_txn(store *s, void *arg) {
     sweep_arg *x = arg;
     sqlite3 *db;
-    sqlite3_stmt *st = sq_stmt(s, Q_OVERDUE_DUE, &db);
+    sqlite3_stmt *st = sq_stmt(s, Q_OVERDUE_CUT, &db);
     if (!st) return STORE_ERROR;
     sqlite3_bind_text(st, 1, x->now, -1, SQLITE_TRANSIENT);
-    int64_t ids[1000];
-    size_t n = 0;
-    while (n < 1000 && sqlite3_step(st) == SQLITE_ROW) ids[n++] = sqlite3_column_int64(st, 0);
+    char cut[40] = "";
+    if (sqlite3_step(st) == SQLITE_ROW) snprintf(cut, sizeof cut, "%s", sq_col_text(st, 0));
     sq_done(st);
-    for (size_t i = 0; i < n; i++) {
-        int rc = sq_agg_msg(s, ids[i], -1);
+    x->more = cut[0] != 0;
+    const char *qs[2] = { Q_OVERDUE_AGG, Q_OVERDUE_SET };
+    for (int k = 0; k < 2; k++) {
+        if (!(st = sq_stmt(s, qs[k], &db))) return STORE_ERROR;
+        sqlite3_bind_text(st, 1, x->now, -1, SQLITE_TRANSIENT);
+        if (cut[0]) sqlite3_bind_text(st, 2, cut, -1, SQLITE_TRANSIENT);
+        int rc = sq_exec(s, st, db, "mark overdue");
         if (rc) return rc;
-        if (!(st = sq_stmt(s, Q_OVERDUE_SET, &db))) return STORE_ERROR;
-        sqlite3_bind_int64(st, 1, ids[i]);
-        if ((rc = sq_exec(s, st, db, "mark overdue"))) return rc;
-        if ((rc = sq_agg_msg(s, ids[i], +1))) return rc;
+        if (k) x->n = sqlite3_changes(db);
     }
-    x->n = (int64_t)n;
     return STORE_OK;
 }
 
 int sq_overdue_sweep(store *s, const char *now, int64_t *marked) {
     *marked = 0;
-    for (;;) {   /* batches of 1000, so a backlog does not hold the writers long */
-        sweep_arg x = { now, 0 };
+    for (;;) {
+        sweep_arg x = { now, 0, false };
         int rc = sq_in_txn(s, sweep_txn, &x);
         if (rc) return rc;
         *marked += x.n;
-        if (x.n < 1000) return STORE_OK;
+        if (!x.more) return STORE_OK;
     }
 }
 
@@ -248,8 +303,13 @@ static json_t *figures(const int64_t *v, bool official) {
                           "on_time", (json_int_t)on_time, "on_time_rate", rate(on_time, replied),
                           "overdue", (json_int_t)v[7], "closed", (json_int_t)v[6],
                           "rated", (json_int_t)rated, "satisfied", (json_int_t)satisfied);
-    /* Fewer than STORE_STATS_MIN_RATINGS ratings make no percentage worth a headline. */
-    json_object_set_new(o, "satisfaction", rated >= STORE_STATS_MIN_RATINGS ? rate(satisfied, rated) : json_null());
+    /* Fewer than STORE_STATS_MIN_RATINGS ratings make no percentage worth a
+     * headline: null, beside the count. "rated" and "satisfaction" are the
+     * earlier names of "ratings" and "satisfaction_rate". */
+    json_t *sat = rated >= STORE_STATS_MIN_RATINGS ? rate(satisfied, rated) : json_null();
+    json_object_set_new(o, "ratings", json_integer(rated));
+    json_object_set_new(o, "satisfaction_rate", json_copy(sat));
+    json_object_set_new(o, "satisfaction", sat);
     json_object_set_new(o, "average_score", rated ? json_real((double)rating_sum / (double)rated) : json_null());
     json_object_set_new(o, "first_reply_hours_avg", replied ? json_real((double)v[10] / 3600.0 / (double)replied) : json_null());
     json_object_set_new(o, "first_reply_hours_p90", p90_hours(v + 11));
@@ -310,19 +370,5 @@ int sq_stats(store *s, const store_stats_query *q, json_t **out) {
     json_object_set_new(totals, "unrouted", json_integer(unrouted));
     *out = json_pack("{s:o,s:o,s:o,s:i}", "totals", totals, "departments", depts, "daily", daily,
                      "min_ratings", STORE_STATS_MIN_RATINGS);
-    return STORE_OK;
-}
-
-/* Sums of received over stats_days for an inbox total: all published
- * messages (dept -1), one department's (dept > 0) or the unrouted (0). */
-static const char Q_AGG_RECEIVED[] =
-    "SELECT coalesce(sum(received), 0) FROM stats_days WHERE ?1 < 0 OR department_id = ?1";
-
-int sq_agg_received(store *s, int64_t dept, int64_t *n) {
-    sqlite3_stmt *st = sq_stmt(s, Q_AGG_RECEIVED, NULL);
-    if (!st) return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, dept);
-    *n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sq_done(st);
     return STORE_OK;
 }

@@ -12,13 +12,14 @@
 /* ---- analysis ----------------------------------------------------------- */
 
 static const char Q_PENDING[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id "
-                                "WHERE m.analyzed = 0 ORDER BY m.id LIMIT ?1";
+                                "WHERE m.analyzed = 0 AND m.id > ?2 ORDER BY m.id LIMIT ?1";
 
-int sq_msg_pending(store *s, int limit, store_msg **out, size_t *n) {
+int sq_msg_pending(store *s, int64_t after, int limit, store_msg **out, size_t *n) {
     *out = NULL; *n = 0;
     sqlite3_stmt *st = sq_stmt(s, Q_PENDING, NULL);
     if (!st) return STORE_ERROR;
     sqlite3_bind_int(st, 1, limit);
+    sqlite3_bind_int64(st, 2, after);
     store_msg *a = calloc((size_t)(limit > 0 ? limit : 1), sizeof *a);
     if (!a) { sq_done(st); return STORE_ERROR; }
     size_t k = 0;
@@ -32,74 +33,45 @@ static const char Q_SET_ANALYSIS[] =
     "UPDATE messages SET analyzed = 1, label = ?2, confidence = ?3, spam_score = ?4, "
     "group_id = nullif(?5, 0), dedup_sig = coalesce(?6, dedup_sig), "
     "moderation = CASE WHEN ?7 AND moderation = 'none' THEN 'held' ELSE moderation END, "
-    "hold_reason = CASE WHEN ?7 AND moderation = 'none' THEN ?8 ELSE hold_reason END WHERE id = ?1";
+    "hold_reason = CASE WHEN ?7 AND moderation = 'none' THEN ?8 ELSE hold_reason END, "
+    "model_id = nullif(?9, 0), analyzed_at = coalesce(analyzed_at, ?10) WHERE id = ?1";
 /* Routing only touches messages nobody has acted on yet. */
 static const char Q_SET_ROUTE[] =
-    "UPDATE messages SET department_id = nullif(?2, 0), state = CASE WHEN ?2 THEN 'assigned' ELSE 'new' END "
+    "UPDATE messages SET department_id = nullif(?2, 0), state = CASE WHEN ?2 THEN 'assigned' ELSE 'new' END, route_by = ?3 "
     "WHERE id = ?1 AND state IN ('new','assigned') AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.message_id = ?1)";
 
-/* Into the search index on the first analysis only (an external-content
- * FTS5 table must never get the same row twice). */
-static const char Q_FTS_ADD[] =
-    "INSERT INTO messages_fts(rowid, title, body) SELECT id, title, body FROM messages WHERE id = ?1 AND indexed = 0";
-static const char Q_INDEXED[] = "UPDATE messages SET indexed = 1 WHERE id = ?1";
-
+/* Into the search index once per message (an external-content FTS5 table
+ * must never get the same row twice), the whole batch in one statement:
+ * FTS5 flushes its pending terms at every statement savepoint, so indexing
+ * row by row between other statements wrote one index segment per message
+ * (a quarter of the analyzer's time). The batch's ids lie in [lo, hi];
+ * rows of that range analyzed earlier are indexed already. */
+static const char Q_FTS_ADD_RANGE[] =
+    "INSERT INTO messages_fts(rowid, title, body) SELECT id, title, body FROM messages "
+    "WHERE id BETWEEN ?1 AND ?2 AND analyzed = 1 AND indexed = 0";
 static const char Q_GROUP_MOVE[] = "UPDATE messages SET group_id = ?2 WHERE group_id = ?1";
+static const char Q_INDEXED_RANGE[] = "UPDATE messages SET indexed = 1 WHERE id BETWEEN ?1 AND ?2 AND analyzed = 1 AND indexed = 0";
 
-typedef struct { int64_t id; const store_analysis *a; } analysis_arg;
-static int analysis_write(store *s, analysis_arg *x);
+typedef struct { const store_analysis *a; size_t n; const store_kw_count *kw; size_t nkw; } apply_arg;
 
-static int analyzed_txn(store *s, void *arg) {
-    analysis_arg *x = arg;
-    int rc = sq_agg_msg(s, x->id, -1);    /* routing and holding move the message in the figures */
-    if (rc == STORE_OK) rc = analysis_write(s, x);
-    if (rc == STORE_OK) rc = sq_agg_msg(s, x->id, +1);
-    return rc;
-}
-
-static int analysis_write(store *s, analysis_arg *x) {
-    const store_analysis *a = x->a;
+/* One message's result: the single place where per-message results meet the
+ * database (aggregates kept beside the message go here too). */
+static int apply_one(store *s, const store_analysis *a, const char *now) {
     sqlite3 *db;
     sqlite3_stmt *st = sq_stmt(s, Q_SET_ANALYSIS, &db);
     if (!st) return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, x->id);
-    if (a->label) sqlite3_bind_text(st, 2, a->label, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 1, a->id);
+    if (a->label) sqlite3_bind_text(st, 2, a->label, -1, SQLITE_STATIC);
     if (a->label) sqlite3_bind_double(st, 3, a->confidence);
     sqlite3_bind_double(st, 4, a->spam_score);
     sqlite3_bind_int64(st, 5, a->group_id);
-    if (a->dedup_sig) sqlite3_bind_blob(st, 6, a->dedup_sig, (int)a->dedup_sig_len, SQLITE_TRANSIENT);
+    if (a->dedup_sig) sqlite3_bind_blob(st, 6, a->dedup_sig, (int)a->dedup_sig_len, SQLITE_STATIC);
     sqlite3_bind_int(st, 7, a->hold);
     char *reason = a->hold_reason ? json_dumps(a->hold_reason, JSON_COMPACT) : NULL;
     if (reason) sqlite3_bind_text(st, 8, reason, -1, free);
+    sqlite3_bind_int64(st, 9, a->label ? a->model_id : 0);
+    sqlite3_bind_text(st, 10, now, -1, SQLITE_STATIC);
     int rc = sq_exec(s, st, db, "record analysis");
-    if (rc) return rc;
-    if (!(st = sq_stmt(s, Q_FTS_ADD, &db))) return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, x->id);
-    if ((rc = sq_exec(s, st, db, "index for search"))) return rc;
-    if (sqlite3_changes(db)) {
-        if (!(st = sq_stmt(s, Q_INDEXED, &db))) return STORE_ERROR;
-        sqlite3_bind_int64(st, 1, x->id);
-        if ((rc = sq_exec(s, st, db, "mark indexed"))) return rc;
-    }
-    json_t *d = json_object();
-    if (a->label) { json_object_set_new(d, "label", json_string(a->label)); json_object_set_new(d, "confidence", json_real(a->confidence)); }
-    if (a->group_id) json_object_set_new(d, "group_id", json_integer(a->group_id));
-    json_object_set_new(d, "spam_score", json_real(a->spam_score));
-    if (a->hold) json_object_set(d, "hold", a->hold_reason ? a->hold_reason : json_true());
-    if (a->route && !a->hold) {
-        sqlite3_stmt *r = sq_stmt(s, Q_SET_ROUTE, &db);
-        if (!r) { json_decref(d); return STORE_ERROR; }
-        sqlite3_bind_int64(r, 1, x->id);
-        sqlite3_bind_int64(r, 2, a->department_id);
-        rc = sq_exec(s, r, db, "route");
-        if (rc) { json_decref(d); return rc; }
-        if (sqlite3_changes(db)) {
-            json_object_set_new(d, "department_id", json_integer(a->department_id));
-            json_object_set_new(d, "route_by", json_string(a->route_by ? a->route_by : "model"));
-        }
-    }
-    rc = sq_event_add(s, 0, a->hold ? "held" : "analyzed", x->id, d);
-    json_decref(d);
     /* Groups this message bridged join its group (the older id), audited on the bridging message. */
     for (size_t i = 0; !rc && i < a->nmerged; i++) {
         if (a->merged[i] == a->group_id || !a->merged[i]) continue;
@@ -110,15 +82,49 @@ static int analysis_write(store *s, analysis_arg *x) {
         if ((rc = sq_exec(s, m, db, "merge groups"))) return rc;
         json_t *e = json_pack("{s:I,s:I,s:I}", "from_group", (json_int_t)a->merged[i], "into_group", (json_int_t)a->group_id,
                               "moved", (json_int_t)sqlite3_changes(db));
-        rc = sq_event_add(s, 0, "group_merged", x->id, e);
+        rc = sq_event_add(s, 0, "group_merged", a->id, e);
         json_decref(e);
     }
+    if (rc || !a->route || a->hold) return rc;
+    if (!(st = sq_stmt(s, Q_SET_ROUTE, &db))) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, a->id);
+    sqlite3_bind_int64(st, 2, a->department_id);
+    sqlite3_bind_text(st, 3, a->route_by ? a->route_by : "model", -1, SQLITE_STATIC);
+    return sq_exec(s, st, db, "route");
+}
+
+static int apply_txn(store *s, void *arg) {
+    apply_arg *x = arg;
+    char now[32];
+    sq_now_ms(now, sizeof now);
+    int64_t lo = INT64_MAX, hi = 0;
+    /* Routing and holding move messages in the figures: the batch's
+     * contributions come out before and go back in after, two statements
+     * for the whole batch. */
+    int rc = sq_agg_batch(s, &x->a[0].id, sizeof *x->a, x->n, -1);
+    for (size_t i = 0; i < x->n && rc == STORE_OK; i++) {
+        rc = apply_one(s, &x->a[i], now);
+        if (x->a[i].id < lo) lo = x->a[i].id;
+        if (x->a[i].id > hi) hi = x->a[i].id;
+    }
+    if (rc == STORE_OK) rc = sq_agg_batch(s, &x->a[0].id, sizeof *x->a, x->n, +1);
+    if (rc || !x->n) return rc;
+    sqlite3 *db;
+    const char *range[] = { Q_FTS_ADD_RANGE, Q_INDEXED_RANGE };
+    for (int k = 0; k < 2 && rc == STORE_OK; k++) {
+        sqlite3_stmt *st = sq_stmt(s, range[k], &db);
+        if (!st) return STORE_ERROR;
+        sqlite3_bind_int64(st, 1, lo);
+        sqlite3_bind_int64(st, 2, hi);
+        rc = sq_exec(s, st, db, k ? "mark indexed" : "index for search");
+    }
+    for (size_t i = 0; i < x->nkw && rc == STORE_OK; i++) rc = sq_keyword_count(s, x->kw[i].word, x->kw[i].day, x->kw[i].n);
     return rc;
 }
 
-int sq_msg_analyzed(store *s, int64_t id, const store_analysis *a) {
-    analysis_arg x = { id, a };
-    return sq_in_txn(s, analyzed_txn, &x);
+int sq_analysis_apply(store *s, const store_analysis *a, size_t n, const store_kw_count *kw, size_t nkw) {
+    apply_arg x = { a, n, kw, nkw };
+    return sq_in_txn(s, apply_txn, &x);
 }
 
 /* ---- transfer (a correction of the routing) ----------------------------- */
@@ -511,51 +517,6 @@ int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, 
     return rc;
 }
 
-/* ---- search ------------------------------------------------------------- */
-
-static const char Q_SEARCH_COUNT[] =
-    "SELECT count(*) FROM messages_fts f JOIN messages m ON m.id = f.rowid "
-    "WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.department_id = ?2) AND m.moderation IN ('none','approved')";
-static const char Q_SEARCH[] =
-    "SELECT m.id, m.tracking_code, m.title, snippet(messages_fts, -1, char(2), char(3), '…', 24), m.state, "
-    "coalesce(d.name,''), m.created_at FROM messages_fts f JOIN messages m ON m.id = f.rowid "
-    "LEFT JOIN departments d ON d.id = m.department_id "
-    "WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.department_id = ?2) AND m.moderation IN ('none','approved') "
-    "ORDER BY f.rank LIMIT ?3 OFFSET ?4";
-
-int sq_search(store *s, str q, int64_t dept, int limit, int offset, json_t **out) {
-    buf fq = {0};
-    if (fts_query(q, &fq)) { buf_free(&fq); return STORE_INVALID; }
-    sqlite3 *db;
-    sqlite3_stmt *st = sq_stmt(s, Q_SEARCH_COUNT, &db);
-    if (!st) { buf_free(&fq); return STORE_ERROR; }
-    sqlite3_bind_text(st, 1, fq.p, (int)fq.n, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, dept);
-    int rc = sqlite3_step(st);
-    json_int_t total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sq_done(st);
-    if (rc != SQLITE_ROW) { sq_set_err(db, "search"); buf_free(&fq); return STORE_ERROR; }
-    st = sq_stmt(s, Q_SEARCH, &db);
-    if (!st) { buf_free(&fq); return STORE_ERROR; }
-    sqlite3_bind_text(st, 1, fq.p, (int)fq.n, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, dept);
-    sqlite3_bind_int(st, 3, limit > 0 ? limit : 20);
-    sqlite3_bind_int(st, 4, offset > 0 ? offset : 0);
-    json_t *a = json_array();
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *dn = sq_col_text(st, 5);
-        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:s}",
-            "id", (json_int_t)sqlite3_column_int64(st, 0), "tracking_code", sq_col_text(st, 1),
-            "title", sq_col_text(st, 2), "snippet", sq_col_text(st, 3), "state", sq_col_text(st, 4),
-            "department", *dn ? json_string(dn) : json_null(), "created_at", sq_col_text(st, 6)));
-    }
-    sq_done(st);
-    buf_free(&fq);
-    if (rc != SQLITE_DONE) { json_decref(a); sq_set_err(db, "search"); return STORE_ERROR; }
-    *out = json_pack("{s:I,s:o}", "total", total, "results", a);
-    return STORE_OK;
-}
-
 /* ---- one reply for a whole group ---------------------------------------- */
 
 static const char Q_GROUP_OPEN[] =
@@ -704,17 +665,22 @@ int sq_reply_import(store *s, int64_t msg_id, int64_t dept_id, str body, str cre
 
 /* ---- hot issues --------------------------------------------------------- */
 
-static const char Q_KW_ADD[] = "INSERT INTO keyword_days(word, day, n) VALUES (?1, ?2, 1) "
-                               "ON CONFLICT(word, day) DO UPDATE SET n = n + 1";
+static const char Q_KW_ADD[] = "INSERT INTO keyword_days(word, day, n) VALUES (?1, ?2, ?3) "
+                               "ON CONFLICT(word, day) DO UPDATE SET n = n + excluded.n";
+
+int sq_keyword_count(store *s, str word, const char *day, int64_t n) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_KW_ADD, &db);
+    if (!st) return STORE_ERROR;
+    sq_bind_str(st, 1, word);
+    sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, n);
+    return sq_exec(s, st, db, "count keyword");
+}
 
 int sq_keywords_add(store *s, const char *day, const str *words, size_t n) {
-    sqlite3 *db;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *st = sq_stmt(s, Q_KW_ADD, &db);
-        if (!st) return STORE_ERROR;
-        sq_bind_str(st, 1, words[i]);
-        sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
-        int rc = sq_exec(s, st, db, "count keyword");
+        int rc = sq_keyword_count(s, words[i], day, 1);
         if (rc) return rc;
     }
     return STORE_OK;
@@ -759,5 +725,28 @@ int sq_hot(store *s, int days, json_t **out) {
     }
     sq_done(st);
     *out = json_pack("{s:i,s:o,s:o}", "days", days, "keywords", words, "groups", groups);
+    return STORE_OK;
+}
+
+/* ---- metrics ------------------------------------------------------------ */
+
+static const char Q_G_PENDING[] = "SELECT count(*) FROM messages WHERE analyzed = 0";
+static const char Q_G_HELD[] = "SELECT count(*) FROM messages WHERE moderation = 'held'";
+static const char Q_G_OVERDUE[] =
+    "SELECT count(*) FROM messages WHERE first_reply_at IS NULL AND state <> 'closed' "
+    "AND due_at < strftime('%Y-%m-%dT%H:%M:%SZ','now') AND moderation IN ('none','approved')";
+
+static int count_of(store *s, const char *q, int64_t *out) {
+    sqlite3_stmt *st = sq_stmt(s, q, NULL);
+    if (!st) return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sq_done(st);
+    return rc == SQLITE_ROW ? STORE_OK : STORE_ERROR;
+}
+
+int sq_gauges(store *s, store_gauges *out) {
+    if (count_of(s, Q_G_PENDING, &out->pending) || count_of(s, Q_G_HELD, &out->held) || count_of(s, Q_G_OVERDUE, &out->overdue))
+        return STORE_ERROR;
     return STORE_OK;
 }

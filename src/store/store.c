@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int store_open(const char *uri, store **out, char *err, size_t errlen) {
-    *out = NULL;
+/* Splits uri into the backend's path (file, cap bytes) and options. */
+static int parse_uri(const char *uri, char *file, size_t cap, const char **options, char *err, size_t errlen) {
     if (!uri || !*uri) { snprintf(err, errlen, "empty database URI"); return STORE_ERROR; }
     if (!strncmp(uri, "postgres://", 11) || !strncmp(uri, "postgresql://", 13)) {
         snprintf(err, errlen, "%s: the PostgreSQL backend is not built yet; use sqlite:PATH", uri);
@@ -18,11 +18,28 @@ int store_open(const char *uri, store **out, char *err, size_t errlen) {
         return STORE_ERROR;
     }
     if (!strncmp(path, "//", 2)) path += 2;   /* sqlite://path */
-    char file[4096];
     const char *q = strchr(path, '?');
     size_t n = q ? (size_t)(q - path) : strlen(path);
-    if (n == 0 || n >= sizeof file) { snprintf(err, errlen, "%s: missing database path", uri); return STORE_ERROR; }
+    if (n == 0 || n >= cap) { snprintf(err, errlen, "%s: missing database path", uri); return STORE_ERROR; }
     memcpy(file, path, n);
     file[n] = 0;
-    return store_sqlite.open(file, q ? q + 1 : NULL, out, err, errlen);
+    *options = q ? q + 1 : NULL;
+    return STORE_OK;
+}
+
+int store_open(const char *uri, store **out, char *err, size_t errlen) {
+    *out = NULL;
+    char file[4096];
+    const char *options;
+    int rc = parse_uri(uri, file, sizeof file, &options, err, errlen);
+    if (rc) return rc;
+    return store_sqlite.open(file, options, out, err, errlen);
+}
+
+int store_restore(const char *uri, const char *from, bool force, char *err, size_t errlen) {
+    char file[4096];
+    const char *options;
+    int rc = parse_uri(uri, file, sizeof file, &options, err, errlen);
+    if (rc) return rc;
+    return store_sqlite.restore(file, from, force, err, errlen);
 }

@@ -54,8 +54,12 @@ typedef struct {
     char *title, *body, *region, *phone, *department, *hold_reason, *author;   /* owned; store_msg_clear() */
 } store_msg;
 
-/* What the background analyzer found out about a message. */
+/* What the analyzer found out about a message (a batch of these goes to
+ * analysis_apply). The record of automatic analysis lives on the message
+ * row (label, confidence, model, route_by, analyzed_at), not in audit rows. */
 typedef struct {
+    int64_t id;              /* the message */
+    int64_t model_id;        /* the classifier that gave label; 0 = none */
     const char *label;       /* NULL = no classifier */
     double confidence;
     bool route;              /* set department_id (0 = triage) */
@@ -70,6 +74,9 @@ typedef struct {
     const int64_t *merged;   /* groups this message bridged: their members move to group_id (audited "group_merged") */
     size_t nmerged;
 } store_analysis;
+
+/* A keyword counted n times for a day ("YYYY-MM-DD"): one batch's hot-issue counts. */
+typedef struct { str word; char day[11]; int64_t n; } store_kw_count;
 void store_msg_clear(store_msg *m);
 
 typedef struct {
@@ -81,6 +88,7 @@ typedef struct {
     int64_t department_id;   /* routing result; 0 = triage */
     int64_t section;         /* a section of the consultation's draft; 0 = the whole */
     bool unpublished;        /* the citizen chose 不公开: handled the same, never listed */
+    str source_id;           /* imports: the row's id in its source (unique per consultation); {NULL,0} = none */
 } store_new_msg;
 
 /* One lifecycle transition (core/lifecycle.h): msg_act. */
@@ -121,9 +129,16 @@ typedef struct {
     bool triage;             /* only messages routed to no department */
     int64_t group_id;        /* 0 = any; else only this group's members */
     int limit;
-    const char *sort;        /* NULL or "id": newest first (the only order so far) */
+    const char *sort;        /* NULL or "id": newest first; "due": open messages, nearest deadline first */
     const char *after;       /* NULL = first page; else the "next" cursor of the previous page */
+    const char *type, *region;   /* NULL = any */
+    const char *from, *to;   /* days of arrival "YYYY-MM-DD", both included; NULL = open */
+    const char *due;         /* NULL, "overdue" or "soon" (open and due within 2 working days) */
+    bool urged;              /* only open messages a leader urged */
+    str keyword;             /* full-text, as typed; {NULL,0} = none */
 } store_inbox_query;
+
+typedef struct { int64_t pending, held, overdue; } store_gauges;
 
 /* Called once a message queued with msg_add_async is settled: rc STORE_OK
  * means its transaction is committed (on disk with sync=full), with its id
@@ -158,6 +173,11 @@ typedef struct store_ops {
     int (*user_set_password)(store *s, str login, const char *password_hash);
     int (*user_list)(store *s, json_t **out);
     int (*user_count)(store *s, int64_t *n);
+    /* An official's phone number, sealed by the caller (app/secret.h): opaque
+     * bytes; n 0 clears it. STORE_NOT_FOUND when there is no such user. */
+    int (*user_phone_set)(store *s, int64_t user_id, const void *sealed, size_t n);
+    /* Calls cb for every user with a sealed phone, in id order; cb returns non-zero to stop. */
+    int (*user_phone_each)(store *s, int (*cb)(void *ud, int64_t user_id, const void *sealed, size_t n), void *ud);
 
     int (*session_add)(store *s, const char *token_hash, int64_t user_id, const char *csrf, int64_t expires);
     /* Finds a live session; fills u and csrf (65 bytes). */
@@ -174,12 +194,19 @@ typedef struct store_ops {
      * done runs) for the next group commit and returns; done reports the
      * outcome. STORE_ERROR (and no call of done) when it cannot be queued. */
     int (*msg_add_async)(store *s, const store_new_msg *m, store_added_fn done, void *ud);
+    /* Bulk import in one transaction: ids[i] gets each new message's id, or 0
+     * when (consultation, source_id) is in already (counted in *dups: a
+     * re-import adds nothing twice). No audit row per message: the import is
+     * recorded by source_id on the row. STORE_INVALID names a refused row
+     * (unknown consultation, bad type): nothing of the batch is kept. */
+    int (*msg_import)(store *s, const store_new_msg *m, size_t n, int64_t *ids, size_t *dups);
     int (*msg_get)(store *s, int64_t id, store_msg *m);
     int (*msg_get_code)(store *s, str tracking_code, store_msg *m);
     int (*msg_replies)(store *s, int64_t msg_id, json_t **out);
-    /* One page, keyset-paginated: {"messages":[..],"next":cursor|null,"total":N|null}
-     * (total when exact and cheap: no state or group filter). STORE_INVALID
-     * for an unknown sort or a cursor that is not one of this sort's. */
+    /* One page, keyset-paginated (sqlite_inbox.c): {"messages":[..],"next":cursor|null,"total":N|null}
+     * (total only without filters); the first page also has "counts" {"overdue","due_soon","urged"}
+     * and "urged" (the open urged messages). STORE_INVALID for an unknown sort, a cursor of
+     * another sort, a bad date or a keyword with nothing to search for (see store_errmsg). */
     int (*inbox)(store *s, const store_inbox_query *q, json_t **out);
 
     int (*reply_add)(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, int64_t *id);
@@ -195,10 +222,16 @@ typedef struct store_ops {
     int (*event_list)(store *s, int64_t msg_id, json_t **out);
 
     /* ---- the background analyzer (issues 4 and 5) ---- */
-    /* Up to limit messages not analyzed yet, oldest first; free each with store_msg_clear and the array with free(). */
-    int (*msg_pending)(store *s, int limit, store_msg **out, size_t *n);
-    /* Records the analysis (and routing, hold, group) and marks the message analyzed; audited. */
-    int (*msg_analyzed)(store *s, int64_t id, const store_analysis *a);
+    /* Up to limit messages not analyzed yet with id > after, in id order; free
+     * each with store_msg_clear and the array with free(). */
+    int (*msg_pending)(store *s, int64_t after, int limit, store_msg **out, size_t *n);
+    /* Records a batch of analyses in ONE transaction: each message's result
+     * (routing, hold, group) marked analyzed; the batch added to the search
+     * index in bulk; the keyword counts added. Every message's record stays
+     * on its row (no audit row per message). Anything failing rolls back the
+     * whole batch. PostgreSQL: the same as one transaction of UPDATE ... FROM
+     * (VALUES ...) plus the text index (GIN) of the rows. */
+    int (*analysis_apply)(store *s, const store_analysis *a, size_t n, const store_kw_count *kw, size_t nkw);
     /* A handler's transfer to another department: recorded as a correction, audited. */
     int (*msg_transfer)(store *s, int64_t id, int64_t to_dept, int64_t user_id, str reason);
     /* Held messages, oldest first: {"total":N,"messages":[...with "hold_reason"]}. */
@@ -315,6 +348,20 @@ typedef struct store_ops {
     int (*calendar_list)(store *s, json_t **out);
     /* Working days left until due_at (negative once past), counted with the calendar. */
     int (*due_view)(store *s, const char *due_at, int *days_left);
+
+    /* ---- the writing desk (sqlite_desk.c) ---- */
+    /* Reply templates: dept 0 = everyone's. STORE_CONFLICT: the name is taken there. */
+    int (*template_add)(store *s, int64_t dept_id, str name, str body, int64_t *id);
+    /* [{"id","department_id","department","name","body"}]: dept's and everyone's (dept < 0: all). */
+    int (*template_list)(store *s, int64_t dept_id, json_t **out);
+    int (*template_get)(store *s, int64_t id, json_t **out);
+    int (*template_del)(store *s, int64_t id);
+    /* Internal notes on a message (never public): [{"id","body","author","created_at"}]. */
+    int (*note_add)(store *s, int64_t msg_id, int64_t user_id, str body, int64_t *id);
+    int (*note_list)(store *s, int64_t msg_id, json_t **out);
+    /* One draft per official and message; body {NULL,0} removes it. get: STORE_NOT_FOUND when none. */
+    int (*draft_set)(store *s, int64_t msg_id, int64_t user_id, str body);
+    int (*draft_get)(store *s, int64_t msg_id, int64_t user_id, json_t **out);
     /* ---- messages in public ---- */
     /* -> {"messages":[{"id","title","body","type","region","state","department","created_at",
      * "last_reply_at","reply","group_size","supports","rating"}],"next":CURSOR|null}, text unmasked
@@ -393,6 +440,29 @@ typedef struct store_ops {
 
     int (*msg_each)(store *s, int64_t consultation_id,
                     int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
+
+    /* Figures for /metrics, read from indexes (cost grows with the counts,
+     * not with the table): messages not analyzed yet, held for moderation,
+     * and published but unanswered past their deadline. */
+    int (*gauges)(store *s, store_gauges *out);
+    /* ---- operations on the whole database ---- */
+    /* A consistent copy of the database as of the call, written to the file
+     * path while other connections keep reading and writing (SQLite: the
+     * online backup API; PostgreSQL: pg_dump to path). path is replaced only
+     * once the copy is complete. */
+    int (*backup)(store *s, const char *path);
+    /* Replaces the database at path (a backend path, as given to open) with
+     * the backup file from, after verifying it (engine integrity check, a
+     * known schema version, the invariants of check). Refuses, with
+     * STORE_CONFLICT, to overwrite an existing database unless force;
+     * STORE_INVALID when the backup is unsound. Message in err. Needs no
+     * open handle: the caller opens path afterwards (which migrates it). */
+    int (*restore)(const char *path, const char *from, bool force, char *err, size_t errlen);
+    /* The engine's integrity check plus minyi's invariants (every reply's and
+     * rating's message exists, every group's first message exists and its
+     * size matches a recount, consultation counts match a recount, ...):
+     * {"ok":bool,"messages":N,"checks":[{"name","what","violations"}],"problems":["..."]}. */
+    int (*check)(store *s, json_t **out);
 } store_ops;
 
 /* Every backend's handle starts with this. */
@@ -405,5 +475,7 @@ extern const store_ops store_sqlite;
 int  store_open(const char *uri, store **out, char *err, size_t errlen);
 static inline void store_close(store *s) { if (s) s->ops->close(s); }
 static inline const char *store_errmsg(store *s) { return s->ops->errmsg(s); }
+/* Restores the database of uri from a backup file (see store_ops.restore). */
+int  store_restore(const char *uri, const char *from, bool force, char *err, size_t errlen);
 
 #endif

@@ -1,4 +1,4 @@
-/* pii.c: personal information detection and masking (see pii.h, issue 5).
+/* pii.c: personal information detection and masking (see pii.h).
  * One left-to-right pass. Digits (ASCII or full-width) are read as a "number
  * token": digit groups joined by single spaces/dashes, so 138-1234-5678 and
  * 6222 0212 3456 7890 are seen whole; the token is then interpreted by
@@ -113,6 +113,19 @@ static bool id_valid(const char *d, bool x_last) {
     return y >= 1900 && y <= 2099 && m >= 1 && m <= 12 && dd >= 1 && dd <= 31;
 }
 
+/* An 18-digit number shaped like a resident ID: a province code (11-15,
+ * 21-23, 31-37, 41-46, 50-54, 61-65, 71, 81-83) and a birth year 18xx-20xx.
+ * Masked even when the date or check digit is wrong: a typo does not make an
+ * ID number public, and order numbers rarely start with a province code
+ * followed by a year. */
+static bool id_shaped(const char *d) {
+    int p = (d[0] - '0') * 10 + (d[1] - '0');
+    bool prov = (p >= 11 && p <= 15) || (p >= 21 && p <= 23) || (p >= 31 && p <= 37) ||
+                (p >= 41 && p <= 46) || (p >= 50 && p <= 54) || (p >= 61 && p <= 65) ||
+                p == 71 || (p >= 81 && p <= 83);
+    return prov && ((d[6] == '1' && (d[7] == '8' || d[7] == '9')) || (d[6] == '2' && d[7] == '0'));
+}
+
 static bool luhn(const char *d, int nd) {
     int sum = 0;
     for (int i = 0; i < nd; i++) {
@@ -124,6 +137,17 @@ static bool luhn(const char *d, int nd) {
 }
 
 static bool mobile11(const char *d) { return d[0] == '1' && d[1] >= '3' && d[1] <= '9'; }
+
+/* A card number that fails Luhn is still masked when it carries the prefix of
+ * a card issued in China and its length (UnionPay 62, 16-19 digits; Visa 4,
+ * 16 or 19; Mastercard 51-55, 16): a mistyped
+ * digit does not make the rest of the card number public. Other 16-19 digit
+ * numbers (orders, transactions) need the checksum. */
+static bool card_shaped(const char *d, int nd) {
+    if (d[0] == '6' && d[1] == '2') return nd >= 16 && nd <= 19;
+    if (d[0] == '4') return nd == 16 || nd == 19;
+    return d[0] == '5' && d[1] >= '1' && d[1] <= '5' && nd == 16;
+}
 
 static bool looks_date8(const char *d) {
     int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
@@ -161,13 +185,12 @@ static enum pii_type classify(const char *s, size_t n, const tok *t, size_t *beg
     size_t after0 = g[0].e;
 
     /* 18-digit ID, or 17 digits + X. */
-    if (g0 == 18 && id_valid(d, false) && !(after0 < n && is_alpha((unsigned char)s[after0]))) {
-        *end = after0; return PII_IDCARD;
-    }
+    bool id18 = g0 == 18 && !(after0 < n && is_alpha((unsigned char)s[after0]));
+    if (id18 && id_valid(d, false)) { *end = after0; return PII_IDCARD; }
     if (g0 == 17 && after0 < n && (s[after0] == 'X' || s[after0] == 'x') &&
         !(after0 + 1 < n && is_ascii_alnum((unsigned char)s[after0 + 1]))) {
         char dd[18]; memcpy(dd, d, 17); dd[17] = 'X';
-        if (id_valid(dd, true)) { *end = after0 + 1; return PII_IDCARD; }
+        if (id_valid(dd, true) || id_shaped(dd)) { *end = after0 + 1; return PII_IDCARD; }
     }
     /* Mobile: 11 digits, 86 + 11, 86 138 1234 5678, 138-1234-5678. */
     int mob_end = -1;
@@ -182,22 +205,28 @@ static enum pii_type classify(const char *s, size_t n, const tok *t, size_t *beg
         *end = g[mob_end].e; return PII_MOBILE;
     }
     /* Bank card: 16-19 digits, issuer 3-6, Luhn; or four groups of four. */
+    if (id18 && id_shaped(d)) { *end = after0; return PII_IDCARD; }
     if (g0 >= 16 && g0 <= 19 && d[0] >= '3' && d[0] <= '6' && luhn(d, g0)) { *end = after0; return PII_BANKCARD; }
+    if (card_shaped(d, g0)) { *end = after0; return PII_BANKCARD; }
     if (g0 == 4 && t->ng >= 4 && g[1].nd == 4 && g[2].nd == 4 && g[3].nd == 4 && d[0] >= '3' && d[0] <= '6') {
         int last = 3, nd = 16;
         if (t->ng >= 5 && g[4].nd <= 3) { last = 4; nd += g[4].nd; }
         if (luhn(d, nd)) { *end = g[last].e; return PII_BANKCARD; }
         if (last == 4 && luhn(d, 16)) { *end = g[3].e; return PII_BANKCARD; }
+        if (card_shaped(d, nd)) { *end = g[last].e; return PII_BANKCARD; }
     }
-    /* Landline: area code + 7-8 digit local number starting 2-9. */
+    /* Landline: area code, a separator, a 7-8 digit local number. The local
+     * number may start with 1 (0731-19165453): written with its area code it
+     * is a phone number whatever its first digit. */
     if (t->ng >= 2 && area_len(d, g0) == g0 && (g[1].nd == 7 || g[1].nd == 8) &&
-        d[g[1].d0] >= '2' && d[g[1].d0] <= '9') {
+        d[g[1].d0] >= '1' && d[g[1].d0] <= '9') {
         if (t->paren) (*begin) -= (s[*begin - 1] == '(') ? 1 : 3;
         *end = g[1].e; return PII_LANDLINE;
     }
     if (g0 >= 10 && g0 <= 12) {
         int a = area_len(d, g0);
-        if (a && (g0 - a == 8 || (a == 4 && g0 - a == 7)) && d[a] >= '2' && d[a] <= '9') {
+        if (a && (g0 - a == 8 || (a == 4 && g0 - a == 7)) &&
+            ((d[a] >= '2' && d[a] <= '9') || (d[a] == '1' && phone_context(s, *begin)))) {
             *end = after0; return PII_LANDLINE;
         }
     }

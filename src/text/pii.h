@@ -1,4 +1,4 @@
-/* pii.h: personal information detection and masking (PIPL) (issue 5).
+/* pii.h: personal information detection and masking (PIPL).
  * Public views and exports show masked text; handlers of the routed
  * department see the original. */
 #ifndef MINYI_PII_H
@@ -9,8 +9,8 @@
 enum pii_type {
     PII_MOBILE   = 1 << 0,   /* mainland mobile: 1[3-9]x xxxx xxxx, optional +86 / 86 prefix */
     PII_LANDLINE = 1 << 1,   /* 0xx(x)-xxxxxxx(x) */
-    PII_IDCARD   = 1 << 2,   /* 18-digit resident ID with a valid check digit */
-    PII_BANKCARD = 1 << 3,   /* 16-19 digits passing Luhn */
+    PII_IDCARD   = 1 << 2,   /* 18-digit resident ID: valid check digit, or ID-shaped (province, year) */
+    PII_BANKCARD = 1 << 3,   /* 16-19 digits passing Luhn, or with a 62/4/51-55 card prefix */
     PII_EMAIL    = 1 << 4,
     PII_PLATE    = 1 << 5,   /* 湘A12345, 京AD12345 (new energy) */
     PII_ADDRESS  = 1 << 6,   /* detail after the community level: 3栋2单元501室 */

@@ -32,9 +32,12 @@ export class Server {
   }
   async start() {
     const portFile = join(this.dir, 'port');
+    // Tests post many messages from 127.0.0.1: no per-address submission
+    // limit unless a test sets one (tests/api/abuse.test.mjs does).
+    const limits = this.extraArgs.includes('--submit-rate') ? [] : ['--submit-rate', '0'];
     rmSync(portFile, { force: true });
     this.proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--db', this.db, '--web', 'web',
-                            '--port-file', portFile, ...this.extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+                            '--port-file', portFile, ...limits, ...this.extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stdout.on('data', d => { this.log += d; });
     this.proc.stderr.on('data', d => { this.log += d; });
     this.exited = new Promise(res => this.proc.on('exit', (code, sig) => res({ code, sig })));

@@ -2,7 +2,7 @@
 // return, decline, extensions, urging, reopening by rating and by follow-up,
 // replies awaiting the head's approval, corrected replies, and deadlines in
 // working days across weekends, holidays and make-up days.
-import { Server, Client, minyi, test, assert, eq, run } from './lib.mjs';
+import { Server, Client, minyi, waitAnalyzed, test, assert, eq, run } from './lib.mjs';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -229,6 +229,68 @@ test('a published reply is corrected; the page says so and the audit keeps each 
   const versions = (await official(m)).events.filter(e => e.kind === 'reply_correct');
   eq(versions.map(e => [e.detail.previous, e.detail.body, e.detail.reason]),
      [['周一维修。', '周二维修。', '日期写错'], ['周二维修。', '周三维修。', '又改期']], 'every version kept');
+});
+
+test('templates with placeholders, drafts, internal notes: never public', async () => {
+  eq((await traffic.req('POST', '/api/v1/templates', { name: 'x', body: 'y' })).status, 403, 'handlers do not keep templates');
+  let r = await head.req('POST', '/api/v1/templates', { name: '已受理', body: '您于{{date}}反映的“{{title}}”（查询码 {{tracking_code}}）已由{{department}}受理。' });
+  eq([r.status, r.json.department], [201, '交通运输局'], 'a head adds one for the department');
+  const tid = r.json.id;
+  eq((await head.req('POST', '/api/v1/templates', { name: '已受理', body: 'again' })).status, 409, 'names are unique per department');
+  eq((await admin.req('POST', '/api/v1/templates', { name: '通用', body: '感谢您的留言。' })).status, 201, 'an admin adds one for everyone');
+  eq((await edu.req('GET', '/api/v1/templates')).json.templates.map(t => t.name), ['通用'], 'another department sees only everyone\'s');
+  eq((await eduHead.req('DELETE', `/api/v1/templates/${tid}`)).status, 403, 'not another head\'s');
+  const m = await newMsg();
+  let v = await official(m, traffic);
+  const t = v.templates.find(x => x.name === '已受理');
+  assert(t.body.includes(m.tracking_code) && t.body.includes('交通运输局') && !t.body.includes('{{'), 'placeholders filled: ' + t.body);
+  eq((await traffic.req('PUT', `/api/v1/messages/${m.id}/draft`, { body: '草稿一' })).status, 200, 'draft saved');
+  eq((await edu.req('PUT', `/api/v1/messages/${m.id}/draft`, { body: 'x' })).status, 403, 'another department');
+  eq((await official(m, traffic)).draft.body, '草稿一', 'the draft comes back');
+  eq((await official(m, head)).draft, null, 'drafts are each official\'s own');
+  eq((await traffic.req('POST', `/api/v1/messages/${m.id}/notes`, { body: '内部：需联系公交集团' })).status, 201, 'note');
+  eq((await leader.req('POST', `/api/v1/messages/${m.id}/notes`, { body: 'x' })).status, 403, 'leaders write none');
+  v = await official(m, leader);
+  eq(v.notes.map(n => [n.body, n.author]), [['内部：需联系公交集团', 'traffic']], 'officials read the notes');
+  const p = await publicView(m);
+  assert(!('notes' in p) && !('draft' in p) && !('templates' in p) && !JSON.stringify(p).includes('内部'), 'nothing of it in public');
+  await traffic.req('POST', `/api/v1/messages/${m.id}/replies`, { body: t.body });
+  eq((await official(m, traffic)).draft, null, 'publishing the reply ends the draft');
+  eq((await head.req('DELETE', `/api/v1/templates/${tid}`)).status, 200, 'the head removes it');
+});
+
+test('inbox: sorted by deadline with keyset pages, filters, the badge, urged on top', async () => {
+  // Three open messages of different types (deadlines 5, 7, 15 working days) and a replied one.
+  const tag = 'INBOX' + Math.random().toString(36).slice(2, 6);
+  const post = async (type, t) => (await anon().req('POST', '/api/v1/messages', { consultation_id: 2, title: `公交${t}${tag}`, body: `公交${t}。`, type, region: '岳麓区' })).json;
+  const c = await post('投诉', '投诉'), q = await post('咨询', '咨询'), h = await post('求助', '求助');
+  for (const m of [c, q, h]) await waitAnalyzed(admin, m.id);   // the keyword filter needs the search index
+  let r = await traffic.req('GET', `/api/v1/inbox?sort=due&q=${tag}&limit=2`);
+  eq(r.status, 200, 'sorted by deadline');
+  eq(r.json.messages.map(m => m.id), [q.id, h.id], "nearest deadline first " + JSON.stringify(r.json.messages.map(m => [m.id, m.type, m.due_at])));
+  assert(r.json.next && r.json.next.startsWith('due.'), 'a cursor of this order: ' + r.json.next);
+  r = await traffic.req('GET', `/api/v1/inbox?sort=due&q=${tag}&limit=2&after=${encodeURIComponent(r.json.next)}`);
+  eq([r.json.messages.map(m => m.id), r.json.next], [[c.id], null], 'the next page, the last');
+  eq((await traffic.req('GET', `/api/v1/inbox?sort=due&after=id..5`)).status, 422, 'a cursor of another order');
+  eq((await traffic.req('GET', '/api/v1/inbox?sort=oldest')).status, 422, 'unknown sort');
+  eq((await traffic.req('GET', '/api/v1/inbox?type=咨询&q=' + tag)).json.messages.map(m => m.id), [q.id], 'by type');
+  eq((await traffic.req('GET', '/api/v1/inbox?type=闲聊')).status, 422, 'unknown type');
+  eq((await traffic.req('GET', `/api/v1/inbox?region=岳麓区&q=${tag}`)).json.messages.length, 3, 'by region');
+  eq((await traffic.req('GET', `/api/v1/inbox?region=雨花区&q=${tag}`)).json.messages.length, 0, 'another region');
+  const today = new Date().toISOString().slice(0, 10);
+  eq((await traffic.req('GET', `/api/v1/inbox?from=${today}&to=${today}&q=${tag}`)).json.messages.length, 3, 'by date');
+  eq((await traffic.req('GET', `/api/v1/inbox?to=2020-01-01&q=${tag}`)).json.messages.length, 0, 'before any');
+  eq((await traffic.req('GET', '/api/v1/inbox?from=yesterday')).status, 422, 'a bad date');
+  eq((await traffic.req('GET', '/api/v1/inbox?due=later')).status, 422, 'due is overdue or soon');
+  eq((await traffic.req('GET', `/api/v1/inbox?due=overdue&q=${tag}`)).json.messages.length, 0, 'nothing overdue among them');
+  await leader.req('POST', `/api/v1/messages/${c.id}/urge`, { note: '尽快' });
+  r = await traffic.req('GET', '/api/v1/inbox');
+  assert(r.json.urged.some(m => m.id === c.id), 'urged on top of the first page');
+  assert(r.json.counts.urged >= 1 && r.json.counts.overdue >= 0 && r.json.counts.due_soon >= 0, 'the badge: ' + JSON.stringify(r.json.counts));
+  eq((await traffic.req('GET', `/api/v1/inbox?urged=1&q=${tag}`)).json.messages.map(m => m.id), [c.id], 'only urged');
+  await traffic.req('POST', `/api/v1/messages/${q.id}/replies`, { body: '可以。' });
+  eq((await traffic.req('GET', `/api/v1/inbox?sort=due&q=${tag}`)).json.messages.map(m => m.id), [h.id, c.id], 'a replied message leaves the deadline order');
+  eq((await edu.req('GET', `/api/v1/inbox?q=${tag}`)).json.messages.length, 0, 'another department sees none');
 });
 
 test('deadlines: working days across weekends, holidays and make-up days', async () => {

@@ -93,3 +93,50 @@ TEST(invalid_utf8_and_nul_in_fields_are_refused) {
     CHECK_STR(e.field, "n");
     json_decref(j);
 }
+
+TEST(phone_full_width_is_normalised) {
+    json_t *j = obj("{\"consultation_id\":1,\"title\":\"t\",\"body\":\"b\",\"type\":\"建议\",\"phone\":\"１３８　１２３４－５６７８\"}");
+    store_new_msg m; valid_err e = {0};
+    CHECK_INT(valid_message(j, &m, &e), 0);
+    CHECK(str_eq_c(m.phone, "138 1234-5678"));
+    CHECK_STR(json_string_value(json_object_get(j, "phone")), "138 1234-5678");
+    json_decref(j);
+}
+
+TEST(phone_shapes) {
+    static const char *good[] = {
+        "13812345678", "+86 138-1234-5678", "008613812345678", "8613812345678",
+        "0731-88889999", "（０７３１）８８８８９９９９", "010 6234 5678", "84567890", "+44 20 7946 0958",
+        "0731-19165453",
+    };
+    static const char *bad[] = {
+        "00000", "12345", "11111111111", "0000-0000000", "12812345678", "1381234567", "138123456789",
+        "+0731 8888", "13+812345678", "138１２３４abcd", "0731-8888999９9999", "一三八一二三四五六七八",
+    };
+    char out[64]; size_t n; valid_err e;
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        e = (valid_err){0};
+        int rc = valid_phone((str){ good[i], strlen(good[i]) }, out, sizeof out, &n, &e);
+        if (rc) fprintf(stderr, "  refused %s: %s\n", good[i], e.message);
+        CHECK_INT(rc, 0);
+        CHECK_INT(n, strlen(out));
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        e = (valid_err){0};
+        int rc = valid_phone((str){ bad[i], strlen(bad[i]) }, out, sizeof out, &n, &e);
+        if (!rc) fprintf(stderr, "  accepted %s\n", bad[i]);
+        CHECK_INT(rc, -1);
+        CHECK_STR(e.field, "phone");
+        CHECK(strstr(e.message, "phone") != NULL);
+    }
+    /* Byte-by-byte truncations of a full-width number never read past the end. */
+    const char *fw = "１３８１２３４５６７８";
+    for (size_t l = 0; l <= strlen(fw); l++) {
+        char *c = malloc(l ? l : 1);
+        memcpy(c, fw, l);
+        valid_phone((str){ c, l }, out, sizeof out, &n, &e);
+        free(c);
+    }
+    CHECK_INT(valid_phone((str){ "00000", 5 }, out, sizeof out, &n, &e), -1);
+    CHECK(strstr(e.message, "mobile") != NULL);
+}

@@ -17,7 +17,7 @@ T
 out=$("$M" reply-quality --data "$d/r.tsv" 2>/dev/null)
 t "header" $'id\tscore\trelevance\tcompleteness\tboilerplate\ttimeliness\tlag_days\tquestions\tanswered\tconcrete' "$(head -1 <<<"$out")"
 s1=$(sed -n 2p <<<"$out" | cut -f2); s2=$(sed -n 3p <<<"$out" | cut -f2)
-t "a concrete, relevant, timely reply scores higher" 1 "$(echo "$s1 > $s2 + 30" | bc)"
+t "a concrete, relevant, timely reply scores higher" 1 "$(awk -v a="$s1" -v b="$s2" 'BEGIN { print (a > b + 30) ? 1 : 0 }')"
 t "parts of the good reply" $'5.0\t1\t1\tATUC' "$(sed -n 2p <<<"$out" | cut -f7-10)"
 t "late reply: timeliness" "0.000" "$(sed -n 3p <<<"$out" | cut -f6)"
 by=$("$M" reply-quality --data "$d/r.tsv" --by-department 2>/dev/null)

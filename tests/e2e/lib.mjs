@@ -145,7 +145,7 @@ export async function startServer(logName = 'server.log') {
   serverLog = createWriteStream(serverLogPath);
   const log = serverLog;
   server = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--port-file', portFile, '--db', DB,
-    '--web', join(ROOT, 'web')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--web', join(ROOT, 'web'), '--submit-rate', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   // end: false, both streams share the file; stopServer() closes it once the
   // process is gone (sanitizer reports come last, on stderr).
   server.stdout.pipe(log, { end: false });
@@ -298,6 +298,15 @@ export async function postJson(base, path, body, session) {
   return { status: r.status, body: await r.json().catch(() => null) };
 }
 
+/* The Set-Cookie headers of a fetch() answer. Node 18 (Debian 12's) has no
+ * Headers.getSetCookie(); there the joined header is split before each
+ * "name=" (a comma inside an Expires date is followed by a day, not a name). */
+export function setCookies(headers) {
+  if (typeof headers.getSetCookie === 'function') return headers.getSetCookie();
+  const joined = headers.get('set-cookie');
+  return joined ? joined.split(/,(?=\s*[^;,=\s]+=)/).map((c) => c.trim()) : [];
+}
+
 /* An official's session for API calls: the cookie and the CSRF token. */
 export async function apiLogin(base, user) {
   const r = await fetch(`${base}/api/v1/login`, {
@@ -305,7 +314,7 @@ export async function apiLogin(base, user) {
     body: JSON.stringify({ login: user.login, password: user.password }),
   });
   check(r.status === 200, `login ${user.login} answered ${r.status}`);
-  const cookie = (r.headers.getSetCookie() || []).map((c) => c.split(';')[0]).find((c) => c.startsWith('minyi_session='));
+  const cookie = setCookies(r.headers).map((c) => c.split(';')[0]).find((c) => c.startsWith('minyi_session='));
   check(cookie, `login ${user.login} set no minyi_session cookie`);
   return { cookie, csrf: (await r.json()).csrf_token };
 }

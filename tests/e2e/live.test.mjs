@@ -61,11 +61,11 @@ async function main() {
     await q.locator('#q-body').fill(QUESTION);
     await q.locator('#q-submit').click();
     await q.locator('#ask-form .form-ok').waitFor({ state: 'visible' });
-    await until(async () => (await watcher.locator('#waiting').innerText()).includes(QUESTION), 5000, 'the question did not arrive live');
+    await until(async () => (await watcher.locator('#waiting').innerText()).includes(QUESTION), 20000, 'the question did not arrive live');
     await watcher.locator('#waiting button[data-vote]').first().click();
-    await until(async () => (await watcher.locator('#waiting button[data-vote]').first().innerText()).includes('1'), 5000, 'the vote was not counted');
+    await until(async () => (await watcher.locator('#waiting button[data-vote]').first().innerText()).includes('1'), 20000, 'the vote was not counted');
     await watcher.locator('#waiting button[data-vote]').first().click();
-    await until(async () => (await watcher.locator('#waiting button[data-vote]').first().innerText()).includes('已支持'), 5000, 'a second vote was not refused');
+    await until(async () => (await watcher.locator('#waiting button[data-vote]').first().innerText()).includes('已支持'), 20000, 'a second vote was not refused');
     await b.close();
   });
 
@@ -75,14 +75,14 @@ async function main() {
     await login(m, base, MOD);
     await m.goto(`${base}/live.html?id=${session}`);
     await m.locator('#waiting button[data-pick]').first().click();
-    await until(async () => (await watcher.locator('#current-box').isVisible()) && (await watcher.locator('#current-text').innerText()).includes(QUESTION), 5000, 'the pick did not arrive live');
+    await until(async () => (await watcher.locator('#current-box').isVisible()) && (await watcher.locator('#current-text').innerText()).includes(QUESTION), 20000, 'the pick did not arrive live');
     const lctx = await sharedDesktopContext(browser);
     const l = await newPage(lctx);
     await login(l, base, LEADER);
     await l.goto(`${base}/live.html?id=${session}`);
     await l.locator('#current .answer-form textarea').fill(ANSWER);
     await l.locator('#current .answer-form button[type=submit]').click();
-    await until(async () => (await watcher.locator('#answered').innerText()).includes(ANSWER), 5000, 'the answer did not arrive live');
+    await until(async () => (await watcher.locator('#answered').innerText()).includes(ANSWER), 20000, 'the answer did not arrive live');
     check(await watcher.locator('#current-box').isHidden(), 'the answered question is still current');
     await shot(watcher, 'live-session');
     await mctx.close();

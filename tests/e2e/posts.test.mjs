@@ -74,14 +74,14 @@ async function main() {
     const q = await newPage(b);
     await q.goto(`${base}/post.html?id=${postId}`);
     await q.locator('#views').waitFor();
-    await until(async () => Number(await watcher.locator('#views').innerText()) > before, 5000, 'the view count did not climb live');
+    await until(async () => Number(await watcher.locator('#views').innerText()) > before, 20000, 'the view count did not climb live');
     await q.locator('#c-body').fill(`说得好！${RUN}`);
     await q.locator('#c-submit').click();
     await q.locator('#comment-form .form-ok').waitFor({ state: 'visible' });
-    await until(async () => (await watcher.locator('#comments').innerText()).includes(`说得好！${RUN}`), 5000, 'the comment did not arrive live');
+    await until(async () => (await watcher.locator('#comments').innerText()).includes(`说得好！${RUN}`), 20000, 'the comment did not arrive live');
     await q.locator('#c-body').fill(`这里有${WORD}`);
     await q.locator('#c-submit').click();
-    await until(async () => (await q.locator('#comment-form .form-ok').innerText()).includes('审核'), 5000, 'the writer was not told it is held');
+    await until(async () => (await q.locator('#comment-form .form-ok').innerText()).includes('审核'), 20000, 'the writer was not told it is held');
     await watcher.waitForTimeout(300);
     check(!(await watcher.locator('#comments').innerText()).includes(WORD), 'a held comment was shown');
     await shot(watcher, 'post-live');
@@ -96,7 +96,7 @@ async function main() {
     await p.locator('#hc-list li.held-comment').first().waitFor();
     check((await p.locator('#hc-list').innerText()).includes(WORD), 'the held comment is not in the queue');
     await p.locator('#hc-list button[data-approve]').first().click();
-    await until(async () => (await watcher.locator('#comments').innerText()).includes(WORD), 5000, 'the approved comment did not arrive live');
+    await until(async () => (await watcher.locator('#comments').innerText()).includes(WORD), 20000, 'the approved comment did not arrive live');
     await ctx.close();
   });
 

@@ -26,3 +26,15 @@ TEST(fixed_memory_under_many_keys) {
     CHECK(ratelimit_exceeded(r, STR_LIT("key9999"), NULL));
     ratelimit_free(r);
 }
+
+TEST(take_counts_and_refuses) {
+    ratelimit *r = ratelimit_new(64, 60, 2);
+    unsigned retry = 0;
+    CHECK(ratelimit_take(r, STR_LIT("a"), &retry));
+    CHECK(ratelimit_take(r, STR_LIT("a"), &retry));
+    CHECK(!ratelimit_take(r, STR_LIT("a"), &retry));
+    CHECK(retry > 0 && retry <= 60);
+    CHECK(ratelimit_exceeded(r, STR_LIT("a"), NULL));
+    CHECK(ratelimit_take(r, STR_LIT("b"), NULL));
+    ratelimit_free(r);
+}

@@ -53,10 +53,8 @@ TEST(aggregates_equal_a_recount_after_every_change) {
     int64_t e = add(s, c, 0, NULL);
     CHECK(verified(s));
     /* the analyzer routes one, holds another */
-    store_analysis an = { .route = true, .department_id = d2, .route_by = "model" };
-    CHECK_INT(s->ops->msg_analyzed(s, b, &an), STORE_OK);
-    store_analysis hold = { .hold = true };
-    CHECK_INT(s->ops->msg_analyzed(s, e, &hold), STORE_OK);
+    store_analysis an[2] = { { .id = b, .route = true, .department_id = d2, .route_by = "model" }, { .id = e, .hold = true } };
+    CHECK_INT(s->ops->analysis_apply(s, an, 2, NULL, 0), STORE_OK);
     CHECK(verified(s));
     CHECK_INT(s->ops->moderate(s, e, u, "approve", (str){0}), STORE_OK);
     CHECK(verified(s));
@@ -145,6 +143,58 @@ TEST(many_ratings_give_a_rate_and_the_p90) {
     CHECK(p90 > 0 && p90 <= 1.0);            /* the 9th of 10 answers came within the hour */
     double avg = json_real_value(json_object_get(r, "first_reply_hours_avg"));
     CHECK(avg > 2.49 && avg < 2.51);         /* (9 * 0.5 + 20.5) / 10 */
+    json_decref(st);
+    drop(s, path);
+}
+
+/* The lifecycle: close, decline, return, urge, an approved extension,
+ * reopening by a low rating and by a follow-up; the figures stay equal to
+ * the recount after each, and count what happened. */
+TEST(aggregates_follow_the_lifecycle) {
+    char path[128];
+    store *s = fresh(path);
+    int64_t c, d, h, l, rid, ext;
+    s->ops->dept_add(s, STR_LIT("D"), &d);
+    s->ops->user_add(s, STR_LIT("h"), "x", "handler", d, &h);
+    s->ops->user_add(s, STR_LIT("l"), "x", "leader", 0, &l);
+    s->ops->consultation_add(s, STR_LIT("C"), (str){0}, (str){0}, &c);
+    int64_t m[6];
+    for (int i = 0; i < 6; i++) m[i] = add(s, c, d, NULL);
+    CHECK_INT(s->ops->reply_add(s, m[0], h, d, STR_LIT("已办"), &rid), STORE_OK);
+    CHECK_INT(s->ops->msg_act(s, &(store_act){ .msg_id = m[0], .action = "close", .user_id = h, .reason = STR_LIT("办结") }, NULL), STORE_OK);
+    CHECK(verified(s));
+    CHECK_INT(s->ops->msg_act(s, &(store_act){ .msg_id = m[1], .action = "decline", .user_id = h, .reason = STR_LIT("不属实") }, NULL), STORE_OK);
+    CHECK(verified(s));
+    CHECK_INT(s->ops->msg_act(s, &(store_act){ .msg_id = m[2], .action = "return", .user_id = h, .reason = STR_LIT("非本部门") }, NULL), STORE_OK);
+    CHECK(verified(s));
+    CHECK_INT(s->ops->msg_act(s, &(store_act){ .msg_id = m[3], .action = "urge", .user_id = l, .reason = STR_LIT("尽快") }, NULL), STORE_OK);
+    CHECK(verified(s));
+    CHECK_INT(s->ops->extension_add(s, m[3], h, 5, STR_LIT("需现场勘查"), &ext), STORE_OK);
+    CHECK(verified(s));
+    CHECK_INT(s->ops->extension_decide(s, ext, l, true, (str){0}), STORE_OK);
+    CHECK(verified(s));
+    CHECK_INT(s->ops->reply_add(s, m[4], h, d, STR_LIT("答复"), &rid), STORE_OK);
+    CHECK_INT(s->ops->rating_add(s, m[4], 1, STR_LIT("没解决")), STORE_OK);   /* reopens */
+    CHECK(verified(s));
+    CHECK_INT(s->ops->reply_add(s, m[5], h, d, STR_LIT("答复"), &rid), STORE_OK);
+    CHECK_INT(s->ops->followup_add(s, m[5], STR_LIT("还有一个问题")), STORE_OK);   /* reopens too */
+    CHECK(verified(s));
+    store_msg mm;
+    CHECK_INT(s->ops->msg_get(s, m[4], &mm), STORE_OK);
+    CHECK(strcmp(mm.state, "replied") != 0);   /* the low rating did reopen it */
+    store_msg_clear(&mm);
+    store_stats_query q = { .official = true, .department_id = d };
+    json_t *st;
+    CHECK_INT(s->ops->stats(s, &q, &st), STORE_OK);
+    json_t *r = dept_row(st, d);
+    CHECK(r != NULL);
+    CHECK_INT(num(r, "received"), 5);   /* the returned one is unrouted now */
+    CHECK_INT(num(r, "replied"), 3);
+    CHECK_INT(num(r, "closed"), 1);
+    CHECK_INT(num(r, "urged"), 1);
+    CHECK_INT(num(r, "extended"), 1);
+    CHECK_INT(num(r, "ratings"), 1);
+    CHECK(json_is_null(json_object_get(r, "satisfaction_rate")));
     json_decref(st);
     drop(s, path);
 }

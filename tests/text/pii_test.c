@@ -34,6 +34,8 @@ TEST(mobile) {
     CHECK_STR(spans("86-15912345678"), "mobile:86-15912345678");
     CHECK_STR(spans("联系138-1234-5678"), "mobile:138-1234-5678");
     CHECK_STR(spans("手机：１３８１２３４５６７８"), "mobile:１３８１２３４５６７８");
+    CHECK_STR(masked("手机：１３８１２３４５６７８"), "手机：１３８****５６７８");
+    CHECK_STR(spans("１３８ １２３４ ５６７８"), "mobile:１３８ １２３４ ５６７８");
     CHECK_STR(spans("Tel13812345678"), "mobile:13812345678");
     CHECK_STR(masked("电话13812345678"), "电话138****5678");
     CHECK_STR(masked("138-1234-5678"), "138-****-5678");
@@ -53,9 +55,35 @@ TEST(not_mobile) {
     CHECK_STR(spans("12345 热线"), "");
 }
 
+/* Ordinary numbers that must stay readable: dates, years, amounts, counts,
+ * message ids and tracking codes. */
+TEST(not_personal_numbers) {
+    CHECK_STR(spans("2020年我家就反映过"), "");
+    CHECK_STR(spans("2019年至2020年"), "");
+    CHECK_STR(spans("２０２０年１２月３１日"), "");
+    CHECK_STR(spans("2020-12-31"), "");
+    CHECK_STR(spans("2020/12/31 08:30:00"), "");
+    CHECK_STR(spans("补贴3000元，共计1234567.89元"), "");
+    CHECK_STR(spans("金额１２３４５６７８元"), "");
+    CHECK_STR(spans("留言编号12345678"), "");
+    CHECK_STR(spans("留言编号 2020012345678901"), "");
+    CHECK_STR(spans("查询码 ABCD-2345-6789"), "");
+    CHECK_STR(spans("第0731号文件"), "");
+    CHECK_STR(spans("共有18000000人参与"), "");
+    CHECK_STR(spans("邮编410000"), "");
+    CHECK_STR(spans("1号线2号口"), "");
+}
+
 TEST(landline) {
     CHECK_STR(spans("请致电0731-88889999"), "landline:0731-88889999");
-    CHECK_STR(spans("010-12345678"), "");               /* local part starting with 1 */
+    CHECK_STR(spans("010-12345678"), "landline:010-12345678");   /* local part starting with 1 */
+    CHECK_STR(spans("请拨0731-19165453咨询"), "landline:0731-19165453");
+    CHECK_STR(masked("0731-19165453"), "0731-******53");
+    CHECK_STR(spans("(0731)19165453"), "landline:(0731)19165453");
+    CHECK_STR(spans("电话073119165453"), "landline:073119165453");
+    CHECK_STR(spans("编号073119165453"), "");            /* unseparated, starts with 1, no phone word */
+    CHECK_STR(spans("０７３１－８８８８９９９９"), "");   /* full-width dash is no separator... */
+    CHECK_STR(spans("０７３１-８８８８９９９９"), "landline:０７３１-８８８８９９９９");
     CHECK_STR(spans("010-62345678"), "landline:010-62345678");
     CHECK_STR(spans("(0731)8888999"), "landline:(0731)8888999");
     CHECK_STR(spans("（0731）88889999"), "landline:（0731）88889999");
@@ -69,16 +97,34 @@ TEST(idcard) {
     CHECK_STR(spans("身份证430102199003071234号"), "idcard:430102199003071234");
     CHECK_STR(spans("ID 11010519491231002X."), "idcard:11010519491231002X");
     CHECK_STR(spans("ID 11010519491231002x"), "idcard:11010519491231002x");
-    CHECK_STR(spans("身份证430102199003071235"), "");    /* wrong check digit */
-    CHECK_STR(spans("4301021990030712345"), "");         /* 19 digits, fails Luhn */
+    /* Shaped like an ID (province code, birth year): masked even when the
+     * check digit or the date is wrong. */
+    CHECK_STR(spans("身份证430102199003071235"), "idcard:430102199003071235");   /* wrong check digit */
+    CHECK_STR(spans("身份证430102199003001234"), "idcard:430102199003001234");   /* day 00 */
+    CHECK_STR(spans("430102199013071234"), "idcard:430102199013071234");         /* month 13 */
+    CHECK_STR(spans("43010219900300123X"), "idcard:43010219900300123X");
+    CHECK_STR(spans("身份证４３０１０２１９９００３０７１２３４"), "idcard:４３０１０２１９９００３０７１２３４");
+    CHECK_STR(masked("430102199003001234"), "430102********1234");
+    CHECK_STR(spans("4301021990030712345"), "bankcard:4301021990030712345");   /* 19 digits, Visa prefix */
+    /* Not ID-shaped: no province code, or no birth year. */
+    CHECK_STR(spans("订单202301181234567890"), "");
+    CHECK_STR(spans("流水号990102199003071235"), "");
+    CHECK_STR(spans("单号430102300003071235"), "");
     CHECK_STR(masked("430102199003071234"), "430102********1234");
 }
 
 TEST(bankcard) {
     CHECK_STR(spans("卡号6222021234567890128"), "bankcard:6222021234567890128");
-    CHECK_STR(spans("卡号6222021234567890127"), "");     /* fails Luhn */
+    CHECK_STR(spans("卡号6222021234567890127"), "bankcard:6222021234567890127");   /* fails Luhn, UnionPay prefix */
+    CHECK_STR(spans("卡号4111111111111112"), "bankcard:4111111111111112");
+    CHECK_STR(spans("卡号5212345678901234"), "bankcard:5212345678901234");
+    CHECK_STR(spans("卡号６２２２０２１２３４５６７８９０１２７"), "bankcard:６２２２０２１２３４５６７８９０１２７");
+    CHECK_STR(masked("卡号6222021234567890127"), "卡号6222***********0127");
+    CHECK_STR(spans("订单3912345678901234"), "");        /* fails Luhn, no card prefix */
+    CHECK_STR(spans("交易号2023011812345678901"), "");
     CHECK_STR(spans("4111 1111 1111 1111"), "bankcard:4111 1111 1111 1111");
-    CHECK_STR(spans("4111-1111-1111-1112"), "");
+    CHECK_STR(spans("4111-1111-1111-1112"), "bankcard:4111-1111-1111-1112");   /* typo in a Visa card */
+    CHECK_STR(spans("3111-1111-1111-1112"), "");
     CHECK_STR(masked("卡号4111111111111111"), "卡号4111********1111");
     CHECK_STR(masked("4111 1111 1111 1111"), "4111 **** **** 1111");
 }

@@ -53,7 +53,8 @@ async function loadUsers() {
     tb.append(el('tr', null,
       el('td', null, u.login),
       el('td', null, ROLE_LABEL[u.role] || u.role),
-      el('td', null, u.department || '—')));
+      el('td', null, u.department || '—'),
+      el('td', null, u.phone || '—')));
   }
 }
 
@@ -118,6 +119,8 @@ wire('u-form', '/api/v1/users', (f) => {
   if (!ok) return null;
   const p = { login, password, role };
   if (department) p.department = department;
+  const phone = f.elements.phone.value.trim();
+  if (phone) p.phone = phone;
   return p;
 }, (p) => `已创建账号「${p.login}」`, loadUsers);
 

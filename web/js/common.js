@@ -222,10 +222,11 @@ export function errorText(err) {
   return ERROR_TEXT[err.code] || (m ? m : `请求失败（${err.status}）`);
 }
 
-// api(method, path, body?): resolves to the parsed JSON (or {} for an empty
-// body); rejects with ApiError. On official pages a 401 sends the browser to
-// the login page, keeping the current page as ?next=.
-export async function api(method, path, body) {
+// api(method, path, body?, opts?): resolves to the parsed JSON (or {} for an
+// empty body); rejects with ApiError. On official pages a 401 sends the
+// browser to the login page, keeping the current page as ?next=, unless
+// opts.stay (background calls such as a preview while the official types).
+export async function api(method, path, body, opts = {}) {
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin' };
   if (body instanceof Blob) {
@@ -251,7 +252,7 @@ export async function api(method, path, body) {
   if (!res.ok) {
     const e = (data && data.error) || {};
     const err = new ApiError(res.status, e.code || '', e.message || '', e.field);
-    if (res.status === 401 && officialPage && path !== '/api/v1/login') {
+    if (res.status === 401 && officialPage && path !== '/api/v1/login' && !opts.stay) {
       toLogin();
       err.redirecting = true;
     }

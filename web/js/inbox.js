@@ -1,13 +1,18 @@
 // Handler's inbox: messages routed to the department (all of them for admins
-// and leaders), filtered by state, 50 a page; each row opens message.html.
+// and leaders), 50 a page; each row opens message.html. Sorted newest first
+// or by deadline; filtered by state, type, region, dates, keyword, overdue /
+// due within 2 working days / urged; a badge counts what needs attention and
+// the urged messages stay on top; rows can be transferred, returned or
+// closed in bulk, and near-duplicates on a page folded into one row.
 // Pages follow the server's cursor (?after=<the previous page's next>): as
 // fast deep in a million messages as on page one; 上一页 walks back the
 // cursors this visit has seen.
 // Admins and leaders also get the triage tab (?triage=1: messages routed to
 // no department); ?group=ID lists the members of a near-duplicate group.
 import {
-  api, el, clear, setText, notice, errorText, requireOfficial, footer, param, badge, fmtTime, fmtPercent,
+  api, el, clear, setText, notice, errorText, requireOfficial, footer, param, badge, fmtTime, fmtPercent, STATES, TYPES,
 } from './common.js';
+import { deadlineBadge } from './lifecycle.js';
 
 footer();
 
@@ -20,7 +25,27 @@ const groupHead = document.getElementById('group-head');
 let after = param('after') || '';
 let back = [];      // the cursors of the pages before this one, in order
 let page = 0;       // pages since the first (0 = the newest messages)
-select.value = ['new', 'assigned', 'replied', 'closed'].includes(param('state')) ? param('state') : '';
+select.value = STATES.includes(param('state')) ? param('state') : '';
+const form = document.getElementById('filter');
+const f = {
+  sort: document.getElementById('sort'), type: document.getElementById('f-type'), region: document.getElementById('f-region'),
+  from: document.getElementById('f-from'), to: document.getElementById('f-to'), q: document.getElementById('f-q'),
+  overdue: document.getElementById('filter-overdue'), soon: document.getElementById('filter-soon'),
+  urged: document.getElementById('filter-urged'), collapse: document.getElementById('f-collapse'),
+};
+f.sort.value = param('sort') === 'due' ? 'due' : '';
+f.type.value = TYPES.includes(param('type')) ? param('type') : '';
+f.region.value = param('region') || '';
+f.from.value = /^\d{4}-\d\d-\d\d$/.test(param('from') || '') ? param('from') : '';
+f.to.value = /^\d{4}-\d\d-\d\d$/.test(param('to') || '') ? param('to') : '';
+f.q.value = param('q') || '';
+f.overdue.checked = param('due') === 'overdue';
+f.soon.checked = param('due') === 'soon';
+f.urged.checked = param('urged') === '1';
+f.collapse.checked = param('collapse') === '1';
+let me = null;
+let departments = [];
+const mayAct = () => me && ['handler', 'head', 'admin'].includes(me.role);
 let triage = param('triage') === '1';
 const group = /^\d{1,15}$/.test(param('group') || '') ? param('group') : '';
 
@@ -31,12 +56,15 @@ function labelCell(m) {
     m.confidence !== null && m.confidence !== undefined ? el('span', { class: 'muted conf' }, fmtPercent(m.confidence)) : null);
 }
 
-function row(m) {
+function row(m, folded) {
   const href = `/message.html?id=${encodeURIComponent(m.id)}`;
   const size = Number(m.group_size) || 0;
-  return el('tr', null,
-    el('td', { class: 'nowrap', 'data-label': '编号' }, String(m.id)),
-    el('td', { class: 'title' }, el('a', { href }, m.title),
+  const pick = mayAct() ? el('input', { type: 'checkbox', class: 'pick', value: String(m.id), 'aria-label': `选择留言 ${m.id}` }) : null;
+  if (pick) pick.addEventListener('change', updateBulk);
+  return el('tr', { 'data-id': String(m.id), 'data-group': String(m.group_id || ''), class: folded ? 'folded' : null, hidden: folded ? '' : null },
+    el('td', { class: 'nowrap', 'data-label': '编号' }, pick, ' ', String(m.id)),
+    el('td', { class: 'title' }, Number(m.urge_count) > 0 ? el('span', { class: 'urged-mark', title: '领导督办' }, '督办') : null,
+      el('a', { href }, m.title),
       size > 1 && !group ? el('a', {
         class: 'badge group-size', href: `/inbox.html?group=${encodeURIComponent(m.group_id)}`,
         title: `此留言及另外 ${size - 1} 条相似留言`, 'aria-label': `相似留言 ${size} 条`,
@@ -44,6 +72,7 @@ function row(m) {
     el('td', { class: 'nowrap', 'data-label': '类型' }, m.type || ''),
     el('td', { class: 'nowrap', 'data-label': '自动分类' }, labelCell(m)),
     el('td', { class: 'nowrap', 'data-label': '状态' }, badge(m.state)),
+    el('td', { class: 'nowrap', 'data-label': '办理期限' }, m.due_at ? fmtTime(m.due_at) : '—', ' ', deadlineBadge(m)),
     el('td', { 'data-label': '承办部门' }, m.department || '待分办'),
     el('td', { class: 'nowrap', 'data-label': '留言时间' }, fmtTime(m.created_at)));
 }
@@ -91,6 +120,7 @@ async function load() {
   if (select.value) q.set('state', select.value);
   if (triage) q.set('triage', '1');
   if (group) q.set('group', group);
+  filterParams(q);
   try {
     const data = await api('GET', `/api/v1/inbox?${q}`);
     const msgs = data.messages || [];
@@ -102,9 +132,12 @@ async function load() {
       host.append(el('table', { class: 'data-table cards', id: 'inbox-table' },
         el('caption', { class: 'visually-hidden' }, triage ? '待分办留言列表' : '留言列表'),
         el('thead', null, el('tr', null,
-          ['编号', '标题', '类型', '自动分类', '状态', '承办部门', '留言时间'].map((h) => el('th', { scope: 'col' }, h)))),
-        el('tbody', null, msgs.map(row))));
+          ['编号', '标题', '类型', '自动分类', '状态', '办理期限', '承办部门', '留言时间'].map((h) => el('th', { scope: 'col' }, h)))),
+        el('tbody', null, rows(msgs))));
     }
+    if (data.counts) showCounts(data.counts);
+    if (data.urged) showUrged(data.urged);
+    updateBulk();
     if (group && !after && !data.next) { listed = msgs.length; noteHidden(); }
     const first = page * PAGE + 1;
     const shown = msgs.length ? `显示第 ${first}–${first + msgs.length - 1} 条` : '';
@@ -125,11 +158,109 @@ async function load() {
   }
 }
 
+// The filters as query parameters (the same names in the page URL and the API).
+function filterParams(q) {
+  if (f.sort.value) q.set('sort', f.sort.value);
+  if (f.type.value) q.set('type', f.type.value);
+  if (f.region.value.trim()) q.set('region', f.region.value.trim());
+  if (f.from.value) q.set('from', f.from.value);
+  if (f.to.value) q.set('to', f.to.value);
+  if (f.q.value.trim()) q.set('q', f.q.value.trim());
+  if (f.overdue.checked) q.set('due', 'overdue');
+  else if (f.soon.checked) q.set('due', 'soon');
+  if (f.urged.checked) q.set('urged', '1');
+}
+
+// Rows of a page; with 相似留言合并, the later members of a group already on
+// the page fold under the first one, which offers to unfold them.
+function rows(msgs) {
+  const out = [];
+  const seen = new Map();   // group id -> [first row, folded count]
+  for (const m of msgs) {
+    const g = Number(m.group_id) || 0;
+    const fold = f.collapse.checked && g && seen.has(g);
+    const tr = row(m, fold);
+    if (fold) seen.get(g)[1]++;
+    else if (g) seen.set(g, [tr, 0]);
+    out.push(tr);
+  }
+  for (const [g, [tr, n]] of seen) {
+    if (!n) continue;
+    const b = el('button', { type: 'button', class: 'btn btn-ghost unfold', 'aria-expanded': 'false' }, `展开另外 ${n} 条相似留言`);
+    b.addEventListener('click', () => {
+      const open = b.getAttribute('aria-expanded') !== 'true';
+      b.setAttribute('aria-expanded', String(open));
+      setText(b, open ? '收起相似留言' : `展开另外 ${n} 条相似留言`);
+      for (const x of host.querySelectorAll(`tr.folded[data-group="${g}"]`)) x.hidden = !open;
+    });
+    tr.querySelector('td.title').append(' ', b);
+  }
+  return out;
+}
+
+function showCounts(c) {
+  const box = document.getElementById('counts');
+  clear(box);
+  const item = (label, n, cls) => el('span', { class: `count ${cls}${Number(n) ? ' hot' : ''}` }, `${label} `, el('strong', null, String(Number(n) || 0)));
+  box.append(item('已超期', c.overdue, 'c-overdue'), ' · ', item('2 个工作日内到期', c.due_soon, 'c-soon'), ' · ', item('督办', c.urged, 'c-urged'));
+  box.hidden = false;
+}
+
+function showUrged(list) {
+  const box = document.getElementById('urged-box');
+  const ul = document.getElementById('urged-list');
+  clear(ul);
+  for (const m of list) {
+    ul.append(el('li', null, el('span', { class: 'urged-mark' }, `督办 ${Number(m.urge_count) || 1} 次`), ' ',
+      el('a', { href: `/message.html?id=${encodeURIComponent(m.id)}` }, m.title), ' ',
+      el('span', { class: 'muted' }, m.department || ''), ' ', deadlineBadge(m)));
+  }
+  box.hidden = !list.length;
+}
+
+// ---- bulk actions: each selected message through its own endpoint (the
+// same checks as one by one); the outcome is reported per message.
+const bulk = document.getElementById('bulk');
+function picked() { return [...host.querySelectorAll('input.pick:checked')].map((x) => x.value); }
+function updateBulk() {
+  const n = picked().length;
+  bulk.hidden = !mayAct() || !host.querySelector('input.pick');
+  setText(document.getElementById('bulk-count'), `已选 ${n} 条`);
+  document.getElementById('bulk-submit').disabled = !n;
+}
+document.getElementById('bulk-action').addEventListener('change', (ev) => {
+  document.getElementById('bulk-dept').hidden = ev.target.value !== 'transfer';
+});
+bulk.addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const action = document.getElementById('bulk-action').value;
+  const reason = document.getElementById('bulk-reason').value.trim();
+  const dept = document.getElementById('bulk-dept').value;
+  const ids = picked();
+  if (!action || !ids.length) return notice(noticeBox, 'error', '请选择留言和操作');
+  if (action === 'return' && !reason) return notice(noticeBox, 'error', '退回需要填写理由');
+  if (action === 'transfer' && !dept) return notice(noticeBox, 'error', '请选择转至的部门');
+  let ok = 0;
+  const failed = [];
+  for (const id of ids) {
+    const body = action === 'transfer' ? { department: dept, ...(reason ? { reason } : {}) }
+      : action === 'return' ? { reason } : (reason ? { note: reason } : {});
+    try { await api('POST', `/api/v1/messages/${id}/${action}`, body); ok++; } catch (e) {
+      if (e.redirecting) return;
+      failed.push(`#${id}：${errorText(e)}`);
+    }
+  }
+  await load();
+  notice(noticeBox, failed.length ? 'error' : 'ok', `已处理 ${ok} 条${failed.length ? `；未处理 ${failed.length} 条（${failed.join('；')}）` : '。'}`);
+});
+
 function query() {
   const q = new URLSearchParams();
   if (triage) q.set('triage', '1');
   if (group) q.set('group', group);
   if (select.value) q.set('state', select.value);
+  filterParams(q);
+  if (f.collapse.checked) q.set('collapse', '1');
   if (after) q.set('after', after);
   return q.toString();
 }
@@ -162,6 +293,12 @@ function setupTabs(user) {
 }
 
 select.addEventListener('change', () => go(''));
+for (const x of [f.sort, f.type, f.overdue, f.soon, f.urged]) x.addEventListener('change', () => {
+  if (x === f.overdue && x.checked) f.soon.checked = false;
+  if (x === f.soon && x.checked) f.overdue.checked = false;
+  go('');
+});
+f.collapse.addEventListener('change', () => go(after));
 document.getElementById('filter').addEventListener('submit', (ev) => { ev.preventDefault(); go(''); });
 document.getElementById('prev').addEventListener('click', () => {
   const prev = back.pop() || '';
@@ -177,7 +314,11 @@ document.getElementById('next').addEventListener('click', (ev) => {
 });
 
 requireOfficial()
-  .then((user) => {
+  .then(async (user) => {
+    me = user;
+    try { departments = (await api('GET', '/api/v1/departments')).departments || []; } catch (e) { departments = []; }
+    const sel = document.getElementById('bulk-dept');
+    for (const d of departments) sel.append(el('option', { value: d.name }, d.name));
     setupTabs(user);
     if (group) loadGroup();
     return load();

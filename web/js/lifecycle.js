@@ -170,3 +170,62 @@ export function urgeBanner(m) {
   return el('p', { class: 'notice notice-error urge-banner', id: 'm-urged', role: 'note' },
     `领导督办 ${m.urge_count} 次`, latest ? `（最近：${fmtTime(latest.created_at)} ${latest.by}${latest.note ? `：${latest.note}` : ''}）` : '');
 }
+
+// The writing desk: templates (already filled by the server), the own
+// draft, internal notes. Wired once; render() calls desk(m) on each load.
+export function setupDesk(getMessage, noticeBox, reload) {
+  const sel = document.getElementById('f-template');
+  const body = document.getElementById('f-reply');
+  const status = document.getElementById('draft-status');
+  sel.addEventListener('change', () => {
+    const t = ((getMessage() || {}).templates || []).find((x) => String(x.id) === sel.value);
+    if (t && (!body.value.trim() || body.value === body.dataset.fromTemplate)) { body.value = t.body; body.dataset.fromTemplate = t.body; }
+    else if (t) { body.value += `\n${t.body}`; }
+    body.dispatchEvent(new Event('input'));
+  });
+  document.getElementById('draft-save').addEventListener('click', async () => {
+    const m = getMessage();
+    if (!m) return;
+    try {
+      const r = await api('PUT', `/api/v1/messages/${m.id}/draft`, { body: body.value });
+      setText(status, r.draft ? `草稿已保存 ${fmtTime(r.draft.updated_at)}` : '草稿已清除');
+    } catch (e) { if (!e.redirecting) setText(status, errorText(e)); }
+  });
+  const form = document.getElementById('note-form');
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const m = getMessage();
+    const input = document.getElementById('f-note');
+    const err = document.getElementById('err-note');
+    err.hidden = true;
+    if (!input.value.trim()) { setText(err, '请填写备注内容'); err.hidden = false; return; }
+    try {
+      await api('POST', `/api/v1/messages/${m.id}/notes`, { body: input.value.trim() });
+      input.value = '';
+      notice(noticeBox, 'ok', '备注已添加（不公开）。');
+      await reload();
+    } catch (e) { if (!e.redirecting) { setText(err, errorText(e)); err.hidden = false; } }
+  });
+}
+
+export function desk(m) {
+  const sel = document.getElementById('f-template');
+  clear(sel);
+  sel.append(el('option', { value: '' }, '不使用模板'));
+  for (const t of m.templates || []) sel.append(el('option', { value: String(t.id) }, t.name));
+  document.getElementById('template-field').hidden = !(m.templates || []).length;
+  const body = document.getElementById('f-reply');
+  if (m.draft && !body.value.trim()) {
+    body.value = m.draft.body;
+    body.dispatchEvent(new Event('input'));
+    setText(document.getElementById('draft-status'), `已载入草稿（${fmtTime(m.draft.updated_at)}）`);
+  }
+  const notes = document.getElementById('notes');
+  clear(notes);
+  for (const n of m.notes || []) {
+    notes.append(el('li', null, el('span', { class: 'muted' }, `${fmtTime(n.created_at)} ${n.author}：`), n.body));
+  }
+  const mayWrite = m.can_reply === true;
+  document.getElementById('note-form').hidden = !mayWrite;
+  document.getElementById('notes-section').hidden = !mayWrite && !(m.notes || []).length;
+}

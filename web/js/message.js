@@ -7,7 +7,7 @@ import {
   fmtTime, fmtPercent, attachCounter, charCount, showFormError, fieldError, clearFormErrors, clearErrorsOnInput,
   highlighted, highlightedParagraphs, spansOf, spamText,
 } from './common.js';
-import { deadlineBadge, renderActions, replyExtras, describeLife, urgeBanner } from './lifecycle.js';
+import { deadlineBadge, renderActions, replyExtras, describeLife, urgeBanner, setupDesk, desk } from './lifecycle.js';
 
 footer();
 
@@ -131,6 +131,7 @@ function render(m) {
       el('div', { class: 'reply-extra', id: `reply-${r.id}` }, ...replyExtras(m, r, noticeBox, load))));
   }
   renderActions(m, actionsSection, noticeBox, load);
+  desk(m);
   repliesSection.hidden = false;
   // can_reply is the server's answer for this user; older servers lack it.
   replySection.hidden = m.can_reply === false || !(m.actions || []).includes('reply');
@@ -244,8 +245,71 @@ async function load() {
 function refused(text) {
   clear(box);
   box.append(el('p', null, text), el('p', null, el('a', { href: '/inbox.html' }, '返回待办留言')));
-  for (const s of [repliesSection, replySection, transferSection, holdSection, eventsSection, actionsSection]) s.hidden = true;
+  for (const s of [repliesSection, replySection, transferSection, holdSection, eventsSection, actionsSection,
+    document.getElementById('notes-section')]) s.hidden = true;
 }
+
+// ---- the reply draft: kept in this browser until it is published, so a
+// session that expires while the handler writes costs them nothing (the
+// 401 sends them to the login page, which brings them back here).
+const DRAFT_KEY = `minyi.reply-draft.${id}`;
+function saveDraft() {
+  try {
+    const v = form.elements.body.value;
+    if (v.trim()) localStorage.setItem(DRAFT_KEY, v); else localStorage.removeItem(DRAFT_KEY);
+  } catch (e) { /* storage disabled: nothing to keep it in */ }
+}
+function dropDraft() { try { localStorage.removeItem(DRAFT_KEY); } catch (e) { /* disabled */ } }
+function restoreDraft() {
+  let v = null;
+  try { v = localStorage.getItem(DRAFT_KEY); } catch (e) { v = null; }
+  if (!v || form.elements.body.value.trim() || replySection.hidden) return;
+  form.elements.body.value = v;
+  updateCounter();
+  const note = document.getElementById('reply-draft-note');
+  setText(note, '已恢复您上次未发布的答复草稿（仅保存在本浏览器中，发布后清除）。');
+  note.hidden = false;
+  previewSoon();
+}
+
+// ---- personal data in the reply: the server's masker says what it finds
+// and what the public will see; publishing such a reply needs a second click.
+const piiBox = document.getElementById('reply-pii');
+const PII_NAMES = {
+  mobile: '手机号', landline: '固定电话', idcard: '身份证号', bankcard: '银行卡号', email: '电子邮箱', plate: '车牌号', address: '详细地址',
+};
+let piiSeen = null;        // {text, count} of the last preview
+let piiConfirmed = null;   // the text the handler chose to publish anyway
+let previewTimer = 0;
+
+// stay: while typing, an expired session must not send the handler away
+// (the draft is safe either way); on submit it may.
+async function preview(text, stay = true) {
+  if (!text.trim()) { piiSeen = { text, count: 0 }; piiBox.hidden = true; return piiSeen; }
+  const r = await api('POST', '/api/v1/pii', { text }, { stay });
+  if (form.elements.body.value !== text) return { text, count: r.count };   // typed on meanwhile
+  piiSeen = { text, count: r.count };
+  piiBox.hidden = !r.count;
+  if (r.count) {
+    const kinds = [...new Set(r.spans.map((x) => PII_NAMES[x.type] || x.type))];
+    setText(document.getElementById('reply-pii-what'),
+      `答复中含有个人信息（${kinds.join('、')}，共 ${r.count} 处），公开时将自动遮挡。请确认是否需要写入答复。`);
+    const m = document.getElementById('reply-pii-masked');
+    clear(m);
+    m.append(highlightedParagraphs(r.masked, []));
+  }
+  return piiSeen;
+}
+function previewSoon() {
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(() => { preview(form.elements.body.value).catch(() => {}); }, 400);
+}
+form.elements.body.addEventListener('input', () => {
+  saveDraft();
+  piiConfirmed = null;
+  setText(document.getElementById('reply-submit'), '发布答复');
+  previewSoon();
+});
 
 form.addEventListener('submit', async (ev) => {
   ev.preventDefault();
@@ -253,13 +317,28 @@ form.addEventListener('submit', async (ev) => {
   const body = form.elements.body.value;
   if (!body.trim()) { fieldError(form, 'body', '请填写答复内容'); form.elements.body.focus(); return; }
   if (charCount(body) > REPLY_MAX) { fieldError(form, 'body', `答复不能超过 ${REPLY_MAX} 个字`); return; }
+  saveDraft();
   const btn = document.getElementById('reply-submit');
   btn.disabled = true;
   setText(btn, '正在发布…');
   try {
+    clearTimeout(previewTimer);
+    const seen = piiSeen && piiSeen.text === body ? piiSeen : await preview(body, false);
+    if (seen.count && piiConfirmed !== body) {
+      piiConfirmed = body;
+      setText(btn, '确认发布（个人信息遮挡后公开）');
+      btn.disabled = false;
+      piiBox.scrollIntoView({ block: 'nearest' });
+      return;
+    }
     const wholeGroup = !document.getElementById('whole-group-field').hidden && form.elements.whole_group.checked;
     const res = await api('POST', `/api/v1/messages/${id}/replies`, wholeGroup ? { body, whole_group: true } : { body });
     form.reset();
+    dropDraft();
+    piiBox.hidden = true;
+    piiSeen = null;
+    piiConfirmed = null;
+    document.getElementById('reply-draft-note').hidden = true;
     updateCounter();
     await load();
     const n = res && Number(res.replied);
@@ -273,7 +352,7 @@ form.addEventListener('submit', async (ev) => {
     showFormError(form, e);
   } finally {
     btn.disabled = false;
-    setText(btn, '发布答复');
+    if (piiConfirmed !== body) setText(btn, '发布答复');
   }
 });
 
@@ -329,7 +408,9 @@ requireOfficial()
     // stands without them.
     try { departments = (await api('GET', '/api/v1/departments')).departments || []; } catch (e) { departments = []; }
     await load();
+    restoreDraft();
   })
   .catch((e) => { if (!e.redirecting) notice(noticeBox, 'error', errorText(e)); });
 clearErrorsOnInput(form);
 clearErrorsOnInput(tform);
+setupDesk(() => current, noticeBox, load);

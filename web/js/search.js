@@ -212,9 +212,11 @@ async function load() {
       setText(summary, '');
       host.append(el('p', { class: 'empty' }, `没有找到包含“${q}”的留言。`));
     } else {
+      /* Broad queries get an estimate, newest first (docs/api.md). */
+      const count = data.total_approx ? `约 ${total} 条相关留言（按时间从新到旧）` : `${total} 条相关留言`;
       setText(summary, total > list.length
-        ? `找到 ${total} 条相关留言，显示第 ${offset + 1}–${offset + list.length} 条`
-        : `找到 ${total} 条相关留言`);
+        ? `找到 ${count}，显示第 ${offset + 1}–${offset + list.length} 条`
+        : `找到 ${count}`);
       host.append(el('ol', { class: 'result-list', id: 'result-list', start: String(offset + 1) }, list.map(result)));
     }
     pager.hidden = total <= PAGE;

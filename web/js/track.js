@@ -193,6 +193,18 @@ function ratingSection(m, flash) {
   return box;
 }
 
+// A rejected message: not published, and why, in the moderator's words (the
+// server sends only the decision, the reason and the time).
+function rejectedNote(why) {
+  const box = el('div', { class: 'closed-note', id: 'm-moderation' },
+    el('p', null, '您的留言未通过审核，没有公开，也不予受理。'));
+  const reason = why && why.reason ? why.reason : (why && why.decision === 'spam' ? '经审核判定为广告或垃圾信息。' : '');
+  if (reason) box.append(el('p', { id: 'm-rejection-reason' }, el('strong', null, '原因：'), reason));
+  if (why && why.at) box.append(el('p', { class: 'muted' }, `审核时间：${fmtTime(why.at)}`));
+  box.append(el('p', null, '如有疑问，可修改后重新提交符合要求的留言。'));
+  return box;
+}
+
 function render(m, flash) {
   clear(result);
   const dl = el('dl', { class: 'facts' });
@@ -239,8 +251,8 @@ function render(m, flash) {
   const status = held ? el('span', { class: 'badge mod-held' }, '审核中')
     : rejected ? el('span', { class: 'badge mod-rejected' }, '未通过审核') : badge(m.state);
   const modNote = held
-    ? el('p', { class: 'closed-note', id: 'm-moderation' }, '您的留言正在审核中，审核通过后将转交承办部门办理。')
-    : rejected ? el('p', { class: 'closed-note', id: 'm-moderation' }, '您的留言未通过审核，不予受理。如有疑问，可重新提交符合要求的留言。') : null;
+    ? el('p', { class: 'closed-note', id: 'm-moderation' }, '您的留言正在审核中，尚未公开；审核通过后将转交承办部门办理。')
+    : rejected ? rejectedNote(m.rejection) : null;
   const size = Number(m.group_size) || 0;
   const groupNote = size > 1 && !rejected
     ? el('p', { class: 'notice notice-info', id: 'm-group' },
