@@ -205,6 +205,12 @@ int sq_agg_batch(store *s, const int64_t *first_id, size_t stride, size_t n, int
 int sq_agg_bump(store *s, int64_t dept, const char *day, const sq_agg_delta *d);   /* day: "YYYY-MM-DD" */
 int sq_stats(store *s, const store_stats_query *q, json_t **out);
 int sq_stats_verify(store *s, json_t **out);
+/* stats_days against a recount on a plain connection (the check of a
+ * backup has no store): the number of (department, day) rows that differ,
+ * or -1 with err. Up to 20 differences go to each non-NULL array: problems
+ * as lines naming each differing figure, expected (the recount's rows) and
+ * found (stats_days' rows). */
+int64_t sq_stats_compare(sqlite3 *db, json_t *problems, json_t *expected, json_t *found, char *err, size_t errlen);
 int sq_stats_rebuild(store *s);
 int sq_stats_rebuild_if_asked(store *s);                     /* at open, when a migration asked */
 int sq_overdue_sweep(store *s, const char *now, int64_t *marked);

@@ -142,40 +142,94 @@ int sq_agg_bump(store *s, int64_t dept, const char *day, const sq_agg_delta *d) 
 #define AGG_ROWS "SELECT department_id, day, " AGG_COLS " FROM stats_days WHERE received <> 0 OR rated <> 0 OR replied <> 0 " \
                  "OR closed <> 0 OR overdue <> 0 OR urged <> 0 OR extended <> 0"
 
-static const char Q_VERIFY_MISSING[] = "SELECT * FROM (" RECOUNT " EXCEPT " AGG_ROWS ") LIMIT 20";
-static const char Q_VERIFY_EXTRA[] = "SELECT * FROM (" AGG_ROWS " EXCEPT " RECOUNT ") LIMIT 20";
-static const char Q_STATS_ROWS[] = "SELECT count(*) FROM stats_days";
+/* One pass of the recount (materialized once), then both differences: the
+ * recount's rows that stats_days lacks or holds otherwise (side 0), and
+ * stats_days' rows that the recount does not give (side 1), in key order
+ * so the two sides of a (department, day) come together. */
+static const char Q_COMPARE[] =
+    "WITH r AS MATERIALIZED (" RECOUNT ") "
+    "SELECT * FROM (SELECT 0 AS side, * FROM (SELECT * FROM r EXCEPT " AGG_ROWS ") "
+    "UNION ALL SELECT 1, * FROM (" AGG_ROWS " EXCEPT SELECT * FROM r)) ORDER BY 2, 3, 1";
+static const char *const agg_names[NAGG] = {
+    "received", "replied", "on_time", "rated", "rating_sum", "satisfied", "closed", "overdue", "urged", "extended",
+    "frt_sum", "h0", "h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10", "h11", "h12", "h13", "h14", "h15" };
 
-static json_t *row_json(sqlite3_stmt *st) {
-    static const char *names[11] = { "received", "replied", "on_time", "rated", "rating_sum", "satisfied",
-                                     "closed", "overdue", "urged", "extended", "frt_sum" };
-    json_t *o = json_pack("{s:I,s:s}", "department_id", (json_int_t)sqlite3_column_int64(st, 0), "day", sq_col_text(st, 1));
-    for (int i = 0; i < 11; i++) json_object_set_new(o, names[i], json_integer(sqlite3_column_int64(st, 2 + i)));
+static json_t *row_json(int64_t dept, const char *day, const int64_t *v) {
+    json_t *o = json_pack("{s:I,s:s}", "department_id", (json_int_t)dept, "day", day);
+    for (int i = 0; i < 11; i++) json_object_set_new(o, agg_names[i], json_integer(v[i]));
     json_t *h = json_array();
-    for (int i = 0; i < SQ_AGG_BUCKETS; i++) json_array_append_new(h, json_integer(sqlite3_column_int64(st, 13 + i)));
+    for (int i = 0; i < SQ_AGG_BUCKETS; i++) json_array_append_new(h, json_integer(v[11 + i]));
     json_object_set_new(o, "first_reply_buckets", h);
     return o;
 }
 
-int sq_stats_verify(store *s, json_t **out) {
-    json_t *exp = json_array(), *got = json_array();
-    const char *qs[2] = { Q_VERIFY_MISSING, Q_VERIFY_EXTRA };
-    json_t *dst[2] = { exp, got };
-    for (int k = 0; k < 2; k++) {
-        sqlite3_stmt *st = sq_stmt(s, qs[k], NULL);
-        if (!st) { json_decref(exp); json_decref(got); return STORE_ERROR; }
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) json_array_append_new(dst[k], row_json(st));
-        sq_done(st);
-        if (rc != SQLITE_DONE) { sq_set_err(sqlite3_db_handle(st), "recount the dashboard figures"); json_decref(exp); json_decref(got); return STORE_ERROR; }
+/* "department 3, 2026-01-05: replied 2 (recount 1), h4 1 (recount 0)". */
+static json_t *diff_line(int64_t dept, const char *day, const int64_t *want, const int64_t *have) {
+    char line[1024];
+    int n = snprintf(line, sizeof line, "stats_days: department %lld, %s:", (long long)dept, day);
+    bool first = true;
+    for (int i = 0; i < NAGG && n < (int)sizeof line - 64; i++)
+        if (want[i] != have[i]) {
+            n += snprintf(line + n, sizeof line - (size_t)n, "%s %s %lld (recount %lld)", first ? "" : ",", agg_names[i],
+                          (long long)have[i], (long long)want[i]);
+            first = false;
+        }
+    return json_string(line);
+}
+
+int64_t sq_stats_compare(sqlite3 *db, json_t *problems, json_t *expected, json_t *found, char *err, size_t errlen) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, Q_COMPARE, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "recount the dashboard figures: %s", sqlite3_errmsg(db));
+        return -1;
     }
-    sqlite3_stmt *st = sq_stmt(s, Q_STATS_ROWS, NULL);
-    if (!st) { json_decref(exp); json_decref(got); return STORE_ERROR; }
+    int64_t ndiff = 0, want[NAGG], have[NAGG], dept = 0;
+    char day[16] = "";
+    bool open = false;
+    int rc;
+    for (;;) {
+        rc = sqlite3_step(st);
+        int64_t d = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+        const char *dy = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 2) : "";
+        if (open && (rc != SQLITE_ROW || d != dept || strcmp(dy ? dy : "", day))) {   /* a key is complete */
+            if (ndiff < 20) {
+                if (problems) json_array_append_new(problems, diff_line(dept, day, want, have));
+                if (expected) json_array_append_new(expected, row_json(dept, day, want));
+                if (found) json_array_append_new(found, row_json(dept, day, have));
+            }
+            ndiff++;
+            open = false;
+        }
+        if (rc != SQLITE_ROW) break;
+        if (!open) {
+            memset(want, 0, sizeof want); memset(have, 0, sizeof have);
+            dept = d;
+            snprintf(day, sizeof day, "%s", dy ? dy : "");
+            open = true;
+        }
+        int64_t *v = sqlite3_column_int(st, 0) ? have : want;
+        for (int i = 0; i < NAGG; i++) v[i] = sqlite3_column_int64(st, 3 + i);
+    }
+    if (rc != SQLITE_DONE) snprintf(err, errlen, "recount the dashboard figures: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? ndiff : -1;
+}
+
+static const char Q_STATS_ROWS[] = "SELECT count(*) FROM stats_days";
+
+int sq_stats_verify(store *s, json_t **out) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_STATS_ROWS, &db);
+    if (!st) return STORE_ERROR;
     json_int_t rows = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sq_done(st);
-    bool ok = json_array_size(exp) == 0 && json_array_size(got) == 0;
-    /* expected: the recount's rows that the aggregates lack or hold differently; found: the aggregates' side. */
-    *out = json_pack("{s:b,s:I,s:o,s:o}", "ok", ok, "rows", rows, "expected", exp, "found", got);
+    json_t *exp = json_array(), *got = json_array(), *problems = json_array();
+    char err[512];
+    int64_t n = sq_stats_compare(db, problems, exp, got, err, sizeof err);
+    if (n < 0) { sq_set_err(NULL, err); json_decref(exp); json_decref(got); json_decref(problems); return STORE_ERROR; }
+    /* expected: the recount's side of each differing (department, day); found: the aggregates' side. */
+    *out = json_pack("{s:b,s:I,s:I,s:o,s:o,s:o}", "ok", n == 0, "rows", rows, "differing", (json_int_t)n,
+                     "expected", exp, "found", got, "problems", problems);
     return STORE_OK;
 }
 
