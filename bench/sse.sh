@@ -19,7 +19,8 @@ printf 'bench-moderator-pass\n' > "$dir/pw"
 ./minyi serve --db "sqlite:$dir/db" --listen 127.0.0.1:0 --port-file "$dir/port" --web web --quiet \
   --conns-per-ip 0 >/dev/null &   # every viewer is 127.0.0.1
 pid=$!
-for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
+# Start-up loads the segmenter dictionary and models: a minute on a busy machine.
+for _ in $(seq 1800); do [ -s "$dir/port" ] && break; sleep 0.1; done
 port=$(cat "$dir/port")
 base="http://127.0.0.1:$port"
 login() {  # login NAME -> "cookie csrf"

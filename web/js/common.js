@@ -13,7 +13,7 @@ export const STATE_LABEL = {
   declined: '不予受理',
 };
 export const STATES = ['new', 'assigned', 'replied', 'closed', 'declined'];
-export const TYPES = ['建议', '咨询', '投诉', '求助', '感谢'];
+export const TYPES = ['建议', '咨询', '投诉', '求助', '感谢'];   // i18n-ok: the API's values, shown through typeLabel()
 export const KIND_LABEL = { consultation: '征求意见', board: '留言板' };
 export const ROLE_LABEL = {
   admin: '管理员', head: '部门负责人', handler: '承办人员', moderator: '审核人员', leader: '领导',
