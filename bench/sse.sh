@@ -39,6 +39,7 @@ done
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 before=$(rss)
 coproc CLIENT { node bench/sse.mjs "$port" "$post" "$N" "$ROUNDS" "$mcookie" "$mcsrf" "$ids"; }
+cpid=$CLIENT_PID   # bash unsets CLIENT_PID when the client exits
 while read -r line <&"${CLIENT[0]}"; do
   [ "$line" = READY ] && break
   echo "$line"
@@ -47,4 +48,4 @@ after=$(rss)
 echo "server RSS: $((before / 1024)) MiB idle, $((after / 1024)) MiB with the viewers: $(( (after - before) * 1024 / N )) bytes per connection"
 echo go >&"${CLIENT[1]}"
 while read -r line <&"${CLIENT[0]}"; do echo "$line"; done
-wait "$CLIENT_PID" 2>/dev/null || true
+wait "$cpid" 2>/dev/null || true

@@ -5,6 +5,7 @@
 // lines marked "i18n-ok" (API values such as the message types) are left.
 //   node scripts/i18n-convert.mjs --list FILE...        new texts as a JSON {zh: ""} to fill in
 //   node scripts/i18n-convert.mjs --apply MAP.json FILE... rewrite FILEs; MAP is {zh: en}
+//   node scripts/i18n-convert.mjs --check FILE...       lists any Chinese text left; exit 1 if some
 // A text already in the zh-CN catalog reuses its key; new keys are
 // page.slug-of-the-English. Templates' ${...} become {0}, {1}... in both catalogs.
 import fs from 'node:fs';
@@ -17,7 +18,7 @@ const [mode, ...rest] = process.argv.slice(2);
 let map = {};
 let files = rest;
 if (mode === '--apply') { map = JSON.parse(fs.readFileSync(rest[0], 'utf8')); files = rest.slice(1); }
-else if (mode !== '--list') { console.error('usage: i18n-convert.mjs --list FILE... | --apply MAP.json FILE...'); process.exit(2); }
+else if (mode !== '--list' && mode !== '--check') { console.error('usage: i18n-convert.mjs --list FILE... | --apply MAP.json FILE...'); process.exit(2); }
 
 const zhCat = readCat('zh-CN');
 const enCat = readCat('en');
@@ -36,7 +37,10 @@ function slug(en) {
 }
 
 // The key for a Chinese text in namespace ns, creating it (from MAP) if new.
+let current = '';
+const left = [];
 function keyFor(zh, ns) {
+  if (mode === '--check') { left.push(`${current}: ${JSON.stringify(zh)}`); return null; }
   if (byZh.has(zh)) return byZh.get(zh);
   if (mode === '--list' || !(zh in map) || !map[zh]) { wanted[zh] = map[zh] || ''; missing.add(zh); return null; }
   const base = `${ns}.${slug(map[zh])}`;
@@ -184,6 +188,8 @@ const ATTRS = ['placeholder', 'aria-label', 'title', 'alt', 'content', 'data-lab
 function rewriteTag(tag, ns) {
   const add = [];
   let t = tag;
+  // A value attribute is data the API receives (a message type), not UI text.
+  if (mode === '--check') for (const m of tag.matchAll(/\s([\w-]+)="([^"]*)"/g)) if (m[1] !== 'value' && !ATTRS.includes(m[1]) && CJK.test(m[2])) keyFor(m[2], ns);
   for (const a of ATTRS) {
     const re = new RegExp(`\\s${a}="([^"]*)"`);
     const m = re.exec(t);
@@ -225,6 +231,7 @@ function rewriteHtml(src, ns) {
 }
 
 for (const f of files) {
+  current = f;
   const src = fs.readFileSync(f, 'utf8');
   const base = path.basename(f).replace(/\.(html|js)$/, '');
   const ns = base === 'index' ? 'home' : base;
@@ -238,6 +245,9 @@ if (mode === '--apply') {
   fs.writeFileSync(path.join(CAT_DIR, 'zh-CN.json'), JSON.stringify(sorted(zhCat), null, 1) + '\n');
   fs.writeFileSync(path.join(CAT_DIR, 'en.json'), JSON.stringify(sorted(enCat), null, 1) + '\n');
   if (missing.size) console.error(`${missing.size} texts had no English in the map and were left as they were`);
+} else if (mode === '--check') {
+  for (const l of left) console.log(l);
+  process.exit(left.length ? 1 : 0);
 } else {
   console.log(JSON.stringify(wanted, null, 1));
 }

@@ -175,7 +175,7 @@ export async function stopServer() {
 // contexts (citizen, officials, phone).
 export async function launchBrowser(logName = 'chromium.log') {
   const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN',
     `--user-data-dir=${mkdtempSync(join(tmp, 'chromium-'))}`,
     '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', 'about:blank'];
   chrome = spawn(CHROMIUM, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });

@@ -129,16 +129,26 @@ function toDate(s) {
   return new Date(s);
 }
 
+// Chinese pages keep the numeric YYYY-MM-DD HH:mm of GB/T 7408 (what the
+// officials' tables and exports use); other languages take Intl's own order.
+function numeric(fmt, d, withTime) {
+  const p = Object.fromEntries(fmt.formatToParts(d).map((x) => [x.type, x.value]));
+  const day = `${p.year}-${p.month}-${p.day}`;
+  return withTime ? `${day} ${p.hour === '24' ? '00' : p.hour}:${p.minute}` : day;
+}
+
 export function fmtDateTime(s) {
   if (!s) return '';
   const d = toDate(s);
-  return Number.isNaN(d.getTime()) ? String(s) : dateTime.format(d);
+  if (Number.isNaN(d.getTime())) return String(s);
+  return lang === 'zh-CN' ? numeric(dateTime, d, true) : dateTime.format(d);
 }
 
 export function fmtDate(s) {
   if (!s) return '';
   const d = toDate(s);
-  return Number.isNaN(d.getTime()) ? String(s) : dateOnly.format(d);
+  if (Number.isNaN(d.getTime())) return String(s);
+  return lang === 'zh-CN' ? numeric(dateOnly, d, false) : dateOnly.format(d);
 }
 
 export function fmtNumber(x) {
