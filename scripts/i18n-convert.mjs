@@ -6,6 +6,7 @@
 //   node scripts/i18n-convert.mjs --list FILE...        new texts as a JSON {zh: ""} to fill in
 //   node scripts/i18n-convert.mjs --apply MAP.json FILE... rewrite FILEs; MAP is {zh: en}
 //   node scripts/i18n-convert.mjs --check FILE...       lists any Chinese text left; exit 1 if some
+//   node scripts/i18n-convert.mjs --prune FILE...       drops catalog keys none of FILEs (all pages) uses
 // A text already in the zh-CN catalog reuses its key; new keys are
 // page.slug-of-the-English. Templates' ${...} become {0}, {1}... in both catalogs.
 import fs from 'node:fs';
@@ -18,7 +19,7 @@ const [mode, ...rest] = process.argv.slice(2);
 let map = {};
 let files = rest;
 if (mode === '--apply') { map = JSON.parse(fs.readFileSync(rest[0], 'utf8')); files = rest.slice(1); }
-else if (mode !== '--list' && mode !== '--check') { console.error('usage: i18n-convert.mjs --list FILE... | --apply MAP.json FILE...'); process.exit(2); }
+else if (mode !== '--list' && mode !== '--check' && mode !== '--prune') { console.error('usage: i18n-convert.mjs --list FILE... | --apply MAP.json FILE...'); process.exit(2); }
 
 const zhCat = readCat('zh-CN');
 const enCat = readCat('en');
@@ -230,7 +231,16 @@ function rewriteHtml(src, ns) {
   return tokens.join('');
 }
 
-for (const f of files) {
+if (mode === '--prune') {
+  const all = files.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  for (const k of Object.keys(zhCat)) {
+    if (all.includes(`'${k}'`) || all.includes(`"${k}"`) || all.includes(`:${k};`) || all.includes(`:${k}"`)) continue;
+    delete zhCat[k];
+    delete enCat[k];
+    console.log(`dropped ${k}`);
+  }
+}
+for (const f of mode === '--prune' ? [] : files) {
   current = f;
   const src = fs.readFileSync(f, 'utf8');
   const base = path.basename(f).replace(/\.(html|js)$/, '');
@@ -240,7 +250,7 @@ for (const f of files) {
 }
 
 const sorted = (o) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
-if (mode === '--apply') {
+if (mode === '--apply' || mode === '--prune') {
   fs.mkdirSync(CAT_DIR, { recursive: true });
   fs.writeFileSync(path.join(CAT_DIR, 'zh-CN.json'), JSON.stringify(sorted(zhCat), null, 1) + '\n');
   fs.writeFileSync(path.join(CAT_DIR, 'en.json'), JSON.stringify(sorted(enCat), null, 1) + '\n');

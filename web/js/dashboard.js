@@ -45,11 +45,15 @@ function renderTotals(stats) {
   setText($('t-reply-sub'), t('dashboard.overdue', num(tot.overdue)));
   setText($('t-on-time-rate'), fmtRate(tot.on_time_rate));
   setText($('t-on-time-sub'), t('dashboard.answered_on_time', num(tot.on_time)));
-  setText($('t-satisfaction'), fmtRate(tot.satisfaction));
-  setText($('t-satisfaction-sub'), Number(tot.rated) ? t('dashboard.ratings', num(tot.rated)) : t('dashboard.no_ratings_yet'));
+  setText($('t-satisfaction'), fmtRate(tot.satisfaction_rate));
+  const min = Number(stats.min_ratings) || 5;
+  setText($('t-satisfaction-sub'), !Number(tot.ratings) ? t('dashboard.no_ratings_yet')
+    : tot.satisfaction_rate === null ? t('dashboard.ratings_fewer_than_no_satisfaction', num(tot.ratings), min) : t('dashboard.ratings', num(tot.ratings)));
   $('totals').setAttribute('aria-busy', 'false');
   setText($('d-note'), t('dashboard.reply_rate_answered_received_on', dlText || t('dashboard.by_type_of_message'))
-    + t('dashboard.overdue_messages_past_the_deadline'));
+    + t('dashboard.overdue_messages_not_answered_by')
+    + (official ? t('dashboard.urged_messages_a_leader_urged') : '') + t('dashboard.satisfaction_rate_4_and_5')
+    + t('dashboard.not_counted_below_ratings_time', min));
 }
 
 // ---------- table ----------
@@ -60,10 +64,20 @@ const COLUMNS = [
   { key: 'replied', label: t('common.replied') },
   { key: 'reply_rate', label: t('dashboard.reply_rate'), rate: true },
   { key: 'on_time_rate', label: t('dashboard.on_time_reply_rate'), rate: true },
-  { key: 'overdue', label: t('dashboard.overdue_2') },
-  { key: 'rated', label: t('dashboard.ratings_2') },
-  { key: 'satisfaction', label: t('dashboard.satisfaction_rate'), rate: true },
+  { key: 'overdue', label: t('dashboard.overdue_3') },
+  { key: 'closed', label: t('common.closed') },
+  { key: 'urged', label: t('common.urged_by_a_leader'), official: true },
+  { key: 'extended', label: t('dashboard.extended'), official: true },
+  { key: 'ratings', label: t('dashboard.ratings_2') },
+  { key: 'satisfaction_rate', label: t('dashboard.satisfaction_rate'), rate: true },
+  { key: 'first_reply_hours_avg', label: t('dashboard.mean_time_to_reply'), hours: true },
+  { key: 'first_reply_hours_p90', label: t('dashboard.90_replied_within'), hours: true },
 ];
+const fmtHours = (h) => (h === null || h === undefined ? '—' : t('dashboard.h', Number(h).toFixed(1)));
+// The supervision columns (督办, 延期) only for officials, who get them from
+// the official view of GET /api/v1/stats (a head: their own department).
+let official = false;
+const shown = () => COLUMNS.filter((c) => !c.official || official);
 let sortKey = 'received';
 let sortDir = -1;   // -1 descending, 1 ascending
 let departments = [];
@@ -87,7 +101,7 @@ function sorted() {
 function renderHead() {
   const tr = $('dept-head');
   clear(tr);
-  for (const c of COLUMNS) {
+  for (const c of shown()) {
     const active = c.key === sortKey;
     const arrow = active ? (sortDir < 0 ? '▼' : '▲') : '↕';
     const btn = el('button', { type: 'button', class: 'sort-btn', 'data-key': c.key },
@@ -104,7 +118,7 @@ function renderHead() {
   }
   const sel = $('d-sort');
   if (!sel.options.length) {
-    for (const c of COLUMNS) {
+    for (const c of shown()) {
       const dirs = c.text ? [[1, t('dashboard.alphabetical')]] : [[-1, t('dashboard.high_to_low')], [1, t('dashboard.low_to_high')]];
       for (const [dir, how] of dirs) sel.append(el('option', { value: `${c.key}:${dir}` }, c.label + how));
     }
@@ -123,16 +137,16 @@ function renderTable() {
   const body = $('dept-body');
   clear(body);
   if (!departments.length) {
-    body.append(el('tr', null, el('td', { colspan: COLUMNS.length, class: 'empty' }, t('dashboard.no_department_figures_yet'))));
+    body.append(el('tr', null, el('td', { colspan: shown().length, class: 'empty' }, t('dashboard.no_department_figures_yet'))));
   }
   for (const d of sorted()) {
     const tr = el('tr', { 'data-department-id': d.department_id });
-    for (const c of COLUMNS) {
+    for (const c of shown()) {
       if (c.key === 'department') {
         tr.append(el('th', { scope: 'row', class: 'dept-name' }, deptName(d)));
         continue;
       }
-      const v = c.rate ? fmtRate(d[c.key]) : num(d[c.key]);
+      const v = c.rate ? fmtRate(d[c.key]) : c.hours ? fmtHours(d[c.key]) : num(d[c.key]);
       const cls = ['num'];
       if (c.key === 'overdue' && Number(d.overdue) > 0) cls.push('warn');
       tr.append(el('td', { class: cls.join(' '), 'data-label': c.label, 'data-key': c.key }, v));
@@ -289,7 +303,7 @@ function onResize() {
 
 async function load() {
   try {
-    stats = await api('GET', '/api/v1/stats');
+    stats = await api('GET', '/api/v1/stats?public=1');   // the public view, even for a logged-in official
   } catch (e) {
     notice(noticeBox, 'error', t('dashboard.could_not_load_the_figures', errorText(e)));
     for (const id of ['t-received', 't-reply-rate', 't-on-time-rate', 't-satisfaction']) setText($(id), '—');
@@ -298,6 +312,20 @@ async function load() {
     return;
   }
   departments = Array.isArray(stats.departments) ? stats.departments : [];
+  // An official also sees the urged and extended counts of the departments
+  // their role covers; everyone else keeps the public figures.
+  try {
+    const mine = await api('GET', '/api/v1/stats', undefined, { stay: true });
+    if (mine && mine.totals && 'urged' in mine.totals) {
+      const byId = new Map((mine.departments || []).map((d) => [d.department_id, d]));
+      for (const d of departments) {
+        const o = byId.get(d.department_id);
+        d.urged = o ? o.urged : null;
+        d.extended = o ? o.extended : null;
+      }
+      official = true;
+    }
+  } catch (e) { /* the public figures stand */ }
   renderTotals(stats);
   renderTable();
   lastNarrow = document.documentElement.clientWidth < PHONE;
