@@ -9,7 +9,7 @@
 // totals and the table still work. Department names are drawn by ECharts on
 // canvas or as text nodes (the tooltip is built with el()), never as HTML.
 import { t } from './i18n.js';
-import { api, el, clear, setText, notice, errorText, renderHeader, footer, fmtTime, typeLabel } from './common.js';
+import { api, el, clear, setText, notice, errorText, renderHeader, footer, fmtTime, typeLabel, fmtNumber } from './common.js';
 
 renderHeader(null);
 footer();
@@ -27,7 +27,7 @@ function fmtRate(x) {
   if (Number.isNaN(n)) return '—';
   return `${Number((n * 100).toFixed(1))}%`;
 }
-const num = (x) => (x === null || x === undefined ? '—' : String(Number(x) || 0));
+const num = (x) => (x === null || x === undefined ? '—' : fmtNumber(Number(x) || 0));
 const pct = (x) => (x === null || x === undefined || Number.isNaN(Number(x)) ? null : Number((Number(x) * 100).toFixed(1)));
 const deptName = (d) => (d && d.department) || t('common.to_be_routed');
 

@@ -4,7 +4,7 @@
 // (?after=), which stays fast at millions of messages. Everything shown came
 // from citizens or officials and is inserted as text nodes only.
 import { t } from './i18n.js';
-import { api, el, clear, setText, notice, errorText, renderHeader, footer, param, badge, fmtTime, TYPES, typeLabel } from './common.js';
+import { api, el, clear, setText, notice, errorText, renderHeader, footer, param, badge, fmtTime, TYPES, typeLabel, fmtNumber } from './common.js';
 
 renderHeader(null);
 footer();
