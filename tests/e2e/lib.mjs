@@ -175,7 +175,7 @@ export async function stopServer() {
 // contexts (citizen, officials, phone).
 export async function launchBrowser(logName = 'chromium.log') {
   const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
     `--user-data-dir=${mkdtempSync(join(tmp, 'chromium-'))}`,
     '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', 'about:blank'];
   chrome = spawn(CHROMIUM, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
@@ -323,7 +323,7 @@ export async function apiLogin(base, user) {
  * the server's, collecting every violation: proof the pages need no inline
  * script or style. open(ctx) makes the page (default ctx.newPage()). */
 export async function strictCspPage(browser, open = (ctx) => ctx.newPage()) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
   await ctx.route('**/*', async (route) => {
     const resp = await route.fetch();
     await route.fulfill({

@@ -90,5 +90,19 @@ test('every page loads the language module (directly or through common.js)', () 
   check(!bad.length, list(bad.map((f) => f.slice(ROOT.length + 1))));
 });
 
+test('every API error carries a machine-readable code, and each code has a text in the pages', () => {
+  const dirs = ['src/app', 'src/http'].map((d) => join(ROOT, d));
+  const c = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.c')).map((f) => readFileSync(join(d, f), 'utf8'))).join('\n');
+  const calls = [...c.matchAll(/http_error\([^,]+,\s*\d+,\s*([^,]+),/g)].map((m) => m[1].trim());
+  check(calls.length > 100, `only ${calls.length} http_error calls found`);
+  const bad = calls.filter((x) => x === 'NULL' || x === '""');
+  check(!bad.length, `${bad.length} errors without a code`);
+  const codes = [...new Set(calls.flatMap((x) => [...x.matchAll(/"([a-z_0-9]+)"/g)].map((m) => m[1])))];
+  const common = src[join(WEB, 'js/common.js')];
+  const table = common.slice(common.indexOf('const ERROR_TEXT'), common.indexOf('};', common.indexOf('const ERROR_TEXT')));
+  const untexted = codes.filter((k) => !new RegExp(`\\b${k}:`).test(table));
+  check(!untexted.length, `codes without a text in ERROR_TEXT (web/js/common.js): ${list(untexted)}`);
+});
+
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -196,6 +196,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
     this.field = field || null;
+    this.serverMessage = this.message;   // a page may replace message with its own text
   }
 }
 
@@ -223,6 +224,7 @@ const ERROR_TEXT = {
   too_many_attempts: t('login.too_many_attempts_please_try'),
   unavailable: t('common.error_unavailable'),
   unsupported_media_type: t('common.error_unsupported_media_type'),
+  busy: t('common.error_unavailable'),
 };
 
 // Human text for an error in the page's language: every API error carries a
@@ -231,7 +233,7 @@ const ERROR_TEXT = {
 // not know yet. A "closed" consultation's message carries its dates: kept.
 export function errorText(err) {
   if (!(err instanceof ApiError)) return String(err && err.message || err);
-  if (err.local) return err.message;   // the page's own text for this case
+  if (err.local || err.message !== err.serverMessage) return err.message;   // the page's own text for this case
   if (err.code === 'closed' && err.message) return `${ERROR_TEXT.closed} (${err.message})`;
   return ERROR_TEXT[err.code] || err.message || t('common.request_failed', err.status);
 }
@@ -461,7 +463,7 @@ export function footer() {
     const line = [s.host ? t('common.run_by', s.host) : '', s.contact ? t('common.contact', s.contact) : ''].filter(Boolean).join(t('common.text_4'));
     const reg = [s.icp, s.psb, s.site_code ? t('common.site_identifier', s.site_code) : ''].filter(Boolean).join(t('common.text_4'));
     host.append(el('div', { class: 'wrap' },
-      el('p', { id: 'site-name' }, s.name || t('common.minyi_citizens_platform')),
+      el('p', { id: 'site-name' }, s.name && !s.name_is_default ? s.name : t('common.minyi_citizens_platform')),
       line ? el('p', { id: 'site-host' }, line) : null,
       reg ? el('p', { class: 'muted', id: 'site-reg' }, reg) : null,
       el('p', { class: 'muted' }, t('common.a_tracking_code_shows_a'))));
