@@ -248,11 +248,11 @@ bulk.addEventListener('submit', async (ev) => {
       : action === 'return' ? { reason } : (reason ? { note: reason } : {});
     try { await api('POST', `/api/v1/messages/${id}/${action}`, body); ok++; } catch (e) {
       if (e.redirecting) return;
-      failed.push(t('inbox.text', id, errorText(e)));
+      failed.push(t('inbox.id_with_error', id, errorText(e)));
     }
   }
   await load();
-  notice(noticeBox, failed.length ? 'error' : 'ok', t('inbox.done', ok, failed.length ? t('inbox.not_done', failed.length, failed.join(t('common.text_5'))) : t('common.text_6')));
+  notice(noticeBox, failed.length ? 'error' : 'ok', t('inbox.done', ok, failed.length ? t('inbox.not_done', failed.length, failed.join(t('common.clause_separator'))) : t('common.full_stop')));
 });
 
 function query() {
