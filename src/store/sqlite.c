@@ -92,6 +92,9 @@ typedef struct {
     pthread_mutex_t gc_mu;
     pthread_cond_t gc_cv;
     struct gc_req *gc_head, *gc_tail;
+    /* Scores replies as they are published (reply_scorer_set). */
+    store_reply_scorer scorer;
+    void *scorer_ud;
 } sqlite_store;
 
 static __thread char errbuf[512];   /* last error of this thread */
@@ -654,6 +657,8 @@ void sq_read_msg(sqlite3_stmt *st, store_msg *m) {
     m->reopen_count = sqlite3_column_int64(st, 26);
     m->assignee_id = sqlite3_column_int64(st, 27);
     sq_copy_text(m->assignee, sizeof m->assignee, st, 28);
+    m->supports = sqlite3_column_int64(st, 29);
+    m->opposes = sqlite3_column_int64(st, 30);
 }
 
 void store_msg_clear(store_msg *m) {
@@ -692,6 +697,20 @@ static int sq_msg_replies(store *s, int64_t msg_id, json_t **out) {
 
 
 
+static void sq_reply_scorer_set(store *s, store_reply_scorer fn, void *ud) {
+    sqlite_store *x = (sqlite_store *)s;
+    x->scorer = fn;
+    x->scorer_ud = ud;
+}
+
+store_reply_scorer sq_reply_scorer(store *s, void **ud) {
+    sqlite_store *x = (sqlite_store *)s;
+    *ud = x->scorer_ud;
+    return x->scorer;
+}
+
+int sq_msg_read(store *s, int64_t id, store_msg *m) { return msg_one(s, Q_MSG_GET, id, (str){0}, m); }
+
 /* Reply + state change + audit event; the caller holds the transaction.
  * at: the reply's time for imports ({NULL,0} = now). */
 int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id) {
@@ -708,6 +727,7 @@ int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str
     sq_bind_str(st, 4, body);
     sq_bind_str(st, 5, at);
     rc = sq_insert_id(s, st, db, "add reply", id);
+    if (!rc) rc = sq_reply_quality_note(s, *id);
     if (rc) return rc;
     st = sq_stmt(s, Q_MSG_SET_STATE, &db);
     if (!st) return STORE_ERROR;
@@ -881,4 +901,5 @@ const store_ops store_sqlite = {
     .question_add = sq_question_add, .question_vote = sq_question_vote, .question_pick = sq_question_pick,
     .question_answer = sq_question_answer, .question_queue = sq_question_queue, .question_moderate = sq_question_moderate,
     .backup = sq_backup, .restore = sq_restore, .check = sq_check,
+    .reply_scorer_set = sq_reply_scorer_set, .reply_quality_depts = sq_reply_quality_depts, .reply_bodies = sq_reply_bodies,
 };
