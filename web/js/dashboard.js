@@ -299,6 +299,31 @@ function onResize() {
   });
 }
 
+// ---------- 答复质量 (officials): per-department means of the scores recorded at publication ----------
+async function loadReplyQuality() {
+  let r;
+  try { r = await api('GET', '/api/v1/reply-quality/departments', undefined, { stay: true }); } catch (e) { return; }
+  const body = $('rq-body');
+  clear(body);
+  const pct = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 100)}%`);
+  for (const d of r.departments) {
+    const tr = document.createElement('tr');
+    tr.dataset.department = String(d.department_id);
+    const cells = [d.department || '未分派', String(d.replies), String(Math.round(d.score)), pct(d.relevance),
+      pct(d.completeness), pct(d.boilerplate), pct(d.timeliness)];
+    const heads = ['部门', '已评答复', '平均得分', '相关性', '完整性', '模板化', '及时性'];
+    cells.forEach((v, i) => {
+      const td = document.createElement(i ? 'td' : 'th');
+      if (!i) td.scope = 'row';
+      td.dataset.label = heads[i];
+      setText(td, v);
+      tr.append(td);
+    });
+    body.append(tr);
+  }
+  $('rq').hidden = !r.departments.length;
+}
+
 async function load() {
   try {
     stats = await api('GET', '/api/v1/stats?public=1');   // the public view, even for a logged-in official
@@ -324,6 +349,7 @@ async function load() {
       official = true;
     }
   } catch (e) { /* the public figures stand */ }
+  if (official) loadReplyQuality();
   renderTotals(stats);
   renderTable();
   lastNarrow = document.documentElement.clientWidth < PHONE;

@@ -300,7 +300,41 @@ async function preview(text, stay = true) {
   }
   return piiSeen;
 }
+// ---- reply quality: a hint while the handler types (docs/reply-quality.md);
+// never a block: the reply is published as written whatever the score.
+const rqBox = document.getElementById('reply-quality');
+const RQ_MISSING = {
+  relevance: '答复与留言内容关联不大，请针对留言反映的具体问题作答',
+  questions: '留言中的提问或诉求尚未逐一回应',
+  action: '未写明已采取或将采取的具体措施',
+  time: '未写明办理时间或时限',
+  unit: '未写明责任单位',
+  contact: '未提供联系方式',
+  boilerplate: '答复大部分是通用模板语句，请补充针对性内容',
+  late: '已超过办理时限',
+};
+const pct = (x) => `${Math.round(x * 100)}%`;
+let rqTimer = 0;
+async function quality(text) {
+  if (!text.trim()) { rqBox.hidden = true; return; }
+  const r = await api('POST', '/api/v1/reply-quality', { message_id: id, body: text }, { stay: true });
+  if (form.elements.body.value !== text) return;   // typed on meanwhile
+  setText(document.getElementById('rq-score'), `${Math.round(r.score)} 分`);
+  setText(document.getElementById('rq-parts'),
+    `相关性 ${pct(r.relevance)} · 完整性 ${pct(r.completeness)} · 模板化 ${pct(r.boilerplate)}` +
+    (r.timeliness === null ? '' : ` · 及时性 ${pct(r.timeliness)}`));
+  const ul = document.getElementById('rq-missing');
+  clear(ul);
+  for (const k of r.missing) { const li = document.createElement('li'); li.dataset.missing = k; setText(li, RQ_MISSING[k] || k); ul.append(li); }
+  rqBox.hidden = false;
+}
+function qualitySoon() {
+  clearTimeout(rqTimer);
+  rqTimer = setTimeout(() => { quality(form.elements.body.value).catch(() => {}); }, 600);
+}
+
 function previewSoon() {
+  qualitySoon();
   clearTimeout(previewTimer);
   previewTimer = setTimeout(() => { preview(form.elements.body.value).catch(() => {}); }, 400);
 }
@@ -337,6 +371,8 @@ form.addEventListener('submit', async (ev) => {
     dropDraft();
     piiBox.hidden = true;
     piiSeen = null;
+    clearTimeout(rqTimer);
+    rqBox.hidden = true;
     piiConfirmed = null;
     document.getElementById('reply-draft-note').hidden = true;
     updateCounter();
