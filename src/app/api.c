@@ -16,6 +16,7 @@
 #include "text/utf8.h"
 #include "core/log.h"
 #include <ctype.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <time.h>
 #include <stdio.h>
@@ -32,6 +33,26 @@ void api_store_failed(http_req *r, store *st) {
 
 void api_invalid(http_req *r, const valid_err *e) {
     http_error(r, 422, e->code, e->field, "%s", e->message);
+}
+
+void api_outcome_set(api_outcome *o, int status, const char *code, const char *field, const char *fmt, ...) {
+    o->status = status;
+    o->code = code;
+    o->field = field;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->message, sizeof o->message, fmt, ap);
+    va_end(ap);
+}
+
+void api_outcome_failed(api_ctx *c, api_outcome *o) {
+    metrics_count(METRIC_DB_ERRORS);
+    log_error("store: %s", store_errmsg(ST));
+    api_outcome_set(o, 500, "internal", NULL, "the database failed; the request was not carried out");
+}
+
+void api_outcome_send(http_req *r, const api_outcome *o) {
+    http_error(r, o->status, o->code, o->field, "%s", o->message);
 }
 
 static who session_of(api_ctx *c, http_req *r) {
@@ -629,6 +650,7 @@ static const route routes[] = {
     { "GET",  "/api/v1/consultations/*/feedback.md", NULL, api_get_feedback_md },
     { "POST", "/api/v1/consultations/*/feedback/publish", NULL, api_post_feedback_publish },
     { "POST", "/api/v1/messages",               post_message, NULL },
+    { "POST", "/api/v1/messages/bulk",          api_post_bulk, NULL },
     { "GET",  "/api/v1/messages/*",             NULL, get_message },
     { "POST", "/api/v1/messages/*/replies",     NULL, post_reply },
     { "POST", "/api/v1/login",                  post_login, NULL },

@@ -218,10 +218,11 @@ function showUrged(list) {
   box.hidden = !list.length;
 }
 
-// ---- bulk actions: each selected message through its own endpoint (the
-// same checks as one by one); the outcome is reported per message.
+// ---- bulk actions: the selected messages go to POST /api/v1/messages/bulk,
+// which runs each through the same checks as one by one and answers per
+// message; the refused ones are named with the server's reason.
 const bulk = document.getElementById('bulk');
-function picked() { return [...host.querySelectorAll('input.pick:checked')].map((x) => x.value); }
+function picked() { return [...host.querySelectorAll('input.pick:checked')].map((x) => Number(x.value)); }
 function updateBulk() {
   const n = picked().length;
   bulk.hidden = !mayAct() || !host.querySelector('input.pick');
@@ -240,18 +241,17 @@ bulk.addEventListener('submit', async (ev) => {
   if (!action || !ids.length) return notice(noticeBox, 'error', '请选择留言和操作');
   if (action === 'return' && !reason) return notice(noticeBox, 'error', '退回需要填写理由');
   if (action === 'transfer' && !dept) return notice(noticeBox, 'error', '请选择转至的部门');
-  let ok = 0;
-  const failed = [];
-  for (const id of ids) {
-    const body = action === 'transfer' ? { department: dept, ...(reason ? { reason } : {}) }
-      : action === 'return' ? { reason } : (reason ? { note: reason } : {});
-    try { await api('POST', `/api/v1/messages/${id}/${action}`, body); ok++; } catch (e) {
-      if (e.redirecting) return;
-      failed.push(`#${id}：${errorText(e)}`);
-    }
+  const body = { ids, action };
+  if (action === 'transfer') body.department = dept;
+  if (reason) body[action === 'close' ? 'note' : 'reason'] = reason;
+  let r;
+  try { r = await api('POST', '/api/v1/messages/bulk', body); } catch (e) {
+    if (e.redirecting) return;
+    return notice(noticeBox, 'error', `批量操作失败：${errorText(e)}`);
   }
+  const failed = (r.results || []).filter((x) => !x.ok).map((x) => `#${x.id}：${x.error}`);
   await load();
-  notice(noticeBox, failed.length ? 'error' : 'ok', `已处理 ${ok} 条${failed.length ? `；未处理 ${failed.length} 条（${failed.join('；')}）` : '。'}`);
+  notice(noticeBox, failed.length ? 'error' : 'ok', `已处理 ${Number(r.done) || 0} 条${failed.length ? `；未处理 ${failed.length} 条（${failed.join('；')}）` : '。'}`);
 });
 
 function query() {
