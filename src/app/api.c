@@ -363,6 +363,9 @@ static void post_login(api_ctx *c, http_req *r) {
     }
     if (c->login_name) ratelimit_reset(c->login_name, login);
     json_decref(j);
+    /* Told only after the right password: a disabled account is not
+     * confirmed to anyone guessing logins. */
+    if (u.disabled) return http_error(r, 403, "account_disabled", NULL, "this account is disabled; ask an administrator");
     char token[AUTH_TOKEN_LEN + 1], csrf[AUTH_TOKEN_LEN + 1];
     if (auth_session_new(ST, u.id, token, csrf)) return api_store_failed(r, ST);
     OPS->event_add(ST, u.id, "login", 0, NULL);
@@ -723,6 +726,12 @@ static const route routes[] = {
     { "PUT",  "/api/v1/replies/*",              NULL, api_put_reply },
     { "POST", "/api/v1/replies/*/decision",     NULL, api_post_reply_decision },
     { "PUT",  "/api/v1/departments/*",          NULL, api_put_department },
+    { "PUT",  "/api/v1/users/*",                NULL, api_put_user },
+    { "POST", "/api/v1/users/*/password",       NULL, api_post_user_password },
+    { "GET",  "/api/v1/rules",                  api_get_rules, NULL },
+    { "POST", "/api/v1/rules",                  api_post_rule, NULL },
+    { "DELETE", "/api/v1/rules/*",              NULL, api_delete_rule },
+    { "GET",  "/api/v1/audit",                  api_get_audit, NULL },
     { "GET",  "/api/v1/templates",              api_get_templates, NULL },
     { "POST", "/api/v1/templates",              api_post_template, NULL },
     { "DELETE", "/api/v1/templates/*",          NULL, api_delete_template },

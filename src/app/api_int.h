@@ -157,7 +157,6 @@ void api_post_followup(api_ctx *c, http_req *r, const char *arg);
 void api_get_replies(api_ctx *c, http_req *r);
 void api_post_reply_decision(api_ctx *c, http_req *r, const char *arg);
 void api_put_reply(api_ctx *c, http_req *r, const char *arg);
-void api_put_department(api_ctx *c, http_req *r, const char *arg);
 void api_get_holidays(api_ctx *c, http_req *r);
 void api_post_holiday(api_ctx *c, http_req *r);
 bool api_reply_needs_approval(api_ctx *c, const who *w, int64_t dept);
@@ -165,6 +164,15 @@ bool api_reply_needs_approval(api_ctx *c, const who *w, int64_t dept);
 void api_life_json(api_ctx *c, const store_msg *m, const who *w, json_t *o);
 /* Adds days_left / overdue to inbox rows. */
 void api_life_rows(api_ctx *c, json_t *rows);
+
+/* api_admin.c */
+void api_put_department(api_ctx *c, http_req *r, const char *arg);
+void api_put_user(api_ctx *c, http_req *r, const char *arg);
+void api_post_user_password(api_ctx *c, http_req *r, const char *arg);
+void api_get_rules(api_ctx *c, http_req *r);
+void api_post_rule(api_ctx *c, http_req *r);
+void api_delete_rule(api_ctx *c, http_req *r, const char *arg);
+void api_get_audit(api_ctx *c, http_req *r);
 
 /* api_desk.c */
 void api_get_templates(api_ctx *c, http_req *r);

@@ -350,24 +350,6 @@ void api_put_reply(api_ctx *c, http_req *r, const char *arg) {
     http_json(r, 200, rep);
 }
 
-/* PUT /api/v1/departments/{id} {"reply_approval":bool}: admins. */
-void api_put_department(api_ctx *c, http_req *r, const char *arg) {
-    who w;
-    if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
-    int64_t id;
-    if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no department '%.40s'", arg);
-    json_t *j = http_body_json(r);
-    if (!j) return;
-    json_t *ap = json_object_get(j, "reply_approval");
-    if (!json_is_boolean(ap)) { json_decref(j); return http_error(r, 422, ap ? "invalid" : "missing", "reply_approval", "reply_approval must be true or false"); }
-    int rc = OPS->dept_set_approval(ST, id, json_is_true(ap));
-    if (rc == STORE_OK) { json_object_set_new(j, "department_id", json_integer(id)); OPS->event_add(ST, w.u.id, "department_edit", 0, j); }
-    json_decref(j);
-    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no department %lld", (long long)id);
-    if (rc) return api_store_failed(r, ST);
-    http_json(r, 200, json_pack("{s:I,s:b}", "id", (json_int_t)id, "reply_approval", json_is_true(ap)));
-}
-
 /* Does this department want its handlers' replies approved first? */
 bool api_reply_needs_approval(api_ctx *c, const who *w, int64_t dept) {
     if (strcmp(role_of(w), "handler") || !dept) return false;   /* heads and admins publish directly */

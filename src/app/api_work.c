@@ -20,23 +20,23 @@ static bool is_role(const who *w, const char *a, const char *b) {
 /* A department given by name ("department") or id ("department_id"). */
 bool api_department_of(api_ctx *c, http_req *r, json_t *j, int64_t *dept) {
     str name; valid_err e;
-    if (json_object_get(j, "department_id")) {
-        if (valid_id(j, "department_id", dept, &e)) { api_invalid(r, &e); return false; }
-        json_t *list;
-        if (OPS->dept_list(ST, &list)) { api_store_failed(r, ST); return false; }
-        bool found = false;
-        size_t i; json_t *d;
-        json_array_foreach(list, i, d) found |= json_integer_value(json_object_get(d, "id")) == *dept;
-        json_decref(list);
-        if (!found) { http_error(r, 422, "invalid", "department_id", "no department %lld", (long long)*dept); return false; }
-        return true;
-    }
-    if (valid_text(j, "department", true, 100, &name, &e)) { api_invalid(r, &e); return false; }
-    if (OPS->dept_find(ST, name, dept) != STORE_OK) {
-        http_error(r, 422, "invalid", "department", "no department '%.*s'", (int)name.n, name.p);
-        return false;
-    }
-    return true;
+    bool by_id = json_object_get(j, "department_id") != NULL;
+    const char *field = by_id ? "department_id" : "department";
+    if (by_id ? valid_id(j, "department_id", dept, &e) : valid_text(j, "department", true, 100, &name, &e)) { api_invalid(r, &e); return false; }
+    json_t *list;
+    if (OPS->dept_list(ST, &list)) { api_store_failed(r, ST); return false; }
+    json_t *found = NULL, *d;
+    size_t i;
+    json_array_foreach(list, i, d)
+        if (by_id ? json_integer_value(json_object_get(d, "id")) == *dept
+                  : str_eq_c(name, json_string_value(json_object_get(d, "name")))) found = d;
+    bool disabled = found && json_is_true(json_object_get(found, "disabled"));
+    if (found) *dept = json_integer_value(json_object_get(found, "id"));
+    json_decref(list);
+    if (!found && by_id) http_error(r, 422, "invalid", field, "no department %lld", (long long)*dept);
+    else if (!found) http_error(r, 422, "invalid", field, "no department '%.*s'", (int)name.n, name.p);
+    else if (disabled) http_error(r, 422, "invalid", field, "the department is disabled");
+    return found && !disabled;
 }
 
 void api_transfer_one(api_ctx *c, const who *w, int64_t id, int64_t to, str reason, api_outcome *o) {

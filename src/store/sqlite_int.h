@@ -74,6 +74,14 @@ int sq_calendar_set(store *s, const char *day, const char *kind);
 int sq_calendar_list(store *s, json_t **out);
 int sq_due_view(store *s, const char *due_at, int *days_left);
 
+/* sqlite_staff.c */
+int sq_dept_update(store *s, int64_t id, str name, int disabled);
+int sq_user_update(store *s, int64_t id, const char *role, int64_t dept_id, int disabled);
+int sq_user_reset_password(store *s, int64_t id, const char *hash);
+int sq_rule_del(store *s, int64_t id);
+int sq_audit_list(store *s, const store_audit_query *q, json_t **out);
+int sq_audit_kinds(store *s, json_t **out);
+
 /* sqlite_desk.c */
 int sq_template_add(store *s, int64_t dept_id, str name, str body, int64_t *id);
 int sq_template_list(store *s, int64_t dept_id, json_t **out);
