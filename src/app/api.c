@@ -732,6 +732,7 @@ static const route routes[] = {
     { "POST", "/api/v1/rules",                  api_post_rule, NULL },
     { "DELETE", "/api/v1/rules/*",              NULL, api_delete_rule },
     { "GET",  "/api/v1/audit",                  api_get_audit, NULL },
+    { "GET",  "/api/v1/digest",                 api_get_digest, NULL },
     { "GET",  "/api/v1/templates",              api_get_templates, NULL },
     { "POST", "/api/v1/templates",              api_post_template, NULL },
     { "DELETE", "/api/v1/templates/*",          NULL, api_delete_template },

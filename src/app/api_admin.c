@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static bool admin(api_ctx *c, http_req *r, who *w, bool change) {
     return api_require_login(c, r, w, change) && api_require_role(r, w, "admin");
@@ -247,5 +248,35 @@ void api_get_audit(api_ctx *c, http_req *r) {
         if (OPS->audit_kinds(ST, &kinds)) { json_decref(o); return api_store_failed(r, ST); }
         json_object_set_new(o, "kinds", kinds);
     }
+    http_json(r, 200, o);
+}
+
+/* ---- the daily digest ------------------------------------------------------ */
+
+/* GET /api/v1/digest[?date=YYYY-MM-DD&department=ID]: a head or handler gets
+ * their department's day, leaders and admins every department's (or one). */
+void api_get_digest(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, false)) return;
+    const char *date = http_query(r, "date"), *dq = http_query(r, "department");
+    int64_t dept = 0;
+    if (!strcmp(w.u.role, "head") || !strcmp(w.u.role, "handler")) dept = w.u.department_id;
+    else if (strcmp(w.u.role, "admin") && strcmp(w.u.role, "leader"))
+        return http_error(r, 403, "forbidden", NULL, "the digest is for departments, leaders and admins");
+    else if (dq && *dq && !api_parse_id(dq, &dept)) return http_error(r, 422, "invalid", "department", "department must be a department id");
+    char today[11];
+    int32_t day;
+    if (date && *date) {
+        if (!workcal_parse_day(date, strlen(date), &day)) return http_error(r, 422, "invalid", "date", "date must be a date YYYY-MM-DD");
+    } else {
+        workcal_format_day(workcal_day_of(time(NULL)), today);
+        date = today;
+    }
+    if (!dept && (!strcmp(w.u.role, "head") || !strcmp(w.u.role, "handler"))) return http_error(r, 403, "forbidden", NULL, "this account has no department");
+    json_t *o;
+    int rc = OPS->digest(ST, dept, date, &o);
+    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", "department", "no enabled department %lld", (long long)dept);
+    if (rc == STORE_INVALID) return http_error(r, 422, "invalid", "date", "%s", store_errmsg(ST));
+    if (rc) return api_store_failed(r, ST);
     http_json(r, 200, o);
 }

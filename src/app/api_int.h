@@ -173,6 +173,7 @@ void api_get_rules(api_ctx *c, http_req *r);
 void api_post_rule(api_ctx *c, http_req *r);
 void api_delete_rule(api_ctx *c, http_req *r, const char *arg);
 void api_get_audit(api_ctx *c, http_req *r);
+void api_get_digest(api_ctx *c, http_req *r);
 
 /* api_desk.c */
 void api_get_templates(api_ctx *c, http_req *r);

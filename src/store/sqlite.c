@@ -884,5 +884,5 @@ const store_ops store_sqlite = {
     .question_answer = sq_question_answer, .question_queue = sq_question_queue, .question_moderate = sq_question_moderate,
     .backup = sq_backup, .restore = sq_restore, .check = sq_check,
     .dept_update = sq_dept_update, .user_update = sq_user_update, .user_reset_password = sq_user_reset_password,
-    .rule_del = sq_rule_del, .audit_list = sq_audit_list, .audit_kinds = sq_audit_kinds,
+    .rule_del = sq_rule_del, .audit_list = sq_audit_list, .audit_kinds = sq_audit_kinds, .digest = sq_digest,
 };

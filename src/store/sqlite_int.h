@@ -5,6 +5,7 @@
 #ifndef MINYI_SQLITE_INT_H
 #define MINYI_SQLITE_INT_H
 #include <sqlite3.h>
+#include <time.h>
 #include "store/store.h"
 
 /* The cached prepared statement for the static SQL text q (a static const
@@ -52,6 +53,8 @@ void sq_deadlines_changed(void);
 int  sq_life_check(store *s, int64_t msg_id, const char *action, char *from, int64_t *dept);
 /* A rating of 1 or 2 reopens the message once (inside the rating's transaction). */
 int  sq_rating_reopen(store *s, int64_t msg_id, int score, str comment, bool *reopened);
+/* The end of the n-th working day after the day of `from` ("YYYY-MM-DDTHH:MM:SSZ", 32 bytes). */
+int  sq_due_after(store *s, time_t from, int n, char *out);
 /* The end of the n-th working day from today ("YYYY-MM-DDTHH:MM:SSZ", 32 bytes). */
 int  sq_due_soon(store *s, int n, char *out);
 /* sqlite_inbox.c */
@@ -73,6 +76,9 @@ int sq_dept_set_approval(store *s, int64_t dept_id, bool on);
 int sq_calendar_set(store *s, const char *day, const char *kind);
 int sq_calendar_list(store *s, json_t **out);
 int sq_due_view(store *s, const char *due_at, int *days_left);
+
+/* sqlite_digest.c */
+int sq_digest(store *s, int64_t dept_id, const char *day, json_t **out);
 
 /* sqlite_staff.c */
 int sq_dept_update(store *s, int64_t id, str name, int disabled);

@@ -439,6 +439,12 @@ typedef struct store_ops {
      * cursor or date (store_errmsg). Indexed on every filter: a page costs its rows, not the log's size. */
     int (*audit_list)(store *s, const store_audit_query *q, json_t **out);
     int (*audit_kinds)(store *s, json_t **out);                /* the distinct event kinds */
+    /* Each department's day (dept_id 0: every enabled department plus the unrouted queue, id 0):
+     * {"date","from","to","as_of","departments":[{"id","name","new","overdue","due_soon","urged",
+     * "urged_today","pending_replies","pending_extensions"}]}. new counts the day (China time) by
+     * arrival; the others are open messages as of the end of the day (or now, for today).
+     * INVALID for a bad date, NOT_FOUND for an unknown department. Counts over indexes only. */
+    int (*digest)(store *s, int64_t dept_id, const char *day, json_t **out);
 
     /* ---- operations on the whole database ---- */
     /* A consistent copy of the database as of the call, written to the file

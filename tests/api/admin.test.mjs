@@ -152,6 +152,24 @@ test('audit log: filters by actor, kind, message and date; keyset pages that nei
     eq([(await root.req('GET', `/api/v1/audit?${q}`)).status, (await root.req('GET', `/api/v1/audit?${q}`)).json.error.field], [422, field], q);
 });
 
+test('digest: a head sees their department\'s day, leaders and admins every department; moderators none', async () => {
+  const id = (await anon().req('POST', '/api/v1/messages', { consultation_id: 2, title: '公交站台', body: '公交站台破了。', type: '投诉' })).json.id;
+  eq((await root.req('POST', `/api/v1/messages/${id}/urge`, { note: '尽快' })).status, 200, 'urged');
+  let r = await head.req('GET', '/api/v1/digest');
+  eq([r.status, r.json.departments.length, r.json.departments[0].name], [200, 1, '交通运输局'], 'own department only');
+  const x = r.json.departments[0];
+  assert(x.new >= 1 && x.urged >= 1 && x.urged_today >= 1, 'today\'s message and urging counted: ' + JSON.stringify(x));
+  r = await leader.req('GET', '/api/v1/digest');
+  assert(r.json.departments.length > 2 && r.json.departments.some(d => d.id === 0), 'every department and the unrouted queue');
+  r = await leader.req('GET', `/api/v1/digest?department=${x.id}&date=2026-01-05`);
+  eq([r.status, r.json.date, r.json.departments.length], [200, '2026-01-05', 1], 'one department, another day');
+  eq((await head.req('GET', '/api/v1/digest?department=999')).json.departments[0].name, '交通运输局', 'a head cannot ask for another department');
+  eq((await moderator.req('GET', '/api/v1/digest')).status, 403, 'moderator');
+  eq((await anon().req('GET', '/api/v1/digest')).status, 401, 'anonymous');
+  eq((await root.req('GET', '/api/v1/digest?date=2026-02-31')).json.error.field, 'date', 'bad date');
+  eq((await root.req('GET', '/api/v1/digest?department=99999')).status, 404, 'unknown department');
+});
+
 let res = { passed: 0, failed: 1 };
 try { await setup(); res = await run('api/admin'); }
 catch (e) { console.log(`FAIL api/admin: setup\n  ${e.stack || e}`); }

@@ -73,6 +73,9 @@ await runTests(async () => {
     await p.locator('#bulk-submit').click();
     await until(async () => (await text(p, '#notice')).includes('已处理 3 条'), 10000, 'the outcome notice');
     await shot(p, 'admin-inbox-bulk-closed');
+    await p.goto(`${base}/digest.html`);
+    await p.locator('#digest-table tbody tr').first().waitFor();
+    check((await text(p, '#digest-table tbody tr')).includes('交通运输局'), 'the digest page shows the handler\'s department');
     for (const id of ids) {
       const v = await (await fetch(`${base}/api/v1/messages/${id}`, { headers: { Cookie: (await apiLogin(base, users.admin)).cookie } })).json();
       check(v.state === 'closed' && v.resolution === '已答复，统一办结', `message ${id} closed with the note: ${v.state}`);

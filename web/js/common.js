@@ -320,6 +320,7 @@ export function renderHeader(user) {
   if (user) {
     nav.append(link('/inbox.html', '待办留言'));
     nav.append(link('/search.html', '留言检索'));
+    if (user.role !== 'moderator') nav.append(link('/digest.html', '每日简报'));
     if (user.role === 'moderator' || user.role === 'admin') nav.append(link('/moderation.html', '内容审核'));
     if (user.role === 'admin') nav.append(link('/admin.html', '系统管理'));
     if (user.role === 'leader') nav.append(link('/post-new.html', '发布帖子'));
