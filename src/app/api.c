@@ -422,32 +422,33 @@ static void get_me(api_ctx *c, http_req *r) {
 
 /* ---- official ----------------------------------------------------------- */
 
-static void get_inbox(api_ctx *c, http_req *r) {
-    who w;
-    if (!api_require_login(c, r, &w, false)) return;
+/* The inbox's filters from the query string, scoped to the official's
+ * department; false with the error sent. The inbox and its export share it. */
+bool api_inbox_query(api_ctx *c, http_req *r, const who *wp, store_inbox_query *qp) {
     store_inbox_query q = { 0 };
+    const who w = *wp;
     if (!strcmp(w.u.role, "handler") || !strcmp(w.u.role, "head")) {
-        if (!w.u.department_id) return http_error(r, 403, "forbidden", NULL, "this account has no department");
+        if (!w.u.department_id) { http_error(r, 403, "forbidden", NULL, "this account has no department"); return false; }
         q.department_id = w.u.department_id;
     }
     const char *state = http_query(r, "state");
     if (state && *state) {
         if (!lifecycle_is_state(state))
-            return http_error(r, 422, "invalid", "state", "state must be new, assigned, replied, closed or declined");
+            { http_error(r, 422, "invalid", "state", "state must be new, assigned, replied, closed or declined"); return false; }
         q.state = state;
     }
     const char *triage = http_query(r, "triage"), *group = http_query(r, "group");
     if (triage && !strcmp(triage, "1")) {
         if (strcmp(w.u.role, "admin") && strcmp(w.u.role, "leader"))
-            return http_error(r, 403, "forbidden", NULL, "the triage inbox is for admins");
+            { http_error(r, 403, "forbidden", NULL, "the triage inbox is for admins"); return false; }
         q.triage = true;
     }
-    if (group && *group && !api_parse_id(group, &q.group_id)) return http_error(r, 422, "invalid", "group", "group must be a message id");
+    if (group && *group && !api_parse_id(group, &q.group_id)) { http_error(r, 422, "invalid", "group", "group must be a message id"); return false; }
     const char *lim = http_query(r, "limit"), *off = http_query(r, "offset");
     q.limit = lim ? atoi(lim) : 50;
     if (q.limit <= 0 || q.limit > 500) q.limit = 50;
     if (off && strcmp(off, "0"))
-        return http_error(r, 422, "invalid", "offset", "the inbox pages with after=<the previous page's next>, not offset");
+        { http_error(r, 422, "invalid", "offset", "the inbox pages with after=<the previous page's next>, not offset"); return false; }
     q.sort = http_query(r, "sort");
     q.after = http_query(r, "after");
     const char *type = http_query(r, "type"), *region = http_query(r, "region"), *due = http_query(r, "due");
@@ -455,23 +456,32 @@ static void get_inbox(api_ctx *c, http_req *r) {
     if (type && *type) {
         bool known = false;
         for (size_t i = 0; i < 5; i++) known |= !strcmp(type, valid_msg_types[i]);
-        if (!known) return http_error(r, 422, "invalid", "type", "type must be one of 建议 咨询 投诉 求助 感谢");
+        if (!known) { http_error(r, 422, "invalid", "type", "type must be one of 建议 咨询 投诉 求助 感谢"); return false; }
         q.type = type;
     }
     if (region && *region) q.region = region;
     int32_t day;
-    if (from && *from) { if (!workcal_parse_day(from, strlen(from), &day)) return http_error(r, 422, "invalid", "from", "from must be a date YYYY-MM-DD"); q.from = from; }
-    if (to && *to) { if (!workcal_parse_day(to, strlen(to), &day)) return http_error(r, 422, "invalid", "to", "to must be a date YYYY-MM-DD"); q.to = to; }
+    if (from && *from) { if (!workcal_parse_day(from, strlen(from), &day)) { http_error(r, 422, "invalid", "from", "from must be a date YYYY-MM-DD"); return false; } q.from = from; }
+    if (to && *to) { if (!workcal_parse_day(to, strlen(to), &day)) { http_error(r, 422, "invalid", "to", "to must be a date YYYY-MM-DD"); return false; } q.to = to; }
     if (due && *due) {
-        if (strcmp(due, "overdue") && strcmp(due, "soon")) return http_error(r, 422, "invalid", "due", "due must be overdue or soon");
+        if (strcmp(due, "overdue") && strcmp(due, "soon")) { http_error(r, 422, "invalid", "due", "due must be overdue or soon"); return false; }
         q.due = due;
     }
     q.urged = urged && !strcmp(urged, "1");
     if (kw && *kw) {
-        if (!utf8_valid(kw, strlen(kw))) return http_error(r, 400, "invalid_utf8", "q", "q is not valid UTF-8");
-        if (utf8_count(kw, strlen(kw)) > 200) return http_error(r, 422, "too_long", "q", "q is longer than 200 characters");
+        if (!utf8_valid(kw, strlen(kw))) { http_error(r, 400, "invalid_utf8", "q", "q is not valid UTF-8"); return false; }
+        if (utf8_count(kw, strlen(kw)) > 200) { http_error(r, 422, "too_long", "q", "q is longer than 200 characters"); return false; }
         q.keyword = str_c(kw);
     }
+    *qp = q;
+    return true;
+}
+
+static void get_inbox(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, false)) return;
+    store_inbox_query q;
+    if (!api_inbox_query(c, r, &w, &q)) return;
     json_t *o;
     int rc = OPS->inbox(ST, &q, &o);
     if (rc == STORE_INVALID) {
@@ -764,6 +774,9 @@ static const route routes[] = {
     { "DELETE", "/api/v1/rules/*",              NULL, api_delete_rule },
     { "GET",  "/api/v1/audit",                  api_get_audit, NULL },
     { "GET",  "/api/v1/digest",                 api_get_digest, NULL },
+    { "GET",  "/api/v1/audit/export",           api_get_audit_export, NULL },
+    { "GET",  "/api/v1/inbox/export",           api_get_inbox_export, NULL },
+    { "GET",  "/api/v1/stats/export",           api_get_stats_export, NULL },
     { "GET",  "/api/v1/templates",              api_get_templates, NULL },
     { "POST", "/api/v1/templates",              api_post_template, NULL },
     { "DELETE", "/api/v1/templates/*",          NULL, api_delete_template },

@@ -214,31 +214,39 @@ void api_delete_rule(api_ctx *c, http_req *r, const char *arg) {
 
 /* ---- the audit log --------------------------------------------------------- */
 
-/* GET /api/v1/audit[?actor=LOGIN&kind=K&message=ID&from=DAY&to=DAY&after=CURSOR&limit=N] */
-void api_get_audit(api_ctx *c, http_req *r) {
-    who w;
-    if (!admin(c, r, &w, false)) return;
+/* The audit log's filters: ?actor=LOGIN&kind=K&message=ID&from=DAY&to=DAY&after=CURSOR&limit=N;
+ * false with the error sent. */
+static bool audit_query(api_ctx *c, http_req *r, store_audit_query *qp) {
     store_audit_query q = { 0 };
     const char *actor = http_query(r, "actor"), *kind = http_query(r, "kind"), *msg = http_query(r, "message");
     const char *from = http_query(r, "from"), *to = http_query(r, "to"), *lim = http_query(r, "limit");
     if (actor && *actor) {
         store_user u;
         int rc = OPS->user_get(ST, str_c(actor), &u);
-        if (rc == STORE_NOT_FOUND) return http_error(r, 422, "invalid", "actor", "no account '%.64s'", actor);
-        if (rc) return api_store_failed(r, ST);
+        if (rc == STORE_NOT_FOUND) { http_error(r, 422, "invalid", "actor", "no account '%.64s'", actor); return false; }
+        if (rc) { api_store_failed(r, ST); return false; }
         q.actor_id = u.id;
     }
     if (kind && *kind) {
-        if (strlen(kind) > 40) return http_error(r, 422, "invalid", "kind", "kind is an event kind such as close or login");
+        if (strlen(kind) > 40) { http_error(r, 422, "invalid", "kind", "kind is an event kind such as close or login"); return false; }
         q.kind = kind;
     }
-    if (msg && *msg && !api_parse_id(msg, &q.msg_id)) return http_error(r, 422, "invalid", "message", "message must be a message id");
+    if (msg && *msg && !api_parse_id(msg, &q.msg_id)) { http_error(r, 422, "invalid", "message", "message must be a message id"); return false; }
     int32_t day;
-    if (from && *from) { if (!workcal_parse_day(from, strlen(from), &day)) return http_error(r, 422, "invalid", "from", "from must be a date YYYY-MM-DD"); q.from = from; }
-    if (to && *to) { if (!workcal_parse_day(to, strlen(to), &day)) return http_error(r, 422, "invalid", "to", "to must be a date YYYY-MM-DD"); q.to = to; }
+    if (from && *from) { if (!workcal_parse_day(from, strlen(from), &day)) { http_error(r, 422, "invalid", "from", "from must be a date YYYY-MM-DD"); return false; } q.from = from; }
+    if (to && *to) { if (!workcal_parse_day(to, strlen(to), &day)) { http_error(r, 422, "invalid", "to", "to must be a date YYYY-MM-DD"); return false; } q.to = to; }
     q.limit = lim ? atoi(lim) : 100;
     if (q.limit <= 0 || q.limit > 500) q.limit = 100;
     q.after = http_query(r, "after");
+    *qp = q;
+    return true;
+}
+
+/* GET /api/v1/audit[?filters]: a page, newest first; the first page also lists the kinds. */
+void api_get_audit(api_ctx *c, http_req *r) {
+    who w;
+    store_audit_query q;
+    if (!admin(c, r, &w, false) || !audit_query(c, r, &q)) return;
     json_t *o;
     int rc = OPS->audit_list(ST, &q, &o);
     if (rc == STORE_INVALID) return http_error(r, 422, "invalid", strstr(store_errmsg(ST), "cursor") ? "after" : "from", "%s", store_errmsg(ST));
@@ -249,6 +257,14 @@ void api_get_audit(api_ctx *c, http_req *r) {
         json_object_set_new(o, "kinds", kinds);
     }
     http_json(r, 200, o);
+}
+
+/* GET /api/v1/audit/export?format=csv|xlsx[&filters][&unmasked=1] */
+void api_get_audit_export(api_ctx *c, http_req *r) {
+    who w;
+    store_audit_query q;
+    if (!admin(c, r, &w, false) || !audit_query(c, r, &q)) return;
+    api_export_audit(c, r, &q);
 }
 
 /* ---- the daily digest ------------------------------------------------------ */

@@ -25,6 +25,8 @@ bool api_require_role(http_req *r, const who *w, const char *role);   /* 403 oth
 bool api_may_handle(const who *w, int64_t dept);   /* reply / transfer */
 bool api_may_read(const who *w, int64_t dept);
 bool api_parse_id(const char *s, int64_t *id);     /* positive decimal id */
+/* The inbox's filters from the query string, scoped to w's department; false with the error sent. */
+bool api_inbox_query(api_ctx *c, http_req *r, const who *w, store_inbox_query *q);
 
 /* The outcome of one action on one message, so that an action on one
  * message and the same action on a selection (POST /api/v1/messages/bulk)
@@ -174,6 +176,11 @@ void api_post_rule(api_ctx *c, http_req *r);
 void api_delete_rule(api_ctx *c, http_req *r, const char *arg);
 void api_get_audit(api_ctx *c, http_req *r);
 void api_get_digest(api_ctx *c, http_req *r);
+void api_get_audit_export(api_ctx *c, http_req *r);
+/* api_export.c */
+void api_get_inbox_export(api_ctx *c, http_req *r);
+void api_get_stats_export(api_ctx *c, http_req *r);
+void api_export_audit(api_ctx *c, http_req *r, const store_audit_query *q);
 
 /* api_desk.c */
 void api_get_templates(api_ctx *c, http_req *r);

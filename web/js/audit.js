@@ -62,7 +62,11 @@ async function load() {
     next.disabled = !data.next;
     next.dataset.after = data.next || '';
     setText(document.getElementById('page-info'), T.page(back.length + 1));
-    if (window.auditExports) window.auditExports(filters());
+    for (const fmt of ['csv', 'xlsx']) {
+      const x = filters();
+      x.set('format', fmt);
+      document.getElementById(`export-${fmt}`).href = `/api/v1/audit/export?${x}`;
+    }
   } catch (e) {
     if (e.redirecting) return;
     clear(host);

@@ -136,6 +136,7 @@ async function load() {
         el('tbody', null, rows(msgs))));
     }
     if (data.counts) showCounts(data.counts);
+    exportLinks();
     if (data.urged) showUrged(data.urged);
     updateBulk();
     if (group && !after && !data.next) { listed = msgs.length; noteHidden(); }
@@ -155,6 +156,19 @@ async function load() {
     notice(noticeBox, 'error', `加载失败：${errorText(e)}`);
   } finally {
     host.setAttribute('aria-busy', 'false');
+  }
+}
+
+// The export buttons follow the current filters (the server masks personal data).
+function exportLinks() {
+  for (const fmt of ['csv', 'xlsx']) {
+    const q = new URLSearchParams({ format: fmt });
+    if (select.value) q.set('state', select.value);
+    if (triage) q.set('triage', '1');
+    if (group) q.set('group', group);
+    filterParams(q);
+    q.delete('sort');
+    document.getElementById(`export-${fmt}`).href = `/api/v1/inbox/export?${q}`;
   }
 }
 
