@@ -56,7 +56,7 @@ export function renderDepartments(host, items, rules, box, reload) {
     const kw = el('input', { type: 'text', placeholder: T.keywordPh, 'aria-label': `${d.name} ${T.keywords}`, size: 8, class: 'inline-input', disabled: !!d.disabled });
     const add = el('button', { type: 'button', class: 'btn btn-sm', disabled: !!d.disabled }, T.addKeyword);
     add.addEventListener('click', () => kw.value.trim() && run(box, () => api('POST', '/api/v1/rules', { keyword: kw.value.trim(), department_id: d.id }), T.saved).then((ok) => ok && reload()));
-    tb.append(el('tr', { 'data-id': String(d.id), class: d.disabled ? 'muted' : null },
+    tb.append(el('tr', { 'data-id': String(d.id), 'data-name': d.name, class: d.disabled ? 'muted' : null },
       el('td', { class: 'nowrap' }, `#${d.id}`),
       el('td', null, name, ' ', saveName),
       el('td', { class: 'nowrap' }, el('span', { class: `badge ${d.disabled ? 'closed' : 'open'}` }, d.disabled ? T.disabled : T.enabled), ' ', toggle),
