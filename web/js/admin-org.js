@@ -5,16 +5,17 @@
 // server checks the admin role and the CSRF token on every change; nothing
 // is deleted here but keywords and calendar days.
 // UI strings are in T (one place, for the i18n catalogs).
+import { t } from './i18n.js';
 import { api, el, clear, setText, notice, errorText, ROLE_LABEL, TYPES } from './common.js';
 
 export const T = {
-  enabled: '启用中', disabled: '已停用', disable: '停用', enable: '启用', rename: '改名', save: '保存', cancel: '取消',
-  keywords: '分办关键词', addKeyword: '添加', keywordPh: '关键词', noKeywords: '（无）', approval: '答复需负责人审核',
-  resetPw: '重置密码', newPw: (login, pw) => `账号「${login}」的新密码：${pw}（只显示这一次，请转交本人）`,
-  pwDone: (login) => `已重置账号「${login}」的密码`, edit: '修改', none: '（无）',
-  saved: '已保存', failed: (e) => `操作失败：${e}`, open: '进行中', closed: '已结束', close: '结束征集', reopen: '重新开放',
-  opensAt: '开始时间', closesAt: '截止时间', deadlines: '各类留言答复期限（工作日）', flood: '按发送者统计留言数量，作为垃圾信息信号（防刷）',
-  holidayKinds: { holiday: '节假日（休息）', workday: '调休上班日' }, remove: '删除', addDay: '添加', days: '天',
+  enabled: t('admin-org.active'), disabled: t('admin-org.disabled'), disable: t('admin-org.disable'), enable: t('admin.enable'), rename: t('admin-org.rename'), save: t('common.save'), cancel: t('moderation.cancel'),
+  keywords: t('admin-org.routing_keywords'), addKeyword: t('moderation.add'), keywordPh: t('inbox.keywords'), noKeywords: t('admin.none'), approval: t('admin-org.replies_need_the_head_s'),
+  resetPw: t('admin-org.reset_password'), newPw: (login, pw) => t('admin-org.new_password_of_shown_only', login, pw),
+  pwDone: (login) => t('admin-org.password_of_reset', login), edit: t('admin-org.edit'), none: t('admin.none'),
+  saved: t('admin.saved'), failed: (e) => t('moderation.failed', e), open: t('admin-org.open'), closed: t('common.ended'), close: t('admin-org.close'), reopen: t('admin-org.reopen'),
+  opensAt: t('admin.opens_at'), closesAt: t('admin.closes_at'), deadlines: t('admin.reply_deadlines_by_type_working'), flood: t('admin.count_messages_per_sender_as'),
+  holidayKinds: { holiday: t('admin.holiday_day_off'), workday: t('admin.make_up_working_day') }, remove: t('moderation.remove'), addDay: t('moderation.add'), days: t('admin-org.days'),
 };
 
 const DEADLINE_KEYS = { 咨询: 'deadline_consult', 求助: 'deadline_help', 投诉: 'deadline_complaint', 建议: 'deadline_suggestion', 感谢: 'deadline_thanks' };
@@ -64,16 +65,16 @@ export function renderDepartments(host, items, rules, box, reload) {
       el('td', null, chips, ' ', kw, ' ', add)));
   }
   host.append(el('div', { class: 'table-wrap' }, el('table', { class: 'data-table', id: 'd-table' },
-    el('thead', null, el('tr', null, ['编号', '名称', '状态', '答复审核', T.keywords].map((h) => el('th', { scope: 'col' }, h)))), tb)));
+    el('thead', null, el('tr', null, [t('common.no'), t('admin.name'), t('common.status'), t('admin-org.reply_approval'), T.keywords].map((h) => el('th', { scope: 'col' }, h)))), tb)));
 }
 
 // ---------- accounts ----------
 
 export function userCells(u, departments, box, reload) {
-  const role = el('select', { 'aria-label': `${u.login} 角色` });
+  const role = el('select', { 'aria-label': t('admin-org.role', u.login) });
   for (const [k, v] of Object.entries(ROLE_LABEL)) role.append(el('option', { value: k }, v));
   role.value = u.role;
-  const dept = el('select', { 'aria-label': `${u.login} 部门` });
+  const dept = el('select', { 'aria-label': t('admin-org.department', u.login) });
   dept.append(el('option', { value: '' }, T.none));
   for (const d of departments) dept.append(el('option', { value: d.name }, d.name));
   dept.value = u.department || '';
@@ -81,7 +82,7 @@ export function userCells(u, departments, box, reload) {
   save.addEventListener('click', () => run(box, () => api('PUT', `/api/v1/users/${u.id}`, { role: role.value, department: dept.value || null }), T.saved).then((r) => r && reload()));
   const toggle = el('button', { type: 'button', class: 'btn btn-sm', 'data-action': u.disabled ? 'enable' : 'disable' }, u.disabled ? T.enable : T.disable);
   toggle.addEventListener('click', () => run(box, () => api('PUT', `/api/v1/users/${u.id}`, { disabled: !u.disabled }),
-    `${u.disabled ? T.enable : T.disable}：${u.login}`).then((r) => r && reload()));
+    t('feedback.text', u.disabled ? T.enable : T.disable, u.login)).then((r) => r && reload()));
   const reset = el('button', { type: 'button', class: 'btn btn-sm' }, T.resetPw);
   reset.addEventListener('click', () => run(box, () => api('POST', `/api/v1/users/${u.id}/password`, {}), (r) => T.newPw(u.login, r.password)));
   return [
@@ -122,7 +123,7 @@ export async function initDeadlines(form, box) {
   clear(grid);
   for (const t of TYPES) {
     const k = DEADLINE_KEYS[t];
-    grid.append(el('div', { class: 'field' }, el('label', { for: `dl-${k}` }, `${t}（${T.days}）`),
+    grid.append(el('div', { class: 'field' }, el('label', { for: `dl-${k}` }, t('admin.text_2', t, T.days)),
       el('input', { id: `dl-${k}`, name: k, type: 'number', min: 1, max: 60, step: 1, value: String(Math.round(Number(s[k]) || 0)) })));
   }
   form.elements.flood_check.checked = Number(s.flood_check) !== 0;
@@ -148,7 +149,7 @@ export async function initHolidays(list, form, box) {
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const day = form.elements.day.value;
-    if (!day) return notice(box, 'error', T.failed('请选择日期'));
+    if (!day) return notice(box, 'error', T.failed(t('admin-org.choose_a_date')));
     run(box, () => api('POST', '/api/v1/holidays', { day, kind: form.elements.kind.value }), T.saved).then((r) => r && draw(r.days || []));
   });
 }

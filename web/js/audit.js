@@ -2,17 +2,18 @@
 // actor, kind, message and date; pages follow the server's cursor
 // (?after=), so page 1,000 costs what page 1 costs. The filters live in
 // the page URL. UI strings are in T (one place, for the i18n catalogs).
+import { t } from './i18n.js';
 import { api, el, clear, setText, notice, errorText, requireOfficial, footer, param, fmtTime } from './common.js';
 
 const T = {
-  cols: ['时间', '操作人', '操作类型', '留言', '详情'], empty: '没有符合条件的记录。', system: '（系统）',
-  page: (n) => `第 ${n} 页`, onlyAdmins: '只有管理员可以查看审计日志。', failed: (e) => `加载失败：${e}`,
+  cols: [t('audit.time'), t('audit.actor'), t('audit.kind'), t('audit.message'), t('audit.details')], empty: t('audit.no_records_match'), system: t('audit.system'),
+  page: (n) => t('inbox.page', n), onlyAdmins: t('audit.only_administrators_may_read_the'), failed: (e) => t('common.could_not_load', e),
   kinds: {
-    login: '登录', reply: '答复', transfer: '转办', return: '退回', close: '办结', decline: '不予受理', assign: '交办', urge: '督办',
-    reopen: '重办', extension: '申请延期', extension_decision: '延期审批', reply_decision: '答复审核', reply_correct: '修改答复',
-    moderate: '内容审核', created: '收到留言', user_add: '新建账号', user_edit: '修改账号', user_disable: '停用账号', user_enable: '启用账号',
-    password_reset: '重置密码', department_add: '新建部门', department_edit: '修改部门', rule_add: '添加分办关键词', rule_delete: '删除分办关键词',
-    settings: '修改设置', calendar: '修改节假日', consultation_add: '新建征集', consultation_edit: '修改征集',
+    login: t('login.log_in'), reply: t('common.replied_2'), transfer: t('common.transfer'), return: t('lifecycle.return'), close: t('common.close'), decline: t('common.declined'), assign: t('audit.assign'), urge: t('common.urged_by_a_leader'),
+    reopen: t('lifecycle.reopened'), extension: t('lifecycle.ask_for_more_time'), extension_decision: t('audit.extension_decision'), reply_decision: t('admin-org.reply_approval'), reply_correct: t('audit.reply_corrected'),
+    moderate: t('common.moderation'), created: t('dashboard.messages_received'), user_add: t('admin.new_account'), user_edit: t('audit.account_edited'), user_disable: t('audit.account_disabled'), user_enable: t('audit.account_enabled'),
+    password_reset: t('admin-org.reset_password'), department_add: t('admin.new_department'), department_edit: t('audit.department_edited'), rule_add: t('audit.routing_keyword_added'), rule_delete: t('audit.routing_keyword_removed'),
+    settings: t('audit.settings_changed'), calendar: t('audit.calendar_changed'), consultation_add: t('audit.consultation_created'), consultation_edit: t('audit.consultation_edited'),
   },
 };
 
@@ -24,7 +25,7 @@ const FIELDS = ['actor', 'kind', 'message', 'from', 'to'];
 let after = '';
 let back = [];
 
-const kindLabel = (k) => (T.kinds[k] ? `${T.kinds[k]}（${k}）` : k);
+const kindLabel = (k) => (T.kinds[k] ? t('admin.text_2', T.kinds[k], k) : k);
 
 function filters() {
   const q = new URLSearchParams();

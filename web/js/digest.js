@@ -3,11 +3,12 @@
 // or extensions waiting for the head. A head or handler sees their own
 // department, leaders and admins all (the server decides). Each figure
 // links to the inbox filtered to it. UI strings are in T.
+import { t } from './i18n.js';
 import { api, el, clear, setText, notice, errorText, requireOfficial, footer, param, fmtTime } from './common.js';
 
 const T = {
-  cols: ['部门', '新收留言', '已超期', '2 个工作日内到期', '督办（未办结）', '当日督办', '待审核答复', '待审批延期'],
-  unrouted: '待分办', asOf: (d, t) => `${d} 的简报，截至 ${t}`, failed: (e) => `加载失败：${e}`,
+  cols: [t('admin.departments'), t('digest.new_messages'), t('common.overdue'), t('inbox.due_within_2_working_days'), t('digest.urged_open'), t('digest.urged_that_day'), t('digest.replies_waiting'), t('digest.extensions_waiting')],
+  unrouted: t('common.to_be_routed'), asOf: (d, t) => t('digest.digest_of_as_of', d, t), failed: (e) => t('common.could_not_load', e),
 };
 
 footer();
