@@ -8,7 +8,7 @@ import { api, el, clear, setText, notice, errorText, requireOfficial, footer, pa
 
 const T = {
   cols: [t('admin.departments'), t('digest.new_messages'), t('common.overdue'), t('inbox.due_within_2_working_days'), t('digest.urged_open'), t('digest.urged_that_day'), t('digest.replies_waiting'), t('digest.extensions_waiting')],
-  unrouted: t('common.to_be_routed'), asOf: (d, t) => t('digest.digest_of_as_of', d, t), failed: (e) => t('common.could_not_load', e),
+  unrouted: t('common.to_be_routed'), asOf: (d, at) => t('digest.digest_of_as_of', d, at), failed: (e) => t('common.could_not_load', e),
 };
 
 footer();
