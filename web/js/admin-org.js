@@ -6,7 +6,7 @@
 // is deleted here but keywords and calendar days.
 // UI strings are in T (one place, for the i18n catalogs).
 import { t } from './i18n.js';
-import { api, el, clear, setText, notice, errorText, ROLE_LABEL, TYPES } from './common.js';
+import { api, el, clear, setText, notice, errorText, ROLE_LABEL, TYPES, typeLabel } from './common.js';
 
 export const T = {
   enabled: t('admin-org.active'), disabled: t('admin-org.disabled'), disable: t('admin-org.disable'), enable: t('admin.enable'), rename: t('admin-org.rename'), save: t('common.save'), cancel: t('moderation.cancel'),
@@ -82,7 +82,7 @@ export function userCells(u, departments, box, reload) {
   save.addEventListener('click', () => run(box, () => api('PUT', `/api/v1/users/${u.id}`, { role: role.value, department: dept.value || null }), T.saved).then((r) => r && reload()));
   const toggle = el('button', { type: 'button', class: 'btn btn-sm', 'data-action': u.disabled ? 'enable' : 'disable' }, u.disabled ? T.enable : T.disable);
   toggle.addEventListener('click', () => run(box, () => api('PUT', `/api/v1/users/${u.id}`, { disabled: !u.disabled }),
-    t('feedback.text', u.disabled ? T.enable : T.disable, u.login)).then((r) => r && reload()));
+    t('feedback.label_value', u.disabled ? T.enable : T.disable, u.login)).then((r) => r && reload()));
   const reset = el('button', { type: 'button', class: 'btn btn-sm' }, T.resetPw);
   reset.addEventListener('click', () => run(box, () => api('POST', `/api/v1/users/${u.id}/password`, {}), (r) => T.newPw(u.login, r.password)));
   return [
@@ -121,9 +121,9 @@ export async function initDeadlines(form, box) {
   const s = await api('GET', '/api/v1/settings');
   const grid = form.querySelector('.field-grid');
   clear(grid);
-  for (const t of TYPES) {
-    const k = DEADLINE_KEYS[t];
-    grid.append(el('div', { class: 'field' }, el('label', { for: `dl-${k}` }, t('admin.text_2', t, T.days)),
+  for (const ty of TYPES) {
+    const k = DEADLINE_KEYS[ty];
+    grid.append(el('div', { class: 'field' }, el('label', { for: `dl-${k}` }, t('admin.name_with_detail', typeLabel(ty), T.days)),
       el('input', { id: `dl-${k}`, name: k, type: 'number', min: 1, max: 60, step: 1, value: String(Math.round(Number(s[k]) || 0)) })));
   }
   form.elements.flood_check.checked = Number(s.flood_check) !== 0;

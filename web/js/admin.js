@@ -157,7 +157,7 @@ async function loadModels() {
     tb.append(el('tr', { 'data-id': String(m.id), class: m.active ? 'active-row' : null },
       el('td', { class: 'nowrap', 'data-label': t('common.no') }, `#${m.id}`),
       el('td', { class: 'nowrap', 'data-label': t('admin.name') }, m.name),
-      el('td', { 'data-label': t('admin.labels') }, labels.length ? t('admin.text', labels.join(t('common.text_3')), labels.length) : '—'),
+      el('td', { 'data-label': t('admin.labels') }, labels.length ? t('admin.labels_count', labels.join(t('common.list_separator')), labels.length) : '—'),
       el('td', { class: 'nowrap', 'data-label': t('admin.size') }, fmtBytes(m.bytes)),
       el('td', { class: 'nowrap', 'data-label': t('admin.uploaded') }, fmtTime(m.created_at)),
       el('td', { class: 'nowrap', 'data-label': t('common.status') }, status)));
@@ -185,7 +185,7 @@ const mForm = document.getElementById('m-form');
 const fileName = document.getElementById('m-file-name');
 const showFile = () => {
   const f = mForm.elements.model.files && mForm.elements.model.files[0];
-  setText(fileName, f ? t('admin.text_2', f.name, fmtBytes(f.size)) : t('admin.no_file_chosen'));
+  setText(fileName, f ? t('admin.name_with_detail', f.name, fmtBytes(f.size)) : t('admin.no_file_chosen'));
 };
 mForm.elements.model.addEventListener('change', showFile);
 mForm.addEventListener('reset', () => setTimeout(showFile));

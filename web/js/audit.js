@@ -25,7 +25,7 @@ const FIELDS = ['actor', 'kind', 'message', 'from', 'to'];
 let after = '';
 let back = [];
 
-const kindLabel = (k) => (T.kinds[k] ? t('admin.text_2', T.kinds[k], k) : k);
+const kindLabel = (k) => (T.kinds[k] ? t('admin.name_with_detail', T.kinds[k], k) : k);
 
 function filters() {
   const q = new URLSearchParams();

@@ -264,9 +264,9 @@ bulk.addEventListener('submit', async (ev) => {
     if (e.redirecting) return;
     return notice(noticeBox, 'error', t('inbox.bulk_action_failed', errorText(e)));
   }
-  const failed = (r.results || []).filter((x) => !x.ok).map((x) => t('inbox.text', x.id, x.error));
+  const failed = (r.results || []).filter((x) => !x.ok).map((x) => t('inbox.id_with_error', x.id, x.error));
   await load();
-  notice(noticeBox, failed.length ? 'error' : 'ok', t('inbox.done', Number(r.done) || 0, failed.length ? t('inbox.not_done', failed.length, failed.join(t('common.text_5'))) : t('common.text_6')));
+  notice(noticeBox, failed.length ? 'error' : 'ok', t('inbox.done', Number(r.done) || 0, failed.length ? t('inbox.not_done', failed.length, failed.join(t('common.clause_separator'))) : t('common.full_stop')));
 });
 
 function query() {

@@ -22,7 +22,7 @@ function addComment(c) {
   if (shown.has(c.id)) return;
   shown.add(c.id);
   count++;
-  setText(document.getElementById('c-count'), t('common.text', count));
+  setText(document.getElementById('c-count'), t('common.parenthesized', count));
   list.prepend(el('li', { class: 'comment', 'data-id': c.id },
     el('div', { class: 'muted' }, c.created_at ? fmtTime(c.created_at) : t('post.just_now')),
     el('p', { class: 'wrap-anywhere' }, c.body)));
