@@ -51,6 +51,9 @@ await runTests(async () => {
     await row.locator('button[data-action="disable"]').click();
     await until(async () => (await p.locator('#u-list tr[data-login="temp"] button[data-action="enable"]').count()) === 1, 10000, 'the row offers 启用');
     check((await p.locator('#u-list tr[data-login="temp"]').innerText()).includes('已停用'), 'the row says 已停用');
+    await p.locator('#dl-deadline_consult').waitFor();
+    check(await p.locator('#dl-deadline_consult').inputValue() === '5', 'the deadline form shows 咨询\'s 5 working days');
+    check(!(await p.locator('#notice, #dl-notice').first().innerText()).trim(), 'no error on the admin page');
     await shot(p, 'admin-user-disabled');
     const r = await fetch(`${base}/api/v1/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(users.temp) });
     check(r.status === 403, `login of the disabled account answered ${r.status}`);
