@@ -197,6 +197,8 @@ void sq_write_lock(store *s) { pthread_mutex_lock(&((sqlite_store *)s)->write_mu
 void sq_write_unlock(store *s) { pthread_mutex_unlock(&((sqlite_store *)s)->write_mu); }
 
 sq_intake *sq_intake_of(store *s) { return ((sqlite_store *)s)->intake; }
+const char *sq_path(store *s) { return ((sqlite_store *)s)->path; }
+bool sq_sync_full(store *s) { return !strcmp(((sqlite_store *)s)->sync, "FULL"); }
 
 int sq_in_batch(store *s, bool *inside) {
     conn *c = get_conn((sqlite_store *)s);

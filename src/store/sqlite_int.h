@@ -176,6 +176,8 @@ typedef struct sq_intake sq_intake;
 sq_intake *sq_intake_new(store *s);            /* NULL when out of memory */
 void sq_intake_free(sq_intake *in);            /* commits what is queued, stops the writer thread */
 sq_intake *sq_intake_of(store *s);
+const char *sq_path(store *s);                 /* the database file */
+bool sq_sync_full(store *s);                   /* every commit waits for its fsync (sync=full, the default) */
 int  sq_msg_add(store *s, const store_new_msg *m, int64_t *id, char *tracking_code);
 int  sq_msg_add_async(store *s, const store_new_msg *m, store_added_fn done, void *ud);
 void sq_write_lock(store *s);                  /* this process's writers take turns (sqlite.c) */
