@@ -7,6 +7,7 @@
 #ifndef MINYI_SQLITE_INT_H
 #define MINYI_SQLITE_INT_H
 #include <sqlite3.h>
+#include <time.h>
 #include "store/store.h"
 
 /* The cached prepared statement for the static SQL text q (a static const
@@ -54,6 +55,8 @@ void sq_deadlines_changed(void);
 int  sq_life_check(store *s, int64_t msg_id, const char *action, char *from, int64_t *dept);
 /* A rating of 1 or 2 reopens the message once (inside the rating's transaction). */
 int  sq_rating_reopen(store *s, int64_t msg_id, int score, str comment, bool *reopened);
+/* The end of the n-th working day after the day of `from` ("YYYY-MM-DDTHH:MM:SSZ", 32 bytes). */
+int  sq_due_after(store *s, time_t from, int n, char *out);
 /* The end of the n-th working day from today ("YYYY-MM-DDTHH:MM:SSZ", 32 bytes). */
 int  sq_due_soon(store *s, int n, char *out);
 /* sqlite_inbox.c */
@@ -75,6 +78,17 @@ int sq_dept_set_approval(store *s, int64_t dept_id, bool on);
 int sq_calendar_set(store *s, const char *day, const char *kind);
 int sq_calendar_list(store *s, json_t **out);
 int sq_due_view(store *s, const char *due_at, int *days_left);
+
+/* sqlite_digest.c */
+int sq_digest(store *s, int64_t dept_id, const char *day, json_t **out);
+
+/* sqlite_staff.c */
+int sq_dept_update(store *s, int64_t id, str name, int disabled);
+int sq_user_update(store *s, int64_t id, const char *role, int64_t dept_id, int disabled);
+int sq_user_reset_password(store *s, int64_t id, const char *hash);
+int sq_rule_del(store *s, int64_t id);
+int sq_audit_list(store *s, const store_audit_query *q, json_t **out);
+int sq_audit_kinds(store *s, json_t **out);
 
 /* sqlite_desk.c */
 int sq_template_add(store *s, int64_t dept_id, str name, str body, int64_t *id);
@@ -172,6 +186,8 @@ typedef struct sq_intake sq_intake;
 sq_intake *sq_intake_new(store *s);            /* NULL when out of memory */
 void sq_intake_free(sq_intake *in);            /* commits what is queued, stops the writer thread */
 sq_intake *sq_intake_of(store *s);
+const char *sq_path(store *s);                 /* the database file */
+bool sq_sync_full(store *s);                   /* every commit waits for its fsync (sync=full, the default) */
 int  sq_msg_add(store *s, const store_new_msg *m, int64_t *id, char *tracking_code);
 int  sq_msg_add_async(store *s, const store_new_msg *m, store_added_fn done, void *ud);
 void sq_write_lock(store *s);                  /* this process's writers take turns (sqlite.c) */

@@ -79,7 +79,7 @@ static void format_time(time_t t, char *out) {
 }
 
 /* The end of the n-th working day after the local date of `from`. */
-static int due_after(store *s, time_t from, int n, char *out) {
+int sq_due_after(store *s, time_t from, int n, char *out) {
     pthread_mutex_lock(&dl.mu);
     int rc = dl_load(s);
     if (rc == STORE_OK) format_time(workcal_day_end(workcal_add(dl.cal, workcal_day_of(from), n)), out);
@@ -104,10 +104,10 @@ int sq_due_at(store *s, str type, const char *created, char *out) {
     if (created && !parse_time(created, &t)) t = time(NULL);
     int days;
     int rc = type_days(s, type, &days);
-    return rc ? rc : due_after(s, t, days, out);
+    return rc ? rc : sq_due_after(s, t, days, out);
 }
 
-int sq_due_soon(store *s, int n, char *out) { return due_after(s, time(NULL), n, out); }
+int sq_due_soon(store *s, int n, char *out) { return sq_due_after(s, time(NULL), n, out); }
 
 int sq_due_view(store *s, const char *due_at, int *days_left) {
     time_t due;
@@ -385,7 +385,7 @@ static int ext_decide_txn(store *s, void *arg) {
     if (x->approve) {
         time_t t;
         if (!parse_time(before, &t)) t = time(NULL);
-        if ((rc = due_after(s, t, days, after))) return rc;
+        if ((rc = sq_due_after(s, t, days, after))) return rc;
         if ((rc = exec_id_str(s, Q_DUE_SET, msg, str_c(after), "move deadline"))) return rc;
     }
     if (!(st = sq_stmt(s, Q_EXT_DECIDE, &db))) return STORE_ERROR;

@@ -370,7 +370,23 @@ static const char *migrations[] = {
     "CREATE INDEX messages_open_due ON messages(due_at) WHERE overdue = 0 AND first_reply_at IS NULL AND state NOT IN ('closed','declined');"
     "INSERT INTO settings(key, value) VALUES ('stats_rebuild', '1') ON CONFLICT(key) DO UPDATE SET value = '1';",
 
-    /* 21: opposition (反对) beside supports (点赞), as message boards count
+    /* 21: administration: accounts and departments are disabled, never
+     * deleted (their messages, replies and audit rows keep pointing at
+     * them); the audit log is read newest first by (at, id) under a filter
+     * on actor, kind or message, each with its own index so a page costs
+     * its rows at a million events; a department's new messages of a day
+     * are counted from an index too (the digest). */
+    "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE departments ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX events_at ON events(at);"
+    "CREATE INDEX events_actor_at ON events(actor_id, at);"
+    "CREATE INDEX events_kind_at ON events(kind, at);"
+    "CREATE INDEX events_message_at ON events(message_id, at);"
+    "DROP INDEX events_message;"
+    /* A department's messages of a day, for its daily digest. */
+    "CREATE INDEX messages_dept_created ON messages(department_id, created_at);",
+
+    /* 22: opposition (反对) beside supports (点赞), as message boards count
      * them and imports bring them: the hot issues' heat weighs the difference.
      * And the quality of each published reply (text/replyq.h), written in
      * the publishing transaction, with per-department sums kept by triggers

@@ -37,6 +37,7 @@ typedef struct {
     int64_t department_id;   /* 0 = none */
     char department[128];
     char password_hash[160]; /* argon2id string (crypto_pwhash_STRBYTES = 128) */
+    bool disabled;           /* an admin disabled it: no login, no session */
 } store_user;
 
 /* A message as stored (all text unmasked; masking is the caller's job). */
@@ -171,6 +172,15 @@ typedef struct {
 /* A satisfaction rate from fewer ratings is reported as null (with the count). */
 #define STORE_STATS_MIN_RATINGS 5
 
+/* A page of the audit log, newest first: each filter is optional (0 / NULL). */
+typedef struct {
+    int64_t actor_id, msg_id;
+    const char *kind;
+    const char *from, *to;   /* days "YYYY-MM-DD", both included */
+    const char *after;       /* the "next" cursor of the previous page */
+    int limit;               /* 1..500; default 100 */
+} store_audit_query;
+
 typedef struct store_ops {
     const char *scheme;
     int  (*open)(const char *path, const char *options, store **out, char *err, size_t errlen);
@@ -227,7 +237,8 @@ typedef struct store_ops {
     /* A historical reply from an import: given time ("YYYY-MM-DDTHH:MM:SSZ"; {NULL,0} = now), no user. */
     int (*reply_import)(store *s, int64_t msg_id, int64_t dept_id, str body, str created_at);
 
-    /* Keyword routing rules: [{"keyword":..,"department_id":..,"department":..}] in priority order. */
+    /* Keyword routing rules: [{"id","keyword","department_id","department"}] in priority order
+     * (rules of disabled departments left out). */
     int (*rule_add)(store *s, str keyword, int64_t dept_id);
     int (*rule_list)(store *s, json_t **out);
 
@@ -459,6 +470,27 @@ typedef struct store_ops {
      * not with the table): messages not analyzed yet, held for moderation,
      * and published but unanswered past their deadline. */
     int (*gauges)(store *s, store_gauges *out);
+    /* ---- administration (sqlite_staff.c): nothing is deleted but rules ---- */
+    /* name {NULL,0} = unchanged; disabled -1 = unchanged, 0/1. NOT_FOUND; CONFLICT when the name is taken.
+     * A disabled department keeps its messages and accounts; its routing keywords stop applying. */
+    int (*dept_update)(store *s, int64_t id, str name, int disabled);
+    /* role NULL = unchanged; dept_id -1 = unchanged, 0 = none; disabled -1 = unchanged. Disabling
+     * ends the account's sessions. NOT_FOUND; INVALID for an unknown department. */
+    int (*user_update)(store *s, int64_t id, const char *role, int64_t dept_id, int disabled);
+    /* A new password hash by id; ends the account's sessions. NOT_FOUND. */
+    int (*user_reset_password)(store *s, int64_t id, const char *password_hash);
+    int (*rule_del)(store *s, int64_t id);                     /* NOT_FOUND */
+    /* {"events":[{"id","at","actor","kind","message_id","detail"}],"next":CURSOR|null}; INVALID for a bad
+     * cursor or date (store_errmsg). Indexed on every filter: a page costs its rows, not the log's size. */
+    int (*audit_list)(store *s, const store_audit_query *q, json_t **out);
+    int (*audit_kinds)(store *s, json_t **out);                /* the distinct event kinds */
+    /* Each department's day (dept_id 0: every enabled department plus the unrouted queue, id 0):
+     * {"date","from","to","as_of","departments":[{"id","name","new","overdue","due_soon","urged",
+     * "urged_today","pending_replies","pending_extensions"}]}. new counts the day (China time) by
+     * arrival; the others are open messages as of the end of the day (or now, for today).
+     * INVALID for a bad date, NOT_FOUND for an unknown department. Counts over indexes only. */
+    int (*digest)(store *s, int64_t dept_id, const char *day, json_t **out);
+
     /* ---- operations on the whole database ---- */
     /* A consistent copy of the database as of the call, written to the file
      * path while other connections keep reading and writing (SQLite: the
