@@ -702,6 +702,8 @@ static const route routes[] = {
     { "GET",  "/api/v1/me",                     get_me, NULL },
     { "GET",  "/api/v1/inbox",                  get_inbox, NULL },
     { "POST", "/api/v1/pii",                    post_pii, NULL },
+    { "POST", "/api/v1/reply-quality",          api_post_reply_quality, NULL },
+    { "GET",  "/api/v1/reply-quality/departments", api_get_reply_quality_depts, NULL },
     { "GET",  "/api/v1/departments",            get_departments, NULL },
     { "POST", "/api/v1/departments",            post_department, NULL },
     { "GET",  "/api/v1/users",                  get_users, NULL },

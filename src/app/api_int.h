@@ -52,6 +52,10 @@ bool api_department_of(api_ctx *c, http_req *r, json_t *j, int64_t *dept);
 /* The message as JSON: public (personal data masked, no internal ids) or official (api.c). */
 json_t *api_msg_json(api_ctx *c, const store_msg *m, const who *w);   /* w NULL = the public view */
 
+/* api_replyq.c */
+void api_post_reply_quality(api_ctx *c, http_req *r);
+void api_get_reply_quality_depts(api_ctx *c, http_req *r);
+
 /* api_public.c */
 void api_get_public_messages(api_ctx *c, http_req *r);
 void api_get_public_message(api_ctx *c, http_req *r, const char *arg);

@@ -85,6 +85,9 @@ typedef struct {
      * contention; other processes are still kept apart by SQLite's locks. */
     pthread_mutex_t write_mu;
     sq_intake *intake;        /* group commit of new messages (sqlite_intake.c) */
+    /* Scores replies as they are published (reply_scorer_set). */
+    store_reply_scorer scorer;
+    void *scorer_ud;
 } sqlite_store;
 
 static __thread char errbuf[512];   /* last error of this thread */
@@ -521,6 +524,8 @@ void sq_read_msg(sqlite3_stmt *st, store_msg *m) {
     m->reopen_count = sqlite3_column_int64(st, 26);
     m->assignee_id = sqlite3_column_int64(st, 27);
     sq_copy_text(m->assignee, sizeof m->assignee, st, 28);
+    m->supports = sqlite3_column_int64(st, 29);
+    m->opposes = sqlite3_column_int64(st, 30);
 }
 
 void store_msg_clear(store_msg *m) {
@@ -559,6 +564,21 @@ static int sq_msg_replies(store *s, int64_t msg_id, json_t **out) {
 
 static int reply_write(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id);
 
+
+static void sq_reply_scorer_set(store *s, store_reply_scorer fn, void *ud) {
+    sqlite_store *x = (sqlite_store *)s;
+    x->scorer = fn;
+    x->scorer_ud = ud;
+}
+
+store_reply_scorer sq_reply_scorer(store *s, void **ud) {
+    sqlite_store *x = (sqlite_store *)s;
+    *ud = x->scorer_ud;
+    return x->scorer;
+}
+
+int sq_msg_read(store *s, int64_t id, store_msg *m) { return msg_one(s, Q_MSG_GET, id, (str){0}, m); }
+
 /* Reply + state change + audit event + figures; the caller holds the transaction.
  * at: the reply's time for imports ({NULL,0} = now). */
 int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id) {
@@ -582,6 +602,7 @@ static int reply_write(store *s, int64_t msg_id, int64_t user_id, int64_t dept_i
     sq_bind_str(st, 4, body);
     sq_bind_str(st, 5, at);
     rc = sq_insert_id(s, st, db, "add reply", id);
+    if (!rc) rc = sq_reply_quality_note(s, *id);
     if (rc) return rc;
     st = sq_stmt(s, Q_MSG_SET_STATE, &db);
     if (!st) return STORE_ERROR;
@@ -758,4 +779,5 @@ const store_ops store_sqlite = {
     .backup = sq_backup, .restore = sq_restore, .check = sq_check,
     .dept_update = sq_dept_update, .user_update = sq_user_update, .user_reset_password = sq_user_reset_password,
     .rule_del = sq_rule_del, .audit_list = sq_audit_list, .audit_kinds = sq_audit_kinds, .digest = sq_digest,
+    .reply_scorer_set = sq_reply_scorer_set, .reply_quality_depts = sq_reply_quality_depts, .reply_bodies = sq_reply_bodies,
 };

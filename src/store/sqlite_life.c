@@ -596,6 +596,7 @@ static int reply_decide_txn(store *s, void *arg) {
     if (x->approve && (rc = exec_id_str(s, Q_SET_REPLIED, msg, (str){0}, "set state"))) { json_decref(d); return rc; }
     if ((rc = sq_agg_msg(s, msg, +1))) { json_decref(d); return rc; }
     if (!x->approve) return audit(s, x->user, "reply_refused", msg, NULL, NULL, x->reason, d);
+    if ((rc = sq_reply_quality_note(s, x->id))) { json_decref(d); return rc; }
     return audit(s, x->user, "reply", msg, from, "replied", x->reason, d);
 }
 
@@ -617,6 +618,7 @@ static int reply_correct_txn(store *s, void *arg) {
     if (!published) rc = STORE_CONFLICT;
     if (!rc) rc = sq_life_check(s, msg, "reply_correct", from, NULL);
     if (!rc) rc = exec_id_str(s, Q_REPLY_EDIT, x->id, x->body, "correct reply");
+    if (!rc) rc = sq_reply_quality_note(s, x->id);    /* the corrected text is what citizens read */
     if (rc) { json_decref(d); return rc; }
     json_object_set_new(d, "body", json_stringn(x->body.p, x->body.n));
     return audit(s, x->user, "reply_correct", msg, NULL, NULL, x->reason, d);

@@ -23,6 +23,13 @@ enum store_status {
 
 typedef struct store store;
 
+/* The quality of an official reply (text/replyq.h) as the store records it. */
+typedef struct {
+    double score;            /* 0..100 */
+    double relevance, completeness, boilerplate;   /* 0..1 */
+    double timeliness;       /* 0..1; < 0 unknown */
+} store_reply_q;
+
 typedef struct {
     int64_t id;
     char login[64];
@@ -51,6 +58,7 @@ typedef struct {
     int64_t urge_count, reopen_count;
     int64_t assignee_id;     /* the handler a head gave it to; 0 = none */
     char assignee[64];
+    int64_t supports, opposes;   /* 点赞 (public support button, imports) and 反对 (imports) */
     char *resolution;        /* public: the closing note, or why it was declined; owned */
     char *title, *body, *region, *phone, *department, *hold_reason, *author;   /* owned; store_msg_clear() */
 } store_msg;
@@ -80,6 +88,11 @@ typedef struct {
 typedef struct { str word; char day[11]; int64_t n; } store_kw_count;
 void store_msg_clear(store_msg *m);
 
+/* Scores a reply about to be recorded as published (m: its message as
+ * stored; reply_at: its time). Called inside the publishing transaction, so
+ * it must not call the store. Returns 0, or non-zero to record nothing. */
+typedef int (*store_reply_scorer)(void *ud, const store_msg *m, const char *reply, const char *reply_at, store_reply_q *out);
+
 typedef struct {
     int64_t consultation_id;
     str title, body, type, region, phone;
@@ -90,6 +103,7 @@ typedef struct {
     int64_t section;         /* a section of the consultation's draft; 0 = the whole */
     bool unpublished;        /* the citizen chose 不公开: handled the same, never listed */
     str source_id;           /* imports: the row's id in its source (unique per consultation); {NULL,0} = none */
+    int64_t likes, dislikes; /* imports: supports (点赞) and opposition (反对) the source counted */
 } store_new_msg;
 
 /* One lifecycle transition (core/lifecycle.h): msg_act. */
@@ -495,6 +509,19 @@ typedef struct store_ops {
      * size matches a recount, consultation counts match a recount, ...):
      * {"ok":bool,"messages":N,"checks":[{"name","what","violations"}],"problems":["..."]}. */
     int (*check)(store *s, json_t **out);
+
+    /* Reply quality. The scorer (NULL = none) runs whenever a reply is
+     * published (added, approved, corrected; `minyi import` sets none): its result is
+     * written in the same transaction and summed per department. */
+    void (*reply_scorer_set)(store *s, store_reply_scorer fn, void *ud);
+    /* Per department, from the sums (no scan of the replies): [{"department_id",
+     * "department","replies","score","relevance","completeness","boilerplate",
+     * "timeliness" (mean of the replies with known times, null when none)}],
+     * most replies first; department_id 0 = replies without a department. */
+    int (*reply_quality_depts)(store *s, json_t **out);
+    /* The newest published replies' texts (at most limit), newest first, for
+     * learning templates at start. cb returns non-zero to stop. */
+    int (*reply_bodies)(store *s, int limit, int (*cb)(void *ud, const char *body), void *ud);
 } store_ops;
 
 /* Every backend's handle starts with this. */
