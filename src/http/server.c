@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -272,9 +273,19 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
     if (!ci || !ci->client_addr || !sockaddr_key(ci->client_addr, a) || proxy_match(s->o.trusted, s->o.ntrusted, a)) return;
     pthread_mutex_lock(&s->peers_mu);
     peer_slot *p = peer_find(s, a, code == MHD_CONNECTION_NOTIFY_STARTED);
-    if (p && code == MHD_CONNECTION_NOTIFY_STARTED) p->count++;
+    bool over = false;
+    if (p && code == MHD_CONNECTION_NOTIFY_STARTED) over = ++p->count > s->o.conns_per_ip;
     else if (p && code == MHD_CONNECTION_NOTIFY_CLOSED && p->count) p->count--;
     pthread_mutex_unlock(&s->peers_mu);
+    /* Pool threads run the accept check and this count apart, so two
+     * accepts at once may both pass it. The count here is exact: a
+     * connection over the limit is shut down at once, and MHD closes it
+     * (and reports CLOSED, which gives its place back). */
+    if (over) {
+        const union MHD_ConnectionInfo *fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (fi) shutdown(fi->connect_fd, SHUT_RDWR);
+        metrics_count(METRIC_CONN_REFUSED);
+    }
 }
 
 static int parse_listen(const char *listen, struct sockaddr_in *sa, char *err, size_t errlen) {
