@@ -31,6 +31,7 @@ json_t *api_msg_json(api_ctx *c, const store_msg *m, const who *w);   /* w NULL 
 
 /* api_public.c */
 void api_get_public_messages(api_ctx *c, http_req *r);
+void api_get_public_search(api_ctx *c, http_req *r);
 void api_get_public_message(api_ctx *c, http_req *r, const char *arg);
 void api_post_public_support(api_ctx *c, http_req *r, const char *arg);
 /* The visitor (a citizen without a login) as the hash of the minyi_visitor

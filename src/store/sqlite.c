@@ -24,7 +24,7 @@
 
 
 #define USER_COLS "u.id, u.login, u.role, coalesce(u.department_id,0), coalesce(d.name,''), u.password_hash"
-#define CONS_COLS "c.id, c.title, c.description, c.kind, c.status, c.created_at, c.message_count, c.opens_at, c.closes_at, c.preamble, c.feedback_published_at"
+#define CONS_COLS "c.id, c.title, c.description, c.kind, c.status, c.created_at, c.message_count, c.opens_at, c.closes_at, c.preamble, c.feedback_published_at, c.public_count"
 
 static const char Q_DEPT_ADD[] = "INSERT INTO departments(name) VALUES (?1)";
 static const char Q_DEPT_FIND[] = "SELECT id FROM departments WHERE name = ?1";
@@ -446,10 +446,13 @@ static int sq_consultation_add(store *s, str title, str description, str kind, i
 }
 
 static json_t *read_consultation(sqlite3_stmt *st) {
-    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:o}",
+    /* message_count: what the public sees, the publicly listed messages;
+     * received_count: every message taken in (officials only, api.c). */
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:o,s:o,s:o,s:o}",
                      "id", (json_int_t)sqlite3_column_int64(st, 0), "title", sq_col_text(st, 1),
                      "description", sq_col_text(st, 2), "kind", sq_col_text(st, 3), "status", sq_col_text(st, 4),
-                     "created_at", sq_col_text(st, 5), "message_count", (json_int_t)sqlite3_column_int64(st, 6),
+                     "created_at", sq_col_text(st, 5), "message_count", (json_int_t)sqlite3_column_int64(st, 11),
+                     "received_count", (json_int_t)sqlite3_column_int64(st, 6),
                      "opens_at", sq_col_json(st, 7), "closes_at", sq_col_json(st, 8), "preamble", sq_col_json(st, 9),
                      "feedback_published_at", sq_col_json(st, 10));
 }
@@ -708,6 +711,7 @@ int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str
     sq_bind_str(st, 4, body);
     sq_bind_str(st, 5, at);
     rc = sq_insert_id(s, st, db, "add reply", id);
+    if (!rc) rc = sq_reply_fts(s, *id, true);
     if (rc) return rc;
     st = sq_stmt(s, Q_MSG_SET_STATE, &db);
     if (!st) return STORE_ERROR;
@@ -870,6 +874,7 @@ const store_ops store_sqlite = {
     .template_del = sq_template_del, .note_add = sq_note_add, .note_list = sq_note_list,
     .draft_set = sq_draft_set, .draft_get = sq_draft_get,
     .public_list = sq_public_list, .public_get = sq_public_get, .support_add = sq_support_add,
+    .public_search = sq_public_search,
     .consultation_update = sq_consultation_update, .consultation_sections = sq_consultation_sections,
     .adoption_set = sq_adoption_set, .feedback = sq_feedback, .feedback_publish = sq_feedback_publish,
     .notice_add = sq_notice_add, .notice_list = sq_notice_list, .notice_hide = sq_notice_hide,

@@ -26,6 +26,9 @@ static const struct { const char *name, *what, *sql; } invariants[] = {
       "SELECT count(*) FROM msg_groups g WHERE g.size <> (SELECT count(*) FROM messages m WHERE m.group_id = g.id)" },
     { "consultation_count", "consultations whose message_count differs from a recount",
       "SELECT count(*) FROM consultations c WHERE c.message_count <> (SELECT count(*) FROM messages m WHERE m.consultation_id = c.id)" },
+    { "consultation_public_count", "consultations whose public_count differs from a recount of their publicly listed messages",
+      "SELECT count(*) FROM consultations c WHERE c.public_count <> (SELECT count(*) FROM messages m WHERE m.consultation_id = c.id"
+      "  AND m.publish = 1 AND m.analyzed = 1 AND m.moderation IN ('none','approved'))" },
     { "consultation_counts", "per-section, per-type message counts that differ from a recount (rejected messages not counted)",
       "SELECT (SELECT count(*) FROM consultation_counts k WHERE k.n <> (SELECT count(*) FROM messages m "
       "  WHERE m.consultation_id = k.consultation_id AND coalesce(m.section, 0) = k.section AND m.type = k.type AND m.moderation <> 'rejected'))"

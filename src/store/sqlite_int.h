@@ -120,6 +120,10 @@ int sq_keywords_add(store *s, const char *day, const str *words, size_t n);
 int sq_hot(store *s, int days, json_t **out);
 int sq_search(store *s, str q, int64_t dept, int limit, int offset, json_t **out);
 int sq_public_list(store *s, const store_public_query *q, json_t **out);
+int sq_public_search(store *s, str q, int cap, json_t **out);
+/* Adds a published reply to the search index (add), or takes its current
+ * text out of it (before the text changes); nothing for other replies. */
+int sq_reply_fts(store *s, int64_t reply_id, bool add);
 int sq_public_get(store *s, int64_t id, store_msg *m, int64_t *supports);
 int sq_support_add(store *s, int64_t id, const char *visitor, int64_t *supports);
 int sq_consultation_update(store *s, int64_t id, const store_consultation_edit *e);

@@ -578,6 +578,7 @@ static int reply_decide_txn(store *s, void *arg) {
     char from[16];
     if ((rc = sq_life_check(s, msg, x->approve ? "reply" : "reply_decision", from, NULL))) return rc;
     if ((rc = exec_id_str(s, x->approve ? Q_REPLY_PUBLISH : Q_REPLY_REFUSE, x->id, (str){0}, "decide reply"))) return rc;
+    if (x->approve && (rc = sq_reply_fts(s, x->id, true))) return rc;
     json_t *d = json_pack("{s:I,s:b}", "reply_id", (json_int_t)x->id, "approve", x->approve);
     if (!x->approve) return audit(s, x->user, "reply_refused", msg, NULL, NULL, x->reason, d);
     if ((rc = exec_id_str(s, Q_SET_REPLIED, msg, (str){0}, "set state"))) { json_decref(d); return rc; }
@@ -601,7 +602,9 @@ static int reply_correct_txn(store *s, void *arg) {
     char from[16];
     if (!published) rc = STORE_CONFLICT;
     if (!rc) rc = sq_life_check(s, msg, "reply_correct", from, NULL);
+    if (!rc) rc = sq_reply_fts(s, x->id, false);
     if (!rc) rc = exec_id_str(s, Q_REPLY_EDIT, x->id, x->body, "correct reply");
+    if (!rc) rc = sq_reply_fts(s, x->id, true);
     if (rc) { json_decref(d); return rc; }
     json_object_set_new(d, "body", json_stringn(x->body.p, x->body.n));
     return audit(s, x->user, "reply_correct", msg, NULL, NULL, x->reason, d);

@@ -347,6 +347,25 @@ static const char *migrations[] = {
     /* 19: officials' phone numbers, sealed by the application (secretbox;
      * the key is a file outside the database): the store sees only bytes. */
     "ALTER TABLE users ADD COLUMN phone_sealed BLOB;",
+
+    /* 20: the public side. Published replies are searchable (the public
+     * search finds a message by its answer too): the store indexes each one
+     * as it is published or corrected (sq_reply_fts; not a trigger, so that
+     * tools without the tokenizer can still write the table). A consultation's
+     * public_count counts its publicly listed messages (the predicate of
+     * migration 9's partial indexes, word for word): the home page must not
+     * count held, rejected, spam or unpublished messages. */
+    "CREATE VIRTUAL TABLE replies_fts USING fts5(body, content='replies', content_rowid='id', tokenize='minyi');"
+    "INSERT INTO replies_fts(rowid, body) SELECT id, body FROM replies WHERE status = 'published';"
+    "ALTER TABLE consultations ADD COLUMN public_count INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE consultations SET public_count = (SELECT count(*) FROM messages m INDEXED BY messages_public_cons"
+    "  WHERE m.consultation_id = consultations.id AND m.publish = 1 AND m.analyzed = 1 AND m.moderation IN ('none','approved'));"
+    "CREATE TRIGGER messages_public_count AFTER UPDATE OF analyzed, moderation, publish ON messages"
+    "  WHEN (old.publish = 1 AND old.analyzed = 1 AND old.moderation IN ('none','approved'))"
+    "    <> (new.publish = 1 AND new.analyzed = 1 AND new.moderation IN ('none','approved')) BEGIN"
+    "  UPDATE consultations SET public_count = public_count"
+    "    + CASE WHEN new.publish = 1 AND new.analyzed = 1 AND new.moderation IN ('none','approved') THEN 1 ELSE -1 END"
+    "    WHERE id = new.consultation_id; END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

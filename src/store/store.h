@@ -251,7 +251,9 @@ typedef struct store_ops {
 
     /* Full-text search (issue 3): q as a person typed it; dept 0 = all departments.
      * -> {"total":N,"results":[{"id","tracking_code","title","snippet","state","department","created_at"}]};
-     * in snippets "\u0002" opens and "\u0003" closes a match. STORE_INVALID when q has nothing searchable. */
+     * in snippets "\u0002" opens and "\u0003" closes a match. Ranked within the newest 1,000 matches
+     * ("window": pages end there); "total_approx" when more match and "total" is an estimate.
+     * STORE_INVALID when q has nothing searchable. */
     int (*search)(store *s, str q, int64_t dept, int limit, int offset, json_t **out);
 
     /* One public reply to every member of a near-duplicate group routed to
@@ -341,6 +343,16 @@ typedef struct store_ops {
     /* One support per visitor (a hash of the visitor's cookie): STORE_CONFLICT when this
      * visitor already supported it, STORE_NOT_FOUND when not public. *supports = the new count. */
     int (*support_add)(store *s, int64_t id, const char *visitor, int64_t *supports);
+    /* Full-text candidates for the public search: publicly listed messages
+     * whose title or body, or one of whose published replies, matches q (as
+     * search reads it), the newest `cap` (<= 1000) matching documents of each
+     * kind, one entry per message: {"candidates":[{"id","score" (lower is
+     * better),"title","body","type","state","department","created_at",
+     * "region","reply" (the matching reply's text or null)}],"matched" (how
+     * many documents match: exact, or estimated when "approx")}. Text is
+     * unmasked: the caller masks it and checks the match again on what it
+     * shows. STORE_INVALID when q has nothing searchable. */
+    int (*public_search)(store *s, str q, int cap, json_t **out);
 
     /* ---- consultations on a draft, and their feedback report ---- */
     int (*consultation_update)(store *s, int64_t id, const store_consultation_edit *e);   /* NOT_FOUND */

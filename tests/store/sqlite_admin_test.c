@@ -77,6 +77,7 @@ TEST(check_finds_each_broken_invariant) {
     static const struct { const char *name, *sql; } cases[] = {
         { "reply_message", "PRAGMA foreign_keys=OFF; INSERT INTO replies(message_id, body) VALUES (9999, 'orphan');" },
         { "consultation_count", "UPDATE consultations SET message_count = 7;" },
+        { "consultation_public_count", "UPDATE consultations SET public_count = 7;" },
         { "group_size", "UPDATE messages SET group_id = id WHERE id = 1; UPDATE msg_groups SET size = 5;" },
         { "group_first", "PRAGMA foreign_keys=OFF; UPDATE messages SET group_id = 777 WHERE id = 2;" },
         { "rating_message", "PRAGMA foreign_keys=OFF; INSERT INTO ratings(message_id, score) VALUES (4242, 3);" },

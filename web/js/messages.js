@@ -1,8 +1,9 @@
 // 留言公开: the public list of published messages and their replies
 // (GET /api/v1/public/messages, docs/api.md). Filters live in the URL, so a
 // list can be bookmarked and shared; pages follow the server's keyset cursor
-// (?after=), which stays fast at millions of messages. Everything shown came
-// from citizens or officials and is inserted as text nodes only.
+// (?after=), which stays fast at millions of messages; ?q= searches the
+// published messages and replies instead. Everything shown came from
+// citizens or officials and is inserted as text nodes only.
 import { api, el, clear, setText, notice, errorText, renderHeader, footer, param, badge, fmtTime, TYPES } from './common.js';
 
 renderHeader(null);
@@ -48,6 +49,52 @@ function item(m) {
       m.rating ? el('span', null, `满意度评价 ${m.rating} 分`) : null));
 }
 
+// A search snippet is escaped text with <mark> around the matches (the
+// server adds no other markup): rebuilt here as text nodes and <mark>s.
+function marked(html) {
+  const text = (t) => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return String(html || '').split(/(<mark>.*?<\/mark>)/).filter(Boolean)
+    .map(p => p.startsWith('<mark>') ? el('mark', null, text(p.slice(6, -7))) : text(p));
+}
+
+function hit(m) {
+  const href = `/view.html?id=${encodeURIComponent(m.id)}`;
+  return el('li', { class: 'card public-item' },
+    el('div', { class: 'meta' },
+      badge(m.state), el('span', { class: 'badge kind' }, m.type),
+      m.department ? el('span', null, m.department) : null,
+      el('span', null, `留言于 ${fmtTime(m.created_at)}`)),
+    el('h3', { class: 'wrap-anywhere' }, el('a', { href }, ...marked(m.title_html))),
+    el('p', { class: 'desc wrap-anywhere' }, m.matched_in === 'reply' ? el('strong', null, '答复：') : null, ...marked(m.snippet)));
+}
+
+// Full-text search (GET /api/v1/public/search): pages by offset, up to the
+// ranked window the server gives.
+async function search(q) {
+  const offset = Math.max(0, parseInt(param('offset') || '0', 10) || 0);
+  form.hidden = true;
+  try {
+    const data = await api('GET', `/api/v1/public/search?${new URLSearchParams({ q, offset: String(offset) })}`);
+    clear(list);
+    const n = data.results.length;
+    list.append(el('li', { class: 'muted' }, n
+      ? `找到${data.total_approx ? '约 ' : ' '}${data.total} 条相关留言，显示第 ${offset + 1}–${offset + n} 条`
+      : `没有找到包含“${q}”的公开留言。`));
+    for (const m of data.results) list.append(hit(m));
+    if (offset + n < Math.min(data.total, data.window ?? data.total)) {
+      more.setAttribute('href', `/messages.html?${new URLSearchParams({ q, offset: String(offset + n) })}`);
+      more.hidden = false;
+    }
+    first.hidden = offset === 0;
+    if (!first.hidden) first.setAttribute('href', `/messages.html?${new URLSearchParams({ q })}`);
+  } catch (e) {
+    clear(list);
+    notice(document.getElementById('notice'), 'error', `检索失败：${errorText(e)}`);
+  } finally {
+    list.setAttribute('aria-busy', 'false');
+  }
+}
+
 async function load() {
   const qs = new URLSearchParams();
   for (const f of FIELDS) { const v = param(f); if (v) qs.set(f, v); }
@@ -80,4 +127,6 @@ form.addEventListener('submit', (ev) => {
 });
 
 loadConsultations();
-load();
+const q = (param('q') || '').trim();
+document.getElementById('f-q').value = q;
+if (q) search(q); else load();

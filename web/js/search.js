@@ -212,18 +212,19 @@ async function load() {
       setText(summary, '');
       host.append(el('p', { class: 'empty' }, `没有找到包含“${q}”的留言。`));
     } else {
-      /* Broad queries get an estimate, newest first (docs/api.md). */
-      const count = data.total_approx ? `约 ${total} 条相关留言（按时间从新到旧）` : `${total} 条相关留言`;
+      /* Broad queries get an estimate, ranked among the newest matches (docs/api.md). */
+      const count = data.total_approx ? `约 ${total} 条相关留言（最新 ${data.window} 条按相关度排列）` : `${total} 条相关留言`;
       setText(summary, total > list.length
         ? `找到 ${count}，显示第 ${offset + 1}–${offset + list.length} 条`
         : `找到 ${count}`);
       host.append(el('ol', { class: 'result-list', id: 'result-list', start: String(offset + 1) }, list.map(result)));
     }
-    pager.hidden = total <= PAGE;
+    const shown = Math.min(total, Number(data.window ?? total));   /* pages end at the ranked window */
+    pager.hidden = shown <= PAGE;
     document.getElementById('prev').disabled = offset <= 0;
-    document.getElementById('next').disabled = offset + list.length >= total;
+    document.getElementById('next').disabled = offset + list.length >= shown;
     setText(document.getElementById('page-info'),
-      `第 ${Math.floor(offset / PAGE) + 1} / ${Math.max(1, Math.ceil(total / PAGE))} 页`);
+      `第 ${Math.floor(offset / PAGE) + 1} / ${Math.max(1, Math.ceil(shown / PAGE))} 页`);
   } catch (e) {
     if (my !== seq || e.redirecting) return;
     reset();
