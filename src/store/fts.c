@@ -369,6 +369,10 @@ static int put_escaped(buf *out, const char *s, size_t n) {
     return 0;
 }
 
+static int put_text(buf *out, const char *s, size_t n, bool html) {
+    return html ? put_escaped(out, s, n) : buf_put(out, s, n);
+}
+
 /* The byte offset n characters before (dir < 0) or after off, within text. */
 static size_t step_chars(str text, size_t off, long n) {
     while (n > 0 && off < text.n) {
@@ -386,7 +390,12 @@ static size_t step_chars(str text, size_t off, long n) {
 }
 
 int fts_snippet_html(str q, str text, size_t max_chars, buf *out) {
+    return fts_snippet(q, text, max_chars, "<mark>", "</mark>", true, out, NULL);
+}
+
+int fts_snippet(str q, str text, size_t max_chars, const char *open, const char *close, bool html, buf *out, int *marks) {
     toks d = { 0 };
+    if (marks) *marks = 0;
     if (toks_of(text.p, text.n, &d)) { toks_free(&d); return -1; }
     unsigned char *hit = calloc(d.n + 1, 1);
     if (!hit) { toks_free(&d); return -1; }
@@ -405,11 +414,12 @@ int fts_snippet_html(str q, str text, size_t max_chars, buf *out) {
         if (d.t[i].off >= to) break;
         if (end > to) end = to;
         if (d.t[i].off < at) continue;          /* inside a match already marked */
-        rc = put_escaped(out, text.p + at, d.t[i].off - at) || buf_puts(out, "<mark>")
-          || put_escaped(out, text.p + d.t[i].off, end - d.t[i].off) || buf_puts(out, "</mark>");
+        rc = put_text(out, text.p + at, d.t[i].off - at, html) || buf_puts(out, open)
+          || put_text(out, text.p + d.t[i].off, end - d.t[i].off, html) || buf_puts(out, close);
         at = end;
+        if (marks) ++*marks;
     }
-    if (!rc && to > at) rc = put_escaped(out, text.p + at, to - at);
+    if (!rc && to > at) rc = put_text(out, text.p + at, to - at, html);
     if (!rc && to < text.n) rc = buf_puts(out, "…");
     free(hit);
     toks_free(&d);

@@ -46,5 +46,8 @@ bool fts_matches(str q, const str *cols, size_t ncols);
  * <mark>...</mark> (the only markup added) and "…" where text was cut; the
  * start of text when nothing matches. Returns 0, or -1 on out-of-memory. */
 int fts_snippet_html(str q, str text, size_t max_chars, buf *out);
+/* The same with open / close around matches, text copied as it is unless
+ * html; *marks (may be NULL) gets the number of matches marked. */
+int fts_snippet(str q, str text, size_t max_chars, const char *open, const char *close, bool html, buf *out, int *marks);
 
 #endif

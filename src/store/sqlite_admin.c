@@ -29,6 +29,10 @@ static const struct { const char *name, *what, *sql; } invariants[] = {
     { "consultation_public_count", "consultations whose public_count differs from a recount of their publicly listed messages",
       "SELECT count(*) FROM consultations c WHERE c.public_count <> (SELECT count(*) FROM messages m WHERE m.consultation_id = c.id"
       "  AND m.publish = 1 AND m.analyzed = 1 AND m.moderation IN ('none','approved'))" },
+    { "inbox_counts", "departments whose inbox total differs from a recount of their messages not held or rejected",
+      "SELECT count(*) FROM (SELECT coalesce(department_id, 0) AS d, count(*) AS n FROM messages"
+      "  WHERE moderation IN ('none','approved') GROUP BY 1) x"
+      "  FULL JOIN (SELECT department_id AS d, n FROM inbox_counts WHERE n <> 0) k ON k.d = x.d WHERE x.n IS NOT k.n" },
     { "consultation_counts", "per-section, per-type message counts that differ from a recount (rejected messages not counted)",
       "SELECT (SELECT count(*) FROM consultation_counts k WHERE k.n <> (SELECT count(*) FROM messages m "
       "  WHERE m.consultation_id = k.consultation_id AND coalesce(m.section, 0) = k.section AND m.type = k.type AND m.moderation <> 'rejected'))"

@@ -201,7 +201,9 @@ function rows(msgs) {
 function showCounts(c) {
   const box = document.getElementById('counts');
   clear(box);
-  const item = (label, n, cls) => el('span', { class: `count ${cls}${Number(n) ? ' hot' : ''}` }, `${label} `, el('strong', null, String(Number(n) || 0)));
+  // Counts stop at c.max (a national inbox's overdue count would cost a scan): shown as "1000+".
+  const num = (n) => (c.max && Number(n) >= c.max ? `${c.max}+` : String(Number(n) || 0));
+  const item = (label, n, cls) => el('span', { class: `count ${cls}${Number(n) ? ' hot' : ''}` }, `${label} `, el('strong', null, num(n)));
   box.append(item('已超期', c.overdue, 'c-overdue'), ' · ', item('2 个工作日内到期', c.due_soon, 'c-soon'), ' · ', item('督办', c.urged, 'c-urged'));
   box.hidden = false;
 }
