@@ -4,7 +4,8 @@
 // (?after=), which stays fast at millions of messages; ?q= searches the
 // published messages and replies instead. Everything shown came from
 // citizens or officials and is inserted as text nodes only.
-import { api, el, clear, setText, notice, errorText, renderHeader, footer, param, badge, fmtTime, TYPES } from './common.js';
+import { t } from './i18n.js';
+import { api, el, clear, setText, notice, errorText, renderHeader, footer, param, badge, fmtTime, TYPES, typeLabel, fmtNumber } from './common.js';
 
 renderHeader(null);
 footer();
@@ -16,7 +17,7 @@ const first = document.getElementById('first');
 const FIELDS = ['consultation', 'type', 'state', 'region', 'from', 'to', 'sort'];
 
 const typeSel = document.getElementById('f-type');
-for (const t of TYPES) typeSel.append(el('option', { value: t }, t));
+for (const v of TYPES) typeSel.append(el('option', { value: v }, typeLabel(v)));
 for (const f of FIELDS) {
   const v = param(f);
   if (v) form.elements[f].value = v;
@@ -35,37 +36,37 @@ function item(m) {
   const href = `/view.html?id=${encodeURIComponent(m.id)}`;
   return el('li', { class: 'card public-item' },
     el('div', { class: 'meta' },
-      badge(m.state), el('span', { class: 'badge kind' }, m.type),
+      badge(m.state), el('span', { class: 'badge kind' }, typeLabel(m.type)),
       m.department ? el('span', null, m.department) : null,
       m.region ? el('span', null, m.region) : null,
-      el('span', null, `留言于 ${fmtTime(m.created_at)}`),
-      m.last_reply_at ? el('span', null, `答复于 ${fmtTime(m.last_reply_at)}`) : null),
+      el('span', null, t('common.written', fmtTime(m.created_at))),
+      m.last_reply_at ? el('span', null, t('messages.answered', fmtTime(m.last_reply_at))) : null),
     el('h3', { class: 'wrap-anywhere' }, el('a', { href }, m.title)),
     el('p', { class: 'desc wrap-anywhere' }, m.excerpt),
-    m.reply ? el('p', { class: 'reply-excerpt wrap-anywhere' }, el('strong', null, '答复：'), m.reply) : null,
+    m.reply ? el('p', { class: 'reply-excerpt wrap-anywhere' }, el('strong', null, t('messages.reply')), m.reply) : null,
     el('div', { class: 'meta' },
-      m.group_size > 1 ? el('span', null, `此留言及另外 ${m.group_size - 1} 条相似留言`) : null,
-      el('span', null, `支持 ${Number(m.supports) || 0}`),
-      m.rating ? el('span', null, `满意度评价 ${m.rating} 分`) : null));
+      m.group_size > 1 ? el('span', null, t('common.this_message_and_similar_ones', m.group_size - 1)) : null,
+      el('span', null, t('common.support', Number(m.supports) || 0)),
+      m.rating ? el('span', null, t('messages.rated_out_of_5', m.rating)) : null));
 }
 
 // A search snippet is escaped text with <mark> around the matches (the
 // server adds no other markup): rebuilt here as text nodes and <mark>s.
 function marked(html) {
-  const text = (t) => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  const text = (x) => x.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
   return String(html || '').split(/(<mark>.*?<\/mark>)/).filter(Boolean)
-    .map(p => p.startsWith('<mark>') ? el('mark', null, text(p.slice(6, -7))) : text(p));
+    .map((p) => (p.startsWith('<mark>') ? el('mark', null, text(p.slice(6, -7))) : text(p)));
 }
 
 function hit(m) {
   const href = `/view.html?id=${encodeURIComponent(m.id)}`;
   return el('li', { class: 'card public-item' },
     el('div', { class: 'meta' },
-      badge(m.state), el('span', { class: 'badge kind' }, m.type),
+      badge(m.state), el('span', { class: 'badge kind' }, typeLabel(m.type)),
       m.department ? el('span', null, m.department) : null,
-      el('span', null, `留言于 ${fmtTime(m.created_at)}`)),
+      el('span', null, t('common.written', fmtTime(m.created_at)))),
     el('h3', { class: 'wrap-anywhere' }, el('a', { href }, ...marked(m.title_html))),
-    el('p', { class: 'desc wrap-anywhere' }, m.matched_in === 'reply' ? el('strong', null, '答复：') : null, ...marked(m.snippet)));
+    el('p', { class: 'desc wrap-anywhere' }, m.matched_in === 'reply' ? el('strong', null, t('messages.reply')) : null, ...marked(m.snippet)));
 }
 
 // Full-text search (GET /api/v1/public/search): pages by offset, up to the
@@ -77,9 +78,8 @@ async function search(q) {
     const data = await api('GET', `/api/v1/public/search?${new URLSearchParams({ q, offset: String(offset) })}`);
     clear(list);
     const n = data.results.length;
-    list.append(el('li', { class: 'muted' }, n
-      ? `找到${data.total_approx ? '约 ' : ' '}${data.total} 条相关留言，显示第 ${offset + 1}–${offset + n} 条`
-      : `没有找到包含“${q}”的公开留言。`));
+    const count = data.total_approx ? t('messages.about_matching_messages', fmtNumber(data.total)) : t('search.matching_messages', fmtNumber(data.total));
+    list.append(el('li', { class: 'muted' }, n ? t('search.found_showing', count, offset + 1, offset + n) : t('messages.no_public_message_contains', q)));
     for (const m of data.results) list.append(hit(m));
     if (offset + n < Math.min(data.total, data.window ?? data.total)) {
       more.setAttribute('href', `/messages.html?${new URLSearchParams({ q, offset: String(offset + n) })}`);
@@ -89,7 +89,7 @@ async function search(q) {
     if (!first.hidden) first.setAttribute('href', `/messages.html?${new URLSearchParams({ q })}`);
   } catch (e) {
     clear(list);
-    notice(document.getElementById('notice'), 'error', `检索失败：${errorText(e)}`);
+    notice(document.getElementById('notice'), 'error', t('search.search_failed', errorText(e)));
   } finally {
     list.setAttribute('aria-busy', 'false');
   }
@@ -102,7 +102,7 @@ async function load() {
   try {
     const data = await api('GET', `/api/v1/public/messages?${qs}`);
     clear(list);
-    if (!data.messages.length) list.append(el('li', { class: 'empty' }, '没有符合条件的公开留言。'));
+    if (!data.messages.length) list.append(el('li', { class: 'empty' }, t('messages.no_public_message_matches')));
     for (const m of data.messages) list.append(item(m));
     if (data.next) {
       qs.set('after', data.next);
@@ -112,7 +112,7 @@ async function load() {
     first.hidden = !param('after');
   } catch (e) {
     clear(list);
-    notice(document.getElementById('notice'), 'error', `无法加载公开留言：${errorText(e)}`);
+    notice(document.getElementById('notice'), 'error', t('messages.could_not_load_the_public', errorText(e)));
   } finally {
     list.setAttribute('aria-busy', 'false');
   }
@@ -127,6 +127,6 @@ form.addEventListener('submit', (ev) => {
 });
 
 loadConsultations();
-const q = (param('q') || '').trim();
-document.getElementById('f-q').value = q;
-if (q) search(q); else load();
+const query = (param('q') || '').trim();
+document.getElementById('f-q').value = query;
+if (query) search(query); else load();
