@@ -130,7 +130,7 @@ void api_get_public_message(api_ctx *c, http_req *r, const char *arg) {
 
 /* ---- public full-text search -------------------------------------------- */
 
-#define PUBLIC_SEARCH_CAND 1000
+#define PUBLIC_SEARCH_CAND 500
 #define SNIPPET_CHARS 80
 
 typedef struct { json_t *o; double score; int64_t id; char *title, *body, *reply; bool in_reply; } pub_hit;
@@ -154,8 +154,9 @@ static char *masked_copy(const char *s) {
  * original text, so every hit is masked and matched again on the masked
  * text (a hit only on a masked phone number is dropped, and not counted),
  * and snippets come from the masked text only: HTML-escaped, with <mark>
- * around the matches. Counting and ranking stop at the newest 1,000
- * matches, as for officials (store.h public_search). */
+ * around the matches. Counting and ranking stop at the newest
+ * PUBLIC_SEARCH_CAND matches (store.h public_search): half the officials'
+ * window, as each is masked and matched again. */
 void api_get_public_search(api_ctx *c, http_req *r) {
     const char *q = http_query(r, "q");
     if (!q || !*q) return http_error(r, 422, "missing", "q", "q (what to search for) is required");

@@ -22,6 +22,9 @@ static const struct { const char *name, *what, *sql; } invariants[] = {
       "SELECT count(*) FROM messages m WHERE m.group_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages g WHERE g.id = m.group_id)" },
     { "group_listed", "near-duplicate groups missing from msg_groups",
       "SELECT count(DISTINCT m.group_id) FROM messages m WHERE m.group_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM msg_groups g WHERE g.id = m.group_id)" },
+    { "group_times", "msg_groups whose first or latest arrival lies inside the span of their members",
+      "SELECT count(*) FROM msg_groups g WHERE g.size > 0 AND (g.first_at > (SELECT min(created_at) FROM messages m WHERE m.group_id = g.id)"
+      "  OR g.last_at < (SELECT max(created_at) FROM messages m WHERE m.group_id = g.id))" },
     { "group_size", "msg_groups sizes that differ from a recount of their members",
       "SELECT count(*) FROM msg_groups g WHERE g.size <> (SELECT count(*) FROM messages m WHERE m.group_id = g.id)" },
     { "consultation_count", "consultations whose message_count differs from a recount",

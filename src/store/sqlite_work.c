@@ -706,15 +706,16 @@ static const char Q_HOT_WORDS[] =
     "  sum(CASE WHEN day <= date('now', '-' || ?1 || ' days') THEN n ELSE 0 END) AS prev "
     "FROM keyword_days WHERE day > date('now', '-' || (2 * ?1) || ' days') "
     "GROUP BY word HAVING cur > 0 ORDER BY cur DESC, word LIMIT 20";
+/* The largest groups active in the window: groups whose latest arrival
+ * falls in it (msg_groups_last), the largest first; authors are counted
+ * among the newest 1,000 members (a campaign's size says the rest). */
 static const char Q_HOT_GROUPS[] =
     "SELECT g.id, g.size, m.title, d.name, "
-    "  (SELECT count(DISTINCT coalesce(x.author, x.author_ip, x.id)) FROM messages x WHERE x.group_id = g.id), "
-    "  (SELECT min(x.created_at) FROM messages x WHERE x.group_id = g.id), "
-    "  (SELECT max(x.created_at) FROM messages x WHERE x.group_id = g.id) AS last "
+    "  (SELECT count(DISTINCT a) FROM (SELECT coalesce(x.author, x.author_ip, x.id) AS a FROM messages x"
+    "    WHERE x.group_id = g.id ORDER BY x.id DESC LIMIT 1000)), g.first_at, g.last_at "
     "FROM msg_groups g JOIN messages m ON m.id = g.id LEFT JOIN departments d ON d.id = m.department_id "
-    "WHERE g.size > 1 AND m.moderation IN ('none','approved') "
-    "AND EXISTS (SELECT 1 FROM messages x WHERE x.group_id = g.id AND x.created_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ?1 || ' days')) "
-    "ORDER BY g.size DESC, g.id LIMIT 10";
+    "WHERE g.last_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ?1 || ' days') AND g.size > 1 "
+    "AND m.moderation IN ('none','approved') ORDER BY g.size DESC, g.id LIMIT 10";
 
 int sq_hot(store *s, int days, json_t **out) {
     sqlite3_stmt *st = sq_stmt(s, Q_HOT_WORDS, NULL);
