@@ -225,6 +225,7 @@ const ERROR_TEXT = {
   unavailable: t('common.error_unavailable'),
   unsupported_media_type: t('common.error_unsupported_media_type'),
   busy: t('common.error_unavailable'),
+  account_disabled: t('common.error_account_disabled'),
 };
 
 // Human text for an error in the page's language: every API error carries a
@@ -336,6 +337,7 @@ export function renderHeader(user) {
   if (user) {
     nav.append(link('/inbox.html', t('common.inbox')));
     nav.append(link('/search.html', t('common.search_messages')));
+    if (user.role !== 'moderator') nav.append(link('/digest.html', t('common.daily_digest')));
     if (user.role === 'moderator' || user.role === 'admin') nav.append(link('/moderation.html', t('common.moderation')));
     if (user.role === 'admin') nav.append(link('/admin.html', t('common.administration')));
     if (user.role === 'leader') nav.append(link('/post-new.html', t('common.new_post')));

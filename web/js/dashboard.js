@@ -9,7 +9,7 @@
 // totals and the table still work. Department names are drawn by ECharts on
 // canvas or as text nodes (the tooltip is built with el()), never as HTML.
 import { t } from './i18n.js';
-import { api, el, clear, setText, notice, errorText, renderHeader, footer, fmtTime, typeLabel, fmtNumber } from './common.js';
+import { api, el, clear, setText, notice, errorText, renderHeader, footer, fmtTime, typeLabel, fmtNumber, fmtPercent } from './common.js';
 
 renderHeader(null);
 footer();
@@ -301,6 +301,23 @@ function onResize() {
   });
 }
 
+// ---------- reply quality (officials): per-department means of the scores recorded at publication ----------
+const RQ_COLS = ['department', 'replies', 'score', 'relevance', 'completeness', 'boilerplate', 'timeliness'];
+async function loadReplyQuality() {
+  let r;
+  try { r = await api('GET', '/api/v1/reply-quality/departments', undefined, { stay: true }); } catch (e) { return; }
+  const body = $('rq-body');
+  clear(body);
+  const pct = (x) => (x === null || x === undefined ? '—' : fmtPercent(x));
+  for (const d of r.departments) {
+    const v = [d.department || t('dashboard.rq_no_department'), fmtNumber(d.replies), fmtNumber(Math.round(d.score)),
+      pct(d.relevance), pct(d.completeness), pct(d.boilerplate), pct(d.timeliness)];
+    body.append(el('tr', { 'data-department': String(d.department_id) }, ...v.map((x, i) =>
+      el(i ? 'td' : 'th', i ? { 'data-label': t(`dashboard.rq_${RQ_COLS[i]}`) } : { scope: 'row', 'data-label': t('dashboard.rq_department') }, x))));
+  }
+  $('rq').hidden = !r.departments.length;
+}
+
 async function load() {
   try {
     stats = await api('GET', '/api/v1/stats?public=1');   // the public view, even for a logged-in official
@@ -326,6 +343,7 @@ async function load() {
       official = true;
     }
   } catch (e) { /* the public figures stand */ }
+  if (official) loadReplyQuality();
   renderTotals(stats);
   renderTable();
   lastNarrow = document.documentElement.clientWidth < PHONE;

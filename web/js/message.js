@@ -301,7 +301,35 @@ async function preview(text, stay = true) {
   }
   return piiSeen;
 }
+// ---- reply quality: a hint while the handler types (docs/reply-quality.md);
+// never a block: the reply is published as written whatever the score.
+const rqBox = document.getElementById('reply-quality');
+const RQ_MISSING = {
+  relevance: () => t('message.rq_missing_relevance'), questions: () => t('message.rq_missing_questions'),
+  action: () => t('message.rq_missing_action'), time: () => t('message.rq_missing_time'), unit: () => t('message.rq_missing_unit'),
+  contact: () => t('message.rq_missing_contact'), boilerplate: () => t('message.rq_missing_boilerplate'), late: () => t('message.rq_missing_late'),
+};
+let rqTimer = 0;
+async function quality(text) {
+  if (!text.trim()) { rqBox.hidden = true; return; }
+  const r = await api('POST', '/api/v1/reply-quality', { message_id: id, body: text }, { stay: true });
+  if (form.elements.body.value !== text) return;   // typed on meanwhile
+  setText(document.getElementById('rq-score'), t('message.rq_score', Math.round(r.score)));
+  setText(document.getElementById('rq-parts'), r.timeliness === null
+    ? t('message.rq_parts', fmtPercent(r.relevance), fmtPercent(r.completeness), fmtPercent(r.boilerplate))
+    : t('message.rq_parts_time', fmtPercent(r.relevance), fmtPercent(r.completeness), fmtPercent(r.boilerplate), fmtPercent(r.timeliness)));
+  const ul = document.getElementById('rq-missing');
+  clear(ul);
+  for (const k of r.missing.filter((x) => RQ_MISSING[x])) ul.append(el('li', { 'data-missing': k }, RQ_MISSING[k]()));
+  rqBox.hidden = false;
+}
+function qualitySoon() {
+  clearTimeout(rqTimer);
+  rqTimer = setTimeout(() => { quality(form.elements.body.value).catch(() => {}); }, 600);
+}
+
 function previewSoon() {
+  qualitySoon();
   clearTimeout(previewTimer);
   previewTimer = setTimeout(() => { preview(form.elements.body.value).catch(() => {}); }, 400);
 }
@@ -338,6 +366,8 @@ form.addEventListener('submit', async (ev) => {
     dropDraft();
     piiBox.hidden = true;
     piiSeen = null;
+    clearTimeout(rqTimer);
+    rqBox.hidden = true;
     piiConfirmed = null;
     document.getElementById('reply-draft-note').hidden = true;
     updateCounter();

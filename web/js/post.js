@@ -34,7 +34,7 @@ function render(p) {
   viewsNode = el('strong', { id: 'views' }, String(p.views));
   host.append(el('h1', { class: 'page-title wrap-anywhere' }, p.title),
     el('div', { class: 'meta' }, el('span', null, fmtTime(p.created_at)), t('post.views'), viewsNode, t('post.views_after')),
-    p.has_image ? el('img', { class: 'post-image', src: `/api/v1/posts/${encodeURIComponent(p.id)}/image`, alt: t('post.picture_of_the_post') }) : null,
+    p.has_image ? el('img', { class: 'post-image', src: `/api/v1/posts/${encodeURIComponent(p.id)}/image`, alt: t('post.picture_of_the_post') }) : '',   // DOM append() would write "null"
     el('div', { class: 'doc-body wrap-anywhere' }, paragraphs(p.body)));
   for (const c of p.comments) addComment(c);
 }
