@@ -403,8 +403,9 @@ int fts_snippet(str q, str text, size_t max_chars, const char *open, const char 
     int rc = each_term(q, mark_term, &m);
     size_t first = d.n;
     for (size_t i = 0; i < d.n; i++) if (hit[i]) { first = i; break; }
-    /* A fifth of the window before the first match, the rest after it. */
-    size_t from = first < d.n ? step_chars(text, d.t[first].off, -(long)(max_chars / 5)) : 0;
+    /* Half the window before the first match (as FTS5's snippet() centres
+     * its hits), the rest after it. */
+    size_t from = first < d.n ? step_chars(text, d.t[first].off, -(long)(max_chars / 2)) : 0;
     size_t to = step_chars(text, from, (long)max_chars);
     if (!rc && from > 0) rc = buf_puts(out, "…");
     size_t at = from;

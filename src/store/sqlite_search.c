@@ -30,7 +30,7 @@ static const char Q_CAND[] =
 static const char Q_ROW[] =
     "SELECT m.id, m.tracking_code, m.title, m.body, m.state, coalesce(d.name,''), m.created_at "
     "FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.id = ?1";
-#define SNIPPET_CHARS 40
+#define SNIPPET_CHARS 80
 static const char Q_MAX_ID[] = "SELECT coalesce(max(id), 0) FROM messages";
 
 #define PUB_COLS "m.title, m.body, m.type, m.state, coalesce(d.name,''), m.created_at, m.region"
