@@ -205,6 +205,39 @@ static json_t *cached_rules(api_ctx *c) {
     return r;
 }
 
+/* A POST waiting for its group commit: the connection is parked (no server
+ * thread held) until the store's writer reports the commit. */
+typedef struct {
+    api_ctx *c;
+    http_req *r;
+    json_t *j;               /* owns the strings m points into */
+    store_new_msg m;
+} intake;
+
+static void intake_done(void *ud, int rc, int64_t id, const char *code, const char *errmsg) {
+    intake *in = ud;
+    http_req *r = in->r;
+    if (rc) {
+        log_error("store: %s", errmsg ? errmsg : "add message failed");
+        http_error(r, 500, "internal", NULL, "the database failed; the message was not stored");
+    } else {
+        analyzer_kick(in->c->an);
+        http_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id, "tracking_code", code));
+    }
+    json_decref(in->j);
+    free(in);
+    http_resume(r);
+}
+
+static void intake_start(http_req *r, void *arg) {
+    intake *in = arg;
+    if (in->c->st->ops->msg_add_async(in->c->st, &in->m, intake_done, in) == STORE_OK) return;
+    api_store_failed(r, in->c->st);
+    json_decref(in->j);
+    free(in);
+    http_resume(r);
+}
+
 static void post_message(api_ctx *c, http_req *r) {
     /* Per client address, before any parsing: a flood costs a lookup each.
      * Behind a trusted proxy the address is the forwarded client's. */
@@ -245,13 +278,11 @@ static void post_message(api_ctx *c, http_req *r) {
         json_decref(rules);
     }
     m.author_ip = str_c(r->ip);
-    int64_t id;
-    char code[20];
-    rc = OPS->msg_add(ST, &m, &id, code);
-    json_decref(j);
-    if (rc) return api_store_failed(r, ST);
-    analyzer_kick(c->an);
-    http_json(r, 201, json_pack("{s:I,s:s}", "id", (json_int_t)id, "tracking_code", code));
+    intake *in = malloc(sizeof *in);
+    if (!in) { json_decref(j); return http_error(r, 503, "busy", NULL, "out of memory; try again"); }
+    *in = (intake){ c, r, j, m };
+    r->defer = intake_start;      /* answered once the message's commit is durable */
+    r->defer_arg = in;
 }
 
 /* Accepts codes typed by people: any case, with or without dashes/spaces. */

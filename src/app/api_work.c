@@ -2,6 +2,8 @@
  * (routing corrections), classifier models and the label -> department map,
  * thresholds, the moderation queue, sensitive words, near-duplicate groups. */
 #include "app/api_int.h"
+#include "app/auth.h"
+#include "core/log.h"
 #include "core/lifecycle.h"
 #include "text/classify.h"
 #include "text/pii.h"
@@ -354,38 +356,81 @@ void api_post_rating(api_ctx *c, http_req *r, const char *arg) {
     http_json(r, 201, json_pack("{s:b}", "ok", 1));
 }
 
-/* GET /api/v1/stats: public by design. Computed at most every 10 seconds:
- * it walks every message, and a popular page must not do that per view. */
-void api_get_stats(api_ctx *c, http_req *r) {
-    /* ?fresh=1 skips the cache: officials only, or anyone could make every view walk every message. */
-    bool fresh = http_query(r, "fresh") != NULL;
-    who w;
-    if (fresh && !api_require_login(c, r, &w, false)) return;
+static bool valid_day(const char *d) {
+    int y, m, dd;
+    char tail;
+    return strlen(d) == 10 && sscanf(d, "%4d-%2d-%2d%c", &y, &m, &dd, &tail) == 3 && d[4] == '-' && d[7] == '-'
+           && m >= 1 && m <= 12 && dd >= 1 && dd <= 31;
+}
+
+/* Deadlines pass with time, not with a request: at most once a minute, the
+ * first stats request marks what went overdue since (a short write through
+ * an index of the open messages past due). */
+static void sweep_overdue(api_ctx *c) {
     static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-    static json_t *cached;
-    static struct timespec at;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    pthread_mutex_lock(&mu);
-    if (!cached || now.tv_sec - at.tv_sec >= 10 || fresh) {
-        json_t *o;
-        if (OPS->stats(ST, &o)) { pthread_mutex_unlock(&mu); return api_store_failed(r, ST); }
-        /* The deadlines by type, in working days, as the public page explains them. */
-        json_t *dl = json_object();
-        int nk;
-        const lc_deadline *kinds = lifecycle_deadlines(&nk);
-        for (int i = 0; i < nk; i++) {
-            char v[32];
-            long days = OPS->setting_get(ST, kinds[i].setting, v, sizeof v) == STORE_OK ? strtol(v, NULL, 10) : kinds[i].days;
-            json_object_set_new(dl, kinds[i].type, json_integer(days));
-        }
-        json_object_set_new(o, "deadlines", dl);
-        json_decref(cached);
-        cached = o;
-        at = now;
+    static time_t last;
+    time_t now = time(NULL);
+    if (pthread_mutex_trylock(&mu)) return;          /* another request is sweeping */
+    if (now - last >= 60) {
+        char ts[32];
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        int64_t n;
+        if (OPS->overdue_sweep(ST, ts, &n)) log_error("store: %s", store_errmsg(ST));
+        else last = now;
     }
-    json_t *o = json_deep_copy(cached);
     pthread_mutex_unlock(&mu);
+}
+
+/* GET /api/v1/stats[?from=DATE&to=DATE&department=ID&public=1]: figures per
+ * department over the messages received in [from, to], from the running
+ * aggregates (no cache needed). Anyone gets the public view (every
+ * department, no supervision figures; public=1 asks for it when logged
+ * in); leaders and admins the official view of every department; a handler
+ * the official view of their own department only. */
+void api_get_stats(api_ctx *c, http_req *r) {
+    store_stats_query q = { 0 };
+    const char *from = http_query(r, "from"), *to = http_query(r, "to"), *dept = http_query(r, "department");
+    const char *pub = http_query(r, "public");
+    if (from && *from) { if (!valid_day(from)) return http_error(r, 422, "invalid", "from", "from must be a date YYYY-MM-DD"); q.from = from; }
+    if (to && *to) { if (!valid_day(to)) return http_error(r, 422, "invalid", "to", "to must be a date YYYY-MM-DD"); q.to = to; }
+    if (q.from && q.to && strcmp(q.from, q.to) > 0) return http_error(r, 422, "invalid", "to", "to is before from");
+    if (dept && *dept && !api_parse_id(dept, &q.department_id)) return http_error(r, 422, "invalid", "department", "department must be a department id");
+    const char *tok = http_cookie(r, "minyi_session");
+    store_user u;
+    char csrf[65];
+    /* A stale session cookie just means the public view. */
+    if (!(pub && !strcmp(pub, "1")) && tok && auth_session_find(ST, tok, &u, csrf) == STORE_OK) {
+        store_user *wu = &u;
+        const char *role = wu->role;
+        if (!strcmp(role, "admin") || !strcmp(role, "leader")) q.official = true;
+        else if (!strcmp(role, "handler") || !strcmp(role, "head")) {
+            if (!wu->department_id) return http_error(r, 403, "forbidden", NULL, "this account has no department");
+            if (q.department_id && q.department_id != wu->department_id)
+                return http_error(r, 403, "forbidden", "department", "the figures of another department are for leaders");
+            q.department_id = wu->department_id;
+            q.official = true;
+        }
+    }
+    sweep_overdue(c);
+    json_t *o;
+    if (OPS->stats(ST, &q, &o)) return api_store_failed(r, ST);
+    char v[32];
+    long days = OPS->setting_get(ST, "reply_days", v, sizeof v) == STORE_OK ? strtol(v, NULL, 10) : 15;
+    json_object_set_new(o, "reply_days", json_integer(days));
+    /* The deadlines by type, in working days, as the public page explains them. */
+    json_t *dl = json_object();
+    int nk;
+    const lc_deadline *kinds = lifecycle_deadlines(&nk);
+    for (int i = 0; i < nk; i++) {
+        long d = OPS->setting_get(ST, kinds[i].setting, v, sizeof v) == STORE_OK ? strtol(v, NULL, 10) : kinds[i].days;
+        json_object_set_new(dl, kinds[i].type, json_integer(d));
+    }
+    json_object_set_new(o, "deadlines", dl);
+    json_object_set_new(o, "view", json_string(q.official ? "official" : "public"));
+    json_object_set_new(o, "from", q.from ? json_string(q.from) : json_null());
+    json_object_set_new(o, "to", q.to ? json_string(q.to) : json_null());
     http_json(r, 200, o);
 }
 

@@ -26,8 +26,9 @@ static const char help_check[] =
     "usage: minyi check [--db URI] [--json]\n\n"
     "Runs SQLite's integrity check, the foreign-key check and minyi's\n"
     "invariants (every reply's and rating's message exists, every group's\n"
-    "members and first message exist, group sizes and consultation counts\n"
-    "match a recount). Prints one line per check; exit status 1 when any fails.\n";
+    "members and first message exist, group sizes, consultation counts and\n"
+    "the dashboard figures match a recount). Prints one line per check;\n"
+    "exit status 1 when any fails.\n";
 
 /* Parses FILE, --db and the given flag; returns 0, or 2 after a message. */
 static int args(int argc, char **argv, const char *help, const char *name, const char **file,

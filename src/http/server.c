@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,16 +33,19 @@ struct http_server {
     http_handler h;
     void *ud;
     http_opts o;
+    atomic_int parked;       /* deferred requests not resumed yet */
     pthread_mutex_t peers_mu;
     peer_slot *peers;
 };
 
 typedef struct {
-    http_req r;
+    http_req r;              /* first: http_resume finds its state from r */
+    http_server *srv;
     size_t limit;            /* body limit for this request */
     buf body;
     struct timespec start;
     bool started;
+    atomic_bool ready;       /* a deferred request's response is filled in */
 } conn_state;
 
 static double ms_since(const struct timespec *t0) {
@@ -166,6 +170,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         cs->r.path = url;
         cs->r.conn = c;
         cs->r.status = 200;
+        cs->srv = s;
         const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         uint8_t a[16];
         if (ci && ci->client_addr && sockaddr_key(ci->client_addr, a)) proxy_addr_format(a, cs->r.peer, sizeof cs->r.peer);
@@ -189,11 +194,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    if (cs->started) return MHD_YES;
+    if (cs->started) return atomic_load(&cs->ready) ? respond(c, &cs->r) : MHD_YES;
     cs->started = true;
     cs->r.body = (str){ cs->body.p ? cs->body.p : "", cs->body.n };
     s->h(&cs->r, s->ud);
+    if (cs->r.defer) {
+        /* Parked before the work starts, so its end can never resume a
+         * connection that is not suspended yet. */
+        void (*f)(http_req *, void *) = cs->r.defer;
+        cs->r.defer = NULL;
+        atomic_fetch_add(&s->parked, 1);
+        MHD_suspend_connection(c);
+        f(&cs->r, cs->r.defer_arg);
+        return MHD_YES;
+    }
     return respond(c, &cs->r);
+}
+
+void http_resume(http_req *r) {
+    conn_state *cs = (conn_state *)r;
+    http_server *s = cs->srv;            /* cs may be freed as soon as the connection runs again */
+    atomic_store(&cs->ready, true);
+    MHD_resume_connection(r->conn);
+    atomic_fetch_sub(&s->parked, 1);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
@@ -326,6 +349,10 @@ static void static_cache_clear(void);
 
 void http_stop(http_server *s) {
     if (!s) return;
+    /* Deferred requests finish first (their work holds their connections):
+     * stop accepting, then wait for them, at most ~10 s. */
+    MHD_quiesce_daemon(s->d);
+    for (int i = 0; i < 10000 && atomic_load(&s->parked) > 0; i++) usleep(1000);
     MHD_stop_daemon(s->d);
     static_cache_clear();
     pthread_mutex_destroy(&s->peers_mu);

@@ -37,6 +37,13 @@ typedef struct http_req {
     size_t nheaders;
     const char *file_path;   /* when set (and status 200), the file is sent instead of out */
     void *cached;            /* a ready static-file response (struct MHD_Response *), sent as is */
+    /* A deferred answer, for a handler that waits on something slow (a
+     * durable commit) without holding a server thread: the handler sets
+     * defer; the server then parks the connection and calls defer(r,
+     * defer_arg), which starts the work; whoever finishes it fills the
+     * response and calls http_resume(r), from any thread, exactly once. */
+    void (*defer)(struct http_req *r, void *arg);
+    void *defer_arg;
     void *stream;            /* set by sse_attach(): the response is an event stream (sse.h) */
 } http_req;
 
@@ -65,6 +72,9 @@ uint16_t http_port(const http_server *s);   /* the bound port (useful with :0) *
 const char *http_header(http_req *r, const char *name);
 const char *http_query(http_req *r, const char *name);
 const char *http_cookie(http_req *r, const char *name);
+
+/* Sends the response of a deferred request (see http_req.defer). */
+void http_resume(http_req *r);
 
 /* Response helpers. */
 void http_add_header(http_req *r, const char *name, const char *value);

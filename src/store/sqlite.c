@@ -13,7 +13,6 @@
 #include "store/fts.h"
 #include "core/log.h"
 #include <pthread.h>
-#include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,10 +44,6 @@ static const char Q_SESS_GC[] = "DELETE FROM sessions WHERE expires_at <= ?1";
 static const char Q_CONS_ADD[] = "INSERT INTO consultations(title, description, kind) VALUES (?1, ?2, ?3)";
 static const char Q_CONS_GET[] = "SELECT " CONS_COLS " FROM consultations c WHERE c.id = ?1";
 static const char Q_CONS_LIST[] = "SELECT " CONS_COLS " FROM consultations c ORDER BY c.status = 'open' DESC, c.id DESC";
-static const char Q_MSG_ADD[] = "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, author, created_at, due_at) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')), ?13)";
-/* The citizen's choices beyond the insert's columns (rare: one more statement only then). */
-static const char Q_MSG_UNPUBLISH[] = "UPDATE messages SET publish = ?2, section = nullif(?3, 0) WHERE id = ?1";
 static const char Q_MSG_GET[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.id = ?1";
 static const char Q_MSG_GET_CODE[] = "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.tracking_code = ?1";
 static const char Q_MSG_REPLIES[] = "SELECT r.id, r.body, r.created_at, coalesce(d.name,''), coalesce(u.login,''), r.status, r.edited_at FROM replies r "
@@ -88,10 +83,7 @@ typedef struct {
      * handler, whose sleeps (up to 100 ms a try) collapse throughput under
      * contention; other processes are still kept apart by SQLite's locks. */
     pthread_mutex_t write_mu;
-    /* Group commit of new messages (see sq_msg_add). */
-    pthread_mutex_t gc_mu;
-    pthread_cond_t gc_cv;
-    struct gc_req *gc_head, *gc_tail;
+    sq_intake *intake;        /* group commit of new messages (sqlite_intake.c) */
 } sqlite_store;
 
 static __thread char errbuf[512];   /* last error of this thread */
@@ -200,6 +192,18 @@ int sq_exec(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what) {
     return STORE_ERROR;
 }
 
+void sq_write_lock(store *s) { pthread_mutex_lock(&((sqlite_store *)s)->write_mu); }
+void sq_write_unlock(store *s) { pthread_mutex_unlock(&((sqlite_store *)s)->write_mu); }
+
+sq_intake *sq_intake_of(store *s) { return ((sqlite_store *)s)->intake; }
+
+int sq_in_batch(store *s, bool *inside) {
+    conn *c = get_conn((sqlite_store *)s);
+    if (!c) return STORE_ERROR;
+    *inside = !sqlite3_get_autocommit(c->db);
+    return STORE_OK;
+}
+
 /* Runs f in a write transaction; inside one already (a batch), just runs f. */
 int sq_in_txn(store *s, int (*f)(store *s, void *arg), void *arg) {
     sqlite_store *ss = (sqlite_store *)s;
@@ -238,6 +242,10 @@ static void sq_close(store *s);
 
 static int sq_open(const char *path, const char *options, store **out, char *err, size_t errlen) {
     *out = NULL;
+    /* No global allocation statistics: they take a process-wide mutex on
+     * every SQLite malloc, which the intake writer felt (~6% of its time).
+     * Refused harmlessly (SQLITE_MISUSE) once SQLite is initialised. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     sqlite_store *ss = calloc(1, sizeof *ss);
     if (!ss) { snprintf(err, errlen, "out of memory"); return STORE_ERROR; }
     ss->base.ops = &store_sqlite;
@@ -252,18 +260,22 @@ static int sq_open(const char *path, const char *options, store **out, char *err
     }
     pthread_mutex_init(&ss->mu, NULL);
     pthread_mutex_init(&ss->write_mu, NULL);
-    pthread_mutex_init(&ss->gc_mu, NULL);
-    pthread_cond_init(&ss->gc_cv, NULL);
     pthread_key_create(&ss->key, NULL);
+    if (!(ss->intake = sq_intake_new(&ss->base))) { snprintf(err, errlen, "out of memory"); sq_close(&ss->base); return STORE_ERROR; }
     conn *c = get_conn(ss);
     if (!c) { snprintf(err, errlen, "%s", errbuf); sq_close(&ss->base); return STORE_ERROR; }
     if (sq_migrate(c->db, path, err, errlen)) { sq_close(&ss->base); return STORE_ERROR; }
+    if (sq_stats_rebuild_if_asked(&ss->base)) {
+        snprintf(err, errlen, "%s: cannot compute the dashboard figures: %s", path, errbuf);
+        sq_close(&ss->base); return STORE_ERROR;
+    }
     *out = &ss->base;
     return STORE_OK;
 }
 
 static void sq_close(store *s) {
     sqlite_store *ss = (sqlite_store *)s;
+    sq_intake_free(ss->intake);                 /* the writer finishes what is queued, then ends */
     conn *c = ss->conns;
     while (c) {
         conn *next = c->next;
@@ -275,8 +287,6 @@ static void sq_close(store *s) {
     pthread_key_delete(ss->key);
     pthread_mutex_destroy(&ss->mu);
     pthread_mutex_destroy(&ss->write_mu);
-    pthread_mutex_destroy(&ss->gc_mu);
-    pthread_cond_destroy(&ss->gc_cv);
     free(ss->path);
     free(ss);
 }
@@ -476,153 +486,6 @@ static int sq_consultation_list(store *s, json_t **out) {
 
 /* ---- messages and replies ----------------------------------------------- */
 
-/* Tracking codes: 12 symbols from 31 unambiguous characters (no 0/O, 1/I/L),
- * ~59 bits: unguessable, and easy to read out over the phone. */
-static const char code_alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-
-void sq_tracking_code(char *out) {
-    /* One call for the randomness (a syscall each time, so not one per
-     * symbol); bytes >= 248 = 8 * 31 are rejected to keep symbols uniform. */
-    unsigned char rnd[32];
-    size_t used = sizeof rnd;
-    int k = 0;
-    for (int i = 0; i < 12; i++) {
-        unsigned b;
-        do {
-            if (used == sizeof rnd) { randombytes_buf(rnd, sizeof rnd); used = 0; }
-            b = rnd[used++];
-        } while (b >= 248);
-        if (i && i % 4 == 0) out[k++] = '-';
-        out[k++] = code_alphabet[b % 31];
-    }
-    out[k] = 0;
-}
-
-typedef struct { const store_new_msg *m; int64_t *id; char *code; } msg_add_arg;
-
-/* Insert + "created" audit event in one transaction (one fsync). */
-static int msg_add_txn(store *s, void *arg) {
-    msg_add_arg *x = arg;
-    const store_new_msg *m = x->m;
-    sqlite3 *db;
-    char created[32], due[32];
-    snprintf(created, sizeof created, "%.*s", m->created_at.p ? (int)m->created_at.n : 0, m->created_at.p ? m->created_at.p : "");
-    if (sq_due_at(s, m->type, created[0] ? created : NULL, due)) due[0] = 0;
-    int rc = STORE_CONFLICT;
-    for (int attempt = 0; attempt < 5 && rc == STORE_CONFLICT; attempt++) {
-        sqlite3_stmt *st = sq_stmt(s, Q_MSG_ADD, &db);
-        if (!st) return STORE_ERROR;
-        sq_tracking_code(x->code);
-        sqlite3_bind_int64(st, 1, m->consultation_id);
-        sqlite3_bind_text(st, 2, x->code, -1, SQLITE_TRANSIENT);
-        sq_bind_str(st, 3, m->title);
-        sq_bind_str(st, 4, m->body);
-        sq_bind_str(st, 5, m->type);
-        sq_bind_str(st, 6, m->region);
-        sq_bind_str(st, 7, m->phone);
-        sq_bind_str(st, 8, m->author_ip);
-        sqlite3_bind_text(st, 9, m->department_id ? "assigned" : "new", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 10, m->department_id);
-        sq_bind_str(st, 11, m->author);
-        sq_bind_str(st, 12, m->created_at);
-        if (due[0]) sqlite3_bind_text(st, 13, due, -1, SQLITE_TRANSIENT);
-        rc = sq_insert_id(s, st, db, "add message", x->id);   /* a tracking-code collision retries with a new code */
-    }
-    if (rc) return rc;
-    if (m->unpublished || m->section) {
-        sqlite3_stmt *up = sq_stmt(s, Q_MSG_UNPUBLISH, &db);
-        if (!up) return STORE_ERROR;
-        sqlite3_bind_int64(up, 1, *x->id);
-        sqlite3_bind_int(up, 2, !m->unpublished);
-        sqlite3_bind_int64(up, 3, m->section);
-        if ((rc = sq_exec(s, up, db, "add message"))) return rc;
-    }
-    json_t *d = json_object();
-    if (m->department_id) {
-        json_object_set_new(d, "department_id", json_integer(m->department_id));
-        json_object_set_new(d, "route_by", json_string("keywords"));
-    }
-    rc = sq_event_add(s, 0, "created", *x->id, d);
-    json_decref(d);
-    return rc;
-}
-
-/* Group commit. With synchronous=FULL every commit waits for an fsync
- * (milliseconds here), so one message per transaction caps intake at a few
- * hundred a second. Instead, concurrent callers queue up; the first in line
- * (the leader) writes everyone queued so far in one transaction, one fsync,
- * and hands each caller its own result: durability per message is the same
- * (no caller returns before its commit), throughput grows with concurrency.
- * A message that fails is rolled back to its savepoint alone. */
-typedef struct gc_req {
-    msg_add_arg arg;
-    int rc;
-    bool done;
-    struct gc_req *next;
-} gc_req;
-
-#define GC_MAX 256   /* messages per transaction at most */
-
-static const char Q_SAVEPOINT[] = "SAVEPOINT msg";
-static const char Q_RELEASE[] = "RELEASE msg";
-static const char Q_ROLLBACK_TO[] = "ROLLBACK TO msg";
-
-static int sq_msg_add(store *s, const store_new_msg *m, int64_t *id, char *code) {
-    sqlite_store *ss = (sqlite_store *)s;
-    conn *c = get_conn(ss);
-    if (!c) return STORE_ERROR;
-    if (!sqlite3_get_autocommit(c->db)) {          /* inside a caller's batch */
-        msg_add_arg x = { m, id, code };
-        return msg_add_txn(s, &x);
-    }
-    gc_req me = { .arg = { m, id, code } };
-    pthread_mutex_lock(&ss->gc_mu);
-    if (ss->gc_tail) ss->gc_tail->next = &me; else ss->gc_head = &me;
-    ss->gc_tail = &me;
-    while (!me.done && ss->gc_head != &me) pthread_cond_wait(&ss->gc_cv, &ss->gc_mu);
-    if (me.done) { pthread_mutex_unlock(&ss->gc_mu); return me.rc; }
-    /* Leader: take up to GC_MAX queued requests (me first). */
-    gc_req *last = &me;
-    int n = 1;
-    while (last->next && n < GC_MAX) { last = last->next; n++; }
-    pthread_mutex_unlock(&ss->gc_mu);
-
-    pthread_mutex_lock(&ss->write_mu);
-    int rc = sq_txn(s, SQ_BEGIN);
-    char errkeep[512] = "";
-    for (gc_req *r = &me; ; r = r->next) {
-        if (rc == STORE_OK) {
-            if (sq_txn(s, Q_SAVEPOINT)) r->rc = STORE_ERROR;
-            else {
-                r->rc = msg_add_txn(s, &r->arg);
-                if (r->rc) { snprintf(errkeep, sizeof errkeep, "%s", errbuf); sq_txn(s, Q_ROLLBACK_TO); }
-                sq_txn(s, Q_RELEASE);
-            }
-        } else r->rc = rc;
-        if (r == last) break;
-    }
-    if (rc == STORE_OK && sq_txn(s, SQ_COMMIT)) {
-        snprintf(errkeep, sizeof errkeep, "%s", errbuf);
-        sq_txn(s, SQ_ROLLBACK);
-        for (gc_req *r = &me; ; r = r->next) { r->rc = STORE_ERROR; if (r == last) break; }
-    }
-    pthread_mutex_unlock(&ss->write_mu);
-    if (errkeep[0]) snprintf(errbuf, sizeof errbuf, "%s", errkeep);
-
-    pthread_mutex_lock(&ss->gc_mu);
-    ss->gc_head = last->next;
-    if (!ss->gc_head) ss->gc_tail = NULL;
-    for (gc_req *r = &me; ; ) {
-        gc_req *next = r->next;
-        r->done = true;             /* after this, a follower may return and its gc_req vanish */
-        if (r == last) break;
-        r = next;
-    }
-    pthread_cond_broadcast(&ss->gc_cv);
-    pthread_mutex_unlock(&ss->gc_mu);
-    return me.rc;
-}
-
 void sq_read_msg(sqlite3_stmt *st, store_msg *m) {
     memset(m, 0, sizeof *m);
     m->id = sqlite3_column_int64(st, 0);
@@ -690,11 +553,18 @@ static int sq_msg_replies(store *s, int64_t msg_id, json_t **out) {
     return STORE_OK;
 }
 
+static int reply_write(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id);
 
-
-/* Reply + state change + audit event; the caller holds the transaction.
+/* Reply + state change + audit event + figures; the caller holds the transaction.
  * at: the reply's time for imports ({NULL,0} = now). */
 int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id) {
+    int rc = sq_agg_msg(s, msg_id, -1);
+    if (rc == STORE_OK) rc = reply_write(s, msg_id, user_id, dept_id, body, at, group_id, id);
+    if (rc == STORE_OK) rc = sq_agg_msg(s, msg_id, +1);
+    return rc;
+}
+
+static int reply_write(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id) {
     sqlite3 *db;
     char from[16];
     int64_t dept_now;
@@ -845,7 +715,7 @@ const store_ops store_sqlite = {
     .user_phone_set = sq_user_phone_set, .user_phone_each = sq_user_phone_each,
     .session_add = sq_session_add, .session_get = sq_session_get, .session_del = sq_session_del,
     .consultation_add = sq_consultation_add, .consultation_get = sq_consultation_get, .consultation_list = sq_consultation_list,
-    .msg_add = sq_msg_add, .msg_get = sq_msg_get, .msg_get_code = sq_msg_get_code, .msg_replies = sq_msg_replies,
+    .msg_add = sq_msg_add, .msg_add_async = sq_msg_add_async, .msg_get = sq_msg_get, .msg_get_code = sq_msg_get_code, .msg_replies = sq_msg_replies,
     .inbox = sq_inbox, .reply_add = sq_reply_add,
     .rule_add = sq_rule_add, .rule_list = sq_rule_list,
     .event_add = sq_event_add, .event_list = sq_event_list,
@@ -860,6 +730,7 @@ const store_ops store_sqlite = {
     .batch = sq_in_txn, .msg_each = sq_msg_each,
     .keywords_add = sq_keywords_add, .hot = sq_hot,
     .rating_add = sq_rating_add, .reply_import = sq_reply_import, .rating_get = sq_rating_get, .stats = sq_stats, .gauges = sq_gauges,
+    .stats_verify = sq_stats_verify, .stats_rebuild = sq_stats_rebuild, .overdue_sweep = sq_overdue_sweep,
     .msg_act = sq_act, .extension_add = sq_extension_add, .extension_get = sq_extension_get,
     .extension_decide = sq_extension_decide, .extension_list = sq_extension_list, .urge_list = sq_urge_list,
     .followup_add = sq_followup_add, .followup_get = sq_followup_get,

@@ -1,6 +1,8 @@
 /* sqlite_int.h: helpers shared by the files of the SQLite backend
  * (sqlite.c: connections and core records; sqlite_schema.c: migrations;
- * sqlite_work.c: analysis, models, moderation, groups, search, export).
+ * sqlite_work.c: analysis, models, moderation, groups, search, export;
+ * sqlite_intake.c: new messages and their group commit; sqlite_stats.c:
+ * the dashboard aggregates; sqlite_inbox.c: keyset-paged inboxes).
  * Not for use outside src/store/. */
 #ifndef MINYI_SQLITE_INT_H
 #define MINYI_SQLITE_INT_H
@@ -113,7 +115,6 @@ int sq_msg_each(store *s, int64_t consultation_id,
                 int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
 int sq_rating_add(store *s, int64_t msg_id, int score, str comment);
 int sq_rating_get(store *s, int64_t msg_id, json_t **out);
-int sq_stats(store *s, json_t **out);
 int sq_gauges(store *s, store_gauges *out);
 int sq_reply_import(store *s, int64_t msg_id, int64_t dept_id, str body, str created_at);
 int sq_keywords_add(store *s, const char *day, const str *words, size_t n);
@@ -155,5 +156,63 @@ int sq_check(store *s, json_t **out);
 int sq_backup(store *s, const char *path);
 int sq_restore(const char *path, const char *from, bool force, char *err, size_t errlen);
 int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, str body, str label), void *ud);
+
+/* ---- intake (sqlite_intake.c) ---- */
+typedef struct sq_intake sq_intake;
+sq_intake *sq_intake_new(store *s);            /* NULL when out of memory */
+void sq_intake_free(sq_intake *in);            /* commits what is queued, stops the writer thread */
+sq_intake *sq_intake_of(store *s);
+int  sq_msg_add(store *s, const store_new_msg *m, int64_t *id, char *tracking_code);
+int  sq_msg_add_async(store *s, const store_new_msg *m, store_added_fn done, void *ud);
+void sq_write_lock(store *s);                  /* this process's writers take turns (sqlite.c) */
+void sq_write_unlock(store *s);
+int  sq_in_batch(store *s, bool *inside);      /* is this thread's connection inside a transaction? */
+
+/* ---- dashboard aggregates (sqlite_stats.c) ----
+ * stats_days holds one row per (day a message came in, department it is
+ * with now; 0 = not routed) with running sums: received, replied, replied on
+ * time, ratings (count, sum, satisfied = score >= 4), closed, overdue, urged,
+ * extended, first-reply seconds and a histogram of first-reply times. Every
+ * transaction that changes something a message contributes (its department,
+ * state, moderation, first reply, rating, deadline, overdue flag, urgings,
+ * extensions) must update them in the same transaction, one of two ways:
+ *
+ *   sq_agg_msg(s, id, -1); ...change the message...; sq_agg_msg(s, id, +1);
+ *       removes the message's whole contribution as computed from its row
+ *       (CONTRIB_INNER in sqlite_stats.c) and adds it back afterwards: always
+ *       right, two small statements. The default for one-message actions
+ *       (reply, rating, transfer, moderation, close, urge, extend, reopen).
+ *   sq_agg_bump(s, dept, day, &delta);
+ *       adds a delta the caller computed, for batch paths that change many
+ *       messages in a known way (e.g. routing N fresh messages of one day
+ *       from 0 to department D: received -N on (0, day), +N on (D, day)),
+ *       summed per (dept, day) in C first so a batch costs a few upserts.
+ *
+ * A new contribution (say, urged counted from an urgings table) goes into
+ * CONTRIB_INNER, and a new migration inserts the 'stats_rebuild' setting so
+ * existing databases are recounted at open. stats_verify (the recount) must
+ * stay equal to the sums: tests and `minyi check` call it. */
+#define SQ_AGG_BUCKETS 16
+typedef struct {
+    int64_t received, replied, on_time, rated, rating_sum, satisfied, closed, overdue, urged, extended;
+    int64_t frt_sum;                    /* first-reply seconds */
+    int64_t frt_hist[SQ_AGG_BUCKETS];   /* first replies per time bucket (sqlite_stats.c, bucket_hours) */
+} sq_agg_delta;
+int sq_agg_msg(store *s, int64_t msg_id, int sign);
+/* The same as sq_agg_msg for a batch: n message ids, each stride bytes
+ * after the last (ids <= 0 skipped), one statement. */
+int sq_agg_batch(store *s, const int64_t *first_id, size_t stride, size_t n, int sign);
+int sq_agg_bump(store *s, int64_t dept, const char *day, const sq_agg_delta *d);   /* day: "YYYY-MM-DD" */
+int sq_stats(store *s, const store_stats_query *q, json_t **out);
+int sq_stats_verify(store *s, json_t **out);
+/* stats_days against a recount on a plain connection (the check of a
+ * backup has no store): the number of (department, day) rows that differ,
+ * or -1 with err. Up to 20 differences go to each non-NULL array: problems
+ * as lines naming each differing figure, expected (the recount's rows) and
+ * found (stats_days' rows). */
+int64_t sq_stats_compare(sqlite3 *db, json_t *problems, json_t *expected, json_t *found, char *err, size_t errlen);
+int sq_stats_rebuild(store *s);
+int sq_stats_rebuild_if_asked(store *s);                     /* at open, when a migration asked */
+int sq_overdue_sweep(store *s, const char *now, int64_t *marked);
 
 #endif

@@ -269,10 +269,19 @@ static int act_txn(store *s, void *arg) {
     return audit(s, a->user_id, a->action, a->msg_id, x->from, to, a->reason, extra);
 }
 
+/* The transition and the dashboard figures in one transaction (sqlite_int.h). */
+static int act_agg_txn(store *s, void *arg) {
+    act_arg *x = arg;
+    int rc = sq_agg_msg(s, x->a->msg_id, -1);
+    if (rc == STORE_OK) rc = act_txn(s, x);
+    if (rc == STORE_OK) rc = sq_agg_msg(s, x->a->msg_id, +1);
+    return rc;
+}
+
 int sq_act(store *s, const store_act *a, char *from) {
     char dummy[16];
     act_arg x = { a, from ? from : dummy };
-    return sq_in_txn(s, act_txn, &x);
+    return sq_in_txn(s, act_agg_txn, &x);
 }
 
 /* ---- extensions --------------------------------------------------------- */
@@ -366,6 +375,7 @@ static int ext_decide_txn(store *s, void *arg) {
     char from[16];
     if ((rc = sq_life_check(s, msg, "extension_decision", from, NULL))) return rc;
     char before[32] = "", after[32] = "";
+    if ((rc = sq_agg_msg(s, msg, -1))) return rc;     /* the deadline and "extended" change the figures */
     sqlite3 *db;
     sqlite3_stmt *st = sq_stmt(s, Q_DUE_OF, &db);
     if (!st) return STORE_ERROR;
@@ -385,6 +395,7 @@ static int ext_decide_txn(store *s, void *arg) {
     sqlite3_bind_text(st, 4, before, -1, SQLITE_TRANSIENT);
     if (x->approve) sqlite3_bind_text(st, 5, after, -1, SQLITE_TRANSIENT);
     if ((rc = sq_exec(s, st, db, "decide extension"))) return rc;
+    if ((rc = sq_agg_msg(s, msg, +1))) return rc;
     json_t *d = json_pack("{s:I,s:i,s:b}", "extension_id", (json_int_t)x->id, "days", days, "approve", x->approve);
     if (x->approve) { json_object_set_new(d, "due_before", json_string(before)); json_object_set_new(d, "due_after", json_string(after)); }
     return audit(s, x->user, x->approve ? "extension_approved" : "extension_refused", msg, NULL, NULL, x->reason, d);
@@ -436,6 +447,7 @@ static int followup_txn(store *s, void *arg) {
     if (rc) return rc;
     /* A follow-up asks about the answer: only a replied message takes one. */
     if (strcmp(from, "replied") || !lifecycle_from_ok(lifecycle_rule("reopen"), from)) return STORE_CONFLICT;
+    if ((rc = sq_agg_msg(s, x->msg, -1))) return rc;
     sqlite3 *db;
     sqlite3_stmt *st = sq_stmt(s, Q_FOLLOWUP_ADD, &db);
     if (!st) return STORE_ERROR;
@@ -443,6 +455,7 @@ static int followup_txn(store *s, void *arg) {
     sq_bind_str(st, 2, x->body);
     if ((rc = sq_exec(s, st, db, "add follow-up"))) return rc;   /* a second one: primary-key conflict */
     if ((rc = reopen(s, x->msg, type))) return rc;
+    if ((rc = sq_agg_msg(s, x->msg, +1))) return rc;
     char to[16];
     if ((rc = state_of(s, x->msg, to, NULL))) return rc;
     return audit(s, 0, "reopen", x->msg, from, to, x->body, json_pack("{s:s}", "by", "followup"));
@@ -577,10 +590,12 @@ static int reply_decide_txn(store *s, void *arg) {
     if (!pending) return STORE_CONFLICT;
     char from[16];
     if ((rc = sq_life_check(s, msg, x->approve ? "reply" : "reply_decision", from, NULL))) return rc;
+    if ((rc = sq_agg_msg(s, msg, -1))) return rc;        /* publishing is the first reply */
     if ((rc = exec_id_str(s, x->approve ? Q_REPLY_PUBLISH : Q_REPLY_REFUSE, x->id, (str){0}, "decide reply"))) return rc;
     json_t *d = json_pack("{s:I,s:b}", "reply_id", (json_int_t)x->id, "approve", x->approve);
+    if (x->approve && (rc = exec_id_str(s, Q_SET_REPLIED, msg, (str){0}, "set state"))) { json_decref(d); return rc; }
+    if ((rc = sq_agg_msg(s, msg, +1))) { json_decref(d); return rc; }
     if (!x->approve) return audit(s, x->user, "reply_refused", msg, NULL, NULL, x->reason, d);
-    if ((rc = exec_id_str(s, Q_SET_REPLIED, msg, (str){0}, "set state"))) { json_decref(d); return rc; }
     return audit(s, x->user, "reply", msg, from, "replied", x->reason, d);
 }
 

@@ -347,6 +347,28 @@ static const char *migrations[] = {
     /* 19: officials' phone numbers, sealed by the application (secretbox;
      * the key is a file outside the database): the store sees only bytes. */
     "ALTER TABLE users ADD COLUMN phone_sealed BLOB;",
+
+    /* 20: dashboard figures as running aggregates (sqlite_stats.c): one row
+     * per (arrival day, department; 0 = not routed), filled at open by a
+     * recount (the 'stats_rebuild' setting asks for it). The overdue flag is
+     * set by a sweep once a deadline passes unanswered; the partial index
+     * holds only the candidates. */
+    "CREATE TABLE stats_days ("
+    "  day TEXT NOT NULL, department_id INTEGER NOT NULL,"
+    "  received INTEGER NOT NULL DEFAULT 0, replied INTEGER NOT NULL DEFAULT 0, on_time INTEGER NOT NULL DEFAULT 0,"
+    "  rated INTEGER NOT NULL DEFAULT 0, rating_sum INTEGER NOT NULL DEFAULT 0, satisfied INTEGER NOT NULL DEFAULT 0,"
+    "  closed INTEGER NOT NULL DEFAULT 0, overdue INTEGER NOT NULL DEFAULT 0, urged INTEGER NOT NULL DEFAULT 0,"
+    "  extended INTEGER NOT NULL DEFAULT 0, frt_sum INTEGER NOT NULL DEFAULT 0,"
+    "  h0 INTEGER NOT NULL DEFAULT 0, h1 INTEGER NOT NULL DEFAULT 0, h2 INTEGER NOT NULL DEFAULT 0, h3 INTEGER NOT NULL DEFAULT 0,"
+    "  h4 INTEGER NOT NULL DEFAULT 0, h5 INTEGER NOT NULL DEFAULT 0, h6 INTEGER NOT NULL DEFAULT 0, h7 INTEGER NOT NULL DEFAULT 0,"
+    "  h8 INTEGER NOT NULL DEFAULT 0, h9 INTEGER NOT NULL DEFAULT 0, h10 INTEGER NOT NULL DEFAULT 0, h11 INTEGER NOT NULL DEFAULT 0,"
+    "  h12 INTEGER NOT NULL DEFAULT 0, h13 INTEGER NOT NULL DEFAULT 0, h14 INTEGER NOT NULL DEFAULT 0, h15 INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (day, department_id)) WITHOUT ROWID;"
+    "CREATE INDEX stats_days_dept ON stats_days(department_id, day);"
+    "ALTER TABLE messages ADD COLUMN overdue INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE messages SET overdue = 1 WHERE first_reply_at IS NULL AND state NOT IN ('closed','declined') AND due_at < strftime('%Y-%m-%dT%H:%M:%SZ','now');"
+    "CREATE INDEX messages_open_due ON messages(due_at) WHERE overdue = 0 AND first_reply_at IS NULL AND state NOT IN ('closed','declined');"
+    "INSERT INTO settings(key, value) VALUES ('stats_rebuild', '1') ON CONFLICT(key) DO UPDATE SET value = '1';",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

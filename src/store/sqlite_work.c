@@ -104,6 +104,11 @@ static int apply_txn(store *s, void *arg) {
     int rc = buf_putc(&ids, '[');
     for (size_t i = 0; i < x->n && !rc; i++) rc = buf_printf(&ids, "%s%lld", i ? "," : "", (long long)x->a[i].id);
     if (rc || buf_putc(&ids, ']')) { buf_free(&ids); sq_set_err(NULL, "analysis: out of memory"); return STORE_ERROR; }
+    /* Routing and holding move messages in the figures: the batch's
+     * contributions come out before and go back in after, two statements
+     * for the whole batch. */
+    rc = sq_agg_batch(s, &x->a[0].id, sizeof *x->a, x->n, -1);
+    if (rc) { buf_free(&ids); return rc; }
     sqlite3 *db;
     sqlite3_stmt *st = sq_stmt(s, Q_FTS_ADD_BATCH, &db);
     if (!st) { buf_free(&ids); return STORE_ERROR; }
@@ -111,6 +116,7 @@ static int apply_txn(store *s, void *arg) {
     rc = sq_exec(s, st, db, "index for search");
     buf_free(&ids);
     for (size_t i = 0; i < x->n && rc == STORE_OK; i++) rc = apply_one(s, &x->a[i], now);
+    if (rc == STORE_OK) rc = sq_agg_batch(s, &x->a[0].id, sizeof *x->a, x->n, +1);
     for (size_t i = 0; i < x->nkw && rc == STORE_OK; i++) rc = sq_keyword_count(s, x->kw[i].word, x->kw[i].day, x->kw[i].n);
     return rc;
 }
@@ -128,8 +134,17 @@ static const char Q_TRANSFER[] = "UPDATE messages SET department_id = ?2, state 
 
 typedef struct { int64_t id, to, user; str reason; } transfer_arg;
 
+static int transfer_write(store *s, transfer_arg *x);
+
 static int transfer_txn(store *s, void *arg) {
     transfer_arg *x = arg;
+    int rc = sq_agg_msg(s, x->id, -1);
+    if (rc == STORE_OK) rc = transfer_write(s, x);
+    if (rc == STORE_OK) rc = sq_agg_msg(s, x->id, +1);
+    return rc;
+}
+
+static int transfer_write(store *s, transfer_arg *x) {
     sqlite3 *db;
     char state[16];
     int64_t from;
@@ -200,8 +215,17 @@ static const char Q_MODERATE[] =
 
 typedef struct { int64_t id, user; const char *decision; str reason; } moderate_arg;
 
+static int moderate_write(store *s, moderate_arg *x);
+
 static int moderate_txn(store *s, void *arg) {
     moderate_arg *x = arg;
+    int rc = sq_agg_msg(s, x->id, -1);
+    if (rc == STORE_OK) rc = moderate_write(s, x);
+    if (rc == STORE_OK) rc = sq_agg_msg(s, x->id, +1);
+    return rc;
+}
+
+static int moderate_write(store *s, moderate_arg *x) {
     sqlite3 *db;
     sqlite3_stmt *st = sq_stmt(s, Q_MODERATE, &db);
     if (!st) return STORE_ERROR;
@@ -574,25 +598,33 @@ static const char Q_RATING_ADD[] =
     "created_at = strftime('%Y-%m-%dT%H:%M:%SZ','now'), superseded = 0 WHERE ratings.superseded = 1";
 static const char Q_RATING_GET[] = "SELECT score, comment, created_at FROM ratings WHERE message_id = ?1 AND superseded = 0";
 
+static int rating_insert(store *s, int64_t msg_id, int score, str comment) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_RATING_ADD, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, msg_id);
+    sqlite3_bind_int(st, 2, score);
+    sq_bind_str(st, 3, comment);
+    int rc = sq_exec(s, st, db, "add rating");
+    if (rc) return rc;
+    if (sqlite3_changes(db) == 0) return STORE_CONFLICT;   /* not answered yet, or already rated */
+    json_t *d = json_pack("{s:i}", "score", score);
+    if (comment.p) json_object_set_new(d, "comment", json_stringn(comment.p, comment.n));
+    rc = sq_event_add(s, 0, "rating", msg_id, d);
+    json_decref(d);
+    bool reopened;
+    return rc ? rc : sq_rating_reopen(s, msg_id, score, comment, &reopened);
+}
+
+/* Rating and figures in one transaction. */
 typedef struct { int64_t msg; int score; str comment; } rating_arg;
 
 static int rating_txn(store *s, void *arg) {
     rating_arg *x = arg;
-    sqlite3 *db;
-    sqlite3_stmt *st = sq_stmt(s, Q_RATING_ADD, &db);
-    if (!st) return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, x->msg);
-    sqlite3_bind_int(st, 2, x->score);
-    sq_bind_str(st, 3, x->comment);
-    int rc = sq_exec(s, st, db, "add rating");
-    if (rc) return rc;
-    if (sqlite3_changes(db) == 0) return STORE_CONFLICT;   /* not answered yet, or already rated */
-    json_t *d = json_pack("{s:i}", "score", x->score);
-    if (x->comment.p) json_object_set_new(d, "comment", json_stringn(x->comment.p, x->comment.n));
-    rc = sq_event_add(s, 0, "rating", x->msg, d);
-    json_decref(d);
-    bool reopened;
-    return rc ? rc : sq_rating_reopen(s, x->msg, x->score, x->comment, &reopened);
+    int rc = sq_agg_msg(s, x->msg, -1);
+    if (rc == STORE_OK) rc = rating_insert(s, x->msg, x->score, x->comment);
+    if (rc == STORE_OK) rc = sq_agg_msg(s, x->msg, +1);
+    return rc;
 }
 
 int sq_rating_add(store *s, int64_t msg_id, int score, str comment) {
@@ -613,72 +645,6 @@ int sq_rating_get(store *s, int64_t msg_id, json_t **out) {
     }
     sq_done(st);
     return rc;
-}
-
-/* One pass over the published messages; ratings by primary key. */
-static const char Q_STATS_DEPT[] =
-    "SELECT d.id, d.name, count(m.id), "
-    "  coalesce(sum(m.first_reply_at IS NOT NULL), 0), "
-    "  coalesce(sum(m.first_reply_at IS NOT NULL AND m.first_reply_at <= m.due_at), 0), "
-    "  coalesce(sum(m.first_reply_at IS NULL AND m.state <> 'closed' AND m.due_at < strftime('%Y-%m-%dT%H:%M:%SZ','now')), 0), "
-    "  count(r.score), coalesce(sum(r.score >= 4), 0) "
-    "FROM departments d LEFT JOIN messages m ON m.department_id = d.id AND m.moderation IN ('none','approved') "
-    "LEFT JOIN ratings r ON r.message_id = m.id GROUP BY d.id ORDER BY d.id";
-static const char Q_STATS_DAILY[] =
-    "SELECT substr(created_at, 1, 10) AS day, count(*), sum(first_reply_at IS NOT NULL) FROM messages "
-    "WHERE moderation IN ('none','approved') GROUP BY day ORDER BY day DESC LIMIT 30";
-static const char Q_STATS_UNROUTED[] =
-    "SELECT count(*) FROM messages WHERE department_id IS NULL AND moderation IN ('none','approved')";
-/* Totals over every published message, routed or not (the per-department rows leave out triage). */
-static const char Q_STATS_TOTAL[] =
-    "SELECT count(m.id), coalesce(sum(m.first_reply_at IS NOT NULL), 0), "
-    "  coalesce(sum(m.first_reply_at IS NOT NULL AND m.first_reply_at <= m.due_at), 0), "
-    "  coalesce(sum(m.first_reply_at IS NULL AND m.state <> 'closed' AND m.due_at < strftime('%Y-%m-%dT%H:%M:%SZ','now')), 0), "
-    "  count(r.score), coalesce(sum(r.score >= 4), 0) "
-    "FROM messages m LEFT JOIN ratings r ON r.message_id = m.id WHERE m.moderation IN ('none','approved')";
-
-static json_t *rate(json_int_t num, json_int_t den) { return den ? json_real((double)num / (double)den) : json_null(); }
-
-static json_t *figures(json_int_t received, json_int_t replied, json_int_t on_time, json_int_t overdue, json_int_t rated, json_int_t good) {
-    return json_pack("{s:I,s:I,s:o,s:I,s:o,s:I,s:I,s:o}", "received", received, "replied", replied,
-                     "reply_rate", rate(replied, received), "on_time", on_time, "on_time_rate", rate(on_time, replied),
-                     "overdue", overdue, "rated", rated, "satisfaction", rate(good, rated));
-}
-
-int sq_stats(store *s, json_t **out) {
-    sqlite3_stmt *st = sq_stmt(s, Q_STATS_DEPT, NULL);
-    if (!st) return STORE_ERROR;
-    json_t *depts = json_array();
-    json_int_t t[6] = {0};
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_int_t v[6];
-        for (int i = 0; i < 6; i++) v[i] = sqlite3_column_int64(st, 2 + i);
-        json_t *o = figures(v[0], v[1], v[2], v[3], v[4], v[5]);
-        json_object_set_new(o, "department_id", json_integer(sqlite3_column_int64(st, 0)));
-        json_object_set_new(o, "department", json_string(sq_col_text(st, 1)));
-        json_array_append_new(depts, o);
-    }
-    sq_done(st);
-    st = sq_stmt(s, Q_STATS_UNROUTED, NULL);
-    if (!st) { json_decref(depts); return STORE_ERROR; }
-    json_int_t unrouted = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sq_done(st);
-    st = sq_stmt(s, Q_STATS_DAILY, NULL);
-    if (!st) { json_decref(depts); return STORE_ERROR; }
-    json_t *daily = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_insert_new(daily, 0, json_pack("{s:s,s:I,s:I}", "date", sq_col_text(st, 0),
-                                                  "received", (json_int_t)sqlite3_column_int64(st, 1),
-                                                  "replied", (json_int_t)sqlite3_column_int64(st, 2)));
-    sq_done(st);
-    st = sq_stmt(s, Q_STATS_TOTAL, NULL);
-    if (!st) { json_decref(depts); json_decref(daily); return STORE_ERROR; }
-    if (sqlite3_step(st) == SQLITE_ROW) for (int i = 0; i < 6; i++) t[i] = sqlite3_column_int64(st, i);
-    sq_done(st);
-    json_t *totals = figures(t[0], t[1], t[2], t[3], t[4], t[5]);
-    json_object_set_new(totals, "unrouted", json_integer(unrouted));
-    *out = json_pack("{s:o,s:o,s:o}", "totals", totals, "departments", depts, "daily", daily);
-    return STORE_OK;
 }
 
 /* ---- historical replies (imports) --------------------------------------- */

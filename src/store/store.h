@@ -140,6 +140,23 @@ typedef struct {
 
 typedef struct { int64_t pending, held, overdue; } store_gauges;
 
+/* Called once a message queued with msg_add_async is settled: rc STORE_OK
+ * means its transaction is committed (on disk with sync=full), with its id
+ * and tracking code; otherwise errmsg says why. Runs on the store's writer
+ * thread: keep it short, and do not call the store's msg_add from it. */
+typedef void (*store_added_fn)(void *ud, int rc, int64_t id, const char *tracking_code, const char *errmsg);
+
+/* A query of the figures: days ("YYYY-MM-DD", inclusive; NULL = open) of
+ * the messages' arrival, one department or all (0). official adds the
+ * supervision figures (urged, extended) that the public view leaves out. */
+typedef struct {
+    const char *from, *to;
+    int64_t department_id;
+    bool official;
+} store_stats_query;
+/* A satisfaction rate from fewer ratings is reported as null (with the count). */
+#define STORE_STATS_MIN_RATINGS 5
+
 typedef struct store_ops {
     const char *scheme;
     int  (*open)(const char *path, const char *options, store **out, char *err, size_t errlen);
@@ -173,6 +190,10 @@ typedef struct store_ops {
 
     /* Adds a message durably; fills id and tracking code (caller's 20 bytes). */
     int (*msg_add)(store *s, const store_new_msg *m, int64_t *id, char *tracking_code);
+    /* The same without waiting: queues m (its strings must stay valid until
+     * done runs) for the next group commit and returns; done reports the
+     * outcome. STORE_ERROR (and no call of done) when it cannot be queued. */
+    int (*msg_add_async)(store *s, const store_new_msg *m, store_added_fn done, void *ud);
     /* Bulk import in one transaction: ids[i] gets each new message's id, or 0
      * when (consultation, source_id) is in already (counted in *dups: a
      * re-import adds nothing twice). No audit row per message: the import is
@@ -275,8 +296,18 @@ typedef struct store_ops {
     /* Hot issues of the last `days` days (GET /api/v1/hot): {"keywords":[{"word","count","previous"}],
      * "groups":[{"group_id","size","authors","title","department","first_at","last_at"}]} (titles unmasked). */
     int (*hot)(store *s, int days, json_t **out);
-    /* Public reply / on-time / satisfaction figures (docs/api.md, GET /api/v1/stats). */
-    int (*stats)(store *s, json_t **out);
+    /* Reply / on-time / satisfaction figures per department (docs/api.md,
+     * GET /api/v1/stats), from running aggregates kept by every change: never
+     * reads messages. */
+    int (*stats)(store *s, const store_stats_query *q, json_t **out);
+    /* Recounts the aggregates from the messages and compares:
+     * {"ok":bool,"rows":N,"expected":[rows the recount has and the aggregates lack or
+     * hold differently],"found":[the aggregates' side]}. Slow (reads everything). */
+    int (*stats_verify)(store *s, json_t **out);
+    /* Recomputes the aggregates from scratch (repairs what stats_verify found). */
+    int (*stats_rebuild)(store *s);
+    /* Marks messages whose deadline passed unanswered by now ("YYYY-MM-DDTHH:MM:SSZ") as overdue. */
+    int (*overdue_sweep)(store *s, const char *now, int64_t *marked);
 
     /* ---- the officials' lifecycle (core/lifecycle.h; sqlite_life.c) ---- */
     /* One transition, checked against the lifecycle table inside its

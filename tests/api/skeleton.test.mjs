@@ -175,6 +175,21 @@ test('a handler sees only their department in the inbox; an admin sees all', asy
   const all = await a.req('GET', '/api/v1/inbox?limit=500');
   assert(all.json.messages.some(m => m.id === housingMsg.id) && all.json.messages.some(m => m.id === trafficMsg.id), 'admin sees all');
   eq((await t.req('GET', '/api/v1/inbox?state=bogus')).status, 422, 'bad state filter');
+  // Keyset pages: one at a time, newest first, every message once, then next = null.
+  const ids = [];
+  let after = '', pages = 0;
+  for (;;) {
+    const p = await a.req('GET', `/api/v1/inbox?limit=1${after ? '&after=' + encodeURIComponent(after) : ''}`);
+    eq(p.status, 200, 'page');
+    ids.push(...p.json.messages.map(m => m.id));
+    pages++;
+    if (p.json.next === null) break;
+    after = p.json.next;
+  }
+  eq(ids, all.json.messages.map(m => m.id), 'pages of one cover the inbox in order');
+  eq(all.json.total, ids.length, 'total from the running figures');
+  eq((await a.req('GET', '/api/v1/inbox?offset=50')).status, 422, 'no offset paging');
+  eq((await a.req('GET', '/api/v1/inbox?after=bogus')).json.error.field, 'after', 'a cursor we did not give');
   const full = await t.req('GET', `/api/v1/messages/${trafficMsg.id}`);
   eq(full.status, 200, 'official view');
   eq(full.json.phone, '13812345678', 'handler of the department sees the original');

@@ -213,16 +213,19 @@ async function main() {
     check(r.status === 200, `GET /api/v1/stats answered ${r.status}`);
     stats = r.body;
     const t = stats.totals;
-    check(t.received >= msgs.length && t.rated >= 2, `totals look wrong: ${JSON.stringify(t)}`);
+    check(t.received >= msgs.length && t.ratings >= 2, `totals look wrong: ${JSON.stringify(t)}`);
     const want = {
       '#t-received': String(t.received), '#t-reply-rate': fmtRate(t.reply_rate),
-      '#t-on-time-rate': fmtRate(t.on_time_rate), '#t-satisfaction': fmtRate(t.satisfaction),
+      '#t-on-time-rate': fmtRate(t.on_time_rate), '#t-satisfaction': fmtRate(t.satisfaction_rate),
     };
     for (const [sel, v] of Object.entries(want)) {
       const got = (await text(p, sel)).trim();
       check(got === v, `${sel} shows "${got}", stats say "${v}"`);
     }
-    check(t.satisfaction !== null && fmtRate(t.satisfaction) !== '—', 'satisfaction still null after two ratings');
+    if (t.ratings < 5) {
+      check(t.satisfaction_rate === null, `${t.ratings} ratings make no satisfaction percentage`);
+      check((await text(p, '#t-satisfaction-sub')).includes('不足 5 条'), 'the dashboard says why there is no percentage');
+    } else check(t.satisfaction_rate !== null, 'satisfaction null with five ratings or more');
 
     const rows = p.locator('#dept-body tr');
     check(await rows.count() === stats.departments.length,
@@ -232,20 +235,20 @@ async function main() {
       check(await row.count() === 1, `no row for department ${d.department_id}`);
       const name = (await row.locator('th').innerText()).trim();
       check(name === d.department, `department ${d.department_id} shown as "${name}", not "${d.department}"`);
-      for (const k of ['received', 'replied', 'overdue', 'rated']) {
+      for (const k of ['received', 'replied', 'overdue', 'closed', 'ratings']) {
         const got = (await row.locator(`td[data-key="${k}"]`).innerText()).trim();
         check(got === String(d[k]), `${d.department} ${k}: "${got}" vs ${d[k]}`);
       }
-      for (const k of ['reply_rate', 'on_time_rate', 'satisfaction']) {
+      for (const k of ['reply_rate', 'on_time_rate', 'satisfaction_rate']) {
         const got = (await row.locator(`td[data-key="${k}"]`).innerText()).trim();
         check(got === fmtRate(d[k]), `${d.department} ${k}: "${got}" vs ${fmtRate(d[k])}`);
       }
     }
     const a = stats.departments.find((d) => d.department === DEPT_A);
-    check(a && a.received === 3 && a.replied === 2 && a.rated === 1 && a.satisfaction === 1,
+    check(a && a.received === 3 && a.replied === 2 && a.ratings === 1 && a.satisfied === 1 && a.satisfaction_rate === null,
       `stats for ${DEPT_A}: ${JSON.stringify(a)}`);
     const x = stats.departments.find((d) => d.department === DEPT_X);
-    check(x && x.received === 2 && x.replied === 1 && x.satisfaction === 0, `stats for the markup department: ${JSON.stringify(x)}`);
+    check(x && x.received === 2 && x.replied === 1 && x.ratings === 1 && x.satisfied === 0 && x.satisfaction_rate === null, `stats for the markup department: ${JSON.stringify(x)}`);
     check(await p.locator('#dept-body th', { hasText: INJECT }).count() === 1, 'markup department name not shown as literal text');
     check(await p.locator('main img').count() === 0, 'an <img> element was created from a department name');
 
@@ -302,9 +305,10 @@ async function main() {
       check(box && box.width > 200 && box.width <= 390 && box.height > 100, `#${id} canvas on the phone is ${box && `${box.width}x${box.height}`}`);
     }
     check(await p.locator('#d-sort').isVisible(), 'no sort control on the phone');
-    await p.locator('#d-sort').selectOption('satisfaction:-1');
-    const first = (await p.locator('#dept-body tr').first().locator('th').innerText()).trim();
-    check(first === DEPT_A, `sorted by satisfaction, first is "${first}"`);
+    // Few ratings give no satisfaction percentage; sort by messages received, fewest first: DEPT_A (3) ends the list.
+    await p.locator('#d-sort').selectOption('received:1');
+    const last = (await p.locator('#dept-body tr').last().locator('th').innerText()).trim();
+    check(last === DEPT_A, `sorted by received, fewest first, last is "${last}"`);
     await p.locator('#d-sort').selectOption('received:-1');
     await shot(p, 'phone-dashboard');
     await p.goto(`${base}/track.html?code=${encodeURIComponent(msgs[0].code)}`);

@@ -171,6 +171,8 @@ async function main() {
     const p = await newPage(modCtx);
     await login(p, base, MOD);
     await p.waitForURL(/moderation\.html/);
+    // The nav is drawn once /api/v1/me answers: wait for it rather than race it on a loaded machine.
+    await p.locator('.site-nav a[href="/moderation.html"]').waitFor({ timeout: 15000 }).catch(() => {});
     check(await p.locator('.site-nav a[href="/moderation.html"]').count() === 1, 'no 内容审核 link for a moderator');
     check(await p.locator('.site-nav a[href="/admin.html"]').count() === 0, 'a moderator is offered 系统管理');
     const item = p.locator('.mod-item', { hasText: HELD_TITLE });

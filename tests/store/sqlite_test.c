@@ -2,24 +2,12 @@
  * constraints, messages with hostile text, sessions, transactions. */
 #include "test.h"
 #include "store/store.h"
+#include "tmpdb.h"
 #include <stdlib.h>
 #include <unistd.h>
 
-static store *fresh(char *path) {
-    snprintf(path, 128, "/tmp/minyi_store_%d_%d.db", getpid(), rand());
-    char uri[160], err[256];
-    snprintf(uri, sizeof uri, "sqlite:%s", path);
-    store *s = NULL;
-    if (store_open(uri, &s, err, sizeof err)) fprintf(stderr, "  open: %s\n", err);
-    return s;
-}
-static void drop(store *s, const char *path) {
-    store_close(s);
-    char p[160];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path); unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path); unlink(p);
-}
+static store *fresh(char *path) { return tmpdb_open(path, ""); }
+static void drop(store *s, const char *path) { tmpdb_drop(s, path); }
 
 TEST(open_refuses_bad_uris) {
     store *s; char err[256];
@@ -171,6 +159,72 @@ TEST(inbox_filters_by_department_and_state) {
     q.after = "due.x.1";
     CHECK_INT(s->ops->inbox(s, &q, &o2), STORE_INVALID);   /* a cursor of another order */
     json_decref(o);
+    q = (store_inbox_query){ .triage = true };
+    CHECK_INT(s->ops->inbox(s, &q, &o), STORE_OK);
+    CHECK_INT(json_integer_value(json_object_get(o, "total")), 1);
+    json_decref(o);
+    drop(s, path);
+}
+
+/* Keyset pages cover every message exactly once, newest first, with any
+ * filter, deep pages included; cursors of another shape are refused. */
+TEST(inbox_keyset_pages_cover_everything_once) {
+    char path[128];
+    store *s = fresh(path);
+    int64_t c, d1, d2, id;
+    s->ops->dept_add(s, STR_LIT("D1"), &d1);
+    s->ops->dept_add(s, STR_LIT("D2"), &d2);
+    s->ops->consultation_add(s, STR_LIT("C"), (str){0}, (str){0}, &c);
+    char code[20];
+    enum { N = 503 };
+    static unsigned char seen[N + 2];
+    for (int i = 0; i < N; i++) {
+        store_new_msg m = { .consultation_id = c, .title = STR_LIT("t"), .body = STR_LIT("b"), .type = STR_LIT("建议"),
+                            .department_id = i % 3 == 0 ? d1 : i % 3 == 1 ? d2 : 0 };
+        CHECK_INT(s->ops->msg_add(s, &m, &id, code), STORE_OK);
+        CHECK(id <= N);
+    }
+    const int64_t depts[] = { 0, d1, d2 };
+    const int limits[] = { 1, 7, 50, 500 };
+    for (int k = 0; k < 3; k++) for (int l = 0; l < 4; l++) {
+        memset(seen, 0, sizeof seen);
+        char after[64] = "";
+        int pages = 0, count = 0;
+        int64_t prev = INT64_MAX;
+        for (;;) {
+            store_inbox_query q = { .department_id = depts[k], .limit = limits[l], .after = after[0] ? after : NULL };
+            json_t *o;
+            if (s->ops->inbox(s, &q, &o) != STORE_OK) { CHECK(0); break; }
+            size_t i; json_t *m;
+            json_array_foreach(json_object_get(o, "messages"), i, m) {
+                int64_t mid = json_integer_value(json_object_get(m, "id"));
+                CHECK(mid < prev);                          /* newest first, never again */
+                prev = mid;
+                if (mid > 0 && mid <= N) seen[mid]++;
+                count++;
+                if (depts[k]) CHECK_INT(json_integer_value(json_object_get(m, "department_id")), depts[k]);
+            }
+            CHECK(json_array_size(json_object_get(o, "messages")) <= (size_t)limits[l]);
+            json_t *next = json_object_get(o, "next");
+            pages++;
+            if (json_is_null(next)) { json_decref(o); break; }
+            snprintf(after, sizeof after, "%s", json_string_value(next));
+            json_decref(o);
+            if (pages > N + 1) { CHECK(0); break; }
+        }
+        int want = depts[k] == d1 ? (N + 2) / 3 : depts[k] == d2 ? (N + 1) / 3 : N;
+        CHECK_INT(count, want);
+        for (int i = 1; i <= N; i++) if (seen[i] > 1) { CHECK_INT(seen[i], 1); break; }
+    }
+    json_t *o;
+    store_inbox_query bad = { .after = "id.x.5" };
+    CHECK_INT(s->ops->inbox(s, &bad, &o), STORE_INVALID);
+    bad.after = "due.2026-01-01.5";
+    CHECK_INT(s->ops->inbox(s, &bad, &o), STORE_INVALID);
+    bad.after = "id..-3";
+    CHECK_INT(s->ops->inbox(s, &bad, &o), STORE_INVALID);
+    bad = (store_inbox_query){ .sort = "title" };
+    CHECK_INT(s->ops->inbox(s, &bad, &o), STORE_INVALID);
     drop(s, path);
 }
 
@@ -227,5 +281,53 @@ TEST(concurrent_adds_are_all_committed) {
         for (int j = i + 1; j < 400; j++)
             dup += a[i / 50].ids[i % 50] == a[j / 50].ids[j % 50];
     CHECK_INT(dup, 0);
+    drop(s, path);
+}
+
+/* Through the asynchronous path, with one bad message in every few: the
+ * bad ones fail alone (their batch is retried message by message), every
+ * good one is committed and reported with its id, and the figures count
+ * exactly the committed ones. */
+typedef struct { pthread_mutex_t mu; int ok, invalid, other, pending; pthread_cond_t cv; } async_tally;
+
+static void added(void *ud, int rc, int64_t id, const char *code, const char *errmsg) {
+    async_tally *t = ud;
+    pthread_mutex_lock(&t->mu);
+    if (rc == STORE_OK && id > 0 && code && strlen(code) == 14) t->ok++;
+    else if (rc == STORE_INVALID && errmsg) t->invalid++;
+    else t->other++;
+    t->pending--;
+    pthread_cond_signal(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+TEST(async_adds_fail_alone_and_are_counted) {
+    char path[128];
+    store *s = fresh(path);
+    int64_t c;
+    s->ops->consultation_add(s, STR_LIT("C"), (str){0}, (str){0}, &c);
+    static store_new_msg m[300];
+    async_tally t = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .pending = 300 };
+    for (int i = 0; i < 300; i++) {
+        m[i] = (store_new_msg){ .consultation_id = i % 7 == 3 ? 99999 : c, .title = STR_LIT("异步"), .body = STR_LIT("正文"),
+                                .type = STR_LIT("建议") };
+        CHECK_INT(s->ops->msg_add_async(s, &m[i], added, &t), STORE_OK);
+    }
+    pthread_mutex_lock(&t.mu);
+    while (t.pending) pthread_cond_wait(&t.cv, &t.mu);
+    pthread_mutex_unlock(&t.mu);
+    int bad = 0;
+    for (int i = 0; i < 300; i++) bad += i % 7 == 3;
+    CHECK_INT(t.invalid, bad);
+    CHECK_INT(t.ok, 300 - bad);
+    CHECK_INT(t.other, 0);
+    json_t *o;
+    store_inbox_query q = { .limit = 1 };
+    CHECK_INT(s->ops->inbox(s, &q, &o), STORE_OK);
+    CHECK_INT(json_integer_value(json_object_get(o, "total")), 300 - bad);   /* from the figures */
+    json_decref(o);
+    CHECK_INT(s->ops->stats_verify(s, &o), STORE_OK);
+    CHECK(json_is_true(json_object_get(o, "ok")));
+    json_decref(o);
     drop(s, path);
 }

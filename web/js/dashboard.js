@@ -43,11 +43,15 @@ function renderTotals(stats) {
   setText($('t-reply-sub'), `超期未答复 ${num(t.overdue)} 条`);
   setText($('t-on-time-rate'), fmtRate(t.on_time_rate));
   setText($('t-on-time-sub'), `按期答复 ${num(t.on_time)} 条`);
-  setText($('t-satisfaction'), fmtRate(t.satisfaction));
-  setText($('t-satisfaction-sub'), Number(t.rated) ? `共 ${num(t.rated)} 条评价` : '尚无评价');
+  setText($('t-satisfaction'), fmtRate(t.satisfaction_rate));
+  const min = Number(stats.min_ratings) || 5;
+  setText($('t-satisfaction-sub'), !Number(t.ratings) ? '尚无评价'
+    : t.satisfaction_rate === null ? `共 ${num(t.ratings)} 条评价，不足 ${min} 条，暂不计满意率` : `共 ${num(t.ratings)} 条评价`);
   $('totals').setAttribute('aria-busy', 'false');
   setText($('d-note'), `答复率 = 已答复 ÷ 收到；按期答复率 = 在规定期限内（${dlText || '按留言类型'} 个工作日）首次答复 ÷ 已答复；`
-    + '超期未答复 = 超过期限仍未答复的留言；满意率 = 评价为 4 星、5 星的 ÷ 评价数。分母为 0 时显示“—”。');
+    + '超期 = 超过期限仍未答复的留言（之后答复的也计入）；已办结 = 答复后办结的留言；'
+    + (official ? '督办 = 领导督办过的留言，延期 = 获批延期的留言；' : '') + '满意率 = 评价为 4 星、5 星的 ÷ 评价数，'
+    + `评价不足 ${min} 条时不计；首次答复用时为平均值与 90% 分位（小时，分位按时段估算）。分母为 0 时显示“—”。`);
 }
 
 // ---------- table ----------
@@ -58,10 +62,20 @@ const COLUMNS = [
   { key: 'replied', label: '已答复' },
   { key: 'reply_rate', label: '答复率', rate: true },
   { key: 'on_time_rate', label: '按期答复率', rate: true },
-  { key: 'overdue', label: '超期未答复' },
-  { key: 'rated', label: '评价数' },
-  { key: 'satisfaction', label: '满意率', rate: true },
+  { key: 'overdue', label: '超期' },
+  { key: 'closed', label: '已办结' },
+  { key: 'urged', label: '督办', official: true },
+  { key: 'extended', label: '延期', official: true },
+  { key: 'ratings', label: '评价数' },
+  { key: 'satisfaction_rate', label: '满意率', rate: true },
+  { key: 'first_reply_hours_avg', label: '平均答复用时', hours: true },
+  { key: 'first_reply_hours_p90', label: '90% 答复用时', hours: true },
 ];
+const fmtHours = (h) => (h === null || h === undefined ? '—' : `${Number(h).toFixed(1)} 小时`);
+// The supervision columns (督办, 延期) only for officials, who get them from
+// the official view of GET /api/v1/stats (a head: their own department).
+let official = false;
+const shown = () => COLUMNS.filter((c) => !c.official || official);
 let sortKey = 'received';
 let sortDir = -1;   // -1 descending, 1 ascending
 let departments = [];
@@ -85,7 +99,7 @@ function sorted() {
 function renderHead() {
   const tr = $('dept-head');
   clear(tr);
-  for (const c of COLUMNS) {
+  for (const c of shown()) {
     const active = c.key === sortKey;
     const arrow = active ? (sortDir < 0 ? '▼' : '▲') : '↕';
     const btn = el('button', { type: 'button', class: 'sort-btn', 'data-key': c.key },
@@ -102,7 +116,7 @@ function renderHead() {
   }
   const sel = $('d-sort');
   if (!sel.options.length) {
-    for (const c of COLUMNS) {
+    for (const c of shown()) {
       const dirs = c.text ? [[1, '（拼音顺序）']] : [[-1, '（从高到低）'], [1, '（从低到高）']];
       for (const [dir, how] of dirs) sel.append(el('option', { value: `${c.key}:${dir}` }, c.label + how));
     }
@@ -121,16 +135,16 @@ function renderTable() {
   const body = $('dept-body');
   clear(body);
   if (!departments.length) {
-    body.append(el('tr', null, el('td', { colspan: COLUMNS.length, class: 'empty' }, '暂无部门办理数据。')));
+    body.append(el('tr', null, el('td', { colspan: shown().length, class: 'empty' }, '暂无部门办理数据。')));
   }
   for (const d of sorted()) {
     const tr = el('tr', { 'data-department-id': d.department_id });
-    for (const c of COLUMNS) {
+    for (const c of shown()) {
       if (c.key === 'department') {
         tr.append(el('th', { scope: 'row', class: 'dept-name' }, deptName(d)));
         continue;
       }
-      const v = c.rate ? fmtRate(d[c.key]) : num(d[c.key]);
+      const v = c.rate ? fmtRate(d[c.key]) : c.hours ? fmtHours(d[c.key]) : num(d[c.key]);
       const cls = ['num'];
       if (c.key === 'overdue' && Number(d.overdue) > 0) cls.push('warn');
       tr.append(el('td', { class: cls.join(' '), 'data-label': c.label, 'data-key': c.key }, v));
@@ -287,7 +301,7 @@ function onResize() {
 
 async function load() {
   try {
-    stats = await api('GET', '/api/v1/stats');
+    stats = await api('GET', '/api/v1/stats?public=1');   // the public view, even for a logged-in official
   } catch (e) {
     notice(noticeBox, 'error', `无法加载办理数据：${errorText(e)}`);
     for (const id of ['t-received', 't-reply-rate', 't-on-time-rate', 't-satisfaction']) setText($(id), '—');
@@ -296,6 +310,20 @@ async function load() {
     return;
   }
   departments = Array.isArray(stats.departments) ? stats.departments : [];
+  // An official also sees the urged and extended counts of the departments
+  // their role covers; everyone else keeps the public figures.
+  try {
+    const mine = await api('GET', '/api/v1/stats', undefined, { stay: true });
+    if (mine && mine.totals && 'urged' in mine.totals) {
+      const byId = new Map((mine.departments || []).map((d) => [d.department_id, d]));
+      for (const d of departments) {
+        const o = byId.get(d.department_id);
+        d.urged = o ? o.urged : null;
+        d.extended = o ? o.extended : null;
+      }
+      official = true;
+    }
+  } catch (e) { /* the public figures stand */ }
   renderTotals(stats);
   renderTable();
   lastNarrow = document.documentElement.clientWidth < PHONE;
