@@ -369,6 +369,11 @@ static const char *migrations[] = {
     "UPDATE messages SET overdue = 1 WHERE first_reply_at IS NULL AND state NOT IN ('closed','declined') AND due_at < strftime('%Y-%m-%dT%H:%M:%SZ','now');"
     "CREATE INDEX messages_open_due ON messages(due_at) WHERE overdue = 0 AND first_reply_at IS NULL AND state NOT IN ('closed','declined');"
     "INSERT INTO settings(key, value) VALUES ('stats_rebuild', '1') ON CONFLICT(key) DO UPDATE SET value = '1';",
+
+    /* 21: state a process keeps across restarts (the near-duplicate index
+     * image, so a start does not re-add every message), in chunks. */
+    "CREATE TABLE app_state (name TEXT NOT NULL, part INTEGER NOT NULL, mark INTEGER NOT NULL, data BLOB NOT NULL,"
+    "  PRIMARY KEY (name, part)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

@@ -286,18 +286,100 @@ int sq_group_members(store *s, int64_t group_id, int limit, json_t **out) {
 }
 
 static const char Q_GROUP_INDEX[] = "SELECT id, coalesce(group_id, 0), coalesce(author, author_ip, ''), created_at, dedup_sig "
-                                    "FROM messages WHERE analyzed = 1 AND dedup_sig IS NOT NULL ORDER BY id";
+                                    "FROM messages WHERE analyzed = 1 AND dedup_sig IS NOT NULL AND id > ?1 ORDER BY id";
 
-int sq_group_index(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
+int sq_group_index(store *s, int64_t after, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
                                       const void *sig, size_t n), void *ud) {
     sqlite3_stmt *st = sq_stmt(s, Q_GROUP_INDEX, NULL);
     if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, after);
     int rc = STORE_OK;
     while (sqlite3_step(st) == SQLITE_ROW) {
         str author = { sq_col_text(st, 2), (size_t)sqlite3_column_bytes(st, 2) };
         if (cb(ud, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), author, sq_col_text(st, 3),
                sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4))) { rc = STORE_ERROR; break; }
     }
+    sq_done(st);
+    return rc;
+}
+
+/* ---- state kept across restarts ----------------------------------------- */
+
+#define STATE_CHUNK (64u << 20)    /* SQLite's blobs stop at 1 GB; smaller chunks keep the buffer small */
+
+static const char Q_STATE_DEL[] = "DELETE FROM app_state WHERE name = ?1";
+static const char Q_STATE_ADD[] = "INSERT INTO app_state(name, part, mark, data) VALUES (?1, ?2, ?3, ?4)";
+static const char Q_STATE_GET[] = "SELECT mark, data FROM app_state WHERE name = ?1 ORDER BY part";
+
+typedef struct {
+    const char *name; int64_t mark;
+    int (*fill)(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud);
+    void *ud;
+    char *chunk; size_t n; int part;
+} state_arg;
+
+static int state_flush(store *s, state_arg *x) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_STATE_ADD, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, x->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, x->part++);
+    sqlite3_bind_int64(st, 3, x->mark);
+    sqlite3_bind_blob(st, 4, x->chunk, (int)x->n, SQLITE_STATIC);
+    x->n = 0;
+    return sq_exec(s, st, db, "keep state");
+}
+
+typedef struct { store *s; state_arg *x; } state_put_ctx;
+
+static int state_put_piece(void *pud, const void *p, size_t n) {
+    state_put_ctx *c = pud;
+    state_arg *x = c->x;
+    const char *q = p;
+    while (n) {
+        size_t k = STATE_CHUNK - x->n < n ? STATE_CHUNK - x->n : n;
+        memcpy(x->chunk + x->n, q, k);
+        x->n += k; q += k; n -= k;
+        if (x->n == STATE_CHUNK && state_flush(c->s, x)) return -1;
+    }
+    return 0;
+}
+
+static int state_txn(store *s, void *arg) {
+    state_arg *x = arg;
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_STATE_DEL, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, x->name, -1, SQLITE_STATIC);
+    int rc = sq_exec(s, st, db, "replace state");
+    if (rc) return rc;
+    state_put_ctx c = { s, x };
+    if (x->fill(x->ud, state_put_piece, &c)) { sq_set_err(NULL, "keep state: could not write it"); return STORE_ERROR; }
+    return x->n ? state_flush(s, x) : STORE_OK;
+}
+
+int sq_state_put(store *s, const char *name, int64_t mark,
+                 int (*fill)(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud), void *ud) {
+    state_arg x = { name, mark, fill, ud, malloc(STATE_CHUNK), 0, 0 };
+    if (!x.chunk) { sq_set_err(NULL, "keep state: out of memory"); return STORE_ERROR; }
+    int rc = sq_in_txn(s, state_txn, &x);
+    free(x.chunk);
+    return rc;
+}
+
+int sq_state_get(store *s, const char *name, int64_t *mark, int (*cb)(void *ud, const void *p, size_t n), void *ud) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_STATE_GET, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = STORE_NOT_FOUND, r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        *mark = sqlite3_column_int64(st, 0);
+        const void *p = sqlite3_column_blob(st, 1);
+        if (cb(ud, p, (size_t)sqlite3_column_bytes(st, 1))) { rc = STORE_INVALID; break; }
+        rc = STORE_OK;
+    }
+    if (r != SQLITE_ROW && r != SQLITE_DONE) { sq_set_err(db, "read state"); rc = STORE_ERROR; }
     sq_done(st);
     return rc;
 }
