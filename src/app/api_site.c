@@ -30,6 +30,8 @@ static json_t *site_json(api_ctx *c) {
         const char *val = SITE[i].dflt;
         if (tv && OPS->setting_get(ST, SITE[i].key, tv, SITE_VALUE_MAX) == STORE_OK) val = tv;
         json_object_set_new(o, SITE[i].field, json_string(val));
+        /* The pages show their own language's name for a site that kept the default. */
+        if (i == 0) json_object_set_new(o, "name_is_default", json_boolean(val == SITE[i].dflt));
     }
     free(tv);
     return o;

@@ -334,6 +334,7 @@ int http_start(const http_opts *o, http_handler h, void *ud, http_server **out, 
                             MHD_OPTION_CONNECTION_TIMEOUT, o->conn_timeout ? o->conn_timeout : 30u,
                             MHD_OPTION_CONNECTION_LIMIT, o->max_conns ? o->max_conns : (unsigned)HTTP_MAX_CONNECTIONS,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
                             MHD_OPTION_END);
     if (!s->d) { snprintf(err, errlen, "cannot listen on %s: %s", o->listen, strerror(errno)); free(s->peers); free(s); return -1; }
     *out = s;

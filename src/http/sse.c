@@ -1,13 +1,16 @@
-/* sse.c: see sse.h. One mutex guards the hub; a viewer's pending bytes live
- * in its own buffer. The content reader copies what is pending, or, when
- * nothing is, marks the viewer suspended, suspends the connection and
- * returns 0 (the libmicrohttpd pattern for "no data yet"); a publish appends
- * to each viewer of the channel and resumes the suspended ones. Both take
- * the hub mutex before libmicrohttpd's, always in that order. */
+/* sse.c: see sse.h. One mutex guards the hub. Each channel keeps a log of
+ * its events, each encoded once; a viewer is a position in that log (plus
+ * its own first bytes). The content reader copies from the viewer's
+ * position, or, when it has caught up, marks the viewer suspended, suspends
+ * the connection and returns 0 (the libmicrohttpd pattern for "no data
+ * yet"); a publish appends one event and resumes the suspended viewers. An
+ * event is freed once every viewer has sent it. Both take the hub mutex
+ * before libmicrohttpd's, always in that order. */
 #include "http/sse.h"
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +20,26 @@
 /* A viewer that lets this much pile up unread is too slow: dropped. */
 #define MAX_PENDING (256 * 1024)
 
+/* One published event, encoded once and shared by every viewer of its
+ * channel: a publish to 10,000 viewers is one allocation and one copy, not
+ * 10,000. Positions are bytes since the channel began, so a viewer's backlog
+ * is one subtraction. */
+typedef struct event {
+    struct event *next;
+    uint64_t start;               /* channel position of data[0] */
+    size_t n;
+    size_t waiting;               /* viewers that have not sent all of it */
+    char data[];
+} event;
+
 typedef struct viewer {
     struct viewer *prev, *next;   /* in its channel */
     struct channel *ch;
     struct MHD_Connection *conn;
-    buf pending;
-    size_t sent;                  /* bytes of pending already given to MHD */
+    char *own;                    /* its own first bytes (retry hint, first event) */
+    size_t own_n, own_sent;
+    event *at;                    /* the event holding pos; NULL when caught up */
+    uint64_t pos;                 /* channel position of its next byte */
     bool suspended, closed;
     sse_hub *hub;
 } viewer;
@@ -32,6 +49,8 @@ typedef struct channel {
     char name[64];
     viewer *head;
     size_t n;
+    event *first, *last;          /* the events some viewer still has to send */
+    uint64_t end;                 /* channel position after the last event */
 } channel;
 
 struct sse_hub {
@@ -53,12 +72,52 @@ static channel *find(sse_hub *h, const char *name, bool create) {
     return c;
 }
 
-/* Queues bytes for one viewer and wakes it; call with the hub locked. */
-static void push(viewer *v, const char *p, size_t n) {
-    if (v->closed) return;
-    if (v->pending.n - v->sent + n > MAX_PENDING) { v->closed = true; }
-    else buf_put(&v->pending, p, n);
+/* Frees the events at the head of the log that no viewer needs. */
+static void gc(channel *c) {
+    while (c->first && !c->first->waiting) {
+        event *e = c->first;
+        c->first = e->next;
+        if (!c->first) c->last = NULL;
+        free(e);
+    }
+}
+
+/* The viewer gives up the events it has not sent (it closes or leaves);
+ * the caller runs gc() once it holds no pointer into the log. */
+static void release(viewer *v) {
+    for (event *e = v->at; e; e = e->next) e->waiting--;
+    v->at = NULL;
+}
+
+static void wake(viewer *v) {
     if (v->suspended) { v->suspended = false; MHD_resume_connection(v->conn); }
+}
+
+/* Appends an event to a channel's log and wakes its viewers; call with the
+ * hub locked. A viewer already MAX_PENDING behind is closed instead. */
+static size_t publish_locked(channel *c, const char *p, size_t n) {
+    if (!c->n) return 0;
+    event *e = malloc(sizeof *e + n);
+    if (!e) return 0;
+    e->next = NULL;
+    e->start = c->end;
+    e->n = n;
+    e->waiting = 0;
+    memcpy(e->data, p, n);
+    if (c->last) c->last->next = e; else c->first = e;
+    c->last = e;
+    c->end += n;
+    size_t reached = 0;
+    for (viewer *v = c->head; v; v = v->next) {
+        if (v->closed) continue;
+        if (!v->at) v->at = e;
+        e->waiting++;
+        if (c->end - v->pos + (v->own_n - v->own_sent) > MAX_PENDING) { v->closed = true; release(v); wake(v); continue; }
+        reached++;
+        wake(v);
+    }
+    gc(c);
+    return reached;
 }
 
 static void *heartbeat(void *arg) {
@@ -70,8 +129,7 @@ static void *heartbeat(void *arg) {
         ts.tv_sec += HEARTBEAT_SECONDS;
         pthread_cond_timedwait(&h->cv, &h->mu, &ts);
         if (h->stop) break;
-        for (channel *c = h->channels; c; c = c->next)
-            for (viewer *v = c->head; v; v = v->next) push(v, ":\n\n", 3);
+        for (channel *c = h->channels; c; c = c->next) publish_locked(c, ":\n\n", 3);
     }
     pthread_mutex_unlock(&h->mu);
     return NULL;
@@ -90,10 +148,7 @@ void sse_hub_close(sse_hub *h) {
     if (!h) return;
     pthread_mutex_lock(&h->mu);
     for (channel *c = h->channels; c; c = c->next)
-        for (viewer *v = c->head; v; v = v->next) {
-            v->closed = true;
-            if (v->suspended) { v->suspended = false; MHD_resume_connection(v->conn); }
-        }
+        for (viewer *v = c->head; v; v = v->next) { v->closed = true; wake(v); }
     pthread_mutex_unlock(&h->mu);
 }
 
@@ -105,7 +160,11 @@ void sse_hub_free(sse_hub *h) {
     pthread_mutex_unlock(&h->mu);
     pthread_join(h->beat, NULL);
     /* The server has stopped: its connections (and so our viewers) are gone. */
-    for (channel *c = h->channels, *next; c; c = next) { next = c->next; free(c); }
+    for (channel *c = h->channels, *next; c; c = next) {
+        next = c->next;
+        for (event *e = c->first, *en; e; e = en) { en = e->next; free(e); }
+        free(c);
+    }
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
     free(h);
@@ -117,15 +176,23 @@ static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max) {
     (void)pos;
     pthread_mutex_lock(&h->mu);
     if (v->closed) { pthread_mutex_unlock(&h->mu); return MHD_CONTENT_READER_END_WITH_ERROR; }
-    size_t avail = v->pending.n - v->sent;
-    if (avail) {
-        size_t n = avail < max ? avail : max;
-        memcpy(out, v->pending.p + v->sent, n);
-        v->sent += n;
-        if (v->sent == v->pending.n) { buf_reset(&v->pending); v->sent = 0; }
-        pthread_mutex_unlock(&h->mu);
-        return (ssize_t)n;
+    size_t n = 0;
+    if (v->own_sent < v->own_n) {
+        n = v->own_n - v->own_sent < max ? v->own_n - v->own_sent : max;
+        memcpy(out, v->own + v->own_sent, n);
+        v->own_sent += n;
     }
+    bool done = false;
+    while (n < max && v->at) {
+        event *e = v->at;
+        size_t off = (size_t)(v->pos - e->start), k = e->n - off < max - n ? e->n - off : max - n;
+        memcpy(out + n, e->data + off, k);
+        n += k;
+        v->pos += k;
+        if (off + k == e->n) { v->at = e->next; if (!--e->waiting) done = true; }
+    }
+    if (done) gc(v->ch);
+    if (n) { pthread_mutex_unlock(&h->mu); return (ssize_t)n; }
     v->suspended = true;
     MHD_suspend_connection(v->conn);
     pthread_mutex_unlock(&h->mu);
@@ -140,8 +207,10 @@ static void viewer_free(void *cls) {
     if (v->prev) v->prev->next = v->next; else c->head = v->next;
     if (v->next) v->next->prev = v->prev;
     c->n--;
+    release(v);
+    gc(c);
     pthread_mutex_unlock(&h->mu);
-    buf_free(&v->pending);
+    free(v->own);
     free(v);
 }
 
@@ -152,11 +221,17 @@ int sse_attach(sse_hub *h, http_req *r, const char *channel_name, const char *fi
     v->hub = h;
     v->conn = r->conn;
     /* The retry hint first: a browser whose stream drops comes back in 3 s. */
-    if (buf_puts(&v->pending, "retry: 3000\n\n") || (first && buf_puts(&v->pending, first))) { buf_free(&v->pending); free(v); return -1; }
+    static const char retry[] = "retry: 3000\n\n";
+    size_t fn = first ? strlen(first) : 0;
+    if (!(v->own = malloc(sizeof retry - 1 + fn))) { free(v); return -1; }
+    memcpy(v->own, retry, sizeof retry - 1);
+    if (fn) memcpy(v->own + sizeof retry - 1, first, fn);
+    v->own_n = sizeof retry - 1 + fn;
     pthread_mutex_lock(&h->mu);
     channel *c = find(h, channel_name, true);
-    if (!c) { pthread_mutex_unlock(&h->mu); buf_free(&v->pending); free(v); return -1; }
+    if (!c) { pthread_mutex_unlock(&h->mu); free(v->own); free(v); return -1; }
     v->ch = c;
+    v->pos = c->end;
     v->next = c->head;
     if (c->head) c->head->prev = v;
     c->head = v;
@@ -171,7 +246,7 @@ int sse_attach(sse_hub *h, http_req *r, const char *channel_name, const char *fi
 
 void *sse_response(http_req *r) {
     viewer *v = r->stream;
-    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, reader, v, viewer_free);
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 1024, reader, v, viewer_free);
     if (!resp) viewer_free(v);
     r->stream = NULL;
     return resp;
@@ -182,11 +257,10 @@ size_t sse_publish(sse_hub *h, const char *channel_name, const char *event, cons
     if (buf_puts(&msg, "event: ") || buf_puts(&msg, event) || buf_puts(&msg, "\ndata: ")) { buf_free(&msg); return 0; }
     /* One data line: a newline in data would end the field early. */
     for (const char *p = data; *p; p++) buf_putc(&msg, *p == '\n' || *p == '\r' ? ' ' : *p);
-    buf_puts(&msg, "\n\n");
-    size_t n = 0;
+    if (buf_puts(&msg, "\n\n")) { buf_free(&msg); return 0; }
     pthread_mutex_lock(&h->mu);
     channel *c = find(h, channel_name, false);
-    for (viewer *v = c ? c->head : NULL; v; v = v->next, n++) push(v, msg.p, msg.n);
+    size_t n = c ? publish_locked(c, msg.p, msg.n) : 0;
     pthread_mutex_unlock(&h->mu);
     buf_free(&msg);
     return n;

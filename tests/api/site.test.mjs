@@ -19,7 +19,7 @@ async function setup() {
 
 test('site settings: public defaults, admin edits, checks', async () => {
   let r = await anon().req('GET', '/api/v1/site');
-  eq([r.status, r.json.name, r.json.notice], [200, '民意 · 网上群众路线平台', ''], 'defaults');
+  eq([r.status, r.json.name, r.json.notice, r.json.name_is_default], [200, '民意 · 网上群众路线平台', '', true], 'defaults');
   eq((await anon().req('PUT', '/api/v1/site', { name: 'x' })).status, 401, 'login needed');
   eq((await leader.req('PUT', '/api/v1/site', { name: 'x' })).status, 403, 'admins only');
   eq((await admin.req('PUT', '/api/v1/site', { name: 'x' }, { csrf: false })).status, 403, 'CSRF needed');
@@ -34,6 +34,7 @@ test('site settings: public defaults, admin edits, checks', async () => {
   eq(r.status, 200, 'saved');
   r = await anon().req('GET', '/api/v1/site');
   eq([r.json.name, r.json.host, r.json.icp, r.json.notice], ['某市人民政府网上群众工作平台', '某市人民政府办公室', '京ICP备12345678号', '请文明留言。\n不得含有违法内容。'], 'read back');
+  eq(r.json.name_is_default, false, 'a name set by an admin is no longer the default');
 });
 
 test('notices: published by admins, newest first, withdrawn but kept', async () => {

@@ -323,7 +323,7 @@ export async function apiLogin(base, user) {
  * the server's, collecting every violation: proof the pages need no inline
  * script or style. open(ctx) makes the page (default ctx.newPage()). */
 export async function strictCspPage(browser, open = (ctx) => ctx.newPage()) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
   await ctx.route('**/*', async (route) => {
     const resp = await route.fetch();
     await route.fulfill({

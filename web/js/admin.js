@@ -2,6 +2,7 @@
 // classifier models (upload, activate), the label -> department map and the
 // routing/moderation thresholds. The server checks the role again on every
 // call; this page only hides itself from non-admins.
+import { t } from './i18n.js';
 import {
   api, el, clear, setText, notice, errorText, requireOfficial, footer, fmtTime, KIND_LABEL, ROLE_LABEL,
   showFormError, fieldError, clearFormErrors, clearErrorsOnInput,
@@ -16,15 +17,15 @@ async function loadConsultations() {
   const data = await api('GET', '/api/v1/consultations');
   clear(ul);
   const items = data.consultations || [];
-  if (!items.length) ul.append(el('li', { class: 'muted' }, '暂无'));
+  if (!items.length) ul.append(el('li', { class: 'muted' }, t('admin.none_yet')));
   for (const c of items) {
     ul.append(el('li', null,
       el('span', { class: 'id' }, `#${c.id}`),
       el('a', { href: `/consultation.html?id=${encodeURIComponent(c.id)}` }, c.title),
       el('span', { class: 'badge kind' }, KIND_LABEL[c.kind] || c.kind || ''),
-      c.status === 'closed' ? el('span', { class: 'badge closed' }, '已结束') : null,
-      el('span', { class: 'muted' }, `留言 ${Number(c.message_count) || 0} 条`),
-      el('a', { href: `/feedback.html?id=${encodeURIComponent(c.id)}` }, '采纳情况反馈')));
+      c.status === 'closed' ? el('span', { class: 'badge closed' }, t('common.ended')) : null,
+      el('span', { class: 'muted' }, t('admin.messages', Number(c.message_count) || 0)),
+      el('a', { href: `/feedback.html?id=${encodeURIComponent(c.id)}` }, t('admin.feedback'))));
   }
 }
 
@@ -34,11 +35,11 @@ async function loadDepartments() {
   const data = await api('GET', '/api/v1/departments');
   const items = data.departments || [];
   clear(ul);
-  if (!items.length) ul.append(el('li', { class: 'muted' }, '暂无'));
+  if (!items.length) ul.append(el('li', { class: 'muted' }, t('admin.none_yet')));
   for (const d of items) ul.append(el('li', null, el('span', { class: 'id' }, `#${d.id}`), el('span', null, d.name)));
   const keep = sel.value;
   clear(sel);
-  sel.append(el('option', { value: '' }, '（无）'));
+  sel.append(el('option', { value: '' }, t('admin.none')));
   for (const d of items) sel.append(el('option', { value: d.name }, d.name));
   sel.value = items.some((d) => d.name === keep) ? keep : '';
   departments = items;
@@ -79,7 +80,7 @@ function wire(formId, path, collect, okText, reload) {
       okBox.hidden = false;
     } catch (e) {
       if (e.redirecting) return;
-      if (e.status === 409) e.message = '该名称已被使用';
+      if (e.status === 409) e.message = t('admin.that_name_is_already_taken');
       showFormError(form, e);
     } finally {
       btn.disabled = false;
@@ -89,40 +90,40 @@ function wire(formId, path, collect, okText, reload) {
 
 function need(form, name, label) {
   const v = form.elements[name].value.trim();
-  if (!v) { fieldError(form, name, `请填写${label}`); form.elements[name].focus(); }
+  if (!v) { fieldError(form, name, t('common.please_fill_in', label)); form.elements[name].focus(); }
   return v;
 }
 
 wire('c-form', '/api/v1/consultations', (f) => {
-  const title = need(f, 'title', '标题');
+  const title = need(f, 'title', t('common.title'));
   if (!title) return null;
   const payload = { title, description: f.elements.description.value, kind: f.elements.kind.value };
   if (f.elements.document.value.trim()) payload.document = f.elements.document.value;
   // datetime-local is the admin's local time; the API takes UTC instants.
   for (const k of ['opens_at', 'closes_at']) if (f.elements[k].value) payload[k] = new Date(f.elements[k].value).toISOString();
   return payload;
-}, (p, r) => `已创建「${p.title}」（#${r.id}）`, loadConsultations);
+}, (p, r) => t('admin.created', p.title, r.id), loadConsultations);
 
 wire('d-form', '/api/v1/departments', (f) => {
-  const name = need(f, 'name', '部门名称');
+  const name = need(f, 'name', t('admin.department_name'));
   return name ? { name } : null;
-}, (p, r) => `已创建部门「${p.name}」（#${r.id}）`, loadDepartments);
+}, (p, r) => t('admin.created_department', p.name, r.id), loadDepartments);
 
 wire('u-form', '/api/v1/users', (f) => {
-  const login = need(f, 'login', '账号');
+  const login = need(f, 'login', t('common.login'));
   const password = f.elements.password.value;
   const role = f.elements.role.value;
   const department = f.elements.department.value;
   let ok = !!login;
-  if (password.length < 8) { fieldError(f, 'password', '密码至少 8 位'); ok = false; }
-  if (role === 'handler' && !department) { fieldError(f, 'department', '承办人员必须选择所属部门'); ok = false; }
+  if (password.length < 8) { fieldError(f, 'password', t('admin.the_password_needs_at_least')); ok = false; }
+  if (role === 'handler' && !department) { fieldError(f, 'department', t('admin.a_handler_must_belong_to')); ok = false; }
   if (!ok) return null;
   const p = { login, password, role };
   if (department) p.department = department;
   const phone = f.elements.phone.value.trim();
   if (phone) p.phone = phone;
   return p;
-}, (p) => `已创建账号「${p.login}」`, loadUsers);
+}, (p) => t('admin.created_account', p.login), loadUsers);
 
 // ---------- classifier models ----------
 
@@ -143,24 +144,24 @@ async function loadModels() {
   models = data.models || [];
   clear(tb);
   if (!models.length) {
-    tb.append(el('tr', null, el('td', { colspan: 6, class: 'muted' }, '尚未上传模型，留言按关键词规则分办。')));
+    tb.append(el('tr', null, el('td', { colspan: 6, class: 'muted' }, t('admin.no_model_uploaded_yet_messages'))));
   }
   for (const m of models) {
     const labels = (m.meta && Array.isArray(m.meta.labels)) ? m.meta.labels : [];
     let status;
     if (m.active) {
-      status = el('span', { class: 'badge open' }, '使用中');
+      status = el('span', { class: 'badge open' }, t('admin.in_use'));
     } else {
-      status = el('button', { class: 'btn btn-sm', type: 'button', 'aria-label': `启用模型「${m.name}」` }, '启用');
+      status = el('button', { class: 'btn btn-sm', type: 'button', 'aria-label': t('admin.enable_model', m.name) }, t('admin.enable'));
       status.addEventListener('click', () => activate(m, status));
     }
     tb.append(el('tr', { 'data-id': String(m.id), class: m.active ? 'active-row' : null },
-      el('td', { class: 'nowrap', 'data-label': '编号' }, `#${m.id}`),
-      el('td', { class: 'nowrap', 'data-label': '名称' }, m.name),
-      el('td', { 'data-label': '标签' }, labels.length ? `${labels.join('、')}（${labels.length} 个）` : '—'),
-      el('td', { class: 'nowrap', 'data-label': '大小' }, fmtBytes(m.bytes)),
-      el('td', { class: 'nowrap', 'data-label': '上传时间' }, fmtTime(m.created_at)),
-      el('td', { class: 'nowrap', 'data-label': '状态' }, status)));
+      el('td', { class: 'nowrap', 'data-label': t('common.no') }, `#${m.id}`),
+      el('td', { class: 'nowrap', 'data-label': t('admin.name') }, m.name),
+      el('td', { 'data-label': t('admin.labels') }, labels.length ? t('admin.text', labels.join(t('common.text_3')), labels.length) : '—'),
+      el('td', { class: 'nowrap', 'data-label': t('admin.size') }, fmtBytes(m.bytes)),
+      el('td', { class: 'nowrap', 'data-label': t('admin.uploaded') }, fmtTime(m.created_at)),
+      el('td', { class: 'nowrap', 'data-label': t('common.status') }, status)));
   }
   renderLabels();
 }
@@ -171,11 +172,11 @@ async function activate(m, btn) {
   try {
     await api('POST', `/api/v1/models/${encodeURIComponent(m.id)}/activate`, {});
     await loadModels();
-    notice(box, 'info', `已启用模型「${m.name}」。请检查下面每个标签对应的承办部门。`);
+    notice(box, 'info', t('admin.model_enabled_check_the_department', m.name));
   } catch (e) {
     if (e.redirecting) return;
     btn.disabled = false;
-    notice(box, 'error', `启用失败：${errorText(e)}`);
+    notice(box, 'error', t('admin.could_not_enable', errorText(e)));
   }
 }
 
@@ -185,7 +186,7 @@ const mForm = document.getElementById('m-form');
 const fileName = document.getElementById('m-file-name');
 const showFile = () => {
   const f = mForm.elements.model.files && mForm.elements.model.files[0];
-  setText(fileName, f ? `${f.name}（${fmtBytes(f.size)}）` : '未选择文件');
+  setText(fileName, f ? t('admin.text_2', f.name, fmtBytes(f.size)) : t('admin.no_file_chosen'));
 };
 mForm.elements.model.addEventListener('change', showFile);
 mForm.addEventListener('reset', () => setTimeout(showFile));
@@ -195,30 +196,30 @@ mForm.addEventListener('submit', async (ev) => {
   const okBox = mForm.querySelector('.form-ok');
   okBox.hidden = true;
   const file = mForm.elements.model.files && mForm.elements.model.files[0];
-  if (!file) { fieldError(mForm, 'model', '请选择由 minyi train 生成的模型文件'); mForm.elements.model.focus(); return; }
-  if (!file.size) { fieldError(mForm, 'model', '文件是空的'); return; }
+  if (!file) { fieldError(mForm, 'model', t('admin.choose_a_model_file_made')); mForm.elements.model.focus(); return; }
+  if (!file.size) { fieldError(mForm, 'model', t('admin.the_file_is_empty')); return; }
   const name = mForm.elements.name.value.trim() || file.name.replace(/\.[^.]*$/, '') || file.name;
   const act = mForm.elements.activate.checked;
   const q = new URLSearchParams({ name });
   if (act) q.set('activate', '1');
   const btn = document.getElementById('m-submit');
   btn.disabled = true;
-  setText(btn, '正在上传…');
+  setText(btn, t('admin.uploading'));
   try {
     const r = await api('POST', `/api/v1/models?${q}`, file);
     mForm.reset();
     await loadModels();
     const n = (r.labels || []).length;
-    setText(okBox, `已上传模型「${name}」（#${r.id}，${n} 个标签）${r.active ? '，已启用' : ''}。`);
+    setText(okBox, t('admin.uploaded_model_labels', name, r.id, n, r.active ? t('admin.enabled') : ''));
     okBox.hidden = false;
   } catch (e) {
     if (e.redirecting) return;
-    if (e.status === 413) { e.field = 'model'; e.message = '模型文件超过服务器允许的上传大小'; }
-    else if (e.field === 'model') e.message = `不是可用的模型文件（${e.message || e.code}）`;
+    if (e.status === 413) { e.field = 'model'; e.message = t('admin.the_model_file_is_larger'); }
+    else if (e.field === 'model') e.message = t('admin.not_a_usable_model_file', e.message || e.code);
     showFormError(mForm, e);
   } finally {
     btn.disabled = false;
-    setText(btn, '上传');
+    setText(btn, t('admin.upload'));
   }
 });
 
@@ -241,20 +242,20 @@ function renderLabels() {
   for (const x of labelMap) if (!own.includes(x.label)) rows.push({ label: x.label, current: false });
   clear(tb);
   if (!rows.length) {
-    tb.append(el('tr', null, el('td', { colspan: 3, class: 'muted' }, '尚未启用分类模型。')));
+    tb.append(el('tr', null, el('td', { colspan: 3, class: 'muted' }, t('admin.no_classification_model_is_enabled'))));
     return;
   }
   rows.forEach((r, i) => {
     const mapped = labelMap.find((x) => x.label === r.label);
     const sel = el('select', { id: `l-sel-${i}`, name: 'department', 'data-label': r.label });
-    sel.append(el('option', { value: '' }, '（不分办，转入待分办）'));
+    sel.append(el('option', { value: '' }, t('admin.not_routed_to_be_routed')));
     for (const d of departments) sel.append(el('option', { value: d.name }, d.name));
     sel.value = mapped && mapped.department && departments.some((d) => d.name === mapped.department) ? mapped.department : '';
     const state = el('span', { class: 'save-state', role: 'status' });
     sel.addEventListener('change', () => saveLabel(r.label, sel, state));
     tb.append(el('tr', { 'data-label': r.label },
       el('th', { scope: 'row' }, el('label', { for: `l-sel-${i}` }, r.label),
-        r.current ? null : el('span', { class: 'muted' }, '（非当前模型的标签）')),
+        r.current ? null : el('span', { class: 'muted' }, t('admin.not_a_label_of_the'))),
       el('td', null, sel),
       el('td', { class: 'nowrap' }, state)));
   });
@@ -263,17 +264,17 @@ function renderLabels() {
 async function saveLabel(label, sel, state) {
   const department = sel.value || null;
   state.className = 'save-state';
-  setText(state, '正在保存…');
+  setText(state, t('admin.saving'));
   sel.disabled = true;
   try {
     const data = await api('POST', '/api/v1/labels', { label, department });
     labelMap = data.labels || [];
     state.classList.add('ok');
-    setText(state, department ? '已保存' : '已取消对应');
+    setText(state, department ? t('admin.saved') : t('admin.unmapped'));
   } catch (e) {
     if (e.redirecting) return;
     state.classList.add('err');
-    setText(state, `保存失败：${errorText(e)}`);
+    setText(state, t('admin.could_not_save', errorText(e)));
   } finally {
     sel.disabled = false;
   }
@@ -302,7 +303,7 @@ sForm.addEventListener('submit', async (ev) => {
   for (const k of SETTINGS) {
     const raw = sForm.elements[k].value.trim();
     const v = Number(raw);
-    if (raw === '' || Number.isNaN(v) || v < 0 || v > 1) { fieldError(sForm, k, '请填写 0 到 1 之间的数'); ok = false; continue; }
+    if (raw === '' || Number.isNaN(v) || v < 0 || v > 1) { fieldError(sForm, k, t('admin.enter_a_number_between_0')); ok = false; continue; }
     payload[k] = v;
   }
   if (!ok) return;
@@ -311,11 +312,11 @@ sForm.addEventListener('submit', async (ev) => {
   try {
     const data = await api('POST', '/api/v1/settings', payload);
     for (const k of SETTINGS) if (data[k] !== undefined) sForm.elements[k].value = shortNum(data[k]);
-    setText(okBox, '阈值已保存，对此后分析的留言生效。');
+    setText(okBox, t('admin.thresholds_saved_they_apply_to'));
     okBox.hidden = false;
   } catch (e) {
     if (e.redirecting) return;
-    if (e.field && SETTINGS.includes(e.field)) e.message = '请填写 0 到 1 之间的数';
+    if (e.field && SETTINGS.includes(e.field)) e.message = t('admin.enter_a_number_between_0');
     showFormError(sForm, e);
   } finally {
     btn.disabled = false;
@@ -329,7 +330,7 @@ requireOfficial(['admin'])
   })
   .catch((e) => {
     if (e.redirecting) return;
-    notice(noticeBox, 'error', e.status === 403 ? '只有管理员可以使用此页面。' : `加载失败：${errorText(e)}`);
+    notice(noticeBox, 'error', e.status === 403 ? t('admin.only_administrators_can_use_this') : t('common.could_not_load', errorText(e)));
   });
 for (const id of ['c-form', 'd-form', 'u-form', 'm-form', 's-form']) clearErrorsOnInput(document.getElementById(id));
 
@@ -351,7 +352,7 @@ siteForm.addEventListener('submit', async (ev) => {
   for (const f of SITE_FIELDS) payload[f] = siteForm.elements[f].value;
   try {
     await api('PUT', '/api/v1/site', payload);
-    setText(okBox, '设置已保存');
+    setText(okBox, t('admin.settings_saved'));
     okBox.hidden = false;
   } catch (e) {
     if (!e.redirecting) showFormError(siteForm, e);
@@ -363,7 +364,7 @@ async function loadNotices() {
   const data = await api('GET', '/api/v1/notices');
   clear(ul);
   for (const n of data.notices || []) {
-    const btn = el('button', { type: 'button', class: 'btn btn-ghost btn-sm' }, '撤下');
+    const btn = el('button', { type: 'button', class: 'btn btn-ghost btn-sm' }, t('admin.withdraw'));
     btn.addEventListener('click', async () => {
       try { await api('DELETE', `/api/v1/notices/${n.id}`); await loadNotices(); } catch (e) { notice(noticeBox, 'error', errorText(e)); }
     });
@@ -372,9 +373,9 @@ async function loadNotices() {
 }
 
 wire('n-form', '/api/v1/notices', (f) => {
-  const title = need(f, 'title', '标题');
+  const title = need(f, 'title', t('common.title'));
   return title ? { title, body: f.elements.body.value } : null;
-}, (p, r) => `已发布「${p.title}」（#${r.id}）`, loadNotices);
+}, (p, r) => t('admin.published', p.title, r.id), loadNotices);
 
 loadSite().catch(() => {});
 loadNotices().catch(() => {});

@@ -4,22 +4,31 @@
 //
 // Rule for every page: text that came from the server (and so possibly from a
 // citizen) is inserted with text nodes only (el() / setText()), never as HTML.
+import { t, lang, langSwitch, fmtDateTime, fmtNumber } from './i18n.js';
+
+export { t, lang, fmtNumber };
 
 export const STATE_LABEL = {
-  new: '已受理',
-  assigned: '已转办',
-  replied: '已答复',
-  closed: '已办结',
-  declined: '不予受理',
+  new: t('common.received'),
+  assigned: t('common.assigned'),
+  replied: t('common.replied'),
+  closed: t('common.closed'),
+  declined: t('common.declined'),
 };
 export const STATES = ['new', 'assigned', 'replied', 'closed', 'declined'];
-export const TYPES = ['建议', '咨询', '投诉', '求助', '感谢'];
-export const KIND_LABEL = { consultation: '征求意见', board: '留言板' };
+export const TYPES = ['建议', '咨询', '投诉', '求助', '感谢'];   // i18n-ok: the API's values, shown through typeLabel()
+const TYPE_KEY = ['type.suggestion', 'type.question', 'type.complaint', 'type.help', 'type.thanks'];
+// A message type (the API's value) in the page's language; an unknown one as it came.
+export function typeLabel(v) {
+  const i = TYPES.indexOf(v);
+  return i < 0 ? (v == null ? '' : String(v)) : t(TYPE_KEY[i]);
+}
+export const KIND_LABEL = { consultation: t('common.consultation'), board: t('common.message_board') };
 export const ROLE_LABEL = {
-  admin: '管理员', head: '部门负责人', handler: '承办人员', moderator: '审核人员', leader: '领导',
+  admin: t('common.administrator'), head: t('common.head_of_department'), handler: t('common.handler'), moderator: t('common.moderator'), leader: t('common.leader'),
 };
 export const MODERATION_LABEL = {
-  none: '无需审核', held: '待审核', approved: '审核通过', rejected: '未通过审核',
+  none: t('common.no_moderation_needed'), held: t('common.awaiting_moderation'), approved: t('common.approved'), rejected: t('common.rejected'),
 };
 
 // el('p', {class: 'x', href: '...'}, 'text', childNode, ...): strings become
@@ -72,12 +81,10 @@ export function charCount(s) {
   return n;
 }
 
+// A date and time in the page's language (Intl; zh-CN keeps the
+// YYYY-MM-DD HH:mm form of the national standard).
 export function fmtTime(s) {
-  if (!s) return '';
-  const d = new Date(s);
-  if (Number.isNaN(d.getTime())) return String(s);
-  const p = (x) => String(x).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  return fmtDateTime(s);
 }
 
 // A classifier confidence (0..1) as a whole percentage: 0.4436 -> "44%".
@@ -189,6 +196,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
     this.field = field || null;
+    this.serverMessage = this.message;   // a page may replace message with its own text
   }
 }
 
@@ -197,29 +205,37 @@ let currentUser = null;
 let officialPage = false;
 
 const ERROR_TEXT = {
-  invalid_json: '请求格式错误',
-  invalid_utf8: '内容包含无效字符',
-  unauthorized: '请先登录',
-  forbidden: '没有权限执行此操作',
-  csrf: '页面已过期，请刷新后重试',
-  not_found: '未找到',
-  method_not_allowed: '不支持的操作',
-  conflict: '名称已被使用',
-  too_large: '内容过长',
-  internal: '服务器内部错误，请稍后重试',
-  missing: '此项为必填项',
-  too_long: '超出字数限制',
-  invalid: '填写内容不符合要求',
-  network: '网络连接失败，请稍后重试',
+  invalid_json: t('common.the_request_is_malformed'),
+  invalid_utf8: t('common.the_content_has_invalid_characters'),
+  unauthorized: t('common.please_log_in_first'),
+  forbidden: t('common.you_are_not_allowed_to'),
+  csrf: t('common.the_page_has_expired_reload'),
+  not_found: t('common.not_found'),
+  method_not_allowed: t('common.operation_not_supported'),
+  conflict: t('common.the_name_is_already_taken'),
+  too_large: t('common.too_long'),
+  internal: t('common.server_error_please_try_again'),
+  missing: t('common.this_field_is_required'),
+  too_long: t('common.too_many_characters'),
+  invalid: t('common.this_value_is_not_valid'),
+  network: t('common.network_error_please_try_again'),
+  closed: t('common.error_closed'),
+  too_many_messages: t('common.error_too_many_messages'),
+  too_many_attempts: t('login.too_many_attempts_please_try'),
+  unavailable: t('common.error_unavailable'),
+  unsupported_media_type: t('common.error_unsupported_media_type'),
+  busy: t('common.error_unavailable'),
 };
 
-// Human text for an error: the server's message when it sent one in Chinese,
-// otherwise our label for the code.
+// Human text for an error in the page's language: every API error carries a
+// machine-readable code (docs/api.md) with a text per code in the catalogs;
+// the server's own message (English, for developers) only for a code we do
+// not know yet. A "closed" consultation's message carries its dates: kept.
 export function errorText(err) {
   if (!(err instanceof ApiError)) return String(err && err.message || err);
-  const m = err.message || '';
-  if (/[\u4e00-\u9fff]/.test(m)) return m;
-  return ERROR_TEXT[err.code] || (m ? m : `请求失败（${err.status}）`);
+  if (err.local || err.message !== err.serverMessage) return err.message;   // the page's own text for this case
+  if (err.code === 'closed' && err.message) return `${ERROR_TEXT.closed} (${err.message})`;
+  return ERROR_TEXT[err.code] || err.message || t('common.request_failed', err.status);
 }
 
 // api(method, path, body?, opts?): resolves to the parsed JSON (or {} for an
@@ -312,27 +328,28 @@ export function renderHeader(user) {
     href, 'aria-current': here === href || (href === '/' && here === '/index.html') ? 'page' : null,
   }, label);
   const brand = el('a', { class: 'brand', href: user ? '/inbox.html' : '/' },
-    el('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '民'),
+    el('span', { class: 'brand-mark', 'aria-hidden': 'true' }, t('common.m')),
     el('span', { class: 'brand-text' },
-      el('strong', null, '民意'),
-      el('small', null, user ? '留言办理系统' : '网上征求意见与群众留言')));
-  const nav = el('nav', { class: 'site-nav', 'aria-label': '主导航' });
+      el('strong', null, t('common.minyi')),
+      el('small', null, user ? t('common.message_handling') : t('common.public_consultation_and_citizens_messages'))));
+  const nav = el('nav', { class: 'site-nav', 'aria-label': t('common.main_navigation') });
   if (user) {
-    nav.append(link('/inbox.html', '待办留言'));
-    nav.append(link('/search.html', '留言检索'));
-    if (user.role === 'moderator' || user.role === 'admin') nav.append(link('/moderation.html', '内容审核'));
-    if (user.role === 'admin') nav.append(link('/admin.html', '系统管理'));
-    if (user.role === 'leader') nav.append(link('/post-new.html', '发布帖子'));
-    nav.append(link('/', '公众首页'));
+    nav.append(link('/inbox.html', t('common.inbox')));
+    nav.append(link('/search.html', t('common.search_messages')));
+    if (user.role === 'moderator' || user.role === 'admin') nav.append(link('/moderation.html', t('common.moderation')));
+    if (user.role === 'admin') nav.append(link('/admin.html', t('common.administration')));
+    if (user.role === 'leader') nav.append(link('/post-new.html', t('common.new_post')));
+    nav.append(link('/', t('common.public_site')));
     const who = el('span', { class: 'who' },
-      user.login, user.department ? `（${user.department}）` : `（${ROLE_LABEL[user.role] || user.role}）`);
-    const out = el('button', { type: 'button', class: 'btn btn-ghost', id: 'logout' }, '退出');
+      user.login, user.department ? t('common.text', user.department) : t('common.text', ROLE_LABEL[user.role] || user.role));
+    const out = el('button', { type: 'button', class: 'btn btn-ghost', id: 'logout' }, t('common.log_out'));
     out.addEventListener('click', logout);
     nav.append(el('span', { class: 'user-box' }, who, out));
   } else {
-    nav.append(link('/', '首页'), link('/track.html', '查询留言'), link('/messages.html', '留言公开'), link('/dashboard.html', '办理公开'),
-      link('/login.html', '工作人员登录'));
+    nav.append(link('/', t('common.home')), link('/track.html', t('common.track_a_message')), link('/messages.html', t('common.public_messages')), link('/dashboard.html', t('common.performance')),
+      link('/login.html', t('common.staff_login')));
   }
+  nav.append(langSwitch());
   host.append(el('div', { class: 'wrap header-inner' }, brand, nav));
 }
 
@@ -413,9 +430,9 @@ export function badge(state) {
 
 // The spam detector's signals (hold_reason.spam.signals, comma-separated).
 const SPAM_SIGNAL = {
-  url: '含网址', contact: '含微信、QQ 等联系方式', sales: '含推销用语', phone_ad: '电话号码与推销用语同时出现',
-  stuffing: '词语大量重复', mismatch: '标题与正文无关', gibberish: '含乱码', model: '垃圾信息模型判定',
-  flood: '同一来源短时间内大量留言',
+  url: t('common.contains_a_web_address'), contact: t('common.contains_wechat_qq_or_similar'), sales: t('common.contains_sales_language'), phone_ad: t('common.phone_number_together_with_sales'),
+  stuffing: t('common.heavy_word_repetition'), mismatch: t('common.title_unrelated_to_the_body'), gibberish: t('common.contains_gibberish'), model: t('common.judged_spam_by_the_model'),
+  flood: t('common.many_messages_from_one_source'),
 };
 
 // "疑似垃圾信息（评分 0.93：含网址、含推销用语）" for a hold reason's spam part.
@@ -423,7 +440,7 @@ export function spamText(spam, score) {
   const s = spam && typeof spam === 'object' ? spam : {};
   const v = Number(s.score !== undefined ? s.score : score) || 0;
   const signals = String(s.signals || '').split(',').filter(Boolean).map((x) => SPAM_SIGNAL[x] || x);
-  return `疑似垃圾信息（评分 ${v.toFixed(2)}${signals.length ? '：' + signals.join('、') : ''}）`;
+  return t('common.suspected_spam_score', v.toFixed(2), signals.length ? t('common.text_2') + signals.join(t('common.text_3')) : '');
 }
 
 export function moderationBadge(state) {
@@ -443,13 +460,13 @@ export function footer() {
   if (!host) return;
   const draw = (s) => {
     clear(host);
-    const line = [s.host ? `主办单位：${s.host}` : '', s.contact ? `联系方式：${s.contact}` : ''].filter(Boolean).join('　');
-    const reg = [s.icp, s.psb, s.site_code ? `网站标识码：${s.site_code}` : ''].filter(Boolean).join('　');
+    const line = [s.host ? t('common.run_by', s.host) : '', s.contact ? t('common.contact', s.contact) : ''].filter(Boolean).join(t('common.text_4'));
+    const reg = [s.icp, s.psb, s.site_code ? t('common.site_identifier', s.site_code) : ''].filter(Boolean).join(t('common.text_4'));
     host.append(el('div', { class: 'wrap' },
-      el('p', { id: 'site-name' }, s.name || '民意 · 网上群众路线平台'),
+      el('p', { id: 'site-name' }, s.name && !s.name_is_default ? s.name : t('common.minyi_citizens_platform')),
       line ? el('p', { id: 'site-host' }, line) : null,
       reg ? el('p', { class: 'muted', id: 'site-reg' }, reg) : null,
-      el('p', { class: 'muted' }, '凭留言查询码可查看办理进度和部门答复；手机号码等个人信息不公开显示。')));
+      el('p', { class: 'muted' }, t('common.a_tracking_code_shows_a'))));
   };
   draw({});
   site().then(draw);

@@ -1,9 +1,10 @@
 // Consultation page: the consultation's text and the citizen's message form.
 // Limits mirror docs/api.md; the server checks them again and its errors are
 // shown next to the field named in error.field.
+import { t } from './i18n.js';
 import {
   api, el, clear, setText, errorText, renderHeader, footer, param, paragraphs,
-  attachCounter, charCount, showFormError, fieldError, clearFormErrors, clearErrorsOnInput, TYPES, KIND_LABEL, fmtTime, site,
+  attachCounter, charCount, showFormError, fieldError, clearFormErrors, clearErrorsOnInput, TYPES, typeLabel, KIND_LABEL, fmtTime, site,
 } from './common.js';
 
 renderHeader(null);
@@ -22,10 +23,10 @@ const done = document.getElementById('done');
 function typeChoices() {
   const row = document.getElementById('type-choices');
   clear(row);
-  TYPES.forEach((t, i) => {
+  TYPES.forEach((v, i) => {
     row.append(el('label', { class: 'choice' },
-      el('input', { type: 'radio', name: 'type', value: t, checked: i === 0, id: `type-${i}` }),
-      el('span', null, t)));
+      el('input', { type: 'radio', name: 'type', value: v, checked: i === 0, id: `type-${i}` }),
+      el('span', null, typeLabel(v))));
   });
 }
 
@@ -33,9 +34,9 @@ function typeChoices() {
 // status open, and now within opens_at .. closes_at when they are set)?
 function openState(c) {
   const now = Date.now();
-  if (c.status === 'closed') return { open: false, why: '本次征集已结束，不再接收新的留言。' };
-  if (c.opens_at && now < Date.parse(c.opens_at)) return { open: false, why: `本次征集将于 ${fmtTime(c.opens_at)} 开始，届时欢迎参与。`, soon: true };
-  if (c.closes_at && now >= Date.parse(c.closes_at)) return { open: false, why: `本次征集已于 ${fmtTime(c.closes_at)} 结束，不再接收新的留言。` };
+  if (c.status === 'closed') return { open: false, why: t('consultation.this_consultation_has_ended_and') };
+  if (c.opens_at && now < Date.parse(c.opens_at)) return { open: false, why: t('consultation.this_consultation_opens_at_you', fmtTime(c.opens_at)), soon: true };
+  if (c.closes_at && now >= Date.parse(c.closes_at)) return { open: false, why: t('consultation.this_consultation_closed_at_and', fmtTime(c.closes_at)) };
   return { open: true };
 }
 
@@ -46,7 +47,7 @@ const sectionTitles = {};
 function chooseSection(no) {
   section = no;
   const label = document.getElementById('section-choice');
-  if (label) setText(label, no ? `针对：第 ${no} 部分 ${sectionTitles[no] || ''}` : '针对：征求意见稿全文');
+  if (label) setText(label, no ? t('consultation.on_section', no, sectionTitles[no] || '') : t('consultation.on_the_whole_draft'));
   document.getElementById('section-clear').hidden = !no;
   if (no) { formSection.scrollIntoView({ block: 'start' }); document.getElementById('f-title').focus(); }
 }
@@ -56,14 +57,14 @@ function renderSections(c, open) {
   const list = el('ol', { class: 'draft-sections' });
   for (const s of c.sections) {
     sectionTitles[s.no] = s.title;
-    const btn = open ? el('button', { type: 'button', class: 'btn btn-sm', 'data-section': s.no }, '对本部分提意见') : null;
+    const btn = open ? el('button', { type: 'button', class: 'btn btn-sm', 'data-section': s.no }, t('consultation.comment_on_this_section')) : null;
     if (btn) btn.addEventListener('click', () => chooseSection(s.no));
     list.append(el('li', { class: 'draft-section', id: `section-${s.no}` },
       el('h3', null, `${s.no}. ${s.title}`),
       el('div', { class: 'doc-body' }, paragraphs(s.text)),
-      el('div', { class: 'meta' }, el('span', { class: 'section-count' }, `已有意见 ${Number(s.comment_count) || 0} 条`), btn)));
+      el('div', { class: 'meta' }, el('span', { class: 'section-count' }, t('consultation.comments_so_far', Number(s.comment_count) || 0)), btn)));
   }
-  return el('section', { class: 'draft', 'aria-label': '征求意见稿' }, el('h2', null, '征求意见稿'), list);
+  return el('section', { class: 'draft', 'aria-label': t('common.draft_for_consultation') }, el('h2', null, t('common.draft_for_consultation')), list);
 }
 
 function renderConsultation(c) {
@@ -71,34 +72,34 @@ function renderConsultation(c) {
   const kind = c.kind === 'board' ? 'board' : 'consultation';
   const state = openState(c);
   const open = state.open;
-  document.title = `${c.title} · 民意`;
+  document.title = t('consultation.minyi', c.title);
   setText(document.getElementById('crumb'), c.title);
   box.append(
     el('header', { class: 'doc-head' },
       el('h1', null, c.title),
       el('div', { class: 'meta' },
         el('span', { class: 'badge kind' }, KIND_LABEL[kind]),
-        el('span', { class: `badge ${open ? 'open' : 'closed'}` }, open ? '征集中' : state.soon ? '未开始' : '已结束'),
-        c.created_at ? el('span', null, `发布于 ${fmtTime(c.created_at).slice(0, 10)}`) : null,
-        c.opens_at || c.closes_at ? el('span', { id: 'period' }, `征集时间 ${c.opens_at ? fmtTime(c.opens_at) : '即日'} 至 ${c.closes_at ? fmtTime(c.closes_at) : '另行通知'}`) : null,
-        el('span', null, `已收到留言 ${Number(c.message_count) || 0} 条`))),
-    el('div', { class: 'doc-body' }, c.description ? paragraphs(c.description) : (c.sections && c.sections.length ? null : el('p', { class: 'muted' }, '（暂无说明）'))),
+        el('span', { class: `badge ${open ? 'open' : 'closed'}` }, open ? t('common.open') : state.soon ? t('consultation.not_open_yet') : t('common.ended')),
+        c.created_at ? el('span', null, t('common.published', fmtTime(c.created_at).slice(0, 10))) : null,
+        c.opens_at || c.closes_at ? el('span', { id: 'period' }, t('consultation.open_from_to', c.opens_at ? fmtTime(c.opens_at) : t('consultation.now'), c.closes_at ? fmtTime(c.closes_at) : t('consultation.until_further_notice'))) : null,
+        el('span', null, t('common.messages_received', Number(c.message_count) || 0)))),
+    el('div', { class: 'doc-body' }, c.description ? paragraphs(c.description) : (c.sections && c.sections.length ? null : el('p', { class: 'muted' }, t('consultation.no_description')))),
     c.preamble ? el('div', { class: 'doc-body preamble' }, paragraphs(c.preamble)) : null,
     renderSections(c, open));
   if (!open) box.append(el('p', { class: 'closed-note', id: 'closed-note' }, state.why));
   if (c.feedback_published_at) {
-    box.append(el('p', { class: 'feedback-link' }, el('a', { class: 'btn', href: `/feedback.html?id=${encodeURIComponent(c.id)}` }, '查看意见采纳情况反馈')));
+    box.append(el('p', { class: 'feedback-link' }, el('a', { class: 'btn', href: `/feedback.html?id=${encodeURIComponent(c.id)}` }, t('consultation.see_the_feedback_on_the'))));
   }
   const chooser = document.getElementById('section-row');
   if (chooser) chooser.hidden = !(c.sections && c.sections.length);
   formSection.hidden = !open;
-  setText(document.getElementById('form-title'), kind === 'board' ? '我要留言' : '我要建言');
+  setText(document.getElementById('form-title'), kind === 'board' ? t('common.write_a_message') : t('common.take_part'));
 }
 
 async function load() {
   if (!id || !/^\d+$/.test(id)) {
     clear(box);
-    box.append(el('p', null, '链接不完整。请从', el('a', { href: '/' }, '首页'), '选择要参与的征求意见或留言板。'));
+    box.append(el('p', null, t('consultation.the_link_is_incomplete_please'), el('a', { href: '/' }, t('common.home')), t('consultation.and_choose_a_consultation_or')));
     box.setAttribute('aria-busy', 'false');
     return;
   }
@@ -106,8 +107,8 @@ async function load() {
     renderConsultation(await api('GET', `/api/v1/consultations/${id}`));
   } catch (e) {
     clear(box);
-    box.append(el('p', null, e.status === 404 ? '未找到该征求意见或留言板，可能已被删除。' : `加载失败：${errorText(e)}`),
-      el('p', null, el('a', { href: '/' }, '返回首页')));
+    box.append(el('p', null, e.status === 404 ? t('consultation.this_consultation_or_message_board') : t('common.could_not_load', errorText(e))),
+      el('p', null, el('a', { href: '/' }, t('common.back_to_the_home_page'))));
   } finally {
     box.setAttribute('aria-busy', 'false');
   }
@@ -116,23 +117,23 @@ async function load() {
 // Client-side checks, same rules as the server; returns true when all pass.
 function check(v) {
   let ok = true;
-  const bad = (f, t) => { if (ok) form.querySelector(`[name="${f}"]`)?.focus(); fieldError(form, f, t); ok = false; };
-  if (!v.type) bad('type', '请选择留言类型');
-  if (!v.title.trim()) bad('title', '请填写标题');
-  else if (charCount(v.title) > LIMITS.title) bad('title', `标题不能超过 ${LIMITS.title} 个字`);
-  if (!v.body.trim()) bad('body', '请填写留言内容');
-  else if (charCount(v.body) > LIMITS.body) bad('body', `留言内容不能超过 ${LIMITS.body} 个字`);
-  if (charCount(v.region) > LIMITS.region) bad('region', `区域不能超过 ${LIMITS.region} 个字`);
-  if (v.phone && (!PHONE_RE.test(v.phone) || v.phone.replace(/\D/g, '').length < 5)) bad('phone', '请填写正确的电话号码（5–20 位，可含空格、+、-、括号）');
+  const bad = (f, msg) => { if (ok) form.querySelector(`[name="${f}"]`)?.focus(); fieldError(form, f, msg); ok = false; };
+  if (!v.type) bad('type', t('consultation.please_choose_a_type_of'));
+  if (!v.title.trim()) bad('title', t('consultation.please_enter_a_title'));
+  else if (charCount(v.title) > LIMITS.title) bad('title', t('consultation.the_title_can_have_at', LIMITS.title));
+  if (!v.body.trim()) bad('body', t('consultation.please_write_your_message'));
+  else if (charCount(v.body) > LIMITS.body) bad('body', t('consultation.the_message_can_have_at', LIMITS.body));
+  if (charCount(v.region) > LIMITS.region) bad('region', t('consultation.the_area_can_have_at', LIMITS.region));
+  if (v.phone && (!PHONE_RE.test(v.phone) || v.phone.replace(/\D/g, '').length < 5)) bad('phone', t('consultation.please_enter_a_valid_phone'));
   return ok;
 }
 
 function fieldMessage(err) {
-  const names = { title: '标题', body: '留言内容', type: '留言类型', region: '所在区域', phone: '联系电话', consultation_id: '征求意见' };
+  const names = { title: t('common.title'), body: t('common.message'), type: t('common.type_of_message'), region: t('common.area'), phone: t('common.phone'), consultation_id: t('common.consultation') };
   const what = names[err.field] || '';
-  if (err.code === 'missing') return `请填写${what}`;
-  if (err.code === 'too_long') return `${what}超出字数限制`;
-  if (err.code === 'invalid' && what) return `${what}填写不符合要求，请检查是否含有特殊字符`;
+  if (err.code === 'missing') return t('common.please_fill_in', what);
+  if (err.code === 'too_long') return t('consultation.is_too_long', what);
+  if (err.code === 'invalid' && what) return t('consultation.is_not_valid_check_it', what);
   return errorText(err);
 }
 
@@ -150,7 +151,7 @@ form.addEventListener('submit', async (ev) => {
   if (!check(v)) return;
   const accept = document.getElementById('accept-notice');
   if (!document.getElementById('site-notice').hidden && !accept.checked) {
-    fieldError(form, 'accept_notice', '请先阅读并同意留言须知');
+    fieldError(form, 'accept_notice', t('consultation.please_read_and_accept_the'));
     accept.focus();
     return;
   }
@@ -161,7 +162,7 @@ form.addEventListener('submit', async (ev) => {
   payload.publish = fd.get('publish') !== '0';
   const btn = document.getElementById('submit');
   btn.disabled = true;
-  setText(btn, '正在提交…');
+  setText(btn, t('common.submitting'));
   try {
     const r = await api('POST', '/api/v1/messages', payload);
     showDone(r.tracking_code);
@@ -170,7 +171,7 @@ form.addEventListener('submit', async (ev) => {
     showFormError(form, Object.assign(e, { message: e.field ? msg : e.message }));
   } finally {
     btn.disabled = false;
-    setText(btn, '提交留言');
+    setText(btn, t('consultation.submit_message'));
   }
 });
 
@@ -190,7 +191,7 @@ document.getElementById('copy-code').addEventListener('click', async (ev) => {
   const code = document.getElementById('done-code').textContent;
   try {
     await navigator.clipboard.writeText(code);
-    setText(ev.currentTarget, '已复制');
+    setText(ev.currentTarget, t('consultation.copied'));
   } catch (e) {
     // Clipboard blocked (http, old browser): select the code for manual copy.
     const r = document.createRange();

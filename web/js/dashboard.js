@@ -8,7 +8,8 @@
 // (window.echarts, served by minyi at /vendor/echarts/); without it the
 // totals and the table still work. Department names are drawn by ECharts on
 // canvas or as text nodes (the tooltip is built with el()), never as HTML.
-import { api, el, clear, setText, notice, errorText, renderHeader, footer, fmtTime } from './common.js';
+import { t } from './i18n.js';
+import { api, el, clear, setText, notice, errorText, renderHeader, footer, fmtTime, typeLabel, fmtNumber } from './common.js';
 
 renderHeader(null);
 footer();
@@ -26,52 +27,53 @@ function fmtRate(x) {
   if (Number.isNaN(n)) return '—';
   return `${Number((n * 100).toFixed(1))}%`;
 }
-const num = (x) => (x === null || x === undefined ? '—' : String(Number(x) || 0));
+const num = (x) => (x === null || x === undefined ? '—' : fmtNumber(Number(x) || 0));
 const pct = (x) => (x === null || x === undefined || Number.isNaN(Number(x)) ? null : Number((Number(x) * 100).toFixed(1)));
-const deptName = (d) => (d && d.department) || '待分办';
+const deptName = (d) => (d && d.department) || t('common.to_be_routed');
 
 // ---------- totals ----------
 
 function renderTotals(stats) {
-  const t = stats.totals || {};
+  const tot = stats.totals || {};
   // Deadlines are per message type, in working days: e.g. "咨询 5、求助 7、投诉 15 个工作日".
   const dl = stats.deadlines || {};
-  const dlText = Object.keys(dl).filter(k => k !== '感谢').map(k => `${k} ${dl[k]}`).join('、');
-  setText($('t-received'), num(t.received));
-  setText($('t-received-sub'), `已答复 ${num(t.replied)} 条${Number(t.unrouted) ? `，待分办 ${num(t.unrouted)} 条` : ''}`);
-  setText($('t-reply-rate'), fmtRate(t.reply_rate));
-  setText($('t-reply-sub'), `超期未答复 ${num(t.overdue)} 条`);
-  setText($('t-on-time-rate'), fmtRate(t.on_time_rate));
-  setText($('t-on-time-sub'), `按期答复 ${num(t.on_time)} 条`);
-  setText($('t-satisfaction'), fmtRate(t.satisfaction_rate));
+  const dlText = Object.keys(dl).filter(k => k !== '感谢').map(k => `${typeLabel(k)} ${dl[k]}`)   // i18n-ok: the API's type value
+    .join(t('common.text_3'));
+  setText($('t-received'), num(tot.received));
+  setText($('t-received-sub'), t('dashboard.answered', num(tot.replied), Number(tot.unrouted) ? t('dashboard.to_be_routed_2', num(tot.unrouted)) : ''));
+  setText($('t-reply-rate'), fmtRate(tot.reply_rate));
+  setText($('t-reply-sub'), t('dashboard.overdue', num(tot.overdue)));
+  setText($('t-on-time-rate'), fmtRate(tot.on_time_rate));
+  setText($('t-on-time-sub'), t('dashboard.answered_on_time', num(tot.on_time)));
+  setText($('t-satisfaction'), fmtRate(tot.satisfaction_rate));
   const min = Number(stats.min_ratings) || 5;
-  setText($('t-satisfaction-sub'), !Number(t.ratings) ? '尚无评价'
-    : t.satisfaction_rate === null ? `共 ${num(t.ratings)} 条评价，不足 ${min} 条，暂不计满意率` : `共 ${num(t.ratings)} 条评价`);
+  setText($('t-satisfaction-sub'), !Number(tot.ratings) ? t('dashboard.no_ratings_yet')
+    : tot.satisfaction_rate === null ? t('dashboard.ratings_fewer_than_no_satisfaction', num(tot.ratings), min) : t('dashboard.ratings', num(tot.ratings)));
   $('totals').setAttribute('aria-busy', 'false');
-  setText($('d-note'), `答复率 = 已答复 ÷ 收到；按期答复率 = 在规定期限内（${dlText || '按留言类型'} 个工作日）首次答复 ÷ 已答复；`
-    + '超期 = 超过期限仍未答复的留言（之后答复的也计入）；已办结 = 答复后办结的留言；'
-    + (official ? '督办 = 领导督办过的留言，延期 = 获批延期的留言；' : '') + '满意率 = 评价为 4 星、5 星的 ÷ 评价数，'
-    + `评价不足 ${min} 条时不计；首次答复用时为平均值与 90% 分位（小时，分位按时段估算）。分母为 0 时显示“—”。`);
+  setText($('d-note'), t('dashboard.reply_rate_answered_received_on', dlText || t('dashboard.by_type_of_message'))
+    + t('dashboard.overdue_messages_not_answered_by')
+    + (official ? t('dashboard.urged_messages_a_leader_urged') : '') + t('dashboard.satisfaction_rate_4_and_5')
+    + t('dashboard.not_counted_below_ratings_time', min));
 }
 
 // ---------- table ----------
 
 const COLUMNS = [
-  { key: 'department', label: '承办部门', text: true },
-  { key: 'received', label: '收到' },
-  { key: 'replied', label: '已答复' },
-  { key: 'reply_rate', label: '答复率', rate: true },
-  { key: 'on_time_rate', label: '按期答复率', rate: true },
-  { key: 'overdue', label: '超期' },
-  { key: 'closed', label: '已办结' },
-  { key: 'urged', label: '督办', official: true },
-  { key: 'extended', label: '延期', official: true },
-  { key: 'ratings', label: '评价数' },
-  { key: 'satisfaction_rate', label: '满意率', rate: true },
-  { key: 'first_reply_hours_avg', label: '平均答复用时', hours: true },
-  { key: 'first_reply_hours_p90', label: '90% 答复用时', hours: true },
+  { key: 'department', label: t('common.department_in_charge'), text: true },
+  { key: 'received', label: t('dashboard.received') },
+  { key: 'replied', label: t('common.replied') },
+  { key: 'reply_rate', label: t('dashboard.reply_rate'), rate: true },
+  { key: 'on_time_rate', label: t('dashboard.on_time_reply_rate'), rate: true },
+  { key: 'overdue', label: t('dashboard.overdue_3') },
+  { key: 'closed', label: t('common.closed') },
+  { key: 'urged', label: t('common.urged_by_a_leader'), official: true },
+  { key: 'extended', label: t('dashboard.extended'), official: true },
+  { key: 'ratings', label: t('dashboard.ratings_2') },
+  { key: 'satisfaction_rate', label: t('dashboard.satisfaction_rate'), rate: true },
+  { key: 'first_reply_hours_avg', label: t('dashboard.mean_time_to_reply'), hours: true },
+  { key: 'first_reply_hours_p90', label: t('dashboard.90_replied_within'), hours: true },
 ];
-const fmtHours = (h) => (h === null || h === undefined ? '—' : `${Number(h).toFixed(1)} 小时`);
+const fmtHours = (h) => (h === null || h === undefined ? '—' : t('dashboard.h', Number(h).toFixed(1)));
 // The supervision columns (督办, 延期) only for officials, who get them from
 // the official view of GET /api/v1/stats (a head: their own department).
 let official = false;
@@ -117,7 +119,7 @@ function renderHead() {
   const sel = $('d-sort');
   if (!sel.options.length) {
     for (const c of shown()) {
-      const dirs = c.text ? [[1, '（拼音顺序）']] : [[-1, '（从高到低）'], [1, '（从低到高）']];
+      const dirs = c.text ? [[1, t('dashboard.alphabetical')]] : [[-1, t('dashboard.high_to_low')], [1, t('dashboard.low_to_high')]];
       for (const [dir, how] of dirs) sel.append(el('option', { value: `${c.key}:${dir}` }, c.label + how));
     }
     sel.addEventListener('change', () => {
@@ -135,7 +137,7 @@ function renderTable() {
   const body = $('dept-body');
   clear(body);
   if (!departments.length) {
-    body.append(el('tr', null, el('td', { colspan: shown().length, class: 'empty' }, '暂无部门办理数据。')));
+    body.append(el('tr', null, el('td', { colspan: shown().length, class: 'empty' }, t('dashboard.no_department_figures_yet'))));
   }
   for (const d of sorted()) {
     const tr = el('tr', { 'data-department-id': d.department_id });
@@ -183,8 +185,8 @@ function ratesOption(list, narrow) {
       formatter: (ps) => {
         const d = list[ps[0].dataIndex];
         return tooltip(deptName(d), [
-          [0, '答复率', `${fmtRate(d.reply_rate)}（${num(d.replied)}/${num(d.received)}）`],
-          [1, '按期答复率', `${fmtRate(d.on_time_rate)}（${num(d.on_time)}/${num(d.replied)}）`],
+          [0, t('dashboard.reply_rate'), t('dashboard.text', fmtRate(d.reply_rate), num(d.replied), num(d.received))],
+          [1, t('dashboard.on_time_reply_rate'), t('dashboard.text', fmtRate(d.on_time_rate), num(d.on_time), num(d.replied))],
         ]);
       },
     },
@@ -195,8 +197,8 @@ function ratesOption(list, narrow) {
       axisLabel: { width: labelW, overflow: 'truncate', color: '#1c2430' },
     },
     series: [
-      { name: '答复率', type: 'bar', data: list.map((d) => pct(d.reply_rate)), label: barLabel, barMaxWidth: 16, barGap: '20%' },
-      { name: '按期答复率', type: 'bar', data: list.map((d) => pct(d.on_time_rate)), label: barLabel, barMaxWidth: 16 },
+      { name: t('dashboard.reply_rate'), type: 'bar', data: list.map((d) => pct(d.reply_rate)), label: barLabel, barMaxWidth: 16, barGap: '20%' },
+      { name: t('dashboard.on_time_reply_rate'), type: 'bar', data: list.map((d) => pct(d.on_time_rate)), label: barLabel, barMaxWidth: 16 },
     ],
   };
 }
@@ -215,7 +217,7 @@ function dailyOption(daily, narrow) {
       trigger: 'axis', confine: true, className: 'chart-tip',
       formatter: (ps) => {
         const d = daily[ps[0].dataIndex];
-        return tooltip(String(d.date || ''), [[0, '收到', `${num(d.received)} 条`], [1, '答复', `${num(d.replied)} 条`]]);
+        return tooltip(String(d.date || ''), [[0, t('dashboard.received'), t('dashboard.text_2', num(d.received))], [1, t('common.replied_2'), t('dashboard.text_2', num(d.replied))]]);
       },
     },
     xAxis: {
@@ -225,10 +227,10 @@ function dailyOption(daily, narrow) {
     yAxis: { type: 'value', minInterval: 1 },
     series: [
       {
-        name: '收到', type: 'line', data: daily.map((d) => Number(d.received) || 0),
+        name: t('dashboard.received'), type: 'line', data: daily.map((d) => Number(d.received) || 0),
         symbolSize: 6, areaStyle: { opacity: 0.08 }, label: pointLabel,
       },
-      { name: '答复', type: 'line', data: daily.map((d) => Number(d.replied) || 0), symbolSize: 6, label: pointLabel },
+      { name: t('common.replied_2'), type: 'line', data: daily.map((d) => Number(d.replied) || 0), symbolSize: 6, label: pointLabel },
     ],
   };
 }
@@ -251,7 +253,7 @@ function drawCharts() {
     for (const [box, empty] of [[ratesBox, 'chart-rates-empty'], [dailyBox, 'chart-daily-empty']]) {
       box.hidden = true;
       $(empty).hidden = false;
-      setText($(empty), '图表组件未能加载，请查看下方表格中的数据。');
+      setText($(empty), t('dashboard.the_chart_could_not_be'));
     }
     return;
   }
@@ -264,9 +266,9 @@ function drawCharts() {
   const busy = departments.filter((d) => Number(d.received) > 0).length;
   if (busy > list.length) {
     $('chart-rates-empty').hidden = false;
-    setText($('chart-rates-empty'), `图中为收到留言最多的 ${list.length} 个部门，全部部门见下方表格。`);
+    setText($('chart-rates-empty'), t('dashboard.the_chart_shows_the_departments', list.length));
   } else if (!list.length) {
-    setText($('chart-rates-empty'), '各部门尚未收到留言。');
+    setText($('chart-rates-empty'), t('dashboard.no_department_has_received_messages'));
   }
   const daily = Array.isArray(stats.daily) ? stats.daily : [];
   dailyBox.hidden = !daily.length;
@@ -303,7 +305,7 @@ async function load() {
   try {
     stats = await api('GET', '/api/v1/stats?public=1');   // the public view, even for a logged-in official
   } catch (e) {
-    notice(noticeBox, 'error', `无法加载办理数据：${errorText(e)}`);
+    notice(noticeBox, 'error', t('dashboard.could_not_load_the_figures', errorText(e)));
     for (const id of ['t-received', 't-reply-rate', 't-on-time-rate', 't-satisfaction']) setText($(id), '—');
     $('totals').setAttribute('aria-busy', 'false');
     $('dept-table').setAttribute('aria-busy', 'false');
@@ -351,12 +353,12 @@ function trend(count, previous, days) {
   let kind;
   let shown;
   let said;
-  if (!p && c) { kind = 'new'; shown = '新'; said = `此前${days}天未出现`; }
-  else if (c > p) { kind = 'up'; shown = `↑${c - p}`; said = `比此前${days}天多${c - p}条（此前${p}条）`; }
-  else if (c < p) { kind = 'down'; shown = `↓${p - c}`; said = `比此前${days}天少${p - c}条（此前${p}条）`; }
-  else { kind = 'same'; shown = '—'; said = `与此前${days}天持平`; }
+  if (!p && c) { kind = 'new'; shown = t('dashboard.new'); said = t('dashboard.not_seen_in_the_days', days); }
+  else if (c > p) { kind = 'up'; shown = `↑${c - p}`; said = t('dashboard.more_than_the_days_before', days, c - p, p); }
+  else if (c < p) { kind = 'down'; shown = `↓${p - c}`; said = t('dashboard.fewer_than_the_days_before', days, p - c, p); }
+  else { kind = 'same'; shown = '—'; said = t('dashboard.same_as_the_days_before', days); }
   return el('span', { class: `trend trend-${kind}`, 'data-trend': kind, title: said },
-    el('span', { 'aria-hidden': 'true' }, shown), el('span', { class: 'visually-hidden' }, `，${said}`));
+    el('span', { 'aria-hidden': 'true' }, shown), el('span', { class: 'visually-hidden' }, t('dashboard.text_3', said)));
 }
 
 // A group's time span: one day as "2026-11-29 08:10 至 10:40", longer as
@@ -365,8 +367,8 @@ function timeSpan(first, last) {
   const a = fmtTime(first);
   const b = fmtTime(last);
   if (!a || !b || a === b) return a || b;
-  if (a.slice(0, 10) === b.slice(0, 10)) return `${a} 至 ${b.slice(11)}`;
-  return `${a.slice(0, 10)} 至 ${b.slice(0, 10)}`;
+  if (a.slice(0, 10) === b.slice(0, 10)) return t('dashboard.to', a, b.slice(11));
+  return t('dashboard.to', a.slice(0, 10), b.slice(0, 10));
 }
 
 function renderKeywords(list, days) {
@@ -387,7 +389,7 @@ function renderKeywords(list, days) {
       el('span', { class: 'kw-rank', 'aria-hidden': 'true' }, rank),
       el('span', { class: 'kw-word' }, word),
       el('span', { class: 'kw-bar', 'aria-hidden': 'true' }, fill),
-      el('span', { class: 'kw-count' }, `${count}条`),
+      el('span', { class: 'kw-count' }, t('dashboard.text_4', count)),
       trend(count, k.previous, days)));
   }
   host.hidden = !list.length;
@@ -402,7 +404,7 @@ function showAllKeywords(all) {
   for (let i = KW_SHOWN; i < items.length; i++) items[i].hidden = !all;
   const more = $('hot-keywords-more');
   more.setAttribute('aria-expanded', String(all));
-  setText(more, all ? '收起' : `显示全部 ${items.length} 个关键词`);
+  setText(more, all ? t('dashboard.show_less') : t('dashboard.show_all_keywords', items.length));
 }
 
 function renderGroups(list) {
@@ -414,10 +416,10 @@ function renderGroups(list) {
     const title = String(g.title == null ? '' : g.title).trim();
     const when = timeSpan(g.first_at, g.last_at);
     host.append(el('li', { class: 'hot-group', 'data-group-id': g.group_id },
-      el('p', { class: 'hg-title' }, title || '（无标题）'),
+      el('p', { class: 'hg-title' }, title || t('dashboard.no_title')),
       el('p', { class: 'hg-meta' },
-        el('span', { class: 'hg-size' }, authors ? `共${size}条，来自${authors}位群众` : `共${size}条`),
-        el('span', { class: 'hg-dept' }, '承办：', g.department ? String(g.department) : '待分办'),
+        el('span', { class: 'hg-size' }, authors ? t('dashboard.messages_from_people', size, authors) : t('dashboard.messages', size)),
+        el('span', { class: 'hg-dept' }, t('dashboard.department'), g.department ? String(g.department) : t('common.to_be_routed')),
         when ? el('span', { class: 'hg-when' }, when) : null)));
   }
   host.hidden = !list.length;
@@ -432,9 +434,9 @@ function renderIssues(list, days) {
   for (const it of list) {
     const size = Number(it.size) || 0;
     const authors = Number(it.authors) || 0;
-    const t = it.trend && typeof it.trend === 'object' ? it.trend : {};
+    const tr = it.trend && typeof it.trend === 'object' ? it.trend : {};
     const when = timeSpan(it.first_at, it.last_at);
-    const more = el('button', { type: 'button', class: 'btn btn-sm issue-more', 'aria-expanded': 'false' }, '查看留言');
+    const more = el('button', { type: 'button', class: 'btn btn-sm issue-more', 'aria-expanded': 'false' }, t('dashboard.see_the_messages'));
     const msgs = el('ul', { class: 'issue-msgs', hidden: true });
     more.addEventListener('click', async () => {
       const open = more.getAttribute('aria-expanded') !== 'true';
@@ -445,21 +447,21 @@ function renderIssues(list, days) {
         const r = await api('GET', it.messages);
         for (const m of (r && Array.isArray(r.messages) ? r.messages : [])) {
           msgs.append(el('li', { 'data-message-id': m.id },
-            el('a', { href: `message.html?id=${encodeURIComponent(m.id)}` }, String(m.title || '（无标题）')),
+            el('a', { href: `message.html?id=${encodeURIComponent(m.id)}` }, String(m.title || t('dashboard.no_title'))),
             el('span', { class: 'muted' }, ' ', fmtTime(m.created_at) || '')));
         }
-        if (!msgs.childElementCount) msgs.append(el('li', { class: 'muted' }, '暂无可显示的留言'));
+        if (!msgs.childElementCount) msgs.append(el('li', { class: 'muted' }, t('dashboard.no_messages_to_show')));
       } catch (e) {
-        msgs.append(el('li', { class: 'muted' }, `留言暂时无法加载：${errorText(e)}`));
+        msgs.append(el('li', { class: 'muted' }, t('dashboard.the_messages_could_not_be', errorText(e))));
       }
     });
     host.append(el('li', { class: 'hot-issue', 'data-issue-id': it.issue_id },
       el('p', { class: 'hi-desc' }, String(it.description || it.place || '')),
       el('p', { class: 'hg-meta' },
-        el('span', { class: 'hi-size' }, authors ? `共${size}条，来自${authors}位群众` : `共${size}条`),
-        el('span', { class: 'hi-heat' }, `热度 ${(Number(it.heat) || 0).toFixed(1)}`),
+        el('span', { class: 'hi-size' }, authors ? t('dashboard.messages_from_people', size, authors) : t('dashboard.messages', size)),
+        el('span', { class: 'hi-heat' }, t('dashboard.heat', (Number(it.heat) || 0).toFixed(1))),
         when ? el('span', { class: 'hg-when' }, when) : null,
-        trend(t.recent, t.previous, Math.min(days, 7))),
+        trend(tr.recent, tr.previous, Math.min(days, 7))),
       more, msgs));
   }
   host.hidden = !list.length;
@@ -474,7 +476,7 @@ async function loadTrends(days) {
     const words = (r && Array.isArray(r.words) ? r.words : []).slice(0, 10);
     clear(box);
     if (!words.length) { box.hidden = true; return; }
-    box.append(el('span', { class: 'muted' }, `近${Math.min(days, 7)}天上升最快的词：`));
+    box.append(el('span', { class: 'muted' }, t('dashboard.fastest_rising_words_in_the', Math.min(days, 7))));
     for (const w of words) box.append(el('span', { class: 'trend-word', 'data-word': w.word }, String(w.word)), ' ');
     box.hidden = false;
   } catch (e) {
@@ -488,8 +490,8 @@ function renderHot(data, days) {
   loadTrends(days);
   const keywords = (Array.isArray(data.keywords) ? data.keywords : []).filter((k) => k && k.word != null);
   const groups = (Array.isArray(data.groups) ? data.groups : []).filter((g) => g && typeof g === 'object');
-  setText($('hk-note'), `近${days}天留言中提到最多的词语及相关留言条数；箭头与此前${days}天相比。`);
-  setText($('hg-note'), `近${days}天有新留言的集中反映：内容相同或相近的多条留言（如联名反映、重复投诉），按条数排列。`);
+  setText($('hk-note'), t('dashboard.the_words_messages_of_the', days, days));
+  setText($('hg-note'), t('dashboard.repeated_reports_with_new_messages', days));
   renderKeywords(keywords, days);
   renderGroups(groups);
 }
@@ -511,12 +513,12 @@ async function loadHot(days) {
   if (!data) {
     try {
       data = await api('GET', `/api/v1/hot?days=${days}`);
-      if (!data || typeof data !== 'object') throw new Error('返回的数据格式不正确');
+      if (!data || typeof data !== 'object') throw new Error(t('dashboard.the_server_s_answer_was'));
     } catch (e) {
       if (seq !== hotSeq) return;
       const box2 = $('hot-notice');
-      notice(box2, 'error', `热点问题暂时无法加载：${errorText(e)}`);
-      const retry = el('button', { type: 'button', class: 'btn btn-sm hot-retry' }, '重试');
+      notice(box2, 'error', t('dashboard.the_hot_issues_could_not', errorText(e)));
+      const retry = el('button', { type: 'button', class: 'btn btn-sm hot-retry' }, t('dashboard.retry'));
       retry.addEventListener('click', () => loadHot(hotDays));
       box2.append(' ', retry);
       body.hidden = true;

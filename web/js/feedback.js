@@ -4,17 +4,18 @@
 // Public once published; before that only an admin sees it, with the tools
 // to mark adoption decisions and publish. Printable (print stylesheet) and
 // downloadable as Markdown (feedback.md). Text is inserted as text nodes.
-import { api, el, clear, setText, notice, errorText, renderHeader, setSession, footer, param, fmtTime } from './common.js';
+import { t } from './i18n.js';
+import { api, el, clear, setText, notice, errorText, renderHeader, setSession, footer, param, fmtTime, typeLabel } from './common.js';
 
 footer();
 
 const id = param('id');
 const host = document.getElementById('report');
 const noticeBox = document.getElementById('notice');
-const DECISION = { adopted: '采纳', partial: '部分采纳', not_adopted: '未采纳' };
+const DECISION = { adopted: t('feedback.adopted'), partial: t('feedback.partly_adopted'), not_adopted: t('feedback.not_adopted') };
 
 function sectionName(sections, no) {
-  if (!no) return '全文';
+  if (!no) return t('feedback.whole_draft');
   const s = (sections || []).find((x) => x.no === no);
   return s ? `${s.no}. ${s.title}` : String(no);
 }
@@ -22,40 +23,40 @@ function sectionName(sections, no) {
 function render(fb) {
   clear(host);
   const c = fb.consultation;
-  document.title = `${c.title} · 意见采纳情况反馈 · 民意`;
+  document.title = t('feedback.feedback_on_the_comments_minyi', c.title);
   const crumb = document.getElementById('crumb-cons');
   setText(crumb, c.title);
   crumb.setAttribute('href', `/consultation.html?id=${encodeURIComponent(c.id)}`);
-  host.append(el('h1', { class: 'page-title wrap-anywhere' }, `${c.title} 意见征求情况反馈`),
-    el('p', { class: 'meta' }, fb.published_at ? `发布于 ${fmtTime(fb.published_at)}` : '（草稿，尚未发布）',
-      ` · 共收到意见 ${fb.total} 条`));
+  host.append(el('h1', { class: 'page-title wrap-anywhere' }, t('feedback.feedback_on_the_consultation', c.title)),
+    el('p', { class: 'meta' }, fb.published_at ? t('common.published', fmtTime(fb.published_at)) : t('feedback.draft_not_published_yet'),
+      t('feedback.comments_received', fb.total)));
   if (fb.summary) host.append(el('blockquote', { class: 'wrap-anywhere' }, fb.summary));
-  const table = el('table', null, el('thead', null, el('tr', null, el('th', null, '章节'), el('th', null, '类型'), el('th', null, '条数'))));
+  const table = el('table', null, el('thead', null, el('tr', null, el('th', null, t('feedback.section')), el('th', null, t('common.type')), el('th', null, t('feedback.count')))));
   const tb = el('tbody');
-  for (const x of fb.counts) tb.append(el('tr', null, el('td', null, sectionName(fb.sections, x.section)), el('td', null, x.type), el('td', null, String(x.n))));
+  for (const x of fb.counts) tb.append(el('tr', null, el('td', null, sectionName(fb.sections, x.section)), el('td', null, typeLabel(x.type)), el('td', null, String(x.n))));
   table.append(tb);
-  host.append(el('h2', null, '意见分布'), table);
-  host.append(el('h2', null, '集中反映的意见'));
-  if (!fb.groups.length) host.append(el('p', { class: 'muted' }, '没有集中反映的相似意见。'));
+  host.append(el('h2', null, t('feedback.comments_by_section_and_type')), table);
+  host.append(el('h2', null, t('feedback.comments_made_by_many')));
+  if (!fb.groups.length) host.append(el('p', { class: 'muted' }, t('feedback.no_comment_was_made_by')));
   const ol = el('ol');
   for (const g of fb.groups) {
-    ol.append(el('li', { class: 'wrap-anywhere' }, el('strong', null, g.title), ` （${g.size} 人次，${DECISION[g.decision] || '待定'}）`,
-      g.reason ? el('span', { class: 'muted' }, ` 理由：${g.reason}`) : null,
-      el('span', { class: 'muted admin-only', hidden: true }, ` 编号 ${g.group_id}`)));
+    ol.append(el('li', { class: 'wrap-anywhere' }, el('strong', null, g.title), t('feedback.times', g.size, DECISION[g.decision] || t('feedback.pending')),
+      g.reason ? el('span', { class: 'muted' }, t('feedback.reason', g.reason)) : null,
+      el('span', { class: 'muted admin-only', hidden: true }, t('feedback.no', g.group_id))));
   }
-  host.append(ol, el('h2', null, '采纳情况'));
-  if (!fb.decisions.length) host.append(el('p', { class: 'muted' }, '尚无采纳情况。'));
+  host.append(ol, el('h2', null, t('feedback.decision')));
+  if (!fb.decisions.length) host.append(el('p', { class: 'muted' }, t('feedback.no_decisions_yet')));
   for (const d of fb.decisions) {
     host.append(el('div', { class: 'decision wrap-anywhere' },
-      el('h3', null, `${DECISION[d.decision]}：${d.title}`, d.whole_group && d.group_size > 1 ? `（${d.group_size} 人次）` : ''),
+      el('h3', null, t('feedback.text', DECISION[d.decision], d.title), d.whole_group && d.group_size > 1 ? t('feedback.times_2', d.group_size) : ''),
       el('p', null, d.body),
-      el('p', null, el('strong', null, '理由：'), d.reason),
-      el('p', { class: 'muted' }, `所属章节：${sectionName(fb.sections, d.section)}`)));
+      el('p', null, el('strong', null, t('feedback.reason_2')), d.reason),
+      el('p', { class: 'muted' }, t('feedback.section_2', sectionName(fb.sections, d.section)))));
   }
 }
 
 async function load() {
-  if (!id || !/^\d+$/.test(id)) { clear(host); notice(noticeBox, 'error', '缺少征求意见编号。'); return; }
+  if (!id || !/^\d+$/.test(id)) { clear(host); notice(noticeBox, 'error', t('feedback.the_consultation_number_is_missing')); return; }
   document.getElementById('md-link').setAttribute('href', `/api/v1/consultations/${encodeURIComponent(id)}/feedback.md`);
   let me = null;
   try { me = await api('GET', '/api/v1/me'); setSession(me.csrf_token, me); } catch (e) { /* a citizen */ }
@@ -68,7 +69,7 @@ async function load() {
     }
   } catch (e) {
     clear(host);
-    notice(noticeBox, 'error', e.status === 401 || e.status === 403 ? '反馈报告尚未发布。' : `无法加载：${errorText(e)}`);
+    notice(noticeBox, 'error', e.status === 401 || e.status === 403 ? t('feedback.the_feedback_report_has_not') : t('common.could_not_load_2', errorText(e)));
   } finally {
     host.setAttribute('aria-busy', 'false');
   }
@@ -84,19 +85,19 @@ document.getElementById('adopt-form').addEventListener('submit', async (ev) => {
       message_id: Number(f.elements.message_id.value), decision: f.elements.decision.value,
       reason: f.elements.reason.value, whole_group: f.elements.whole_group.checked,
     });
-    notice(noticeBox, 'ok', '已保存。');
+    notice(noticeBox, 'ok', t('feedback.saved'));
     f.reset();
     render(await api('GET', `/api/v1/consultations/${encodeURIComponent(id)}/feedback`));
-  } catch (e) { notice(noticeBox, 'error', `未保存：${errorText(e)}`); }
+  } catch (e) { notice(noticeBox, 'error', t('feedback.not_saved', errorText(e))); }
 });
 
 document.getElementById('publish-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   try {
     await api('POST', `/api/v1/consultations/${encodeURIComponent(id)}/feedback/publish`, { summary: ev.currentTarget.elements.summary.value });
-    notice(noticeBox, 'ok', '反馈报告已发布。');
+    notice(noticeBox, 'ok', t('feedback.the_feedback_report_is_published'));
     render(await api('GET', `/api/v1/consultations/${encodeURIComponent(id)}/feedback`));
-  } catch (e) { notice(noticeBox, 'error', `未发布：${errorText(e)}`); }
+  } catch (e) { notice(noticeBox, 'error', t('feedback.not_published', errorText(e))); }
 });
 
 load();

@@ -9,8 +9,9 @@
 // cursors this visit has seen.
 // Admins and leaders also get the triage tab (?triage=1: messages routed to
 // no department); ?group=ID lists the members of a near-duplicate group.
+import { t } from './i18n.js';
 import {
-  api, el, clear, setText, notice, errorText, requireOfficial, footer, param, badge, fmtTime, fmtPercent, STATES, TYPES,
+  api, el, clear, setText, notice, errorText, requireOfficial, footer, param, badge, fmtTime, fmtPercent, STATES, TYPES, typeLabel,
 } from './common.js';
 import { deadlineBadge } from './lifecycle.js';
 
@@ -59,28 +60,28 @@ function labelCell(m) {
 function row(m, folded) {
   const href = `/message.html?id=${encodeURIComponent(m.id)}`;
   const size = Number(m.group_size) || 0;
-  const pick = mayAct() ? el('input', { type: 'checkbox', class: 'pick', value: String(m.id), 'aria-label': `选择留言 ${m.id}` }) : null;
+  const pick = mayAct() ? el('input', { type: 'checkbox', class: 'pick', value: String(m.id), 'aria-label': t('inbox.select_message', m.id) }) : null;
   if (pick) pick.addEventListener('change', updateBulk);
   return el('tr', { 'data-id': String(m.id), 'data-group': String(m.group_id || ''), class: folded ? 'folded' : null, hidden: folded ? '' : null },
-    el('td', { class: 'nowrap', 'data-label': '编号' }, pick, ' ', String(m.id)),
-    el('td', { class: 'title' }, Number(m.urge_count) > 0 ? el('span', { class: 'urged-mark', title: '领导督办' }, '督办') : null,
+    el('td', { class: 'nowrap', 'data-label': t('common.no') }, pick, ' ', String(m.id)),
+    el('td', { class: 'title' }, Number(m.urge_count) > 0 ? el('span', { class: 'urged-mark', title: t('inbox.urged_by_leaders') }, t('common.urged_by_a_leader')) : null,
       el('a', { href }, m.title),
       size > 1 && !group ? el('a', {
         class: 'badge group-size', href: `/inbox.html?group=${encodeURIComponent(m.group_id)}`,
-        title: `此留言及另外 ${size - 1} 条相似留言`, 'aria-label': `相似留言 ${size} 条`,
-      }, `相似 ${size}`) : null),
-    el('td', { class: 'nowrap', 'data-label': '类型' }, m.type || ''),
-    el('td', { class: 'nowrap', 'data-label': '自动分类' }, labelCell(m)),
-    el('td', { class: 'nowrap', 'data-label': '状态' }, badge(m.state)),
-    el('td', { class: 'nowrap', 'data-label': '办理期限' }, m.due_at ? fmtTime(m.due_at) : '—', ' ', deadlineBadge(m)),
-    el('td', { 'data-label': '承办部门' }, m.department || '待分办'),
-    el('td', { class: 'nowrap', 'data-label': '留言时间' }, fmtTime(m.created_at)));
+        title: t('common.this_message_and_similar_ones', size - 1), 'aria-label': t('inbox.similar_messages', size),
+      }, t('inbox.similar', size)) : null),
+    el('td', { class: 'nowrap', 'data-label': t('common.type') }, typeLabel(m.type)),
+    el('td', { class: 'nowrap', 'data-label': t('common.automatic_class') }, labelCell(m)),
+    el('td', { class: 'nowrap', 'data-label': t('common.status') }, badge(m.state)),
+    el('td', { class: 'nowrap', 'data-label': t('common.deadline') }, m.due_at ? fmtTime(m.due_at) : '—', ' ', deadlineBadge(m)),
+    el('td', { 'data-label': t('common.department_in_charge') }, m.department || t('common.to_be_routed')),
+    el('td', { class: 'nowrap', 'data-label': t('common.received_2') }, fmtTime(m.created_at)));
 }
 
 function emptyText() {
-  if (group) return '该相似留言组中没有您可以查看的留言。';
-  if (triage) return select.value ? '没有该状态的待分办留言。' : '没有待分办的留言。';
-  return select.value ? '没有该状态的留言。' : '暂无留言。';
+  if (group) return t('inbox.this_group_has_no_message');
+  if (triage) return select.value ? t('inbox.no_message_to_be_routed') : t('inbox.no_message_to_be_routed_2');
+  return select.value ? t('inbox.no_message_in_this_state') : t('inbox.no_messages_yet');
 }
 
 let groupSize = 0;
@@ -92,23 +93,23 @@ function noteHidden() {
   if (old) old.remove();
   if (!group || listed < 0 || groupSize <= listed) return;
   groupHead.append(el('span', { id: 'group-hidden', class: 'muted' },
-    `（其中 ${groupSize - listed} 条属于其他部门或尚在审核，未在下方列出）`));
+    t('inbox.of_them_belong_to_other', groupSize - listed)));
 }
 
 async function loadGroup() {
   groupHead.hidden = false;
   clear(groupHead);
-  const back = el('a', { href: '/inbox.html' }, '返回全部留言');
+  const back = el('a', { href: '/inbox.html' }, t('inbox.back_to_all_messages'));
   try {
     const g = await api('GET', `/api/v1/groups/${group}`);
-    const span = g.first_at && g.last_at ? `，${fmtTime(g.first_at)} 至 ${fmtTime(g.last_at)}` : '';
+    const span = g.first_at && g.last_at ? t('inbox.to', fmtTime(g.first_at), fmtTime(g.last_at)) : '';
     groupSize = Number(g.size) || 0;
-    groupHead.append(el('strong', null, `相似留言组 #${group}：`),
-      `共 ${groupSize} 条，来自 ${Number(g.authors) || 0} 位留言人${span}，可统一办理。`, ' ', back);
+    groupHead.append(el('strong', null, t('inbox.group_of_similar_messages', group)),
+      t('inbox.messages_from_writers_they_can', groupSize, Number(g.authors) || 0, span), ' ', back);
     noteHidden();
   } catch (e) {
     if (e.redirecting) return;
-    groupHead.append(el('span', null, e.status === 404 ? `未找到相似留言组 #${group}。` : `相似留言组 #${group}：${errorText(e)}`), ' ', back);
+    groupHead.append(el('span', null, e.status === 404 ? t('inbox.group_of_similar_messages_not', group) : t('inbox.group_of_similar_messages_2', group, errorText(e))), ' ', back);
   }
 }
 
@@ -130,9 +131,9 @@ async function load() {
       host.append(el('p', { class: 'empty' }, emptyText()));
     } else {
       host.append(el('table', { class: 'data-table cards', id: 'inbox-table' },
-        el('caption', { class: 'visually-hidden' }, triage ? '待分办留言列表' : '留言列表'),
+        el('caption', { class: 'visually-hidden' }, triage ? t('inbox.messages_to_be_routed') : t('inbox.messages')),
         el('thead', null, el('tr', null,
-          ['编号', '标题', '类型', '自动分类', '状态', '办理期限', '承办部门', '留言时间'].map((h) => el('th', { scope: 'col' }, h)))),
+          [t('common.no'), t('common.title'), t('common.type'), t('common.automatic_class'), t('common.status'), t('common.deadline'), t('common.department_in_charge'), t('common.received_2')].map((h) => el('th', { scope: 'col' }, h)))),
         el('tbody', null, rows(msgs))));
     }
     if (data.counts) showCounts(data.counts);
@@ -140,19 +141,19 @@ async function load() {
     updateBulk();
     if (group && !after && !data.next) { listed = msgs.length; noteHidden(); }
     const first = page * PAGE + 1;
-    const shown = msgs.length ? `显示第 ${first}–${first + msgs.length - 1} 条` : '';
-    setText(document.getElementById('summary'), msgs.length ? (total !== null ? `共 ${total} 条，${shown}` : shown) : '');
+    const shown = msgs.length ? t('inbox.showing', first, first + msgs.length - 1) : '';
+    setText(document.getElementById('summary'), msgs.length ? (total !== null ? t('inbox.in_all', total, shown) : shown) : '');
     pager.hidden = !after && !data.next;
     document.getElementById('prev').disabled = !after;
     const next = document.getElementById('next');
     next.disabled = !data.next;
     next.dataset.after = data.next || '';
     setText(document.getElementById('page-info'),
-      total !== null ? `第 ${page + 1} / ${Math.max(1, Math.ceil(total / PAGE))} 页` : `第 ${page + 1} 页`);
+      total !== null ? t('common.page_of', page + 1, Math.max(1, Math.ceil(total / PAGE))) : t('inbox.page', page + 1));
   } catch (e) {
     if (e.redirecting) return;
     clear(host);
-    notice(noticeBox, 'error', `加载失败：${errorText(e)}`);
+    notice(noticeBox, 'error', t('common.could_not_load', errorText(e)));
   } finally {
     host.setAttribute('aria-busy', 'false');
   }
@@ -186,11 +187,11 @@ function rows(msgs) {
   }
   for (const [g, [tr, n]] of seen) {
     if (!n) continue;
-    const b = el('button', { type: 'button', class: 'btn btn-ghost unfold', 'aria-expanded': 'false' }, `展开另外 ${n} 条相似留言`);
+    const b = el('button', { type: 'button', class: 'btn btn-ghost unfold', 'aria-expanded': 'false' }, t('inbox.show_more_similar_messages', n));
     b.addEventListener('click', () => {
       const open = b.getAttribute('aria-expanded') !== 'true';
       b.setAttribute('aria-expanded', String(open));
-      setText(b, open ? '收起相似留言' : `展开另外 ${n} 条相似留言`);
+      setText(b, open ? t('inbox.hide_similar_messages') : t('inbox.show_more_similar_messages', n));
       for (const x of host.querySelectorAll(`tr.folded[data-group="${g}"]`)) x.hidden = !open;
     });
     tr.querySelector('td.title').append(' ', b);
@@ -202,7 +203,7 @@ function showCounts(c) {
   const box = document.getElementById('counts');
   clear(box);
   const item = (label, n, cls) => el('span', { class: `count ${cls}${Number(n) ? ' hot' : ''}` }, `${label} `, el('strong', null, String(Number(n) || 0)));
-  box.append(item('已超期', c.overdue, 'c-overdue'), ' · ', item('2 个工作日内到期', c.due_soon, 'c-soon'), ' · ', item('督办', c.urged, 'c-urged'));
+  box.append(item(t('common.overdue'), c.overdue, 'c-overdue'), ' · ', item(t('inbox.due_within_2_working_days'), c.due_soon, 'c-soon'), ' · ', item(t('common.urged_by_a_leader'), c.urged, 'c-urged'));
   box.hidden = false;
 }
 
@@ -211,7 +212,7 @@ function showUrged(list) {
   const ul = document.getElementById('urged-list');
   clear(ul);
   for (const m of list) {
-    ul.append(el('li', null, el('span', { class: 'urged-mark' }, `督办 ${Number(m.urge_count) || 1} 次`), ' ',
+    ul.append(el('li', null, el('span', { class: 'urged-mark' }, t('inbox.urged_times', Number(m.urge_count) || 1)), ' ',
       el('a', { href: `/message.html?id=${encodeURIComponent(m.id)}` }, m.title), ' ',
       el('span', { class: 'muted' }, m.department || ''), ' ', deadlineBadge(m)));
   }
@@ -225,7 +226,7 @@ function picked() { return [...host.querySelectorAll('input.pick:checked')].map(
 function updateBulk() {
   const n = picked().length;
   bulk.hidden = !mayAct() || !host.querySelector('input.pick');
-  setText(document.getElementById('bulk-count'), `已选 ${n} 条`);
+  setText(document.getElementById('bulk-count'), t('inbox.selected', n));
   document.getElementById('bulk-submit').disabled = !n;
 }
 document.getElementById('bulk-action').addEventListener('change', (ev) => {
@@ -237,9 +238,9 @@ bulk.addEventListener('submit', async (ev) => {
   const reason = document.getElementById('bulk-reason').value.trim();
   const dept = document.getElementById('bulk-dept').value;
   const ids = picked();
-  if (!action || !ids.length) return notice(noticeBox, 'error', '请选择留言和操作');
-  if (action === 'return' && !reason) return notice(noticeBox, 'error', '退回需要填写理由');
-  if (action === 'transfer' && !dept) return notice(noticeBox, 'error', '请选择转至的部门');
+  if (!action || !ids.length) return notice(noticeBox, 'error', t('inbox.choose_messages_and_an_action'));
+  if (action === 'return' && !reason) return notice(noticeBox, 'error', t('inbox.returning_needs_a_reason'));
+  if (action === 'transfer' && !dept) return notice(noticeBox, 'error', t('common.choose_the_department_to_transfer'));
   let ok = 0;
   const failed = [];
   for (const id of ids) {
@@ -247,11 +248,11 @@ bulk.addEventListener('submit', async (ev) => {
       : action === 'return' ? { reason } : (reason ? { note: reason } : {});
     try { await api('POST', `/api/v1/messages/${id}/${action}`, body); ok++; } catch (e) {
       if (e.redirecting) return;
-      failed.push(`#${id}：${errorText(e)}`);
+      failed.push(t('inbox.text', id, errorText(e)));
     }
   }
   await load();
-  notice(noticeBox, failed.length ? 'error' : 'ok', `已处理 ${ok} 条${failed.length ? `；未处理 ${failed.length} 条（${failed.join('；')}）` : '。'}`);
+  notice(noticeBox, failed.length ? 'error' : 'ok', t('inbox.done', ok, failed.length ? t('inbox.not_done', failed.length, failed.join(t('common.text_5'))) : t('common.text_6')));
 });
 
 function query() {
@@ -284,9 +285,9 @@ function setupTabs(user) {
   const mark = () => {
     if (triage) { tri.setAttribute('aria-current', 'page'); all.removeAttribute('aria-current'); }
     else { all.setAttribute('aria-current', 'page'); tri.removeAttribute('aria-current'); }
-    setText(document.querySelector('h1.page-title'), triage ? '待分办留言' : group ? '相似留言' : '待办留言');
+    setText(document.querySelector('h1.page-title'), triage ? t('inbox.messages_to_be_routed_2') : group ? t('common.similar_messages') : t('common.inbox'));
   };
-  const to = (t) => (ev) => { ev.preventDefault(); triage = t; mark(); go(''); };
+  const to = (mode) => (ev) => { ev.preventDefault(); triage = mode; mark(); go(''); };
   all.addEventListener('click', to(false));
   tri.addEventListener('click', to(true));
   mark();

@@ -1,4 +1,5 @@
 // Home page: open consultations and message boards, and the tracking-code box.
+import { t } from './i18n.js';
 import { api, el, clear, notice, errorText, renderHeader, footer, KIND_LABEL, fmtTime } from './common.js';
 
 renderHeader(null);
@@ -13,13 +14,13 @@ function card(c) {
   return el('li', { class: `card kind-${kind}` },
     el('div', { class: 'meta' },
       el('span', { class: 'badge kind' }, KIND_LABEL[kind]),
-      el('span', { class: `badge ${open ? 'open' : 'closed'}` }, open ? '征集中' : '已结束'),
-      c.created_at ? el('span', null, `发布于 ${fmtTime(c.created_at).slice(0, 10)}`) : null),
+      el('span', { class: `badge ${open ? 'open' : 'closed'}` }, open ? t('common.open') : t('common.ended')),
+      c.created_at ? el('span', null, t('common.published', fmtTime(c.created_at).slice(0, 10))) : null),
     el('h3', null, el('a', { href }, c.title)),
     c.description ? el('p', { class: 'desc' }, c.description) : null,
-    el('div', { class: 'meta' }, `已收到留言 ${Number(c.message_count) || 0} 条`),
+    el('div', { class: 'meta' }, t('common.messages_received', Number(c.message_count) || 0)),
     el('div', { class: 'actions' },
-      el('a', { class: `btn ${open ? 'btn-primary' : ''}`, href }, open ? (kind === 'board' ? '我要留言' : '我要建言') : '查看详情')));
+      el('a', { class: `btn ${open ? 'btn-primary' : ''}`, href }, open ? (kind === 'board' ? t('common.write_a_message') : t('common.take_part')) : t('home.details'))));
 }
 
 async function load() {
@@ -29,11 +30,11 @@ async function load() {
     // Open ones first; the sort is stable, so the server order holds otherwise.
     items.sort((a, b) => (a.status === 'closed') - (b.status === 'closed'));
     clear(list);
-    if (!items.length) list.append(el('li', { class: 'empty' }, '目前没有正在进行的征求意见或留言板。'));
+    if (!items.length) list.append(el('li', { class: 'empty' }, t('home.there_is_no_open_consultation')));
     for (const c of items) list.append(card(c));
   } catch (e) {
     clear(list);
-    notice(document.getElementById('notice'), 'error', `无法加载列表：${errorText(e)}`);
+    notice(document.getElementById('notice'), 'error', t('home.could_not_load_the_list', errorText(e)));
   } finally {
     list.setAttribute('aria-busy', 'false');
   }
@@ -58,13 +59,13 @@ async function loadPosts() {
     clear(ul);
     for (const p of (data.posts || []).slice(0, 5)) {
       ul.append(el('li', null, el('a', { href: `/post.html?id=${encodeURIComponent(p.id)}` }, p.title),
-        el('span', { class: 'muted' }, ` · ${fmtTime(p.created_at).slice(0, 10)} · 浏览 ${p.views}`)));
+        el('span', { class: 'muted' }, t('home.views', fmtTime(p.created_at).slice(0, 10), p.views))));
     }
     document.getElementById('posts-section').hidden = !(data.posts || []).length;
   } catch (e) { /* no posts shown */ }
 }
 async function loadLives() {
-  const LABEL = { scheduled: '即将开始', live: '正在直播', ended: '实录' };
+  const LABEL = { scheduled: t('common.starting_soon'), live: t('common.live_now'), ended: t('home.transcript') };
   try {
     const data = await api('GET', '/api/v1/live');
     const ul = document.getElementById('lives');

@@ -4,6 +4,7 @@
 // transcript. Live through Server-Sent Events (/api/v1/live/{id}/events):
 // "question", "vote", "current", "answer", "status". Officials see an answer
 // box under the current question; moderators pick the next question.
+import { t } from './i18n.js';
 import { api, el, clear, setText, notice, errorText, renderHeader, setSession, footer, param, fmtTime, paragraphs, showFormError, clearFormErrors } from './common.js';
 
 footer();
@@ -14,17 +15,17 @@ const questions = new Map();   // id -> {id, body, votes, state, answer}
 let me = null;
 let status = 'scheduled';
 
-const STATUS_LABEL = { scheduled: '即将开始', live: '正在直播', ended: '已结束' };
+const STATUS_LABEL = { scheduled: t('common.starting_soon'), live: t('common.live_now'), ended: t('common.ended') };
 
 function voteButton(q) {
-  const b = el('button', { type: 'button', class: 'btn btn-sm', 'data-vote': q.id }, `支持 ${q.votes}`);
+  const b = el('button', { type: 'button', class: 'btn btn-sm', 'data-vote': q.id }, t('common.support', q.votes));
   b.addEventListener('click', async () => {
     b.disabled = true;
     try {
       const r = await api('POST', `/api/v1/questions/${q.id}/vote`, {});
       q.votes = r.votes;
       draw();
-    } catch (e) { if (e.status === 409) setText(b, `已支持 ${q.votes}`); else notice(noticeBox, 'error', errorText(e)); }
+    } catch (e) { if (e.status === 409) setText(b, t('live.supported', q.votes)); else notice(noticeBox, 'error', errorText(e)); }
   });
   return b;
 }
@@ -33,7 +34,7 @@ function officialTools(q) {
   if (!me || status === 'ended') return null;
   const tools = el('div', { class: 'actions' });
   if ((me.role === 'moderator' || me.role === 'admin') && q.state === 'waiting') {
-    const pick = el('button', { type: 'button', class: 'btn btn-sm', 'data-pick': q.id }, '选为下一题');
+    const pick = el('button', { type: 'button', class: 'btn btn-sm', 'data-pick': q.id }, t('live.pick_as_next_question'));
     pick.addEventListener('click', async () => {
       try { await api('POST', `/api/v1/questions/${q.id}/pick`, {}); } catch (e) { notice(noticeBox, 'error', errorText(e)); }
     });
@@ -41,8 +42,8 @@ function officialTools(q) {
   }
   if (me.role !== 'moderator' && q.state === 'current') {
     const form = el('form', { class: 'answer-form', novalidate: true },
-      el('label', { for: `a-${q.id}` }, '回答'), el('textarea', { id: `a-${q.id}`, name: 'body', rows: 3 }),
-      el('button', { class: 'btn btn-primary btn-sm', type: 'submit' }, '发布回答'));
+      el('label', { for: `a-${q.id}` }, t('live.answer')), el('textarea', { id: `a-${q.id}`, name: 'body', rows: 3 }),
+      el('button', { class: 'btn btn-primary btn-sm', type: 'submit' }, t('live.publish_answer')));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       try { await api('POST', `/api/v1/questions/${q.id}/answer`, { body: form.elements.body.value }); } catch (e) { notice(noticeBox, 'error', errorText(e)); }
@@ -63,12 +64,12 @@ function draw() {
   if (cur) current.append(el('p', { class: 'wrap-anywhere', id: 'current-text' }, cur.body), officialTools(cur));
   for (const q of all.filter((x) => x.state === 'waiting').sort((a, b) => b.votes - a.votes || a.id - b.id)) {
     waiting.append(el('li', { class: 'question', 'data-id': q.id }, el('p', { class: 'wrap-anywhere' }, q.body),
-      el('div', { class: 'actions' }, status !== 'ended' ? voteButton(q) : el('span', { class: 'muted' }, `支持 ${q.votes}`)), officialTools(q)));
+      el('div', { class: 'actions' }, status !== 'ended' ? voteButton(q) : el('span', { class: 'muted' }, t('common.support', q.votes))), officialTools(q)));
   }
   for (const q of all.filter((x) => x.state === 'answered').sort((a, b) => String(a.answered_at).localeCompare(String(b.answered_at)))) {
     answered.append(el('li', { class: 'transcript-item', 'data-id': q.id },
-      el('p', { class: 'wrap-anywhere' }, el('strong', null, '网友：'), q.body),
-      el('div', { class: 'wrap-anywhere' }, el('strong', null, '答：'), paragraphs(q.answer || ''))));
+      el('p', { class: 'wrap-anywhere' }, el('strong', null, t('live.question')), q.body),
+      el('div', { class: 'wrap-anywhere' }, el('strong', null, t('live.answer_2')), paragraphs(q.answer || ''))));
   }
   document.getElementById('ask-box').hidden = status === 'ended';
 }
@@ -76,10 +77,10 @@ function draw() {
 function render(s) {
   clear(host);
   status = s.status;
-  document.title = `${s.title} · 在线访谈 · 民意`;
+  document.title = t('live.live_session_minyi', s.title);
   host.append(el('h1', { class: 'page-title wrap-anywhere' }, s.title),
     el('div', { class: 'meta' }, el('span', { class: 'badge', id: 'live-status' }, STATUS_LABEL[s.status] || s.status),
-      s.starts_at ? el('span', null, ` 时间：${fmtTime(s.starts_at)}`) : null),
+      s.starts_at ? el('span', null, t('live.time', fmtTime(s.starts_at))) : null),
     s.description ? el('div', { class: 'doc-body' }, paragraphs(s.description)) : null,
     s.video_url ? el('video', { class: 'live-video', src: s.video_url, controls: true, preload: 'none' }) : null);
   for (const q of s.questions) questions.set(q.id, q);
@@ -114,13 +115,13 @@ document.getElementById('ask-form').addEventListener('submit', async (ev) => {
   try {
     const r = await api('POST', `/api/v1/live/${encodeURIComponent(id)}/questions`, { body: form.elements.body.value });
     form.reset();
-    setText(ok, r.held ? '问题已提交，审核通过后显示。' : '问题已提交。');
+    setText(ok, r.held ? t('live.question_submitted_it_will_show') : t('live.question_submitted'));
     ok.hidden = false;
   } catch (e) { showFormError(form, e); }
 });
 
 async function load() {
-  if (!id || !/^\d+$/.test(id)) { clear(host); notice(noticeBox, 'error', '缺少访谈编号。'); return; }
+  if (!id || !/^\d+$/.test(id)) { clear(host); notice(noticeBox, 'error', t('live.the_session_number_is_missing')); return; }
   try { me = await api('GET', '/api/v1/me'); setSession(me.csrf_token, me); } catch (e) { me = null; }
   renderHeader(me);
   try {
@@ -128,7 +129,7 @@ async function load() {
     live();
   } catch (e) {
     clear(host);
-    notice(noticeBox, 'error', e.status === 404 ? '没有这场访谈。' : `无法加载：${errorText(e)}`);
+    notice(noticeBox, 'error', e.status === 404 ? t('live.there_is_no_such_session') : t('common.could_not_load_2', errorText(e)));
   } finally {
     host.setAttribute('aria-busy', 'false');
   }

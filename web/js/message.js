@@ -2,10 +2,11 @@
 // the analysis (label, confidence, near-duplicate group), the moderation
 // state with the sensitive words highlighted, the replies, the public reply
 // form, the transfer form and the audit trail.
+import { t } from './i18n.js';
 import {
   api, el, clear, setText, notice, errorText, requireOfficial, footer, param, badge, moderationBadge,
   fmtTime, fmtPercent, attachCounter, charCount, showFormError, fieldError, clearFormErrors, clearErrorsOnInput,
-  highlighted, highlightedParagraphs, spansOf, spamText,
+  highlighted, highlightedParagraphs, spansOf, spamText, typeLabel,
 } from './common.js';
 import { deadlineBadge, renderActions, replyExtras, describeLife, urgeBanner, setupDesk, desk } from './lifecycle.js';
 
@@ -44,9 +45,9 @@ function labelFact(m) {
     return el('span', null,
       el('span', { class: 'label-tag', id: 'm-label' }, m.label),
       m.confidence !== null && m.confidence !== undefined
-        ? el('span', { class: 'muted', id: 'm-confidence' }, `置信度 ${fmtPercent(m.confidence)}`) : null);
+        ? el('span', { class: 'muted', id: 'm-confidence' }, t('message.confidence', fmtPercent(m.confidence))) : null);
   }
-  return el('span', { class: 'muted', id: 'm-label-none' }, m.analyzed ? '未分类（未启用分类模型）' : '正在分析…');
+  return el('span', { class: 'muted', id: 'm-label-none' }, m.analyzed ? t('message.not_classified_no_model_enabled') : t('message.analysing'));
 }
 
 // Distinct sensitive words of a hold reason, in order of first appearance.
@@ -64,69 +65,69 @@ function renderHold(m) {
   holdSection.hidden = !held && !words.length;
   if (holdSection.hidden) return;
   const what = {
-    held: '此留言因下列原因暂缓处理，审核通过后才会进入承办部门的待办。',
-    approved: '此留言经审核通过，已转入正常办理。',
-    rejected: '此留言未通过审核，不予办理。',
+    held: t('message.this_message_is_held_for'),
+    approved: t('message.this_message_was_approved_and'),
+    rejected: t('message.this_message_was_rejected_and'),
   }[m.moderation] || '';
-  host.append(el('p', null, el('span', null, '审核状态：'), moderationBadge(m.moderation || 'none')));
+  host.append(el('p', null, el('span', null, t('message.moderation')), moderationBadge(m.moderation || 'none')));
   if (what) host.append(el('p', { class: 'muted' }, what));
   const ul = el('ul', { class: 'reason-list', id: 'hold-reasons' });
   if (words.length) {
-    ul.append(el('li', null, '含敏感词：', words.map((w) => el('mark', { class: 'hit' }, w))));
+    ul.append(el('li', null, t('common.sensitive_words'), words.map((w) => el('mark', { class: 'hit' }, w))));
   }
   if (m.hold_reason && m.hold_reason.spam) {
     ul.append(el('li', null, spamText(m.hold_reason.spam, m.spam_score)));
   }
   if (ul.childNodes.length) host.append(ul);
   if (m.moderation === 'held' && me && (me.role === 'moderator' || me.role === 'admin')) {
-    host.append(el('p', null, el('a', { href: '/moderation.html' }, '前往内容审核')));
+    host.append(el('p', null, el('a', { href: '/moderation.html' }, t('message.go_to_moderation'))));
   }
 }
 
 function render(m) {
   current = m;
   clear(box);
-  document.title = `${m.title} · 留言办理`;
+  document.title = t('message.message_handling', m.title);
   const hr = m.hold_reason;
   const dl = el('dl', { class: 'facts' });
-  fact(dl, '编号', String(m.id));
-  fact(dl, '查询码', m.tracking_code);
-  fact(dl, '留言类型', m.type);
-  fact(dl, '承办部门', m.department || '待分办');
-  fact(dl, '自动分类', labelFact(m));
+  fact(dl, t('common.no'), String(m.id));
+  fact(dl, t('common.tracking_code_2'), m.tracking_code);
+  fact(dl, t('common.type_of_message'), typeLabel(m.type));
+  fact(dl, t('common.department_in_charge'), m.department || t('common.to_be_routed'));
+  fact(dl, t('common.automatic_class'), labelFact(m));
   if (Number(m.group_size) > 1) {
-    fact(dl, '相似留言', el('a', { id: 'm-group', href: `/inbox.html?group=${encodeURIComponent(m.group_id)}` },
-      `此留言及另外 ${Number(m.group_size) - 1} 条相似留言`));
+    fact(dl, t('common.similar_messages'), el('a', { id: 'm-group', href: `/inbox.html?group=${encodeURIComponent(m.group_id)}` },
+      t('common.this_message_and_similar_ones', Number(m.group_size) - 1)));
   }
-  if (m.moderation && m.moderation !== 'none') fact(dl, '审核状态', moderationBadge(m.moderation));
-  if (Number(m.spam_score) > 0) fact(dl, '垃圾信息评分', Number(m.spam_score).toFixed(2));
-  fact(dl, '所在区域', m.region);
-  fact(dl, '联系电话', m.phone);
-  fact(dl, '留言时间', fmtTime(m.created_at));
-  if (m.due_at) fact(dl, '办理期限', el('span', { id: 'm-due' }, fmtTime(m.due_at), ' ', deadlineBadge(m)));
-  fact(dl, '承办人', m.assignee);
-  if (m.resolution) fact(dl, m.state === 'declined' ? '不予受理理由' : '办结说明', el('span', { id: 'm-resolution' }, m.resolution));
-  if (m.followup) fact(dl, '留言人追问', el('span', { id: 'm-followup' }, m.followup.body));
+  if (m.moderation && m.moderation !== 'none') fact(dl, t('message.moderation_2'), moderationBadge(m.moderation));
+  if (Number(m.spam_score) > 0) fact(dl, t('message.spam_score'), Number(m.spam_score).toFixed(2));
+  fact(dl, t('common.area'), m.region);
+  fact(dl, t('common.phone'), m.phone);
+  fact(dl, t('common.received_2'), fmtTime(m.created_at));
+  if (m.due_at) fact(dl, t('common.deadline'), el('span', { id: 'm-due' }, fmtTime(m.due_at), ' ', deadlineBadge(m)));
+  fact(dl, t('message.handler'), m.assignee);
+  if (m.resolution) fact(dl, m.state === 'declined' ? t('message.reason_for_declining') : t('message.closing_note'), el('span', { id: 'm-resolution' }, m.resolution));
+  if (m.followup) fact(dl, t('message.writer_s_follow_up_question'), el('span', { id: 'm-followup' }, m.followup.body));
   const urged = urgeBanner(m);
   if (urged) box.append(urged);
   box.append(
     el('header', { class: 'doc-head' },
       el('h1', { id: 'm-title' }, highlighted(m.title, spansOf(hr, 'title'))),
-      el('div', { class: 'meta' }, el('span', null, '办理状态：'), badge(m.state))),
+      el('div', { class: 'meta' }, el('span', null, t('message.state')), badge(m.state))),
     dl,
-    el('h2', null, '留言内容'),
+    el('h2', null, t('common.message')),
     el('div', { class: 'doc-body', id: 'm-body' }, highlightedParagraphs(m.body, spansOf(hr, 'body'))));
   renderHold(m);
 
   const list = document.getElementById('replies');
   clear(list);
   const replies = m.replies || [];
-  if (!replies.length) list.append(el('p', { class: 'empty' }, '尚未答复。'));
+  if (!replies.length) list.append(el('p', { class: 'empty' }, t('common.not_answered_yet')));
   for (const r of replies) {
     list.append(el('div', { class: 'reply' },
       el('div', { class: 'reply-head' },
-        el('strong', null, r.department || r.author || '答复'),
-        el('span', null, [r.author ? `答复人：${r.author}　` : '', `时间：${fmtTime(r.created_at)}`].join(''))),
+        el('strong', null, r.department || r.author || t('common.replied_2')),
+        el('span', null, [r.author ? t('message.replied_by', r.author) : '', t('message.time', fmtTime(r.created_at))].join(''))),
       el('div', { class: 'doc-body' }, highlightedParagraphs(r.body, [])),
       el('div', { class: 'reply-extra', id: `reply-${r.id}` }, ...replyExtras(m, r, noticeBox, load))));
   }
@@ -139,7 +140,7 @@ function render(m) {
   // One answer for a campaign: offered when the message has near-duplicates.
   const wg = document.getElementById('whole-group-field');
   wg.hidden = !(Number(m.group_size) > 1);
-  if (!wg.hidden) setText(document.getElementById('whole-group-label'), `同时答复相似留言（本组共 ${Number(m.group_size)} 条）`);
+  if (!wg.hidden) setText(document.getElementById('whole-group-label'), t('message.also_reply_to_the_similar', Number(m.group_size)));
   fillDepartments(m);
 
   const events = m.events || [];
@@ -152,7 +153,7 @@ function render(m) {
       el('span', { class: 'when' }, fmtTime(e.at)),
       el('strong', { class: 'ev-kind' }, what),
       detail ? el('span', { class: 'ev-detail' }, detail) : null,
-      el('span', { class: 'muted' }, e.actor || '系统')));
+      el('span', { class: 'muted' }, e.actor || t('message.system'))));
   }
 }
 
@@ -165,40 +166,40 @@ function describe(e) {
   const has = (k) => Object.prototype.hasOwnProperty.call(d, k);
   switch (e.kind) {
     case 'created':
-      return ['留言提交', Number(d.department_id) > 0 ? `按关键词分办至「${deptName(d.department_id)}」` : ''];
+      return [t('message.message_submitted'), Number(d.department_id) > 0 ? t('message.routed_by_keywords_to', deptName(d.department_id)) : ''];
     case 'analyzed': {
       const parts = [];
-      if (d.label) parts.push(`分类为「${d.label}」（置信度 ${fmtPercent(d.confidence)}）`);
+      if (d.label) parts.push(t('message.classified_as_confidence', d.label, fmtPercent(d.confidence)));
       if (has('department_id')) {
-        parts.push(Number(d.department_id) > 0 ? `分办至「${deptName(d.department_id)}」` : '转入待分办');
+        parts.push(Number(d.department_id) > 0 ? t('message.routed_to', deptName(d.department_id)) : t('message.sent_for_routing_by_hand'));
       }
-      if (Number(d.group_id) > 0) parts.push(`归入相似留言组 #${d.group_id}`);
-      return ['自动分析', parts.join('，')];
+      if (Number(d.group_id) > 0) parts.push(t('message.joined_group_of_similar_messages', d.group_id));
+      return [t('message.automatic_analysis'), parts.join(t('message.text'))];
     }
     case 'held': {
       const hold = d.hold && typeof d.hold === 'object' ? d.hold : {};
       const parts = [];
       const words = heldWords(hold);
-      if (words.length) parts.push(`含敏感词${words.map((w) => `「${w}」`).join('')}`);
+      if (words.length) parts.push(t('message.sensitive_words_2', words.map((w) => t('message.text_2', w)).join('')));
       if (hold.spam) parts.push(spamText(hold.spam, d.spam_score));
       // Analysed again after an approval: the server logs "held" although
       // the message stays approved (see the moderation state).
-      if (approvedBefore(e)) return ['重新分析', `${parts.join('；')}（已审核通过，不再暂缓）`];
-      return ['暂缓处理，等待审核', parts.join('；')];
+      if (approvedBefore(e)) return [t('message.re_analysed'), t('message.approved_no_longer_held', parts.join(t('common.text_5')))];
+      return [t('message.held_for_moderation'), parts.join(t('common.text_5'))];
     }
     case 'transfer': {
-      const from = Number(d.from_department_id) > 0 ? `「${deptName(d.from_department_id)}」` : '待分办';
-      const to = `「${deptName(d.to_department_id)}」`;
-      return ['转办', `${from} → ${to}${d.reason ? `，理由：${d.reason}` : ''}`];
+      const from = Number(d.from_department_id) > 0 ? t('message.text_2', deptName(d.from_department_id)) : t('common.to_be_routed');
+      const to = t('message.text_2', deptName(d.to_department_id));
+      return [t('common.transfer'), `${from} → ${to}${d.reason ? t('message.reason', d.reason) : ''}`];
     }
     case 'reply':
-      return ['发布答复', ''];
+      return [t('message.publish_reply'), ''];
     case 'moderate': {
-      const what = { approve: '审核通过', reject: '审核驳回', spam: '标记为垃圾信息' }[d.decision] || '审核';
-      return [what, d.reason ? `理由：${d.reason}` : ''];
+      const what = { approve: t('common.approved'), reject: t('message.rejected_by_a_moderator'), spam: t('message.marked_as_spam') }[d.decision] || t('message.moderation_3');
+      return [what, d.reason ? t('message.reason_2', d.reason) : ''];
     }
     default:
-      return [e.kind || '记录', ''];
+      return [e.kind || t('message.event'), ''];
   }
 }
 
@@ -215,7 +216,7 @@ function fillDepartments(m) {
   const sel = tform.elements.department;
   const keep = sel.value;
   clear(sel);
-  sel.append(el('option', { value: '' }, '请选择部门'));
+  sel.append(el('option', { value: '' }, t('common.choose_a_department')));
   for (const d of departments) {
     if (Number(d.id) === Number(m.department_id)) continue;
     sel.append(el('option', { value: d.name }, d.name));
@@ -226,7 +227,7 @@ function fillDepartments(m) {
 async function load() {
   if (!id || !/^\d+$/.test(id)) {
     clear(box);
-    box.append(el('p', null, '缺少留言编号。'), el('p', null, el('a', { href: '/inbox.html' }, '返回待办留言')));
+    box.append(el('p', null, t('message.the_message_number_is_missing')), el('p', null, el('a', { href: '/inbox.html' }, t('message.back_to_the_inbox'))));
     box.setAttribute('aria-busy', 'false');
     return;
   }
@@ -235,8 +236,8 @@ async function load() {
     render(await api('GET', `/api/v1/messages/${id}`));
   } catch (e) {
     if (e.redirecting) return;
-    refused(e.status === 403 ? '这条留言不属于您所在的部门，无权查看。'
-      : e.status === 404 ? '未找到该留言。' : `加载失败：${errorText(e)}`);
+    refused(e.status === 403 ? t('message.this_message_belongs_to_another')
+      : e.status === 404 ? t('message.message_not_found') : t('common.could_not_load', errorText(e)));
   } finally {
     box.setAttribute('aria-busy', 'false');
   }
@@ -244,7 +245,7 @@ async function load() {
 
 function refused(text) {
   clear(box);
-  box.append(el('p', null, text), el('p', null, el('a', { href: '/inbox.html' }, '返回待办留言')));
+  box.append(el('p', null, text), el('p', null, el('a', { href: '/inbox.html' }, t('message.back_to_the_inbox'))));
   for (const s of [repliesSection, replySection, transferSection, holdSection, eventsSection, actionsSection,
     document.getElementById('notes-section')]) s.hidden = true;
 }
@@ -267,7 +268,7 @@ function restoreDraft() {
   form.elements.body.value = v;
   updateCounter();
   const note = document.getElementById('reply-draft-note');
-  setText(note, '已恢复您上次未发布的答复草稿（仅保存在本浏览器中，发布后清除）。');
+  setText(note, t('message.your_unpublished_reply_draft_has'));
   note.hidden = false;
   previewSoon();
 }
@@ -276,7 +277,7 @@ function restoreDraft() {
 // and what the public will see; publishing such a reply needs a second click.
 const piiBox = document.getElementById('reply-pii');
 const PII_NAMES = {
-  mobile: '手机号', landline: '固定电话', idcard: '身份证号', bankcard: '银行卡号', email: '电子邮箱', plate: '车牌号', address: '详细地址',
+  mobile: t('message.mobile_number'), landline: t('message.landline_number'), idcard: t('message.id_number'), bankcard: t('message.bank_card_number'), email: t('message.e_mail_address'), plate: t('message.number_plate'), address: t('message.street_address'),
 };
 let piiSeen = null;        // {text, count} of the last preview
 let piiConfirmed = null;   // the text the handler chose to publish anyway
@@ -293,7 +294,7 @@ async function preview(text, stay = true) {
   if (r.count) {
     const kinds = [...new Set(r.spans.map((x) => PII_NAMES[x.type] || x.type))];
     setText(document.getElementById('reply-pii-what'),
-      `答复中含有个人信息（${kinds.join('、')}，共 ${r.count} 处），公开时将自动遮挡。请确认是否需要写入答复。`);
+      t('message.the_reply_contains_personal_details', kinds.join(t('common.text_3')), r.count));
     const m = document.getElementById('reply-pii-masked');
     clear(m);
     m.append(highlightedParagraphs(r.masked, []));
@@ -307,7 +308,7 @@ function previewSoon() {
 form.elements.body.addEventListener('input', () => {
   saveDraft();
   piiConfirmed = null;
-  setText(document.getElementById('reply-submit'), '发布答复');
+  setText(document.getElementById('reply-submit'), t('message.publish_reply'));
   previewSoon();
 });
 
@@ -315,18 +316,18 @@ form.addEventListener('submit', async (ev) => {
   ev.preventDefault();
   clearFormErrors(form);
   const body = form.elements.body.value;
-  if (!body.trim()) { fieldError(form, 'body', '请填写答复内容'); form.elements.body.focus(); return; }
-  if (charCount(body) > REPLY_MAX) { fieldError(form, 'body', `答复不能超过 ${REPLY_MAX} 个字`); return; }
+  if (!body.trim()) { fieldError(form, 'body', t('message.please_write_the_reply')); form.elements.body.focus(); return; }
+  if (charCount(body) > REPLY_MAX) { fieldError(form, 'body', t('message.the_reply_can_have_at', REPLY_MAX)); return; }
   saveDraft();
   const btn = document.getElementById('reply-submit');
   btn.disabled = true;
-  setText(btn, '正在发布…');
+  setText(btn, t('message.publishing'));
   try {
     clearTimeout(previewTimer);
     const seen = piiSeen && piiSeen.text === body ? piiSeen : await preview(body, false);
     if (seen.count && piiConfirmed !== body) {
       piiConfirmed = body;
-      setText(btn, '确认发布（个人信息遮挡后公开）');
+      setText(btn, t('message.publish_personal_details_masked'));
       btn.disabled = false;
       piiBox.scrollIntoView({ block: 'nearest' });
       return;
@@ -342,17 +343,17 @@ form.addEventListener('submit', async (ev) => {
     updateCounter();
     await load();
     const n = res && Number(res.replied);
-    if (res && res.status === 'pending') notice(noticeBox, 'ok', '答复已提交，待部门负责人审核后公开。');
-    else notice(noticeBox, 'ok', wholeGroup && n > 1 ? `答复已发布给 ${n} 条留言，留言人可凭各自的查询码查看。` : '答复已发布，留言人可凭查询码查看。');
+    if (res && res.status === 'pending') notice(noticeBox, 'ok', t('message.reply_submitted_it_is_published'));
+    else notice(noticeBox, 'ok', wholeGroup && n > 1 ? t('message.reply_published_to_messages_each', n) : t('message.reply_published_the_writer_reads'));
     noticeBox.scrollIntoView({ block: 'nearest' });
   } catch (e) {
     if (e.redirecting) return;
-    if (e.status === 403 && e.code === 'csrf') e.message = '页面已过期，请刷新页面后重试';
-    else if (e.status === 403) e.message = '您无权答复这条留言';
+    if (e.status === 403 && e.code === 'csrf') e.message = t('message.the_page_has_expired_reload');
+    else if (e.status === 403) e.message = t('message.you_may_not_reply_to');
     showFormError(form, e);
   } finally {
     btn.disabled = false;
-    if (piiConfirmed !== body) setText(btn, '发布答复');
+    if (piiConfirmed !== body) setText(btn, t('message.publish_reply'));
   }
 });
 
@@ -362,40 +363,40 @@ tform.addEventListener('submit', async (ev) => {
   const department = tform.elements.department.value;
   const reason = tform.elements.reason.value.trim();
   let ok = true;
-  if (!department) { fieldError(tform, 'department', '请选择转至的部门'); tform.elements.department.focus(); ok = false; }
-  if (charCount(reason) > REASON_MAX) { fieldError(tform, 'reason', `理由不能超过 ${REASON_MAX} 个字`); ok = false; }
+  if (!department) { fieldError(tform, 'department', t('common.choose_the_department_to_transfer')); tform.elements.department.focus(); ok = false; }
+  if (charCount(reason) > REASON_MAX) { fieldError(tform, 'reason', t('common.the_reason_can_have_at', REASON_MAX)); ok = false; }
   if (!ok) return;
   const btn = document.getElementById('transfer-submit');
   btn.disabled = true;
-  setText(btn, '正在转办…');
+  setText(btn, t('message.transferring'));
   try {
     const payload = { department };
     if (reason) payload.reason = reason;
     await api('POST', `/api/v1/messages/${id}/transfer`, payload);
     tform.reset();
     updateReasonCounter();
-    const done = `已转办至「${department}」。`;
+    const done = t('message.transferred_to', department);
     try {
       render(await api('GET', `/api/v1/messages/${id}`));
       notice(noticeBox, 'ok', done);
     } catch (e) {
       if (e.redirecting) return;
       // Transferred out of the handler's department: no longer theirs to see.
-      refused(e.status === 403 ? '该留言已移出本部门待办。' : `加载失败：${errorText(e)}`);
+      refused(e.status === 403 ? t('message.the_message_has_left_this') : t('common.could_not_load', errorText(e)));
       notice(noticeBox, 'ok', done);
     }
     noticeBox.scrollIntoView({ block: 'nearest' });
   } catch (e) {
     if (e.redirecting) return;
-    if (e.status === 403 && e.code === 'csrf') e.message = '页面已过期，请刷新页面后重试';
-    else if (e.status === 403) e.message = '您无权转办这条留言';
+    if (e.status === 403 && e.code === 'csrf') e.message = t('message.the_page_has_expired_reload');
+    else if (e.status === 403) e.message = t('message.you_may_not_transfer_this');
     else if (e.field === 'department' && e.code === 'invalid') {
-      e.message = /already/.test(e.message) ? '该留言已由此部门承办' : '没有这个部门，请刷新页面后重新选择';
+      e.message = /already/.test(e.message) ? t('message.that_department_already_handles_this') : t('message.no_such_department_reload_the');
     }
     showFormError(tform, e);
   } finally {
     btn.disabled = false;
-    setText(btn, '确认转办');
+    setText(btn, t('message.transfer_2'));
   }
 });
 

@@ -3,7 +3,8 @@
 // list can be bookmarked and shared; pages follow the server's keyset cursor
 // (?after=), which stays fast at millions of messages. Everything shown came
 // from citizens or officials and is inserted as text nodes only.
-import { api, el, clear, setText, notice, errorText, renderHeader, footer, param, badge, fmtTime, TYPES } from './common.js';
+import { t } from './i18n.js';
+import { api, el, clear, setText, notice, errorText, renderHeader, footer, param, badge, fmtTime, TYPES, typeLabel, fmtNumber } from './common.js';
 
 renderHeader(null);
 footer();
@@ -15,7 +16,7 @@ const first = document.getElementById('first');
 const FIELDS = ['consultation', 'type', 'state', 'region', 'from', 'to', 'sort'];
 
 const typeSel = document.getElementById('f-type');
-for (const t of TYPES) typeSel.append(el('option', { value: t }, t));
+for (const v of TYPES) typeSel.append(el('option', { value: v }, typeLabel(v)));
 for (const f of FIELDS) {
   const v = param(f);
   if (v) form.elements[f].value = v;
@@ -34,18 +35,18 @@ function item(m) {
   const href = `/view.html?id=${encodeURIComponent(m.id)}`;
   return el('li', { class: 'card public-item' },
     el('div', { class: 'meta' },
-      badge(m.state), el('span', { class: 'badge kind' }, m.type),
+      badge(m.state), el('span', { class: 'badge kind' }, typeLabel(m.type)),
       m.department ? el('span', null, m.department) : null,
       m.region ? el('span', null, m.region) : null,
-      el('span', null, `留言于 ${fmtTime(m.created_at)}`),
-      m.last_reply_at ? el('span', null, `答复于 ${fmtTime(m.last_reply_at)}`) : null),
+      el('span', null, t('common.written', fmtTime(m.created_at))),
+      m.last_reply_at ? el('span', null, t('messages.answered', fmtTime(m.last_reply_at))) : null),
     el('h3', { class: 'wrap-anywhere' }, el('a', { href }, m.title)),
     el('p', { class: 'desc wrap-anywhere' }, m.excerpt),
-    m.reply ? el('p', { class: 'reply-excerpt wrap-anywhere' }, el('strong', null, '答复：'), m.reply) : null,
+    m.reply ? el('p', { class: 'reply-excerpt wrap-anywhere' }, el('strong', null, t('messages.reply')), m.reply) : null,
     el('div', { class: 'meta' },
-      m.group_size > 1 ? el('span', null, `此留言及另外 ${m.group_size - 1} 条相似留言`) : null,
-      el('span', null, `支持 ${Number(m.supports) || 0}`),
-      m.rating ? el('span', null, `满意度评价 ${m.rating} 分`) : null));
+      m.group_size > 1 ? el('span', null, t('common.this_message_and_similar_ones', m.group_size - 1)) : null,
+      el('span', null, t('common.support', Number(m.supports) || 0)),
+      m.rating ? el('span', null, t('messages.rated_out_of_5', m.rating)) : null));
 }
 
 async function load() {
@@ -55,7 +56,7 @@ async function load() {
   try {
     const data = await api('GET', `/api/v1/public/messages?${qs}`);
     clear(list);
-    if (!data.messages.length) list.append(el('li', { class: 'empty' }, '没有符合条件的公开留言。'));
+    if (!data.messages.length) list.append(el('li', { class: 'empty' }, t('messages.no_public_message_matches')));
     for (const m of data.messages) list.append(item(m));
     if (data.next) {
       qs.set('after', data.next);
@@ -65,7 +66,7 @@ async function load() {
     first.hidden = !param('after');
   } catch (e) {
     clear(list);
-    notice(document.getElementById('notice'), 'error', `无法加载公开留言：${errorText(e)}`);
+    notice(document.getElementById('notice'), 'error', t('messages.could_not_load_the_public', errorText(e)));
   } finally {
     list.setAttribute('aria-busy', 'false');
   }

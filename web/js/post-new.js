@@ -1,6 +1,7 @@
 // Publishing a post (leaders and admins): POST /api/v1/posts, then the
 // optional image (PUT /api/v1/posts/{id}/image, raw bytes; the server reads
 // the type from them), then on to the post's page.
+import { t } from './i18n.js';
 import { api, el, notice, errorText, requireOfficial, footer, showFormError, clearFormErrors } from './common.js';
 
 footer();
@@ -18,7 +19,7 @@ form.addEventListener('submit', async (ev) => {
         method: 'PUT', body: file, credentials: 'same-origin',
         headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-CSRF-Token': (await api('GET', '/api/v1/me')).csrf_token },
       });
-      if (!res.ok) notice(noticeBox, 'error', `帖子已发布，配图未上传（${res.status}）。`);
+      if (!res.ok) notice(noticeBox, 'error', t('post-new.the_post_is_published_but', res.status));
     }
     location.href = `/post.html?id=${r.id}`;
   } catch (e) { showFormError(form, e); }
@@ -28,5 +29,5 @@ requireOfficial(['leader', 'admin'])
   .then(() => { form.hidden = false; })
   .catch((e) => {
     if (e.redirecting) return;
-    notice(noticeBox, 'error', e.status === 403 ? '只有领导和管理员可以发布帖子。' : `加载失败：${errorText(e)}`);
+    notice(noticeBox, 'error', e.status === 403 ? t('post-new.only_leaders_and_administrators_can') : t('common.could_not_load', errorText(e)));
   });

@@ -6,6 +6,7 @@
 //
 // The server marks each match in `snippet` with U+0002 (open) and U+0003
 // (close); they become <mark> elements holding text nodes, never HTML.
+import { t } from './i18n.js';
 import {
   api, el, clear, setText, notice, errorText, requireOfficial, footer, param, badge, fmtTime, charCount,
   fieldError, clearFormErrors, clearErrorsOnInput,
@@ -32,9 +33,9 @@ let offset = 0;
 let seq = 0;   // answers to older requests are dropped
 
 const Q_ERROR = {
-  missing: '请输入检索词。',
-  too_long: `检索词不能超过 ${MAX_Q} 个字。`,
-  invalid: '检索词中没有可以检索的内容，请输入汉字、字母或数字。',
+  missing: t('search.please_enter_search_terms'),
+  too_long: t('search.search_terms_can_have_at', MAX_Q),
+  invalid: t('search.nothing_in_the_search_terms'),
 };
 
 // ---------- snippets ----------
@@ -160,9 +161,9 @@ function result(m) {
     snippet,
     el('p', { class: 'meta' },
       badge(m.state),
-      el('span', { class: 'dept' }, m.department || '待分办'),
+      el('span', { class: 'dept' }, m.department || t('common.to_be_routed')),
       el('time', { datetime: m.created_at || null }, fmtTime(m.created_at)),
-      el('span', { class: 'ids' }, `编号 ${m.id}`, el('span', { class: 'code' }, `查询码 ${m.tracking_code || ''}`))));
+      el('span', { class: 'ids' }, t('search.no', m.id), el('span', { class: 'code' }, t('common.tracking_code_3', m.tracking_code || '')))));
 }
 
 function syncUrl(push) {
@@ -184,7 +185,7 @@ function reset() {
   clear(host);
   setText(summary, '');
   pager.hidden = true;
-  document.title = '留言检索 · 民意';
+  document.title = t('search.search_messages_minyi');
 }
 
 async function load() {
@@ -193,7 +194,7 @@ async function load() {
   clearFormErrors(form);
   if (!q) { reset(); return; }
   host.setAttribute('aria-busy', 'true');
-  document.title = `${q} - 留言检索 · 民意`;
+  document.title = t('search.search_messages_minyi_2', q);
   const params = new URLSearchParams({ q, limit: String(PAGE), offset: String(offset) });
   try {
     const data = await api('GET', `/api/v1/search?${params}`);
@@ -210,25 +211,25 @@ async function load() {
     clear(host);
     if (!list.length) {
       setText(summary, '');
-      host.append(el('p', { class: 'empty' }, `没有找到包含“${q}”的留言。`));
+      host.append(el('p', { class: 'empty' }, t('search.no_message_contains', q)));
     } else {
       /* Broad queries get an estimate, newest first (docs/api.md). */
-      const count = data.total_approx ? `约 ${total} 条相关留言（按时间从新到旧）` : `${total} 条相关留言`;
+      const count = data.total_approx ? t('search.about_matching_messages_newest_first', total) : t('search.matching_messages', total);
       setText(summary, total > list.length
-        ? `找到 ${count}，显示第 ${offset + 1}–${offset + list.length} 条`
-        : `找到 ${count}`);
+        ? t('search.found_showing', count, offset + 1, offset + list.length)
+        : t('search.found', count));
       host.append(el('ol', { class: 'result-list', id: 'result-list', start: String(offset + 1) }, list.map(result)));
     }
     pager.hidden = total <= PAGE;
     document.getElementById('prev').disabled = offset <= 0;
     document.getElementById('next').disabled = offset + list.length >= total;
     setText(document.getElementById('page-info'),
-      `第 ${Math.floor(offset / PAGE) + 1} / ${Math.max(1, Math.ceil(total / PAGE))} 页`);
+      t('common.page_of', Math.floor(offset / PAGE) + 1, Math.max(1, Math.ceil(total / PAGE))));
   } catch (e) {
     if (my !== seq || e.redirecting) return;
     reset();
     if (e.status === 422 && e.field === 'q') showQError(e.code);
-    else notice(noticeBox, 'error', `检索失败：${errorText(e)}`);
+    else notice(noticeBox, 'error', t('search.search_failed', errorText(e)));
   } finally {
     if (my === seq) host.setAttribute('aria-busy', 'false');
   }
@@ -243,9 +244,9 @@ function fromUrl() {
 function scope(user) {
   const box = document.getElementById('search-scope');
   if (user.role === 'handler') {
-    setText(box, `检索范围：本部门${user.department ? `（${user.department}）` : ''}的留言。`);
+    setText(box, t('search.searching_messages_of_your_department', user.department ? t('common.text', user.department) : ''));
   } else {
-    setText(box, '检索范围：全部部门的留言，含待分办留言。');
+    setText(box, t('search.searching_messages_of_all_departments'));
   }
 }
 
