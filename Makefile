@@ -12,7 +12,7 @@
 #   make test-crash 20 rounds of SIGKILL during concurrent intake (tests/crash/)
 
 CC      ?= gcc
-PKGS    := libmicrohttpd sqlite3 jansson libutf8proc libsodium zlib
+PKGS    := libmicrohttpd sqlite3 jansson libutf8proc libsodium zlib xlsxwriter libzip expat
 CPPFLAGS += -Isrc -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Wno-unused-parameter -pthread
@@ -77,7 +77,7 @@ build/jieba.dict: src/text/segdict.c src/text/segdict.h scripts/build-dict | min
 # core and text sources (the pure layers) and run for FUZZ_SECONDS on its
 # corpus fuzz/corpus/<name>.
 FUZZSRC := $(sort $(wildcard fuzz/*.c))
-FUZZLIB := $(filter src/core/% src/text/% src/app/datafile.c src/app/validate.c,$(LIBSRC))
+FUZZLIB := $(filter src/core/% src/text/% src/app/datafile.c src/app/xlsx.c src/app/validate.c,$(LIBSRC))
 FUZZBIN := $(FUZZSRC:fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 60
 

@@ -43,7 +43,7 @@ fi
 
 # ---- minyi ----
 ./minyi demo --db "sqlite:$dir/db" >/dev/null
-./minyi serve --db "sqlite:$dir/db" --listen 127.0.0.1:0 --port-file "$dir/port" --web web --quiet ${SERVE_OPTS:-} >/dev/null 2>"$dir/serve.log" &
+./minyi serve --db "sqlite:$dir/db" --listen 127.0.0.1:0 --port-file "$dir/port" --web web --quiet --submit-rate 0 --conns-per-ip 0 ${SERVE_OPTS:-} >/dev/null 2>"$dir/serve.log" &
 pid=$!
 for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
 port=$(cat "$dir/port")

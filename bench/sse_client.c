@@ -180,6 +180,7 @@ int main(int argc, char **argv) {
     for (int r = 0; r < rounds; r++) {
         double sent = now_ms();
         int st = approve(ids[r], argv[5], argv[6]);
+        double answered = now_ms() - sent;
         if (st != 200) { printf("approval answered %d\n", st); return 1; }
         int waiting = 1;
         while (waiting && now_ms() - sent < 10000) {
@@ -187,10 +188,19 @@ int main(int argc, char **argv) {
             waiting = 0;
             for (int i = 0; i < nv && !waiting; i++) waiting = vs[i].ready && vs[i].fd >= 0 && !vs[i].got[r];
         }
+        double lo = 1e12, hi = 0;
         for (int i = 0; i < nv; i++) {
             if (!vs[i].ready) continue;
-            if (vs[i].got[r]) d[nd++] = vs[i].got[r] - sent; else { d[nd++] = 1e12; missed++; }
+            if (vs[i].got[r]) {
+                double x = vs[i].got[r] - sent;
+                d[nd++] = x;
+                if (x < lo) lo = x;
+                if (x > hi) hi = x;
+            } else { d[nd++] = 1e12; missed++; }
         }
+        /* The approval's answer comes after its durable commit (and the
+         * publish): a slow disk delays every viewer of that round alike. */
+        printf("round %d: approval answered in %.1f ms; arrivals from %.1f to %.1f ms\n", r + 1, answered, lo, hi);
     }
     qsort(d, nd, sizeof *d, cmp);
     double p50 = d[(size_t)(0.5 * nd)], p99 = d[(size_t)(0.99 * nd) < nd ? (size_t)(0.99 * nd) : nd - 1];

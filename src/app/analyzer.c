@@ -345,6 +345,8 @@ int analyzer_run(analyzer *a, size_t *done) {
     return rc;
 }
 
+#define GATHER_MS 100   /* see thread_main */
+
 static void *thread_main(void *arg) {
     analyzer *a = arg;
     pthread_mutex_lock(&a->mu);
@@ -354,7 +356,19 @@ static void *thread_main(void *arg) {
         size_t done;
         if (analyzer_run(a, &done)) { metrics_count(METRIC_DB_ERRORS); log_error("analyzer: %s (will retry)", store_errmsg(a->st)); }
         pthread_mutex_lock(&a->mu);
-        if (a->stop || a->kicked) continue;
+        if (a->stop) continue;
+        if (a->kicked && done) {
+            /* Busy intake kicks on every message: gather for a moment so a
+             * run takes a batch, not a handful (each run is a transaction
+             * that holds the writers' lock, and has its fixed costs). */
+            struct timespec t;
+            clock_gettime(CLOCK_REALTIME, &t);
+            t.tv_nsec += GATHER_MS * 1000000L;
+            if (t.tv_nsec >= 1000000000L) { t.tv_sec++; t.tv_nsec -= 1000000000L; }
+            while (!a->stop && pthread_cond_timedwait(&a->cv, &a->mu, &t) == 0) {}
+            continue;
+        }
+        if (a->kicked) continue;
         /* Wake on a kick, or every second: other nodes may have added messages or changed settings. */
         struct timespec t;
         clock_gettime(CLOCK_REALTIME, &t);

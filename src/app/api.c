@@ -16,6 +16,7 @@
 #include "text/utf8.h"
 #include "core/log.h"
 #include <ctype.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <time.h>
 #include <stdio.h>
@@ -32,6 +33,26 @@ void api_store_failed(http_req *r, store *st) {
 
 void api_invalid(http_req *r, const valid_err *e) {
     http_error(r, 422, e->code, e->field, "%s", e->message);
+}
+
+void api_outcome_set(api_outcome *o, int status, const char *code, const char *field, const char *fmt, ...) {
+    o->status = status;
+    o->code = code;
+    o->field = field;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(o->message, sizeof o->message, fmt, ap);
+    va_end(ap);
+}
+
+void api_outcome_failed(api_ctx *c, api_outcome *o) {
+    metrics_count(METRIC_DB_ERRORS);
+    log_error("store: %s", store_errmsg(ST));
+    api_outcome_set(o, 500, "internal", NULL, "the database failed; the request was not carried out");
+}
+
+void api_outcome_send(http_req *r, const api_outcome *o) {
+    http_error(r, o->status, o->code, o->field, "%s", o->message);
 }
 
 static who session_of(api_ctx *c, http_req *r) {
@@ -373,6 +394,9 @@ static void post_login(api_ctx *c, http_req *r) {
     }
     if (c->login_name) ratelimit_reset(c->login_name, login);
     json_decref(j);
+    /* Told only after the right password: a disabled account is not
+     * confirmed to anyone guessing logins. */
+    if (u.disabled) return http_error(r, 403, "account_disabled", NULL, "this account is disabled; ask an administrator");
     char token[AUTH_TOKEN_LEN + 1], csrf[AUTH_TOKEN_LEN + 1];
     if (auth_session_new(ST, u.id, token, csrf)) return api_store_failed(r, ST);
     OPS->event_add(ST, u.id, "login", 0, NULL);
@@ -398,32 +422,33 @@ static void get_me(api_ctx *c, http_req *r) {
 
 /* ---- official ----------------------------------------------------------- */
 
-static void get_inbox(api_ctx *c, http_req *r) {
-    who w;
-    if (!api_require_login(c, r, &w, false)) return;
+/* The inbox's filters from the query string, scoped to the official's
+ * department; false with the error sent. The inbox and its export share it. */
+bool api_inbox_query(api_ctx *c, http_req *r, const who *wp, store_inbox_query *qp) {
     store_inbox_query q = { 0 };
+    const who w = *wp;
     if (!strcmp(w.u.role, "handler") || !strcmp(w.u.role, "head")) {
-        if (!w.u.department_id) return http_error(r, 403, "forbidden", NULL, "this account has no department");
+        if (!w.u.department_id) { http_error(r, 403, "forbidden", NULL, "this account has no department"); return false; }
         q.department_id = w.u.department_id;
     }
     const char *state = http_query(r, "state");
     if (state && *state) {
         if (!lifecycle_is_state(state))
-            return http_error(r, 422, "invalid", "state", "state must be new, assigned, replied, closed or declined");
+            { http_error(r, 422, "invalid", "state", "state must be new, assigned, replied, closed or declined"); return false; }
         q.state = state;
     }
     const char *triage = http_query(r, "triage"), *group = http_query(r, "group");
     if (triage && !strcmp(triage, "1")) {
         if (strcmp(w.u.role, "admin") && strcmp(w.u.role, "leader"))
-            return http_error(r, 403, "forbidden", NULL, "the triage inbox is for admins");
+            { http_error(r, 403, "forbidden", NULL, "the triage inbox is for admins"); return false; }
         q.triage = true;
     }
-    if (group && *group && !api_parse_id(group, &q.group_id)) return http_error(r, 422, "invalid", "group", "group must be a message id");
+    if (group && *group && !api_parse_id(group, &q.group_id)) { http_error(r, 422, "invalid", "group", "group must be a message id"); return false; }
     const char *lim = http_query(r, "limit"), *off = http_query(r, "offset");
     q.limit = lim ? atoi(lim) : 50;
     if (q.limit <= 0 || q.limit > 500) q.limit = 50;
     if (off && strcmp(off, "0"))
-        return http_error(r, 422, "invalid", "offset", "the inbox pages with after=<the previous page's next>, not offset");
+        { http_error(r, 422, "invalid", "offset", "the inbox pages with after=<the previous page's next>, not offset"); return false; }
     q.sort = http_query(r, "sort");
     q.after = http_query(r, "after");
     const char *type = http_query(r, "type"), *region = http_query(r, "region"), *due = http_query(r, "due");
@@ -431,23 +456,32 @@ static void get_inbox(api_ctx *c, http_req *r) {
     if (type && *type) {
         bool known = false;
         for (size_t i = 0; i < 5; i++) known |= !strcmp(type, valid_msg_types[i]);
-        if (!known) return http_error(r, 422, "invalid", "type", "type must be one of 建议 咨询 投诉 求助 感谢");
+        if (!known) { http_error(r, 422, "invalid", "type", "type must be one of 建议 咨询 投诉 求助 感谢"); return false; }
         q.type = type;
     }
     if (region && *region) q.region = region;
     int32_t day;
-    if (from && *from) { if (!workcal_parse_day(from, strlen(from), &day)) return http_error(r, 422, "invalid", "from", "from must be a date YYYY-MM-DD"); q.from = from; }
-    if (to && *to) { if (!workcal_parse_day(to, strlen(to), &day)) return http_error(r, 422, "invalid", "to", "to must be a date YYYY-MM-DD"); q.to = to; }
+    if (from && *from) { if (!workcal_parse_day(from, strlen(from), &day)) { http_error(r, 422, "invalid", "from", "from must be a date YYYY-MM-DD"); return false; } q.from = from; }
+    if (to && *to) { if (!workcal_parse_day(to, strlen(to), &day)) { http_error(r, 422, "invalid", "to", "to must be a date YYYY-MM-DD"); return false; } q.to = to; }
     if (due && *due) {
-        if (strcmp(due, "overdue") && strcmp(due, "soon")) return http_error(r, 422, "invalid", "due", "due must be overdue or soon");
+        if (strcmp(due, "overdue") && strcmp(due, "soon")) { http_error(r, 422, "invalid", "due", "due must be overdue or soon"); return false; }
         q.due = due;
     }
     q.urged = urged && !strcmp(urged, "1");
     if (kw && *kw) {
-        if (!utf8_valid(kw, strlen(kw))) return http_error(r, 400, "invalid_utf8", "q", "q is not valid UTF-8");
-        if (utf8_count(kw, strlen(kw)) > 200) return http_error(r, 422, "too_long", "q", "q is longer than 200 characters");
+        if (!utf8_valid(kw, strlen(kw))) { http_error(r, 400, "invalid_utf8", "q", "q is not valid UTF-8"); return false; }
+        if (utf8_count(kw, strlen(kw)) > 200) { http_error(r, 422, "too_long", "q", "q is longer than 200 characters"); return false; }
         q.keyword = str_c(kw);
     }
+    *qp = q;
+    return true;
+}
+
+static void get_inbox(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, false)) return;
+    store_inbox_query q;
+    if (!api_inbox_query(c, r, &w, &q)) return;
     json_t *o;
     int rc = OPS->inbox(ST, &q, &o);
     if (rc == STORE_INVALID) {
@@ -660,6 +694,7 @@ static const route routes[] = {
     { "GET",  "/api/v1/consultations/*/feedback.md", NULL, api_get_feedback_md },
     { "POST", "/api/v1/consultations/*/feedback/publish", NULL, api_post_feedback_publish },
     { "POST", "/api/v1/messages",               post_message, NULL },
+    { "POST", "/api/v1/messages/bulk",          api_post_bulk, NULL },
     { "GET",  "/api/v1/messages/*",             NULL, get_message },
     { "POST", "/api/v1/messages/*/replies",     NULL, post_reply },
     { "POST", "/api/v1/login",                  post_login, NULL },
@@ -667,6 +702,8 @@ static const route routes[] = {
     { "GET",  "/api/v1/me",                     get_me, NULL },
     { "GET",  "/api/v1/inbox",                  get_inbox, NULL },
     { "POST", "/api/v1/pii",                    post_pii, NULL },
+    { "POST", "/api/v1/reply-quality",          api_post_reply_quality, NULL },
+    { "GET",  "/api/v1/reply-quality/departments", api_get_reply_quality_depts, NULL },
     { "GET",  "/api/v1/departments",            get_departments, NULL },
     { "POST", "/api/v1/departments",            post_department, NULL },
     { "GET",  "/api/v1/users",                  get_users, NULL },
@@ -732,6 +769,16 @@ static const route routes[] = {
     { "PUT",  "/api/v1/replies/*",              NULL, api_put_reply },
     { "POST", "/api/v1/replies/*/decision",     NULL, api_post_reply_decision },
     { "PUT",  "/api/v1/departments/*",          NULL, api_put_department },
+    { "PUT",  "/api/v1/users/*",                NULL, api_put_user },
+    { "POST", "/api/v1/users/*/password",       NULL, api_post_user_password },
+    { "GET",  "/api/v1/rules",                  api_get_rules, NULL },
+    { "POST", "/api/v1/rules",                  api_post_rule, NULL },
+    { "DELETE", "/api/v1/rules/*",              NULL, api_delete_rule },
+    { "GET",  "/api/v1/audit",                  api_get_audit, NULL },
+    { "GET",  "/api/v1/digest",                 api_get_digest, NULL },
+    { "GET",  "/api/v1/audit/export",           api_get_audit_export, NULL },
+    { "GET",  "/api/v1/inbox/export",           api_get_inbox_export, NULL },
+    { "GET",  "/api/v1/stats/export",           api_get_stats_export, NULL },
     { "GET",  "/api/v1/templates",              api_get_templates, NULL },
     { "POST", "/api/v1/templates",              api_post_template, NULL },
     { "DELETE", "/api/v1/templates/*",          NULL, api_delete_template },

@@ -20,6 +20,7 @@ typedef struct {
     size_t nmetrics_allow;
     struct sse_hub *live;     /* live updates of posts and live sessions (http/sse.h) */
     struct screen *screen;    /* comments and questions screened as they come (app/screen.h) */
+    struct replylive *rq;     /* reply quality (app/replylive.h); NULL without a dictionary */
 } api_ctx;
 
 /* The http_handler for the server: ud is an api_ctx. */

@@ -25,9 +25,36 @@ bool api_require_role(http_req *r, const who *w, const char *role);   /* 403 oth
 bool api_may_handle(const who *w, int64_t dept);   /* reply / transfer */
 bool api_may_read(const who *w, int64_t dept);
 bool api_parse_id(const char *s, int64_t *id);     /* positive decimal id */
+/* The inbox's filters from the query string, scoped to w's department; false with the error sent. */
+bool api_inbox_query(api_ctx *c, http_req *r, const who *w, store_inbox_query *q);
+
+/* The outcome of one action on one message, so that an action on one
+ * message and the same action on a selection (POST /api/v1/messages/bulk)
+ * take one path: status 200 = done, else the refusal as an HTTP error. */
+typedef struct {
+    int status;
+    const char *code, *field;   /* static strings */
+    char message[256];
+    char from[16], state[16];   /* done: the state before and after */
+    int64_t department_id;      /* transfer: the new department */
+} api_outcome;
+void api_outcome_set(api_outcome *o, int status, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void api_outcome_failed(api_ctx *c, api_outcome *o);      /* a store failure: logged and counted now, 500 */
+void api_outcome_send(http_req *r, const api_outcome *o); /* the refusal as the response */
+/* close / return / decline / urge / assign on message id, parameters from j (api_life.c). */
+void api_act_one(api_ctx *c, const who *w, int64_t id, const char *action, json_t *j, api_outcome *o);
+/* A transfer of message id to department `to` (api_work.c). */
+void api_transfer_one(api_ctx *c, const who *w, int64_t id, int64_t to, str reason, api_outcome *o);
+/* A department given by name ("department") or id ("department_id") in j; sends 422 otherwise (api_work.c). */
+bool api_department_of(api_ctx *c, http_req *r, json_t *j, int64_t *dept);
 
 /* The message as JSON: public (personal data masked, no internal ids) or official (api.c). */
 json_t *api_msg_json(api_ctx *c, const store_msg *m, const who *w);   /* w NULL = the public view */
+
+/* api_replyq.c */
+void api_post_reply_quality(api_ctx *c, http_req *r);
+void api_get_reply_quality_depts(api_ctx *c, http_req *r);
 
 /* api_public.c */
 void api_get_public_messages(api_ctx *c, http_req *r);
@@ -123,6 +150,7 @@ json_t *api_hot_issues(api_ctx *c, long days, long top);   /* live issues of the
 void api_get_trends(api_ctx *c, http_req *r);
 void api_get_hot_messages(api_ctx *c, http_req *r, const char *arg);
 /* api_life.c */
+void api_post_bulk(api_ctx *c, http_req *r);
 void api_post_close(api_ctx *c, http_req *r, const char *arg);
 void api_post_return(api_ctx *c, http_req *r, const char *arg);
 void api_post_decline(api_ctx *c, http_req *r, const char *arg);
@@ -135,7 +163,6 @@ void api_post_followup(api_ctx *c, http_req *r, const char *arg);
 void api_get_replies(api_ctx *c, http_req *r);
 void api_post_reply_decision(api_ctx *c, http_req *r, const char *arg);
 void api_put_reply(api_ctx *c, http_req *r, const char *arg);
-void api_put_department(api_ctx *c, http_req *r, const char *arg);
 void api_get_holidays(api_ctx *c, http_req *r);
 void api_post_holiday(api_ctx *c, http_req *r);
 bool api_reply_needs_approval(api_ctx *c, const who *w, int64_t dept);
@@ -143,6 +170,21 @@ bool api_reply_needs_approval(api_ctx *c, const who *w, int64_t dept);
 void api_life_json(api_ctx *c, const store_msg *m, const who *w, json_t *o);
 /* Adds days_left / overdue to inbox rows. */
 void api_life_rows(api_ctx *c, json_t *rows);
+
+/* api_admin.c */
+void api_put_department(api_ctx *c, http_req *r, const char *arg);
+void api_put_user(api_ctx *c, http_req *r, const char *arg);
+void api_post_user_password(api_ctx *c, http_req *r, const char *arg);
+void api_get_rules(api_ctx *c, http_req *r);
+void api_post_rule(api_ctx *c, http_req *r);
+void api_delete_rule(api_ctx *c, http_req *r, const char *arg);
+void api_get_audit(api_ctx *c, http_req *r);
+void api_get_digest(api_ctx *c, http_req *r);
+void api_get_audit_export(api_ctx *c, http_req *r);
+/* api_export.c */
+void api_get_inbox_export(api_ctx *c, http_req *r);
+void api_get_stats_export(api_ctx *c, http_req *r);
+void api_export_audit(api_ctx *c, http_req *r, const store_audit_query *q);
 
 /* api_desk.c */
 void api_get_templates(api_ctx *c, http_req *r);

@@ -29,69 +29,143 @@ static bool load_msg(api_ctx *c, http_req *r, const char *arg, int64_t *id, stor
     return true;
 }
 
-static void refused_state(http_req *r, const char *action, const char *state) {
+/* The refusal of an action from a state, naming the states it may start from. */
+static void refused_outcome(api_outcome *o, const char *action, const char *shown, const char *state) {
     const lc_rule *rule = lifecycle_rule(action);
     char allowed[64] = "";
     for (int i = 0; rule && i < 5 && rule->from[i]; i++) {
         if (*allowed) strcat(allowed, ", ");
         strncat(allowed, rule->from[i], sizeof allowed - strlen(allowed) - 1);
     }
-    http_error(r, 409, "conflict", "state", "a %s message cannot be %s (only from: %s)", state, action, allowed);
+    api_outcome_set(o, 409, "conflict", "state", "a %s message cannot be %s (only from: %s)", state, shown, allowed);
 }
 
-/* The common shape of close / return / decline / urge / assign:
- * session, message, role and department, the text field, the transition. */
-static void act(api_ctx *c, http_req *r, const char *arg, const char *action, const char *field) {
-    who w;
-    if (!api_require_login(c, r, &w, true)) return;
+
+/* One of close / return / decline / urge / assign on one message, for the
+ * single endpoints and the bulk one alike: message, role and department,
+ * the text field, the transition (the table decides, the store re-checks).
+ * j holds the parameters ("note" / "reason" / "user"). */
+void api_act_one(api_ctx *c, const who *w, int64_t id, const char *action, json_t *j, api_outcome *o) {
+    memset(o, 0, sizeof *o);
+    o->status = 200;
     const lc_rule *rule = lifecycle_rule(action);
-    int64_t id;
+    const char *field = !strcmp(action, "close") || !strcmp(action, "urge") ? "note"
+                      : !strcmp(action, "assign") ? NULL : "reason";
     store_msg m;
-    if (!load_msg(c, r, arg, &id, &m)) return;
+    int rc = OPS->msg_get(ST, id, &m);
+    if (rc == STORE_NOT_FOUND) return api_outcome_set(o, 404, "not_found", NULL, "no message %lld", (long long)id);
+    if (rc) return api_outcome_failed(c, o);
     int64_t dept = m.department_id;
     store_msg_clear(&m);
-    if (!lifecycle_role_ok(rule, role_of(&w)))
-        return http_error(r, 403, "forbidden", NULL, "a %s may not %s messages", role_of(&w), action);
-    if (!may_act(&w, rule, dept)) return http_error(r, 403, "forbidden", NULL, "this message belongs to another department");
-    json_t *j = http_body_json(r);
-    if (!j) return;
-    store_act a = { .msg_id = id, .action = action, .user_id = w.u.id };
+    if (!lifecycle_role_ok(rule, role_of(w))) return api_outcome_set(o, 403, "forbidden", NULL, "a %s may not %s messages", role_of(w), action);
+    if (!may_act(w, rule, dept)) return api_outcome_set(o, 403, "forbidden", NULL, "this message belongs to another department");
+    store_act a = { .msg_id = id, .action = action, .user_id = w->u.id };
     valid_err e;
-    if (field && valid_text(j, field, rule->needs_reason, 2000, &a.reason, &e)) { api_invalid(r, &e); json_decref(j); return; }
+    if (field && valid_text(j, field, rule->needs_reason, 2000, &a.reason, &e))
+        return api_outcome_set(o, 422, e.code, e.field, "%s", e.message);
     if (!strcmp(action, "assign")) {
         str login;
         store_user u;
-        if (valid_text(j, "user", true, 64, &login, &e)) { api_invalid(r, &e); json_decref(j); return; }
-        int rc = OPS->user_get(ST, login, &u);
-        if (rc == STORE_NOT_FOUND || (rc == STORE_OK && strcmp(u.role, "handler") && strcmp(u.role, "head"))) {
-            http_error(r, 422, "invalid", "user", "no handler '%.*s'", (int)login.n, login.p);
-            json_decref(j); return;
-        }
-        if (rc) { json_decref(j); return api_store_failed(r, ST); }
+        if (valid_text(j, "user", true, 64, &login, &e)) return api_outcome_set(o, 422, e.code, e.field, "%s", e.message);
+        rc = OPS->user_get(ST, login, &u);
+        if (rc == STORE_NOT_FOUND || (rc == STORE_OK && strcmp(u.role, "handler") && strcmp(u.role, "head")))
+            return api_outcome_set(o, 422, "invalid", "user", "no handler '%.*s'", (int)login.n, login.p);
+        if (rc) return api_outcome_failed(c, o);
         /* A head gives work to their own people; an admin may also move it to the handler's department. */
-        if (strcmp(role_of(&w), "admin") && u.department_id != dept) {
-            json_decref(j); return http_error(r, 422, "invalid", "user", "%s is not in this message's department", u.login);
-        }
+        if (strcmp(role_of(w), "admin") && u.department_id != dept)
+            return api_outcome_set(o, 422, "invalid", "user", "%s is not in this message's department", u.login);
         a.assignee_id = u.id;
         a.dept_id = u.department_id;
     }
-    char from[16] = "";
-    int rc = OPS->msg_act(ST, &a, from);
-    json_decref(j);
-    if (rc == STORE_CONFLICT) return refused_state(r, action, from);
-    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message %lld", (long long)id);
-    if (rc) return api_store_failed(r, ST);
-    if (!load_msg(c, r, arg, &id, &m)) return;
-    json_t *o = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "from", from, "state", m.state);
-    store_msg_clear(&m);
-    http_json(r, 200, o);
+    rc = OPS->msg_act(ST, &a, o->from);
+    if (rc == STORE_CONFLICT) return refused_outcome(o, action, action, o->from);
+    if (rc == STORE_NOT_FOUND) return api_outcome_set(o, 404, "not_found", NULL, "no message %lld", (long long)id);
+    if (rc) return api_outcome_failed(c, o);
+    snprintf(o->state, sizeof o->state, "%s", lifecycle_to(rule, o->from));
 }
 
-void api_post_close(api_ctx *c, http_req *r, const char *arg) { act(c, r, arg, "close", "note"); }
-void api_post_return(api_ctx *c, http_req *r, const char *arg) { act(c, r, arg, "return", "reason"); }
-void api_post_decline(api_ctx *c, http_req *r, const char *arg) { act(c, r, arg, "decline", "reason"); }
-void api_post_urge(api_ctx *c, http_req *r, const char *arg) { act(c, r, arg, "urge", "note"); }
-void api_post_assign(api_ctx *c, http_req *r, const char *arg) { act(c, r, arg, "assign", NULL); }
+static void act(api_ctx *c, http_req *r, const char *arg, const char *action) {
+    who w;
+    if (!api_require_login(c, r, &w, true)) return;
+    int64_t id;
+    if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no message '%.40s'", arg);
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    api_outcome o;
+    api_act_one(c, &w, id, action, j, &o);
+    json_decref(j);
+    if (o.status != 200) return api_outcome_send(r, &o);
+    http_json(r, 200, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "from", o.from, "state", o.state));
+}
+
+/* POST /api/v1/messages/bulk {"ids":[..],"action":"transfer|return|close",
+ * "department"|"department_id" (transfer), "reason" (return, transfer),
+ * "note" (close)}: the same action on each selected message through the
+ * same path as one at a time (table, department check, store re-check,
+ * audit), each in its own transaction, so one refusal leaves the others
+ * done. 200 with a result per id; 403 only when the role may never do the
+ * action, 422 when the request itself is malformed. */
+#define BULK_MAX 500
+void api_post_bulk(api_ctx *c, http_req *r) {
+    who w;
+    if (!api_require_login(c, r, &w, true)) return;
+    json_t *j = http_body_json(r);
+    if (!j) return;
+    const char *action = json_string_value(json_object_get(j, "action"));
+    if (!action || (strcmp(action, "transfer") && strcmp(action, "return") && strcmp(action, "close"))) {
+        json_decref(j);
+        return http_error(r, 422, json_object_get(j, "action") ? "invalid" : "missing", "action", "action must be transfer, return or close");
+    }
+    const lc_rule *rule = lifecycle_rule(action);
+    if (!lifecycle_role_ok(rule, role_of(&w))) {
+        http_error(r, 403, "forbidden", NULL, "a %s may not %s messages", role_of(&w), action);
+        json_decref(j);
+        return;
+    }
+    json_t *ids = json_object_get(j, "ids"), *v;
+    if (!json_is_array(ids) || !json_array_size(ids)) { json_decref(j); return http_error(r, 422, ids ? "invalid" : "missing", "ids", "ids must be a non-empty list of message ids"); }
+    if (json_array_size(ids) > BULK_MAX) { json_decref(j); return http_error(r, 422, "too_long", "ids", "at most %d messages at once", BULK_MAX); }
+    size_t i;
+    json_array_foreach(ids, i, v)
+        if (!json_is_integer(v) || json_integer_value(v) <= 0) { json_decref(j); return http_error(r, 422, "invalid", "ids", "ids[%zu] is not a message id", i); }
+    /* What the whole request must carry is checked once, not refused per message. */
+    int64_t to = 0;
+    str reason = {0};
+    valid_err e;
+    bool transfer = !strcmp(action, "transfer");
+    if (transfer && !api_department_of(c, r, j, &to)) { json_decref(j); return; }
+    const char *field = !strcmp(action, "close") ? "note" : "reason";
+    if (valid_text(j, field, rule->needs_reason, transfer ? 500 : 2000, &reason, &e)) { api_invalid(r, &e); json_decref(j); return; }
+    json_t *results = json_array();
+    size_t done = 0, refused = 0;
+    json_array_foreach(ids, i, v) {
+        int64_t id = json_integer_value(v);
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++) seen = json_integer_value(json_array_get(ids, k)) == id;
+        if (seen) continue;                       /* a message selected twice is acted on once */
+        api_outcome o;
+        if (transfer) api_transfer_one(c, &w, id, to, reason, &o);
+        else api_act_one(c, &w, id, action, j, &o);
+        if (o.status == 200) {
+            done++;
+            json_t *x = json_pack("{s:I,s:b,s:s,s:s}", "id", (json_int_t)id, "ok", 1, "from", o.from, "state", o.state);
+            if (transfer) json_object_set_new(x, "department_id", json_integer(to));
+            json_array_append_new(results, x);
+        } else {
+            refused++;
+            json_array_append_new(results, json_pack("{s:I,s:b,s:i,s:s,s:s}", "id", (json_int_t)id, "ok", 0,
+                                                     "status", o.status, "code", o.code, "error", o.message));
+        }
+    }
+    http_json(r, 200, json_pack("{s:s,s:I,s:I,s:o}", "action", action, "done", (json_int_t)done, "refused", (json_int_t)refused, "results", results));
+    json_decref(j);   /* action points into it */
+}
+
+void api_post_close(api_ctx *c, http_req *r, const char *arg) { act(c, r, arg, "close"); }
+void api_post_return(api_ctx *c, http_req *r, const char *arg) { act(c, r, arg, "return"); }
+void api_post_decline(api_ctx *c, http_req *r, const char *arg) { act(c, r, arg, "decline"); }
+void api_post_urge(api_ctx *c, http_req *r, const char *arg) { act(c, r, arg, "urge"); }
+void api_post_assign(api_ctx *c, http_req *r, const char *arg) { act(c, r, arg, "assign"); }
 
 /* ---- extensions --------------------------------------------------------- */
 
@@ -122,7 +196,11 @@ void api_post_extension(api_ctx *c, http_req *r, const char *arg) {
     int rc = OPS->extension_add(ST, id, w.u.id, (int)json_integer_value(days), reason, &xid);
     json_decref(j);
     if (rc == STORE_CONFLICT) {
-        if (!lifecycle_from_ok(rule, state)) return refused_state(r, "extended", state);
+        if (!lifecycle_from_ok(rule, state)) {
+            api_outcome o;
+            refused_outcome(&o, "extension", "extended", state);
+            return api_outcome_send(r, &o);
+        }
         return http_error(r, 409, "conflict", NULL, "an extension of this message is already waiting for a decision");
     }
     if (rc) return api_store_failed(r, ST);
@@ -270,24 +348,6 @@ void api_put_reply(api_ctx *c, http_req *r, const char *arg) {
     json_t *rep;
     if (OPS->reply_get(ST, id, &rep)) return api_store_failed(r, ST);
     http_json(r, 200, rep);
-}
-
-/* PUT /api/v1/departments/{id} {"reply_approval":bool}: admins. */
-void api_put_department(api_ctx *c, http_req *r, const char *arg) {
-    who w;
-    if (!api_require_login(c, r, &w, true) || !api_require_role(r, &w, "admin")) return;
-    int64_t id;
-    if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no department '%.40s'", arg);
-    json_t *j = http_body_json(r);
-    if (!j) return;
-    json_t *ap = json_object_get(j, "reply_approval");
-    if (!json_is_boolean(ap)) { json_decref(j); return http_error(r, 422, ap ? "invalid" : "missing", "reply_approval", "reply_approval must be true or false"); }
-    int rc = OPS->dept_set_approval(ST, id, json_is_true(ap));
-    if (rc == STORE_OK) { json_object_set_new(j, "department_id", json_integer(id)); OPS->event_add(ST, w.u.id, "department_edit", 0, j); }
-    json_decref(j);
-    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no department %lld", (long long)id);
-    if (rc) return api_store_failed(r, ST);
-    http_json(r, 200, json_pack("{s:I,s:b}", "id", (json_int_t)id, "reply_approval", json_is_true(ap)));
 }
 
 /* Does this department want its handlers' replies approved first? */

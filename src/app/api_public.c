@@ -6,6 +6,8 @@
  * The tracking code and the phone number stay out of every public answer:
  * the code is the citizen's secret for rating and following up. */
 #include "app/api_int.h"
+#include "app/analyzer.h"
+#include "app/hotlive.h"
 #include "app/auth.h"
 #include "text/pii.h"
 #include "text/utf8.h"
@@ -158,5 +160,8 @@ void api_post_public_support(api_ctx *c, http_req *r, const char *arg) {
     if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no public message %lld", (long long)id);
     if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", NULL, "you have already supported this message");
     if (rc) return api_store_failed(r, ST);
+    /* Support counts towards the heat of the hot issue the message is in. */
+    hotlive *h = analyzer_hot(c->an);
+    if (h) hotlive_support(h, id, 1, 0);
     http_json(r, 201, json_pack("{s:I,s:b}", "supports", (json_int_t)supports, "supported", 1));
 }

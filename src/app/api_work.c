@@ -20,25 +20,44 @@ static bool is_role(const who *w, const char *a, const char *b) {
 }
 
 /* A department given by name ("department") or id ("department_id"). */
-static bool department_of(api_ctx *c, http_req *r, json_t *j, int64_t *dept) {
+bool api_department_of(api_ctx *c, http_req *r, json_t *j, int64_t *dept) {
     str name; valid_err e;
-    if (json_object_get(j, "department_id")) {
-        if (valid_id(j, "department_id", dept, &e)) { api_invalid(r, &e); return false; }
-        json_t *list;
-        if (OPS->dept_list(ST, &list)) { api_store_failed(r, ST); return false; }
-        bool found = false;
-        size_t i; json_t *d;
-        json_array_foreach(list, i, d) found |= json_integer_value(json_object_get(d, "id")) == *dept;
-        json_decref(list);
-        if (!found) { http_error(r, 422, "invalid", "department_id", "no department %lld", (long long)*dept); return false; }
-        return true;
-    }
-    if (valid_text(j, "department", true, 100, &name, &e)) { api_invalid(r, &e); return false; }
-    if (OPS->dept_find(ST, name, dept) != STORE_OK) {
-        http_error(r, 422, "invalid", "department", "no department '%.*s'", (int)name.n, name.p);
-        return false;
-    }
-    return true;
+    bool by_id = json_object_get(j, "department_id") != NULL;
+    const char *field = by_id ? "department_id" : "department";
+    if (by_id ? valid_id(j, "department_id", dept, &e) : valid_text(j, "department", true, 100, &name, &e)) { api_invalid(r, &e); return false; }
+    json_t *list;
+    if (OPS->dept_list(ST, &list)) { api_store_failed(r, ST); return false; }
+    json_t *found = NULL, *d;
+    size_t i;
+    json_array_foreach(list, i, d)
+        if (by_id ? json_integer_value(json_object_get(d, "id")) == *dept
+                  : str_eq_c(name, json_string_value(json_object_get(d, "name")))) found = d;
+    bool disabled = found && json_is_true(json_object_get(found, "disabled"));
+    if (found) *dept = json_integer_value(json_object_get(found, "id"));
+    json_decref(list);
+    if (!found && by_id) http_error(r, 422, "invalid", field, "no department %lld", (long long)*dept);
+    else if (!found) http_error(r, 422, "invalid", field, "no department '%.*s'", (int)name.n, name.p);
+    else if (disabled) http_error(r, 422, "invalid", field, "the department is disabled");
+    return found && !disabled;
+}
+
+void api_transfer_one(api_ctx *c, const who *w, int64_t id, int64_t to, str reason, api_outcome *o) {
+    memset(o, 0, sizeof *o);
+    o->status = 200;
+    store_msg m;
+    int rc = OPS->msg_get(ST, id, &m);
+    if (rc == STORE_NOT_FOUND) return api_outcome_set(o, 404, "not_found", NULL, "no message %lld", (long long)id);
+    if (rc) return api_outcome_failed(c, o);
+    int64_t from = m.department_id;
+    snprintf(o->from, sizeof o->from, "%s", m.state);
+    store_msg_clear(&m);
+    if (!api_may_handle(w, from)) return api_outcome_set(o, 403, "forbidden", NULL, "only the message's department (or an admin) may transfer it");
+    if (to == from) return api_outcome_set(o, 422, "invalid", "department", "the message is already with this department");
+    rc = OPS->msg_transfer(ST, id, to, w->u.id, reason);
+    if (rc == STORE_CONFLICT) return api_outcome_set(o, 409, "conflict", "state", "only a new or assigned message can be transferred");
+    if (rc) return api_outcome_failed(c, o);
+    snprintf(o->state, sizeof o->state, "assigned");
+    o->department_id = to;
 }
 
 void api_post_transfer(api_ctx *c, http_req *r, const char *arg) {
@@ -46,23 +65,15 @@ void api_post_transfer(api_ctx *c, http_req *r, const char *arg) {
     if (!api_require_login(c, r, &w, true)) return;
     int64_t id, to;
     if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no message '%.40s'", arg);
-    store_msg m;
-    int rc = OPS->msg_get(ST, id, &m);
-    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message %lld", (long long)id);
-    if (rc) return api_store_failed(r, ST);
-    int64_t from = m.department_id;
-    store_msg_clear(&m);
-    if (!api_may_handle(&w, from)) return http_error(r, 403, "forbidden", NULL, "only the message's department (or an admin) may transfer it");
     json_t *j = http_body_json(r);
     if (!j) return;
     str reason; valid_err e;
-    if (!department_of(c, r, j, &to)) { json_decref(j); return; }
+    if (!api_department_of(c, r, j, &to)) { json_decref(j); return; }
     if (valid_text(j, "reason", false, 500, &reason, &e)) { api_invalid(r, &e); json_decref(j); return; }
-    if (to == from) { json_decref(j); return http_error(r, 422, "invalid", "department", "the message is already with this department"); }
-    rc = OPS->msg_transfer(ST, id, to, w.u.id, reason);
+    api_outcome o;
+    api_transfer_one(c, &w, id, to, reason, &o);
     json_decref(j);
-    if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", "state", "only a new or assigned message can be transferred");
-    if (rc) return api_store_failed(r, ST);
+    if (o.status != 200) return api_outcome_send(r, &o);
     http_json(r, 200, json_pack("{s:I,s:I}", "id", (json_int_t)id, "department_id", (json_int_t)to));
 }
 
@@ -140,7 +151,7 @@ void api_post_label(api_ctx *c, http_req *r) {
     int64_t dept = 0;
     if (valid_text(j, "label", true, 100, &label, &e)) { api_invalid(r, &e); json_decref(j); return; }
     json_t *d = json_object_get(j, "department");
-    if (!(json_is_null(d) && !json_object_get(j, "department_id")) && !department_of(c, r, j, &dept)) { json_decref(j); return; }
+    if (!(json_is_null(d) && !json_object_get(j, "department_id")) && !api_department_of(c, r, j, &dept)) { json_decref(j); return; }
     int rc = OPS->label_map_set(ST, label, dept);
     if (rc == STORE_OK) OPS->event_add(ST, w.u.id, "label_map", 0, j);
     json_decref(j);

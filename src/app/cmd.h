@@ -35,6 +35,7 @@ int cmd_restore(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
 
 /* Shared option helpers for commands. */
 /* Returns true (and the value in *val) when argv[*i] is --name VALUE or

@@ -1,23 +1,26 @@
-/* cmd_export.c: `minyi export`, messages out as JSONL, CSV or TSV with
- * English or Chinese column names (DESIGN.md "Files in, files out"),
+/* cmd_export.c: `minyi export`, messages out as JSONL, CSV, TSV or Excel
+ * .xlsx with English or Chinese column names (DESIGN.md "Files in, files out"),
  * personal data masked unless --unmasked (issue 5: PIPL: "mask in every
  * public view and export"). */
 #include "app/cmd.h"
+#include "app/tabout.h"
 #include "core/log.h"
 #include "store/store.h"
 #include "text/pii.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char help[] =
-    "usage: minyi export [--consultation ID] [--format jsonl|csv|tsv] [--out FILE]\n"
+    "usage: minyi export [--consultation ID] [--format jsonl|csv|tsv|xlsx] [--out FILE]\n"
     "                    [--chinese] [--unmasked] [--db URI]\n\n"
     "Writes every message (of one consultation, or all) with its department,\n"
     "state, classifier label, near-duplicate group and latest reply. Phone,\n"
     "ID and bank card numbers, e-mail, plates and street addresses are masked\n"
     "unless --unmasked (for officials' own records only). --chinese writes the\n"
-    "column names government exports use (留言编号, 留言主题, ...).\n";
+    "column names government exports use (留言编号, 留言主题, ...). xlsx (Excel)\n"
+    "holds at most 1,048,575 messages a file; `minyi import` reads it back.\n";
 
 enum { C_ID, C_CODE, C_TITLE, C_BODY, C_CREATED, C_TYPE, C_REGION, C_PHONE, C_DEPT, C_STATE, C_LABEL, C_GROUP, C_REPLY, C_REPLIED, NCOL };
 static const char *const en[NCOL] = { "id", "tracking_code", "title", "body", "created_at", "type", "region", "phone",
@@ -26,8 +29,9 @@ static const char *const zh[NCOL] = { "留言编号", "查询码", "留言主题
                                        "承办部门", "办理状态", "一级标签", "相似组", "答复意见", "答复时间" };
 
 typedef struct {
-    FILE *out;
-    int format;              /* 0 jsonl, 1 csv, 2 tsv */
+    FILE *out;               /* jsonl */
+    tabout *tab;             /* csv, tsv, xlsx */
+    int format;              /* 0 jsonl, else a table */
     bool masked;
     const char *const *names;
     long rows;
@@ -40,17 +44,6 @@ static const char *field(exporter *e, int col, const char *s) {
     buf_reset(&e->tmp[col]);
     if (pii_mask(s, strlen(s), PII_ALL, &e->tmp[col])) return "";
     return e->tmp[col].p ? e->tmp[col].p : "";
-}
-
-static void put_csv(FILE *f, const char *s) {
-    if (!strpbrk(s, ",\"\r\n")) { fputs(s, f); return; }
-    fputc('"', f);
-    for (; *s; s++) { if (*s == '"') fputc('"', f); fputc(*s, f); }
-    fputc('"', f);
-}
-
-static void put_tsv(FILE *f, const char *s) {
-    for (; *s; s++) fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);   /* TSV cannot quote: fold, as exporters do */
 }
 
 static int row(void *ud, const store_msg *m, const char *reply, const char *replied_at) {
@@ -77,15 +70,9 @@ static int row(void *ud, const store_msg *m, const char *reply, const char *repl
         fputs(s, e->out);
         fputc('\n', e->out);
         free(s);
-    } else {
-        for (int i = 0; i < NCOL; i++) {
-            if (i) fputc(e->format == 1 ? ',' : '\t', e->out);
-            if (e->format == 1) put_csv(e->out, v[i]); else put_tsv(e->out, v[i]);
-        }
-        fputc('\n', e->out);
-    }
+    } else if (tabout_text_row(e->tab, v, NCOL)) return -1;
     e->rows++;
-    return ferror(e->out) ? -1 : 0;
+    return e->out && ferror(e->out) ? -1 : 0;
 }
 
 int cmd_export(int argc, char **argv) {
@@ -101,10 +88,10 @@ int cmd_export(int argc, char **argv) {
         return 2;
     }
     exporter e = { .masked = !unmasked, .names = chinese ? zh : en };
+    enum tab_format tf = TAB_CSV;
     if (!strcmp(format, "jsonl")) e.format = 0;
-    else if (!strcmp(format, "csv")) e.format = 1;
-    else if (!strcmp(format, "tsv")) e.format = 2;
-    else { fprintf(stderr, "minyi export: --format is jsonl, csv or tsv, not '%s'\n", format); return 2; }
+    else if (tab_format_parse(format, &tf)) e.format = 1;
+    else { fprintf(stderr, "minyi export: --format is jsonl, csv, tsv or xlsx, not '%s'\n", format); return 2; }
     long long cid = 0;
     if (cons) {
         char *end;
@@ -114,16 +101,34 @@ int cmd_export(int argc, char **argv) {
     char err[512];
     store *st;
     if (store_open(db, &st, err, sizeof err)) { log_error("%s", err); return 1; }
-    e.out = out ? fopen(out, "w") : stdout;
-    if (!e.out) { log_error("--out %s: cannot write", out); store_close(st); return 1; }
-    if (e.format) {
-        for (int i = 0; i < NCOL; i++) { if (i) fputc(e.format == 1 ? ',' : '\t', e.out); fputs(e.names[i], e.out); }
-        fputc('\n', e.out);
+    /* Excel to stdout: written to a temporary file first (the writer seeks). */
+    char tmp[] = "/tmp/minyi-export-XXXXXX";
+    const char *path = out;
+    if (e.format && tf == TAB_XLSX && !out) {
+        int fd = mkstemp(tmp);
+        if (fd < 0) { log_error("export: cannot create a temporary file"); store_close(st); return 1; }
+        close(fd);
+        path = tmp;
     }
+    if (e.format) {
+        if (tabout_open(tf, path, false, &e.tab, err, sizeof err)) { log_error("export: %s", err); store_close(st); return 1; }
+        tabout_sheet(e.tab, "留言");
+        tabout_text_row(e.tab, e.names, NCOL);
+    } else if (!(e.out = out ? fopen(out, "w") : stdout)) { log_error("--out %s: cannot write", out); store_close(st); return 1; }
     int rc = st->ops->msg_each(st, cid, row, &e);
     if (rc) log_error("export: %s", store_errmsg(st));
-    if (fflush(e.out) || ferror(e.out)) { log_error("export: write error"); rc = 1; }
-    if (out) fclose(e.out);
+    if (e.tab && tabout_close(e.tab, err, sizeof err)) { log_error("export: %s", err); rc = 1; }
+    if (e.out && (fflush(e.out) || ferror(e.out))) { log_error("export: write error"); rc = 1; }
+    if (e.out && out) fclose(e.out);
+    if (path == tmp) {
+        FILE *f = fopen(tmp, "rb");
+        char chunk[65536];
+        size_t k;
+        while (f && (k = fread(chunk, 1, sizeof chunk, f)) > 0) if (fwrite(chunk, 1, k, stdout) != k) { rc = 1; break; }
+        if (!f || fflush(stdout)) { log_error("export: write error"); rc = 1; }
+        if (f) fclose(f);
+        unlink(tmp);
+    }
     fprintf(stderr, "exported %ld messages%s\n", e.rows, e.masked ? " (personal data masked)" : " (UNMASKED)");
     for (int i = 0; i < NCOL; i++) buf_free(&e.tmp[i]);
     store_close(st);

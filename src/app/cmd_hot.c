@@ -1,8 +1,9 @@
 /* cmd_hot.c: `minyi hot --data FILE`: the hot issues of a message file
- * (text/hot.h, docs/hot-issues.md). Two passes over the file: the first
- * learns place names and word counts, the second clusters; each extracts on
- * all cores in chunks and feeds the index in file order, so the result does
- * not depend on the thread count. */
+ * (text/hot.h, docs/hot-issues.md). The file is read once; two passes over
+ * its rows: the first learns place names and word counts, the second
+ * clusters. Each extracts in chunks on all cores while this thread reads or
+ * clusters the previous chunk in file order, so the result does not depend
+ * on the thread count. */
 #include "app/cmd.h"
 #include "app/datafile.h"
 #include "text/dedup.h"
@@ -32,17 +33,22 @@ static void usage(FILE *f) {
                "  --dict FILE     segmentation dictionary (as for minyi seg)\n");
 }
 
+/* The rows of one chunk, kept from the first pass for the second. */
 typedef struct {
-    buf text;                 /* title \\n body per row */
+    buf text;                 /* title \n body per row */
     size_t off[CHUNK + 1];    /* row k: text.p[off[k] .. off[k+1]); title ends at tl[k] */
     size_t tl[CHUNK];
     hot_msg msg[CHUNK];
-    hot_feat feat[CHUNK];
-    dedup_sig sig[CHUNK];
     size_t n;
 } chunk;
 
-typedef struct { hot_ctx *c; const hot *h; chunk *ch; size_t from, to; int failed, sigs; } job;
+/* What extraction finds for one chunk (three in flight in the second pass). */
+typedef struct {
+    hot_feat feat[CHUNK];
+    dedup_sig sig[CHUNK];
+} found;
+
+typedef struct { hot_ctx *c; const hot *h; const chunk *ch; found *fd; size_t from, to; int failed, sigs; } job;
 
 static void *worker(void *arg) {
     job *j = arg;
@@ -50,26 +56,46 @@ static void *worker(void *arg) {
         const char *s = j->ch->text.p + j->ch->off[k];
         size_t n = j->ch->off[k + 1] - j->ch->off[k], tl = j->ch->tl[k];
         str title = { s, tl }, body = { s + tl + 1, n - tl - 1 };
-        if (hot_extract(j->c, j->h, title, body, &j->ch->feat[k])) { j->failed = 1; return NULL; }
-        if (j->sigs) dedup_signature(s, n, &j->ch->sig[k]);
+        if (hot_extract(j->c, j->h, title, body, &j->fd->feat[k])) { j->failed = 1; return NULL; }
+        if (j->sigs) dedup_signature(s, n, &j->fd->sig[k]);
     }
     return NULL;
 }
 
-static int run_chunk(hot_ctx **ctx, long nthreads, const hot *h, chunk *ch, int sigs) {
-    long nt = (long)ch->n < nthreads ? (long)ch->n : nthreads;
-    if (nt < 1) return 0;
-    job jobs[64];
-    pthread_t tid[64];
-    for (long t = 0; t < nt; t++)
-        jobs[t] = (job){ ctx[t], h, ch, ch->n * (size_t)t / (size_t)nt, ch->n * (size_t)(t + 1) / (size_t)nt, 0, sigs };
-    long started = 1;
-    for (long t = 1; t < nt; t++, started++)
-        if (pthread_create(&tid[t], NULL, worker, &jobs[t])) { worker(&jobs[t]); tid[t] = 0; }
-    worker(&jobs[0]);
-    for (long t = 1; t < started; t++) if (tid[t]) pthread_join(tid[t], NULL);
-    for (long t = 0; t < nt; t++) if (jobs[t].failed) return -1;
-    return 0;
+/* Near-duplicate groups of one chunk's rows (in order), on a thread of its own. */
+typedef struct { dedup *dd; chunk *ch; const found *fd; int failed; } dupjob;
+
+static void *dup_worker(void *arg) {
+    dupjob *j = arg;
+    for (size_t k = 0; k < j->ch->n; k++) {
+        dedup_result r;
+        if (dedup_add(j->dd, &j->fd->sig[k], j->ch->msg[k].id, j->ch->msg[k].author, j->ch->msg[k].t, &r)) { j->failed = 1; return NULL; }
+        /* Near-duplicates first: a campaign is one issue whatever its wording. */
+        j->ch->msg[k].dup_group = (uint64_t)r.group + 1;
+    }
+    return NULL;
+}
+
+/* Extraction of one chunk on nthreads threads, started by extract_start
+ * and awaited by extract_wait, so the caller works meanwhile. */
+typedef struct { job jobs[64]; pthread_t tid[64]; long nt; } batch;
+
+static void extract_start(batch *b, hot_ctx **ctx, long nthreads, const hot *h, const chunk *ch, found *fd, int sigs) {
+    b->nt = (long)ch->n < nthreads ? (long)ch->n : nthreads;
+    for (long t = 0; t < b->nt; t++) {
+        b->jobs[t] = (job){ ctx[t], h, ch, fd, ch->n * (size_t)t / (size_t)b->nt, ch->n * (size_t)(t + 1) / (size_t)b->nt, 0, sigs };
+        if (pthread_create(&b->tid[t], NULL, worker, &b->jobs[t])) { worker(&b->jobs[t]); b->tid[t] = 0; }
+    }
+}
+
+static int extract_wait(batch *b) {
+    int failed = 0;
+    for (long t = 0; t < b->nt; t++) {
+        if (b->tid[t]) pthread_join(b->tid[t], NULL);
+        failed |= b->jobs[t].failed;
+    }
+    b->nt = 0;
+    return failed ? -1 : 0;
 }
 
 static int64_t num(str s) {
@@ -157,42 +183,79 @@ int cmd_hot(int argc, char **argv) {
     }
     hot *h = NULL;
     dedup *dd = NULL;
-    chunk *ch = calloc(1, sizeof *ch);
+    chunk **chs = NULL;             /* the rows, read once */
+    size_t nch = 0, capch = 0;
+    found *fd[3] = { calloc(1, sizeof(found)), calloc(1, sizeof(found)), calloc(1, sizeof(found)) };
+    batch bt = { .nt = 0 };
     hot_ctx *ctx[64] = {0};
     datafile *df = NULL;
     uint32_t *issue_of = NULL;      /* per row: issue + 1 (0 = not taken) */
     size_t cap_rows = 0;
     int status = 1;
     long skipped = 0;
-    if (!ch || hot_new(dict, &cfg, &h) || dedup_new(NULL, &dd)) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
+    if (!fd[0] || !fd[1] || !fd[2] || hot_new(dict, &cfg, &h) || dedup_new(NULL, &dd)) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
     for (long t = 0; t < nthreads; t++) if (hot_ctx_new(dict, &ctx[t])) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
 
+    /* First pass: read the rows, and learn place names and word counts from
+     * features that depend on each text alone (so they can be extracted on
+     * the other cores while this thread reads the next chunk). */
+    if (datafile_open(data, &df, err, sizeof err)) { fprintf(stderr, "minyi hot: %s\n", err); goto out; }
+    if (!datafile_has(df, DF_TITLE) && !datafile_has(df, DF_BODY)) {
+        fprintf(stderr, "minyi hot: %s has neither a title nor a body column\n", data); goto out;
+    }
+    size_t rowno = 0;
+    for (int rc = 1; rc > 0; ) {
+        if (nch == capch) {
+            size_t nc = capch ? capch * 2 : 64;
+            chunk **q = realloc(chs, nc * sizeof *q);
+            if (!q) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
+            chs = q; capch = nc;
+        }
+        chunk *ch = calloc(1, sizeof *ch);
+        if (!ch) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
+        chs[nch] = ch;
+        rc = read_chunk(df, data, ch, from, to, &rowno, NULL, &skipped);
+        if (rc < 0 || extract_wait(&bt)) { buf_free(&ch->text); free(ch); fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
+        if (!ch->n) { buf_free(&ch->text); free(ch); break; }
+        nch++;
+        extract_start(&bt, ctx, nthreads, NULL, ch, fd[(nch - 1) & 1], 0);
+        /* Learn the previous chunk while this one is extracted. */
+        if (nch >= 2)
+            for (size_t k = 0; k < chs[nch - 2]->n; k++)
+                if (hot_learn(h, &fd[(nch - 2) & 1]->feat[k])) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
+    }
+    if (extract_wait(&bt)) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
+    if (nch)
+        for (size_t k = 0; k < chs[nch - 1]->n; k++)
+            if (hot_learn(h, &fd[(nch - 1) & 1]->feat[k])) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
+    datafile_close(df);
+    df = NULL;
+
+    /* Second pass, three stages a chunk apart: the other cores extract
+     * chunk c with what was learned (frozen), one thread groups the
+     * near-duplicates of chunk c - 1, and this one clusters chunk c - 2; each
+     * sequential stage in file order. */
     int64_t newest = 0;
     size_t taken = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        if (datafile_open(data, &df, err, sizeof err)) { fprintf(stderr, "minyi hot: %s\n", err); goto out; }
-        if (!datafile_has(df, DF_TITLE) && !datafile_has(df, DF_BODY)) {
-            fprintf(stderr, "minyi hot: %s has neither a title nor a body column\n", data); goto out;
-        }
-        size_t rowno = 0;
-        int rc;
-        do {
-            rc = read_chunk(df, data, ch, from, to, &rowno, NULL, pass ? &skipped : &(long){0});
-            if (rc < 0 || run_chunk(ctx, nthreads, h, ch, pass)) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
-            for (size_t k = 0; k < ch->n; k++) {
-                if (!pass) { if (hot_learn(h, &ch->feat[k])) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; } continue; }
-                /* Near-duplicates first: a campaign is one issue whatever its wording. */
-                dedup_result r;
-                if (dedup_add(dd, &ch->sig[k], ch->msg[k].id, ch->msg[k].author, ch->msg[k].t, &r)) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
-                ch->msg[k].dup_group = (uint64_t)r.group + 1;
+    if (hot_freeze(h)) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
+    for (size_t c = 0; c <= nch + 1; c++) {
+        if (c < nch) extract_start(&bt, ctx, nthreads, h, chs[c], fd[c % 3], 1);
+        dupjob dj = { dd, c >= 1 && c <= nch ? chs[c - 1] : NULL, fd[(c + 2) % 3], 0 };
+        pthread_t dt = 0;
+        if (dj.ch && pthread_create(&dt, NULL, dup_worker, &dj)) { dup_worker(&dj); dt = 0; }
+        int failed = 0;
+        if (c >= 2) {
+            chunk *ch = chs[c - 2];
+            found *f = fd[(c - 2) % 3];
+            for (size_t k = 0; k < ch->n && !failed; k++) {
                 uint32_t is;
-                if (hot_add(h, &ch->feat[k], &ch->msg[k], &is)) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
+                if (hot_add(h, &f->feat[k], &ch->msg[k], &is)) { failed = 1; break; }
                 size_t row = (size_t)ch->msg[k].id;
                 if (row >= cap_rows) {
                     size_t nc = cap_rows ? cap_rows * 2 : 65536;
                     while (nc <= row) nc *= 2;
                     uint32_t *q = realloc(issue_of, nc * sizeof *q);
-                    if (!q) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
+                    if (!q) { failed = 1; break; }
                     memset(q + cap_rows, 0, (nc - cap_rows) * sizeof *q);
                     issue_of = q; cap_rows = nc;
                 }
@@ -200,9 +263,13 @@ int cmd_hot(int argc, char **argv) {
                 if (ch->msg[k].t > newest) newest = ch->msg[k].t;
                 taken++;
             }
-        } while (rc > 0);
-        datafile_close(df);
-        df = NULL;
+            /* Its rows are no longer needed. */
+            buf_free(&ch->text);
+            free(ch);
+            chs[c - 2] = NULL;
+        }
+        if (dt) pthread_join(dt, NULL);
+        if (extract_wait(&bt) || dj.failed || failed) { fprintf(stderr, "minyi hot: out of memory\n"); goto out; }
     }
 
     int64_t now = to ? to - 1 : newest;
@@ -257,10 +324,12 @@ int cmd_hot(int argc, char **argv) {
     free(rank_of);
     free(out);
 out:
+    extract_wait(&bt);
     if (df) datafile_close(df);
     for (long t = 0; t < 64; t++) hot_ctx_free(ctx[t]);
-    if (ch) buf_free(&ch->text);
-    free(ch);
+    for (size_t c = 0; c < nch; c++) if (chs[c]) { buf_free(&chs[c]->text); free(chs[c]); }
+    free(chs);
+    free(fd[0]); free(fd[1]); free(fd[2]);
     free(issue_of);
     hot_free(h);
     dedup_free(dd);

@@ -130,6 +130,14 @@ static void fix(const buf *arena, str *v) {
 
 /* The row's id in its file or, without one, its row number and a hash of
  * its text: importing the same file again finds every row already in. */
+/* A count column (点赞数, 反对数): its leading digits; blank or not a number is 0. */
+static int64_t count_of(str s) {
+    s = str_trim(s);
+    int64_t v = 0;
+    for (size_t i = 0; i < s.n && s.p[i] >= '0' && s.p[i] <= '9' && v < INT64_MAX / 10 - 9; i++) v = v * 10 + (s.p[i] - '0');
+    return v;
+}
+
 static str source_id(importer *im, str id, const str *f, char *tmp, size_t cap) {
     id = str_trim(id);
     if (id.n && id.n < 128) return id;
@@ -186,6 +194,8 @@ static void read_rows(importer *im, slot *sl) {
                     fprintf(stderr, "%s:%ld: unreadable time '%.*s'; the import time is used\n", im->path, datafile_line(im->df), (int)(when.n > 40 ? 40 : when.n), when.p);
             }
         }
+        m.likes = count_of(f[DF_LIKES]);
+        m.dislikes = count_of(f[DF_DISLIKES]);
         if (im->rules) m.department_id = routing_pick(im->rules, m.title, m.body);
         char sid[64];
         m.source_id = source_id(im, f[DF_ID], f, sid, sizeof sid);

@@ -2,6 +2,7 @@
  * then stops taking requests, finishes those in flight and closes the
  * database cleanly. */
 #include "app/api.h"
+#include "app/replylive.h"
 #include "app/screen.h"
 #include "http/sse.h"
 #include "app/auth.h"
@@ -184,6 +185,7 @@ static int serve(int argc, char **argv, int from_cli) {
                     .metrics_allow = allow, .nmetrics_allow = nallow,
 
                     .live = sse_hub_new() };
+    if (dict && replylive_new(dict, st, &ctx.rq)) log_error("serve: reply quality is off (out of memory or a store error)");
     if (!ctx.live || screen_new(st, &ctx.screen)) {
         log_error("serve: out of memory"); analyzer_free(an); seg_dict_close(dict); store_close(st); return 1;
     }
@@ -217,6 +219,7 @@ static int serve(int argc, char **argv, int from_cli) {
     http_stop(srv);
     sse_hub_free(ctx.live);
     screen_free(ctx.screen);
+    replylive_free(ctx.rq);
     analyzer_free(an);
     ratelimit_free(ctx.login_ip);
     ratelimit_free(ctx.login_name);

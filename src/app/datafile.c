@@ -4,6 +4,7 @@
  * TSV is one row per line with no quoting (tabs inside fields were folded by
  * the exporter); JSONL is one object per line. */
 #include "app/datafile.h"
+#include "app/xlsx.h"
 #include "text/utf8.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -221,6 +222,77 @@ static bool has_ext(const char *path, const char *ext) {
     return n > k && strcasecmp(path + n - k, ext) == 0;
 }
 
+/* ---- Excel .xlsx: the first sheet's rows become JSONL lines -------------- */
+
+/* The sheet (xlsx.h) is turned into one JSON object per line, keyed by the
+ * header row's names, on the line of the same number as its sheet row (a
+ * blank line for each row without cells), so a bad row is reported as
+ * FILE:ROW like any other file and the JSONL reader does the rest. */
+typedef struct {
+    datafile *df;
+    buf out;
+    long lines;              /* lines written so far */
+    char *head[DF_MAXCOLS];  /* the header's names; NULL = unknown or repeated column */
+    int nhead;
+    bool header_done;
+    char err[256];
+} xlsx_conv;
+
+static int xlsx_row(void *ud, long row, const xlsx_cell *cells, int n) {
+    xlsx_conv *x = ud;
+    while (x->lines < row - 1) { if (buf_putc(&x->out, '\n')) return 1; x->lines++; }
+    if (!x->header_done) {
+        str cols[DF_MAXCOLS];
+        for (int i = 0; i < n; i++) cols[i] = cells[i].text;
+        if (set_header(x->df, cols, n, x->err, sizeof x->err)) return 1;
+        for (int i = 0; i < n; i++)
+            if (x->df->col_field[i] >= 0 && !(x->head[i] = strndup(cells[i].text.p, cells[i].text.n))) return 1;
+        x->nhead = n;
+        x->header_done = true;
+    } else {
+        json_t *o = json_object();
+        for (int i = 0; i < n && i < x->nhead; i++) {
+            if (!x->head[i] || !cells[i].text.n) continue;
+            int f = x->df->col_field[i];
+            char when[20];
+            /* A date cell is a day number: written out as the time it stands for. */
+            if (cells[i].number && (f == DF_CREATED_AT || f == DF_REPLIED_AT) && xlsx_serial_time(cells[i].text, when))
+                json_object_set_new(o, x->head[i], json_string(when));
+            else json_object_set_new(o, x->head[i], json_stringn(cells[i].text.p, cells[i].text.n));
+        }
+        char *line = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        if (!line || buf_puts(&x->out, line)) { free(line); return 1; }
+        free(line);
+    }
+    if (buf_putc(&x->out, '\n')) return 1;
+    x->lines++;
+    return 0;
+}
+
+/* Replaces df's bytes (an .xlsx file) with the JSONL of its first sheet. */
+static int open_xlsx(datafile *df, char *err, size_t errlen) {
+    xlsx_conv x = { .df = df };
+    char xerr[256];
+    int rc = xlsx_read(df->data, df->size, DF_MAXCOLS, xlsx_row, &x, xerr, sizeof xerr);
+    for (int i = 0; i < DF_MAXCOLS; i++) free(x.head[i]);
+    if (rc || x.err[0] || !x.header_done) {
+        if (x.err[0]) snprintf(err, errlen, "%s", x.err);
+        else if (rc) snprintf(err, errlen, "%s: %s", df->path, xerr);
+        else if (!x.header_done) snprintf(err, errlen, "%s: the first worksheet has no rows", df->path);
+        else snprintf(err, errlen, "%s: out of memory", df->path);
+        buf_free(&x.out);
+        return -1;
+    }
+    if (df->mapped) munmap(df->data, df->size); else free(df->data);
+    df->data = x.out.p ? x.out.p : strdup("");
+    df->size = x.out.n;
+    df->mapped = false;
+    df->pos = 0;
+    df->fmt = DF_JSONL;
+    return 0;
+}
+
 int datafile_open(const char *path, datafile **out, char *err, size_t errlen) {
     *out = NULL;
     datafile *df = calloc(1, sizeof *df);
@@ -244,6 +316,12 @@ int datafile_open(const char *path, datafile **out, char *err, size_t errlen) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno)); if (fd) close(fd); free(df); return -1;
     }
     if (fd) close(fd);
+    if ((df->size >= 4 && memcmp(df->data, "PK\3\4", 4) == 0) || has_ext(path, ".xlsx")) {
+        if (!df->size) { snprintf(err, errlen, "%s: file is empty", path); datafile_close(df); return -1; }
+        if (open_xlsx(df, err, errlen)) { datafile_close(df); return -1; }
+        *out = df;   /* columns from the header row (set_header) */
+        return 0;
+    }
     if (df->size >= 3 && memcmp(df->data, "\xEF\xBB\xBF", 3) == 0) df->pos = 3;   /* BOM */
     while (df->pos < df->size && (df->data[df->pos] == '\n' || df->data[df->pos] == '\r')) df->pos++;
     if (df->pos >= df->size) { snprintf(err, errlen, "%s: file is empty", path); datafile_close(df); return -1; }

@@ -41,8 +41,8 @@ void hotlive_free(hotlive *x) {
 int hotlive_add(hotlive *x, const store_msg *m, int64_t group_id) {
     hot_feat f;
     const char *who = m->author && *m->author ? m->author : m->author_ip;
-    hot_msg hm = { (uint64_t)m->id, dedup_author_key(who, strlen(who)), datafile_time(str_c(m->created_at)), 0, 0,
-                   (uint64_t)group_id };
+    hot_msg hm = { (uint64_t)m->id, dedup_author_key(who, strlen(who)), datafile_time(str_c(m->created_at)),
+                   m->supports, m->opposes, (uint64_t)group_id };
     pthread_mutex_lock(&x->wmu);
     int rc = hot_extract(x->c, x->h, str_c(m->title), str_c(m->body), &f);
     if (!rc) {
@@ -51,6 +51,13 @@ int hotlive_add(hotlive *x, const store_msg *m, int64_t group_id) {
         pthread_rwlock_unlock(&x->rw);
     }
     pthread_mutex_unlock(&x->wmu);
+    return rc;
+}
+
+int hotlive_support(hotlive *x, int64_t id, int64_t likes, int64_t dislikes) {
+    pthread_rwlock_wrlock(&x->rw);
+    int rc = hot_support(x->h, (uint64_t)id, likes, dislikes);
+    pthread_rwlock_unlock(&x->rw);
     return rc;
 }
 

@@ -18,6 +18,12 @@ void hotlive_free(hotlive *x);
  * Safe from any thread. Returns 0, -1 on out-of-memory. */
 int hotlive_add(hotlive *x, const store_msg *m, int64_t group_id);
 
+/* Supports (likes) or opposition given to message id since it was added
+ * (the public support button): its issue's heat counts them. Returns 0,
+ * or 1 when the message is not in the hot issues (yet: it is added with the
+ * counts it has then). */
+int hotlive_support(hotlive *x, int64_t id, int64_t likes, int64_t dislikes);
+
 /* Issues active in the last days before now (seconds), hottest first:
  * [{"issue_id","place","problem","description","heat","size","authors",
  *   "likes","dislikes","first_at","last_at","trend":{"recent","previous","direction"},

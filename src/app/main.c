@@ -16,6 +16,7 @@ static const cmd_entry commands[] = {
     { "key",          cmd_key,          "new key for the sealed officials' phone numbers: key rotate [--key-file F]" },
     { "import",       cmd_import,       "load messages from JSONL/CSV/TSV files: import --data FILE --consultation ID" },
     { "export",       cmd_export,       "write messages as JSONL/CSV/TSV, personal data masked: export [--format F]" },
+    { "digest",       cmd_digest,       "each department's day: new, overdue, due soon, urged, waiting: digest [--department NAME] [--date DATE]" },
     { "model",        cmd_model,        "classifier models: model add FILE [--activate] | model activate ID | model list" },
     { "label",        cmd_label,        "route classifier labels: label map LABEL DEPT | label unmap LABEL | label list" },
     { "words",        cmd_words,        "sensitive words: words add WORD... | words import FILE | words del ID | words list" },

@@ -22,12 +22,12 @@
 /* ---- prepared statements ------------------------------------------------ */
 
 
-#define USER_COLS "u.id, u.login, u.role, coalesce(u.department_id,0), coalesce(d.name,''), u.password_hash"
+#define USER_COLS "u.id, u.login, u.role, coalesce(u.department_id,0), coalesce(d.name,''), u.password_hash, u.disabled"
 #define CONS_COLS "c.id, c.title, c.description, c.kind, c.status, c.created_at, c.message_count, c.opens_at, c.closes_at, c.preamble, c.feedback_published_at"
 
 static const char Q_DEPT_ADD[] = "INSERT INTO departments(name) VALUES (?1)";
 static const char Q_DEPT_FIND[] = "SELECT id FROM departments WHERE name = ?1";
-static const char Q_DEPT_LIST[] = "SELECT id, name, reply_approval FROM departments ORDER BY id";
+static const char Q_DEPT_LIST[] = "SELECT id, name, reply_approval, disabled FROM departments ORDER BY id";
 static const char Q_USER_ADD[] = "INSERT INTO users(login, password_hash, role, department_id) VALUES (?1, ?2, ?3, nullif(?4, 0))";
 static const char Q_USER_GET[] = "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.login = ?1";
 static const char Q_USER_GET_ID[] = "SELECT " USER_COLS " FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.id = ?1";
@@ -38,7 +38,7 @@ static const char Q_USER_PHONE_SET[] = "UPDATE users SET phone_sealed = ?2 WHERE
 static const char Q_USER_PHONES[] = "SELECT id, phone_sealed FROM users WHERE phone_sealed IS NOT NULL ORDER BY id";
 static const char Q_SESS_ADD[] = "INSERT INTO sessions(token_hash, user_id, csrf_token, expires_at) VALUES (?1, ?2, ?3, ?4)";
 static const char Q_SESS_GET[] = "SELECT " USER_COLS ", s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id "
-                     "LEFT JOIN departments d ON d.id = u.department_id WHERE s.token_hash = ?1 AND s.expires_at > ?2";
+                     "LEFT JOIN departments d ON d.id = u.department_id WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0";
 static const char Q_SESS_DEL[] = "DELETE FROM sessions WHERE token_hash = ?1";
 static const char Q_SESS_GC[] = "DELETE FROM sessions WHERE expires_at <= ?1";
 static const char Q_CONS_ADD[] = "INSERT INTO consultations(title, description, kind) VALUES (?1, ?2, ?3)";
@@ -53,7 +53,8 @@ static const char Q_REPLY_ADD[] = "INSERT INTO replies(message_id, user_id, depa
                                    "VALUES (?1, nullif(?2,0), nullif(?3,0), ?4, coalesce(?5, strftime('%Y-%m-%dT%H:%M:%SZ','now')))";
 static const char Q_MSG_SET_STATE[] = "UPDATE messages SET state = ?2 WHERE id = ?1";
 static const char Q_RULE_ADD[] = "INSERT INTO routing_rules(keyword, department_id) VALUES (?1, ?2)";
-static const char Q_RULE_LIST[] = "SELECT r.keyword, r.department_id, d.name FROM routing_rules r JOIN departments d ON d.id = r.department_id ORDER BY r.id";
+static const char Q_RULE_LIST[] = "SELECT r.keyword, r.department_id, d.name, r.id FROM routing_rules r JOIN departments d ON d.id = r.department_id "
+                                  "WHERE d.disabled = 0 ORDER BY r.id";
 static const char Q_EVENT_ADD[] = "INSERT INTO events(actor_id, kind, message_id, detail) VALUES (nullif(?1,0), ?2, nullif(?3,0), ?4)";
 static const char Q_EVENT_LIST[] = "SELECT e.id, e.at, coalesce(u.login,''), e.kind, e.detail FROM events e LEFT JOIN users u ON u.id = e.actor_id "
                      "WHERE e.message_id = ?1 ORDER BY e.id";
@@ -84,6 +85,9 @@ typedef struct {
      * contention; other processes are still kept apart by SQLite's locks. */
     pthread_mutex_t write_mu;
     sq_intake *intake;        /* group commit of new messages (sqlite_intake.c) */
+    /* Scores replies as they are published (reply_scorer_set). */
+    store_reply_scorer scorer;
+    void *scorer_ud;
 } sqlite_store;
 
 static __thread char errbuf[512];   /* last error of this thread */
@@ -196,6 +200,8 @@ void sq_write_lock(store *s) { pthread_mutex_lock(&((sqlite_store *)s)->write_mu
 void sq_write_unlock(store *s) { pthread_mutex_unlock(&((sqlite_store *)s)->write_mu); }
 
 sq_intake *sq_intake_of(store *s) { return ((sqlite_store *)s)->intake; }
+const char *sq_path(store *s) { return ((sqlite_store *)s)->path; }
+bool sq_sync_full(store *s) { return !strcmp(((sqlite_store *)s)->sync, "FULL"); }
 
 int sq_in_batch(store *s, bool *inside) {
     conn *c = get_conn((sqlite_store *)s);
@@ -321,8 +327,8 @@ static int sq_dept_list(store *s, json_t **out) {
     if (!st) return STORE_ERROR;
     json_t *a = json_array();
     while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(a, json_pack("{s:I,s:s,s:b}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name", sq_col_text(st, 1),
-                                           "reply_approval", sqlite3_column_int(st, 2)));
+        json_array_append_new(a, json_pack("{s:I,s:s,s:b,s:b}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name", sq_col_text(st, 1),
+                                           "reply_approval", sqlite3_column_int(st, 2), "disabled", sqlite3_column_int(st, 3)));
     sq_done(st);
     *out = a;
     return STORE_OK;
@@ -346,6 +352,7 @@ static void read_user(sqlite3_stmt *st, store_user *u) {
     u->department_id = sqlite3_column_int64(st, 3);
     sq_copy_text(u->department, sizeof u->department, st, 4);
     sq_copy_text(u->password_hash, sizeof u->password_hash, st, 5);
+    u->disabled = sqlite3_column_int(st, 6) != 0;
 }
 
 static int user_one(store *s, const char *q, str login, int64_t id, store_user *u) {
@@ -396,8 +403,8 @@ static int sq_user_list(store *s, json_t **out) {
     json_t *a = json_array();
     while (sqlite3_step(st) == SQLITE_ROW) {
         store_user u; read_user(st, &u);
-        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s?}", "id", (json_int_t)u.id, "login", u.login, "role", u.role,
-                                           "department", u.department[0] ? u.department : NULL));
+        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s?,s:b}", "id", (json_int_t)u.id, "login", u.login, "role", u.role,
+                                           "department", u.department[0] ? u.department : NULL, "disabled", u.disabled));
     }
     sq_done(st);
     *out = a;
@@ -432,7 +439,7 @@ static int sq_session_get(store *s, const char *token_hash, int64_t now, store_u
     sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, now);
     int rc = sqlite3_step(st) == SQLITE_ROW ? STORE_OK : STORE_NOT_FOUND;
-    if (rc == STORE_OK) { read_user(st, u); snprintf(csrf, 65, "%s", sq_col_text(st, 6)); }
+    if (rc == STORE_OK) { read_user(st, u); snprintf(csrf, 65, "%s", sq_col_text(st, 7)); }
     sq_done(st);
     return rc;
 }
@@ -517,6 +524,8 @@ void sq_read_msg(sqlite3_stmt *st, store_msg *m) {
     m->reopen_count = sqlite3_column_int64(st, 26);
     m->assignee_id = sqlite3_column_int64(st, 27);
     sq_copy_text(m->assignee, sizeof m->assignee, st, 28);
+    m->supports = sqlite3_column_int64(st, 29);
+    m->opposes = sqlite3_column_int64(st, 30);
 }
 
 void store_msg_clear(store_msg *m) {
@@ -555,6 +564,21 @@ static int sq_msg_replies(store *s, int64_t msg_id, json_t **out) {
 
 static int reply_write(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id);
 
+
+static void sq_reply_scorer_set(store *s, store_reply_scorer fn, void *ud) {
+    sqlite_store *x = (sqlite_store *)s;
+    x->scorer = fn;
+    x->scorer_ud = ud;
+}
+
+store_reply_scorer sq_reply_scorer(store *s, void **ud) {
+    sqlite_store *x = (sqlite_store *)s;
+    *ud = x->scorer_ud;
+    return x->scorer;
+}
+
+int sq_msg_read(store *s, int64_t id, store_msg *m) { return msg_one(s, Q_MSG_GET, id, (str){0}, m); }
+
 /* Reply + state change + audit event + figures; the caller holds the transaction.
  * at: the reply's time for imports ({NULL,0} = now). */
 int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id) {
@@ -578,6 +602,7 @@ static int reply_write(store *s, int64_t msg_id, int64_t user_id, int64_t dept_i
     sq_bind_str(st, 4, body);
     sq_bind_str(st, 5, at);
     rc = sq_insert_id(s, st, db, "add reply", id);
+    if (!rc) rc = sq_reply_quality_note(s, *id);
     if (rc) return rc;
     st = sq_stmt(s, Q_MSG_SET_STATE, &db);
     if (!st) return STORE_ERROR;
@@ -618,7 +643,7 @@ static int sq_rule_list(store *s, json_t **out) {
     if (!st) return STORE_ERROR;
     json_t *a = json_array();
     while (sqlite3_step(st) == SQLITE_ROW)
-        json_array_append_new(a, json_pack("{s:s,s:I,s:s}", "keyword", sq_col_text(st, 0),
+        json_array_append_new(a, json_pack("{s:I,s:s,s:I,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 3), "keyword", sq_col_text(st, 0),
                                            "department_id", (json_int_t)sqlite3_column_int64(st, 1), "department", sq_col_text(st, 2)));
     sq_done(st);
     *out = a;
@@ -753,4 +778,7 @@ const store_ops store_sqlite = {
     .question_add = sq_question_add, .question_vote = sq_question_vote, .question_pick = sq_question_pick,
     .question_answer = sq_question_answer, .question_queue = sq_question_queue, .question_moderate = sq_question_moderate,
     .backup = sq_backup, .restore = sq_restore, .check = sq_check,
+    .dept_update = sq_dept_update, .user_update = sq_user_update, .user_reset_password = sq_user_reset_password,
+    .rule_del = sq_rule_del, .audit_list = sq_audit_list, .audit_kinds = sq_audit_kinds, .digest = sq_digest,
+    .reply_scorer_set = sq_reply_scorer_set, .reply_quality_depts = sq_reply_quality_depts, .reply_bodies = sq_reply_bodies,
 };

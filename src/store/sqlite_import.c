@@ -11,8 +11,8 @@
  * (what the overdue sweep would do next), so its figures are right at once. */
 static const char Q_IMPORT[] =
     "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, "
-    "author, created_at, due_at, source_id, overdue) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')), ?13, ?14, coalesce(?13 < strftime('%Y-%m-%dT%H:%M:%SZ','now'), 0)) "
+    "author, created_at, due_at, source_id, overdue, supports, opposes) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')), ?13, ?14, coalesce(?13 < strftime('%Y-%m-%dT%H:%M:%SZ','now'), 0), ?15, ?16) "
     "ON CONFLICT (consultation_id, source_id) WHERE source_id IS NOT NULL DO NOTHING";
 
 typedef struct { const store_new_msg *m; size_t n; int64_t *ids; size_t dups; } import_arg;
@@ -46,6 +46,8 @@ static int import_txn(store *s, void *arg) {
             sq_bind_str(st, 12, m->created_at);
             if (due[0]) sqlite3_bind_text(st, 13, due, -1, SQLITE_TRANSIENT);
             sq_bind_str(st, 14, m->source_id);
+            sqlite3_bind_int64(st, 15, m->likes > 0 ? m->likes : 0);
+            sqlite3_bind_int64(st, 16, m->dislikes > 0 ? m->dislikes : 0);
             rc = sq_exec(s, st, db, "import message");   /* a tracking-code collision retries with a new code */
         }
         if (rc) {

@@ -7,6 +7,7 @@
 #ifndef MINYI_SQLITE_INT_H
 #define MINYI_SQLITE_INT_H
 #include <sqlite3.h>
+#include <time.h>
 #include "store/store.h"
 
 /* The cached prepared statement for the static SQL text q (a static const
@@ -42,8 +43,8 @@ int  sq_in_txn(store *s, int (*f)(store *s, void *arg), void *arg);
                     "coalesce(m.group_id,0), m.analyzed, coalesce(m.spam_score,0), m.author, " \
                     "coalesce((SELECT g.size FROM msg_groups g WHERE g.id = m.group_id), 0), m.author_ip, coalesce(m.due_at, ''), " \
                     "m.resolution, coalesce(m.urged_at, ''), m.urge_count, m.reopen_count, coalesce(m.assignee_id, 0), " \
-                    "coalesce((SELECT u.login FROM users u WHERE u.id = m.assignee_id), '')"
-#define SQ_MSG_NCOLS 29   /* columns of SQ_MSG_COLS: a query may add its own after them */
+                    "coalesce((SELECT u.login FROM users u WHERE u.id = m.assignee_id), ''), m.supports, m.opposes"
+#define SQ_MSG_NCOLS 31   /* columns of SQ_MSG_COLS: a query may add its own after them */
 
 /* sqlite_life.c: the lifecycle ops, and the deadlines they and intake share. */
 /* The deadline of a message of this type written at created ("YYYY-MM-DDTHH:MM:SSZ"; NULL = now) into out (32 bytes). */
@@ -54,6 +55,8 @@ void sq_deadlines_changed(void);
 int  sq_life_check(store *s, int64_t msg_id, const char *action, char *from, int64_t *dept);
 /* A rating of 1 or 2 reopens the message once (inside the rating's transaction). */
 int  sq_rating_reopen(store *s, int64_t msg_id, int score, str comment, bool *reopened);
+/* The end of the n-th working day after the day of `from` ("YYYY-MM-DDTHH:MM:SSZ", 32 bytes). */
+int  sq_due_after(store *s, time_t from, int n, char *out);
 /* The end of the n-th working day from today ("YYYY-MM-DDTHH:MM:SSZ", 32 bytes). */
 int  sq_due_soon(store *s, int n, char *out);
 /* sqlite_inbox.c */
@@ -75,6 +78,17 @@ int sq_dept_set_approval(store *s, int64_t dept_id, bool on);
 int sq_calendar_set(store *s, const char *day, const char *kind);
 int sq_calendar_list(store *s, json_t **out);
 int sq_due_view(store *s, const char *due_at, int *days_left);
+
+/* sqlite_digest.c */
+int sq_digest(store *s, int64_t dept_id, const char *day, json_t **out);
+
+/* sqlite_staff.c */
+int sq_dept_update(store *s, int64_t id, str name, int disabled);
+int sq_user_update(store *s, int64_t id, const char *role, int64_t dept_id, int disabled);
+int sq_user_reset_password(store *s, int64_t id, const char *hash);
+int sq_rule_del(store *s, int64_t id);
+int sq_audit_list(store *s, const store_audit_query *q, json_t **out);
+int sq_audit_kinds(store *s, json_t **out);
 
 /* sqlite_desk.c */
 int sq_template_add(store *s, int64_t dept_id, str name, str body, int64_t *id);
@@ -113,6 +127,16 @@ int sq_word_list(store *s, json_t **out);
 int sq_setting_get(store *s, const char *key, char *out, size_t cap);
 int sq_setting_set(store *s, const char *key, const char *value);
 int sq_reply_one(store *s, int64_t msg_id, int64_t user_id, int64_t dept_id, str body, str at, int64_t group_id, int64_t *id);
+
+/* sqlite_replyq.c: the quality of published replies. sq_reply_quality_note
+ * scores reply id (when published and a scorer is set) and records it in
+ * the caller's transaction; the triggers of migration 20 keep the
+ * per-department sums. */
+store_reply_scorer sq_reply_scorer(store *s, void **ud);
+int sq_msg_read(store *s, int64_t id, store_msg *m);
+int sq_reply_quality_note(store *s, int64_t reply_id);
+int sq_reply_quality_depts(store *s, json_t **out);
+int sq_reply_bodies(store *s, int limit, int (*cb)(void *ud, const char *body), void *ud);
 int sq_reply_group(store *s, int64_t group_id, int64_t dept_id, int64_t user_id, str body, int64_t *count);
 int sq_msg_each(store *s, int64_t consultation_id,
                 int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
@@ -165,6 +189,8 @@ typedef struct sq_intake sq_intake;
 sq_intake *sq_intake_new(store *s);            /* NULL when out of memory */
 void sq_intake_free(sq_intake *in);            /* commits what is queued, stops the writer thread */
 sq_intake *sq_intake_of(store *s);
+const char *sq_path(store *s);                 /* the database file */
+bool sq_sync_full(store *s);                   /* every commit waits for its fsync (sync=full, the default) */
 int  sq_msg_add(store *s, const store_new_msg *m, int64_t *id, char *tracking_code);
 int  sq_msg_add_async(store *s, const store_new_msg *m, store_added_fn done, void *ud);
 void sq_write_lock(store *s);                  /* this process's writers take turns (sqlite.c) */

@@ -4,50 +4,70 @@
  * transaction and one fsync. Shares its helpers with sqlite.c through
  * sqlite_int.h. */
 #include "store/sqlite_int.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char Q_MSG_ADD[] = "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, author, created_at, due_at) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, ?12, ?13)";
 /* The citizen's choices beyond the insert's columns (rare: one more statement only then). */
 static const char Q_MSG_UNPUBLISH[] = "UPDATE messages SET publish = ?2, section = nullif(?3, 0) WHERE id = ?1";
 
-/* The writer's queue (one per store handle). */
+/* The writer's queue and the syncer's (one each per store handle). */
 struct sq_intake {
     store *s;
-    pthread_mutex_t gc_mu;
+    pthread_mutex_t gc_mu;       /* guards both queues and the flags */
     pthread_cond_t gc_cv;        /* the writer waits for work */
     pthread_cond_t gc_done_cv;   /* waiting msg_add callers wait for their batch */
     struct gc_req *gc_head, *gc_tail;
     pthread_t gc_thread;
     bool gc_running, gc_stop;
+    /* Batches committed but not yet on disk (see gc_syncer), oldest first. */
+    pthread_cond_t sync_cv;
+    struct gc_req *sync_head, *sync_tail;
+    pthread_t sync_thread;
+    bool sync_running, sync_stop;
+    int wal_fd;                  /* the WAL, for fdatasync; -1 until first needed */
 };
 
 sq_intake *sq_intake_new(store *s) {
     sq_intake *in = calloc(1, sizeof *in);
     if (!in) return NULL;
     in->s = s;
+    in->wal_fd = -1;
     pthread_mutex_init(&in->gc_mu, NULL);
     pthread_cond_init(&in->gc_cv, NULL);
     pthread_cond_init(&in->gc_done_cv, NULL);
+    pthread_cond_init(&in->sync_cv, NULL);
     return in;
 }
 
 void sq_intake_free(sq_intake *in) {
     if (!in) return;
+    /* The writer first (it hands its last batches to the syncer), then the syncer. */
     pthread_mutex_lock(&in->gc_mu);
     in->gc_stop = true;
     bool running = in->gc_running;
     pthread_cond_signal(&in->gc_cv);
     pthread_mutex_unlock(&in->gc_mu);
     if (running) pthread_join(in->gc_thread, NULL);
+    pthread_mutex_lock(&in->gc_mu);
+    in->sync_stop = true;
+    running = in->sync_running;
+    pthread_cond_signal(&in->sync_cv);
+    pthread_mutex_unlock(&in->gc_mu);
+    if (running) pthread_join(in->sync_thread, NULL);
+    if (in->wal_fd >= 0) close(in->wal_fd);
     pthread_mutex_destroy(&in->gc_mu);
     pthread_cond_destroy(&in->gc_cv);
     pthread_cond_destroy(&in->gc_done_cv);
+    pthread_cond_destroy(&in->sync_cv);
     free(in);
 }
 
@@ -240,8 +260,86 @@ static void gc_write(store *s, gc_req *head) {
     sq_write_unlock(s);
 }
 
+/* Tells every caller of the list its result; called without gc_mu. */
+static void answer(sq_intake *ss, gc_req *head) {
+    bool waiters = false;
+    for (gc_req *r = head, *next; r; r = next) {
+        next = r->next;                            /* r may vanish once answered */
+        if (r->done) {
+            r->done(r->ud, r->rc, r->id, r->code, r->rc ? r->err : NULL);
+            free(r);
+        } else waiters = true;
+    }
+    if (!waiters) return;
+    pthread_mutex_lock(&ss->gc_mu);
+    for (gc_req *r = head, *next; r; r = next) {
+        next = r->next;
+        if (!r->done) r->finished = true;   /* after this the waiter may return and r vanish */
+    }
+    pthread_cond_broadcast(&ss->gc_done_cv);
+    pthread_mutex_unlock(&ss->gc_mu);
+}
+
+/* The fsync, off the writer's path. With sync=full a commit holds the
+ * write lock through its fsync, so batches went one after the other:
+ * insert, fsync, insert, fsync. Instead the writer's connection commits
+ * without waiting (synchronous=NORMAL: the WAL frames are written, not
+ * flushed) and hands the batch here; this thread flushes the WAL once for
+ * every batch committed since its last flush and only then answers them.
+ * The writer meanwhile writes the next batch. The promise is unchanged: a
+ * message is acknowledged only after an fdatasync of the WAL that began
+ * after its commit frame was written (WAL frames are appended in commit
+ * order, and a checkpoint syncs the WAL before copying it). PostgreSQL
+ * does the same with its WAL writer and commit_delay. */
+static int wal_sync(sq_intake *ss) {
+    if (ss->wal_fd < 0) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s-wal", sq_path(ss->s));
+        ss->wal_fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (ss->wal_fd < 0) return errno;
+    }
+    return fdatasync(ss->wal_fd) ? errno : 0;
+}
+
+static void *gc_syncer(void *arg) {
+    sq_intake *ss = arg;
+    pthread_mutex_lock(&ss->gc_mu);
+    for (;;) {
+        while (!ss->sync_head && !ss->sync_stop) pthread_cond_wait(&ss->sync_cv, &ss->gc_mu);
+        if (!ss->sync_head) break;                     /* stopping, queue drained */
+        gc_req *head = ss->sync_head;
+        ss->sync_head = ss->sync_tail = NULL;
+        pthread_mutex_unlock(&ss->gc_mu);
+        int e = wal_sync(ss);
+        if (e) {
+            /* Committed but maybe not on disk: not acknowledged. */
+            for (gc_req *r = head; r; r = r->next)
+                if (!r->rc) { r->rc = STORE_ERROR; snprintf(r->err, sizeof r->err, "add message: flush the log: %s", strerror(e)); }
+        }
+        answer(ss, head);
+        pthread_mutex_lock(&ss->gc_mu);
+    }
+    pthread_mutex_unlock(&ss->gc_mu);
+    return NULL;
+}
+
+/* With sync=full: the writer's connection commits without the fsync and a
+ * syncer thread does it (above). False when that cannot be set up: the
+ * writer then commits with its fsync as before. */
+static bool deferred_sync_start(sq_intake *ss) {
+    if (!sq_sync_full(ss->s)) return false;
+    sqlite3 *db;
+    if (!sq_stmt(ss->s, SQ_COMMIT, &db) || sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) return false;
+    pthread_mutex_lock(&ss->gc_mu);
+    ss->sync_running = pthread_create(&ss->sync_thread, NULL, gc_syncer, ss) == 0;
+    pthread_mutex_unlock(&ss->gc_mu);
+    if (!ss->sync_running) sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+    return ss->sync_running;
+}
+
 static void *gc_writer(void *arg) {
     sq_intake *ss = arg;
+    bool deferred = deferred_sync_start(ss);
     pthread_mutex_lock(&ss->gc_mu);
     for (;;) {
         while (!ss->gc_head && !ss->gc_stop) pthread_cond_wait(&ss->gc_cv, &ss->gc_mu);
@@ -255,21 +353,14 @@ static void *gc_writer(void *arg) {
 
         gc_write(ss->s, head);
 
-        bool waiters = false;
-        for (gc_req *r = head, *next; r; r = next) {
-            next = r->next;                            /* r may vanish once answered */
-            if (r->done) {
-                r->done(r->ud, r->rc, r->id, r->code, r->rc ? r->err : NULL);
-                free(r);
-            } else waiters = true;
-        }
-        pthread_mutex_lock(&ss->gc_mu);
-        if (waiters) {
-            for (gc_req *r = head, *next; r; r = next) {
-                next = r->next;
-                if (!r->done) r->finished = true;   /* after this the waiter may return and r vanish */
-            }
-            pthread_cond_broadcast(&ss->gc_done_cv);
+        if (deferred) {                                /* the syncer answers once the batch is on disk */
+            pthread_mutex_lock(&ss->gc_mu);
+            if (ss->sync_tail) ss->sync_tail->next = head; else ss->sync_head = head;
+            ss->sync_tail = last;
+            pthread_cond_signal(&ss->sync_cv);
+        } else {
+            answer(ss, head);
+            pthread_mutex_lock(&ss->gc_mu);
         }
     }
     pthread_mutex_unlock(&ss->gc_mu);

@@ -79,7 +79,7 @@ static void format_time(time_t t, char *out) {
 }
 
 /* The end of the n-th working day after the local date of `from`. */
-static int due_after(store *s, time_t from, int n, char *out) {
+int sq_due_after(store *s, time_t from, int n, char *out) {
     pthread_mutex_lock(&dl.mu);
     int rc = dl_load(s);
     if (rc == STORE_OK) format_time(workcal_day_end(workcal_add(dl.cal, workcal_day_of(from), n)), out);
@@ -104,10 +104,10 @@ int sq_due_at(store *s, str type, const char *created, char *out) {
     if (created && !parse_time(created, &t)) t = time(NULL);
     int days;
     int rc = type_days(s, type, &days);
-    return rc ? rc : due_after(s, t, days, out);
+    return rc ? rc : sq_due_after(s, t, days, out);
 }
 
-int sq_due_soon(store *s, int n, char *out) { return due_after(s, time(NULL), n, out); }
+int sq_due_soon(store *s, int n, char *out) { return sq_due_after(s, time(NULL), n, out); }
 
 int sq_due_view(store *s, const char *due_at, int *days_left) {
     time_t due;
@@ -385,7 +385,7 @@ static int ext_decide_txn(store *s, void *arg) {
     if (x->approve) {
         time_t t;
         if (!parse_time(before, &t)) t = time(NULL);
-        if ((rc = due_after(s, t, days, after))) return rc;
+        if ((rc = sq_due_after(s, t, days, after))) return rc;
         if ((rc = exec_id_str(s, Q_DUE_SET, msg, str_c(after), "move deadline"))) return rc;
     }
     if (!(st = sq_stmt(s, Q_EXT_DECIDE, &db))) return STORE_ERROR;
@@ -596,6 +596,7 @@ static int reply_decide_txn(store *s, void *arg) {
     if (x->approve && (rc = exec_id_str(s, Q_SET_REPLIED, msg, (str){0}, "set state"))) { json_decref(d); return rc; }
     if ((rc = sq_agg_msg(s, msg, +1))) { json_decref(d); return rc; }
     if (!x->approve) return audit(s, x->user, "reply_refused", msg, NULL, NULL, x->reason, d);
+    if ((rc = sq_reply_quality_note(s, x->id))) { json_decref(d); return rc; }
     return audit(s, x->user, "reply", msg, from, "replied", x->reason, d);
 }
 
@@ -617,6 +618,7 @@ static int reply_correct_txn(store *s, void *arg) {
     if (!published) rc = STORE_CONFLICT;
     if (!rc) rc = sq_life_check(s, msg, "reply_correct", from, NULL);
     if (!rc) rc = exec_id_str(s, Q_REPLY_EDIT, x->id, x->body, "correct reply");
+    if (!rc) rc = sq_reply_quality_note(s, x->id);    /* the corrected text is what citizens read */
     if (rc) { json_decref(d); return rc; }
     json_object_set_new(d, "body", json_stringn(x->body.p, x->body.n));
     return audit(s, x->user, "reply_correct", msg, NULL, NULL, x->reason, d);

@@ -370,7 +370,49 @@ static const char *migrations[] = {
     "CREATE INDEX messages_open_due ON messages(due_at) WHERE overdue = 0 AND first_reply_at IS NULL AND state NOT IN ('closed','declined');"
     "INSERT INTO settings(key, value) VALUES ('stats_rebuild', '1') ON CONFLICT(key) DO UPDATE SET value = '1';",
 
-    /* 21: state a process keeps across restarts (the near-duplicate index
+    /* 21: administration: accounts and departments are disabled, never
+     * deleted (their messages, replies and audit rows keep pointing at
+     * them); the audit log is read newest first by (at, id) under a filter
+     * on actor, kind or message, each with its own index so a page costs
+     * its rows at a million events; a department's new messages of a day
+     * are counted from an index too (the digest). */
+    "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE departments ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX events_at ON events(at);"
+    "CREATE INDEX events_actor_at ON events(actor_id, at);"
+    "CREATE INDEX events_kind_at ON events(kind, at);"
+    "CREATE INDEX events_message_at ON events(message_id, at);"
+    "DROP INDEX events_message;"
+    /* A department's messages of a day, for its daily digest. */
+    "CREATE INDEX messages_dept_created ON messages(department_id, created_at);",
+
+    /* 22: opposition (反对) beside supports (点赞), as message boards count
+     * them and imports bring them: the hot issues' heat weighs the difference.
+     * And the quality of each published reply (text/replyq.h), written in
+     * the publishing transaction, with per-department sums kept by triggers
+     * so the dashboard reads one row per department, never the replies. */
+    "ALTER TABLE messages ADD COLUMN opposes INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE reply_quality (reply_id INTEGER PRIMARY KEY REFERENCES replies(id), department_id INTEGER NOT NULL DEFAULT 0,"
+    "  score REAL NOT NULL, relevance REAL NOT NULL, completeness REAL NOT NULL, boilerplate REAL NOT NULL, timeliness REAL);"
+    "CREATE TABLE dept_reply_quality (department_id INTEGER PRIMARY KEY, replies INTEGER NOT NULL DEFAULT 0,"
+    "  score REAL NOT NULL DEFAULT 0, relevance REAL NOT NULL DEFAULT 0, completeness REAL NOT NULL DEFAULT 0,"
+    "  boilerplate REAL NOT NULL DEFAULT 0, timeliness REAL NOT NULL DEFAULT 0, timed INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TRIGGER reply_quality_add AFTER INSERT ON reply_quality BEGIN"
+    "  INSERT INTO dept_reply_quality(department_id, replies, score, relevance, completeness, boilerplate, timeliness, timed)"
+    "  VALUES (new.department_id, 1, new.score, new.relevance, new.completeness, new.boilerplate, coalesce(new.timeliness, 0),"
+    "          new.timeliness IS NOT NULL)"
+    "  ON CONFLICT(department_id) DO UPDATE SET replies = replies + 1, score = score + excluded.score,"
+    "    relevance = relevance + excluded.relevance, completeness = completeness + excluded.completeness,"
+    "    boilerplate = boilerplate + excluded.boilerplate, timeliness = timeliness + excluded.timeliness, timed = timed + excluded.timed;"
+    "END;"
+    "CREATE TRIGGER reply_quality_del AFTER DELETE ON reply_quality BEGIN"
+    "  UPDATE dept_reply_quality SET replies = replies - 1, score = score - old.score, relevance = relevance - old.relevance,"
+    "    completeness = completeness - old.completeness, boilerplate = boilerplate - old.boilerplate,"
+    "    timeliness = timeliness - coalesce(old.timeliness, 0), timed = timed - (old.timeliness IS NOT NULL)"
+    "  WHERE department_id = old.department_id;"
+    "END;",
+
+    /* 23: state a process keeps across restarts (the near-duplicate index
      * image, so a start does not re-add every message), in chunks. */
     "CREATE TABLE app_state (name TEXT NOT NULL, part INTEGER NOT NULL, mark INTEGER NOT NULL, data BLOB NOT NULL,"
     "  PRIMARY KEY (name, part)) WITHOUT ROWID;",

@@ -121,9 +121,23 @@ static int apply_txn(store *s, void *arg) {
     return rc;
 }
 
+/* The analyzer's commits do not wait for their fsync: analysis can always
+ * be redone (a batch lost in a crash is analyzed = 0 again), and an fsync
+ * under the write lock made every intake batch wait for it. The next
+ * durable commit of anyone flushes these frames too (the WAL is one file,
+ * appended in commit order). PostgreSQL: SET LOCAL synchronous_commit = off. */
+static const char Q_SYNC_NORMAL[] = "PRAGMA synchronous=NORMAL";
+static const char Q_SYNC_FULL[] = "PRAGMA synchronous=FULL";
+
 int sq_analysis_apply(store *s, const store_analysis *a, size_t n, const store_kw_count *kw, size_t nkw) {
     apply_arg x = { a, n, kw, nkw };
-    return sq_in_txn(s, apply_txn, &x);
+    bool inside, relax = sq_sync_full(s);
+    if (sq_in_batch(s, &inside)) return STORE_ERROR;
+    relax = relax && !inside;
+    if (relax && sq_txn(s, Q_SYNC_NORMAL)) return STORE_ERROR;
+    int rc = sq_in_txn(s, apply_txn, &x);
+    if (relax && sq_txn(s, Q_SYNC_FULL) && rc == STORE_OK) rc = STORE_ERROR;
+    return rc;
 }
 
 /* ---- transfer (a correction of the routing) ----------------------------- */

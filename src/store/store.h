@@ -23,6 +23,13 @@ enum store_status {
 
 typedef struct store store;
 
+/* The quality of an official reply (text/replyq.h) as the store records it. */
+typedef struct {
+    double score;            /* 0..100 */
+    double relevance, completeness, boilerplate;   /* 0..1 */
+    double timeliness;       /* 0..1; < 0 unknown */
+} store_reply_q;
+
 typedef struct {
     int64_t id;
     char login[64];
@@ -30,6 +37,7 @@ typedef struct {
     int64_t department_id;   /* 0 = none */
     char department[128];
     char password_hash[160]; /* argon2id string (crypto_pwhash_STRBYTES = 128) */
+    bool disabled;           /* an admin disabled it: no login, no session */
 } store_user;
 
 /* A message as stored (all text unmasked; masking is the caller's job). */
@@ -50,6 +58,7 @@ typedef struct {
     int64_t urge_count, reopen_count;
     int64_t assignee_id;     /* the handler a head gave it to; 0 = none */
     char assignee[64];
+    int64_t supports, opposes;   /* 点赞 (public support button, imports) and 反对 (imports) */
     char *resolution;        /* public: the closing note, or why it was declined; owned */
     char *title, *body, *region, *phone, *department, *hold_reason, *author;   /* owned; store_msg_clear() */
 } store_msg;
@@ -79,6 +88,11 @@ typedef struct {
 typedef struct { str word; char day[11]; int64_t n; } store_kw_count;
 void store_msg_clear(store_msg *m);
 
+/* Scores a reply about to be recorded as published (m: its message as
+ * stored; reply_at: its time). Called inside the publishing transaction, so
+ * it must not call the store. Returns 0, or non-zero to record nothing. */
+typedef int (*store_reply_scorer)(void *ud, const store_msg *m, const char *reply, const char *reply_at, store_reply_q *out);
+
 typedef struct {
     int64_t consultation_id;
     str title, body, type, region, phone;
@@ -89,6 +103,7 @@ typedef struct {
     int64_t section;         /* a section of the consultation's draft; 0 = the whole */
     bool unpublished;        /* the citizen chose 不公开: handled the same, never listed */
     str source_id;           /* imports: the row's id in its source (unique per consultation); {NULL,0} = none */
+    int64_t likes, dislikes; /* imports: supports (点赞) and opposition (反对) the source counted */
 } store_new_msg;
 
 /* One lifecycle transition (core/lifecycle.h): msg_act. */
@@ -157,6 +172,15 @@ typedef struct {
 /* A satisfaction rate from fewer ratings is reported as null (with the count). */
 #define STORE_STATS_MIN_RATINGS 5
 
+/* A page of the audit log, newest first: each filter is optional (0 / NULL). */
+typedef struct {
+    int64_t actor_id, msg_id;
+    const char *kind;
+    const char *from, *to;   /* days "YYYY-MM-DD", both included */
+    const char *after;       /* the "next" cursor of the previous page */
+    int limit;               /* 1..500; default 100 */
+} store_audit_query;
+
 typedef struct store_ops {
     const char *scheme;
     int  (*open)(const char *path, const char *options, store **out, char *err, size_t errlen);
@@ -213,7 +237,8 @@ typedef struct store_ops {
     /* A historical reply from an import: given time ("YYYY-MM-DDTHH:MM:SSZ"; {NULL,0} = now), no user. */
     int (*reply_import)(store *s, int64_t msg_id, int64_t dept_id, str body, str created_at);
 
-    /* Keyword routing rules: [{"keyword":..,"department_id":..,"department":..}] in priority order. */
+    /* Keyword routing rules: [{"id","keyword","department_id","department"}] in priority order
+     * (rules of disabled departments left out). */
     int (*rule_add)(store *s, str keyword, int64_t dept_id);
     int (*rule_list)(store *s, json_t **out);
 
@@ -455,6 +480,27 @@ typedef struct store_ops {
      * not with the table): messages not analyzed yet, held for moderation,
      * and published but unanswered past their deadline. */
     int (*gauges)(store *s, store_gauges *out);
+    /* ---- administration (sqlite_staff.c): nothing is deleted but rules ---- */
+    /* name {NULL,0} = unchanged; disabled -1 = unchanged, 0/1. NOT_FOUND; CONFLICT when the name is taken.
+     * A disabled department keeps its messages and accounts; its routing keywords stop applying. */
+    int (*dept_update)(store *s, int64_t id, str name, int disabled);
+    /* role NULL = unchanged; dept_id -1 = unchanged, 0 = none; disabled -1 = unchanged. Disabling
+     * ends the account's sessions. NOT_FOUND; INVALID for an unknown department. */
+    int (*user_update)(store *s, int64_t id, const char *role, int64_t dept_id, int disabled);
+    /* A new password hash by id; ends the account's sessions. NOT_FOUND. */
+    int (*user_reset_password)(store *s, int64_t id, const char *password_hash);
+    int (*rule_del)(store *s, int64_t id);                     /* NOT_FOUND */
+    /* {"events":[{"id","at","actor","kind","message_id","detail"}],"next":CURSOR|null}; INVALID for a bad
+     * cursor or date (store_errmsg). Indexed on every filter: a page costs its rows, not the log's size. */
+    int (*audit_list)(store *s, const store_audit_query *q, json_t **out);
+    int (*audit_kinds)(store *s, json_t **out);                /* the distinct event kinds */
+    /* Each department's day (dept_id 0: every enabled department plus the unrouted queue, id 0):
+     * {"date","from","to","as_of","departments":[{"id","name","new","overdue","due_soon","urged",
+     * "urged_today","pending_replies","pending_extensions"}]}. new counts the day (China time) by
+     * arrival; the others are open messages as of the end of the day (or now, for today).
+     * INVALID for a bad date, NOT_FOUND for an unknown department. Counts over indexes only. */
+    int (*digest)(store *s, int64_t dept_id, const char *day, json_t **out);
+
     /* ---- operations on the whole database ---- */
     /* A consistent copy of the database as of the call, written to the file
      * path while other connections keep reading and writing (SQLite: the
@@ -473,6 +519,19 @@ typedef struct store_ops {
      * size matches a recount, consultation counts match a recount, ...):
      * {"ok":bool,"messages":N,"checks":[{"name","what","violations"}],"problems":["..."]}. */
     int (*check)(store *s, json_t **out);
+
+    /* Reply quality. The scorer (NULL = none) runs whenever a reply is
+     * published (added, approved, corrected; `minyi import` sets none): its result is
+     * written in the same transaction and summed per department. */
+    void (*reply_scorer_set)(store *s, store_reply_scorer fn, void *ud);
+    /* Per department, from the sums (no scan of the replies): [{"department_id",
+     * "department","replies","score","relevance","completeness","boilerplate",
+     * "timeliness" (mean of the replies with known times, null when none)}],
+     * most replies first; department_id 0 = replies without a department. */
+    int (*reply_quality_depts)(store *s, json_t **out);
+    /* The newest published replies' texts (at most limit), newest first, for
+     * learning templates at start. cb returns non-zero to stop. */
+    int (*reply_bodies)(store *s, int limit, int (*cb)(void *ud, const char *body), void *ud);
 } store_ops;
 
 /* Every backend's handle starts with this. */

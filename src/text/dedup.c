@@ -262,6 +262,32 @@ static uint32_t root(const dedup *d, uint32_t g) {
 
 uint32_t dedup_group_root(const dedup *d, uint32_t g) { return g < d->ng ? root(d, g) : UINT32_MAX; }
 
+/* The newest BUCKET_SCAN entries of the buckets of bands [from, to) into
+ * cand[b] (newest first, n[b] of them). The buckets are linked lists; they
+ * are walked side by side, one step of each per round, so that their cache
+ * misses overlap instead of queueing one behind another (walking them one
+ * at a time was most of a query's cost at a million messages). */
+static void walk(const dedup *d, const dedup_sig *sig, int from, int to, uint32_t cand[][BUCKET_SCAN], int *n) {
+    uint32_t cur[DEDUP_K];
+    for (int b = from; b < to; b++) {
+        n[b] = 0;
+        if (!ht_get(&d->bucket, band_key(d, sig->mh, b), &cur[b])) cur[b] = UINT32_MAX;
+    }
+    for (int scan = 0; scan < BUCKET_SCAN; scan++) {
+        bool more = false;
+        for (int b = from; b < to; b++) {
+            uint32_t ix = cur[b];
+            if (ix == UINT32_MAX) continue;
+            __builtin_prefetch(d->isig + (size_t)ix * DEDUP_K);
+            __builtin_prefetch(d->isig + (size_t)ix * DEDUP_K + 32);
+            cand[b][n[b]++] = ix;
+            cur[b] = d->inext[(size_t)ix * d->cfg.bands + b];
+            more = true;
+        }
+        if (!more) break;
+    }
+}
+
 /* The best match (as dedup_query) and every other group with a member at or
  * above the threshold (roots, at most cap, into also[]; *nalso their count). */
 static void query(const dedup *d, const dedup_sig *sig, dedup_result *res, uint32_t *also, int cap, int *nalso) {
@@ -276,10 +302,13 @@ static void query(const dedup *d, const dedup_sig *sig, dedup_result *res, uint3
     memset(seen, 0xff, sizeof seen);
     float best = res->sim;
     uint32_t besti = UINT32_MAX;
+    uint32_t cand[DEDUP_K][BUCKET_SCAN];
+    int ncand[DEDUP_K];
     for (int b = 0; b < d->cfg.bands; b++) {
-        uint32_t ix;
-        if (!ht_get(&d->bucket, band_key(d, sig->mh, b), &ix)) continue;
-        for (int scan = 0; ix != UINT32_MAX && scan < BUCKET_SCAN; scan++, ix = d->inext[(size_t)ix * d->cfg.bands + b]) {
+        /* Band 0 alone first: a near copy (most of a campaign) stops after it. */
+        if (b <= 1) walk(d, sig, b, b == 0 ? 1 : d->cfg.bands, cand, ncand);
+        for (int c = 0; c < ncand[b]; c++) {
+            uint32_t ix = cand[b][c];
             size_t h = mix64(ix) & 4095;
             bool dup = false;
             while (seen[h] != UINT32_MAX) { if (seen[h] == ix) { dup = true; break; } h = (h + 1) & 4095; }

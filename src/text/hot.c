@@ -7,6 +7,7 @@
 #include "text/place.h"
 #include "text/segdict.h"
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,13 +95,26 @@ struct hot {
     char *pool; size_t npool, cappool;        /* NUL-terminated strings */
     map words; word *w; size_t nw, capw;      /* ids from 1 */
     map places; uint32_t *pl_str, *pl_count, *pl_newest, *pl_canon; size_t npl, cappl;   /* ids from 1; canon: the place an alias stands for */
+    map prefix2;                              /* the first two characters of every place name: a filter for learned names */
     map authors;                              /* (issue, author) seen */
     map dupgroups;                            /* near-duplicate group -> issue + 1 */
     issue *is; size_t nis, capis;
     uint32_t lru_head;
-    uint64_t *mid; int64_t *mt; uint32_t *mnext; size_t nm, capm;
+    uint64_t *mid; int64_t *mt; uint32_t *mnext, *missue; size_t nm, capm;
+    map msgs;                                 /* message id + 1 -> its index, for supports that come later */
     uint64_t ndocs;                           /* messages learned (df denominator) */
+    struct frozen *fz;                        /* what hot_extract reads after hot_freeze */
 };
+
+/* A copy of what was learned (place counts, word document counts), read by
+ * hot_extract while hot_add changes the live tables in another thread. */
+typedef struct frozen { map places, prefix2, words; uint32_t *count, *df; uint64_t ndocs; } frozen;
+
+static void frozen_free(frozen *z) {
+    if (!z) return;
+    map_free(&z->places); map_free(&z->prefix2); map_free(&z->words);
+    free(z->count); free(z->df); free(z);
+}
 
 #define NONE UINT32_MAX
 
@@ -138,9 +152,10 @@ void hot_free(hot *h) {
     if (!h) return;
     for (size_t i = 1; i < h->nw; i++) free(h->w[i].days);
     free(h->pool); free(h->w); map_free(&h->words);
-    free(h->pl_str); free(h->pl_count); free(h->pl_newest); free(h->pl_canon); map_free(&h->places);
+    free(h->pl_str); free(h->pl_count); free(h->pl_newest); free(h->pl_canon); map_free(&h->places); map_free(&h->prefix2);
+    frozen_free(h->fz);
     map_free(&h->authors); map_free(&h->dupgroups);
-    free(h->is); free(h->mid); free(h->mt); free(h->mnext);
+    free(h->is); free(h->mid); free(h->mt); free(h->mnext); free(h->missue); map_free(&h->msgs);
     free(h);
 }
 
@@ -167,9 +182,31 @@ static const char *const FILLER[] = {
     "强烈要求", "强烈建议", "恳请", "请求", "呼吁", "麻烦", "帮忙", "帮助", "支持", "拥护", "无法", "不敢",
 };
 
+/* The filler words as an open-addressing set of their hashes, built once:
+ * every content word of every message is checked against it. */
+#define FILLER_SLOTS 512
+static uint16_t filler_slot[FILLER_SLOTS];     /* index + 1 into FILLER, 0 empty */
+static uint64_t filler_key[FILLER_SLOTS];
+static pthread_once_t filler_once = PTHREAD_ONCE_INIT;
+
+static void filler_init(void) {
+    _Static_assert(sizeof FILLER / sizeof *FILLER < FILLER_SLOTS / 2, "filler set too full");
+    for (size_t i = 0; i < sizeof FILLER / sizeof *FILLER; i++) {
+        uint64_t k = hash(FILLER[i], strlen(FILLER[i]));
+        size_t j = k & (FILLER_SLOTS - 1);
+        while (filler_slot[j] && filler_key[j] != k) j = (j + 1) & (FILLER_SLOTS - 1);
+        filler_slot[j] = (uint16_t)(i + 1);
+        filler_key[j] = k;
+    }
+}
+
 int hot_filler(const char *w, size_t n) {
-    for (size_t i = 0; i < sizeof FILLER / sizeof *FILLER; i++)
-        if (strlen(FILLER[i]) == n && !memcmp(FILLER[i], w, n)) return 1;
+    pthread_once(&filler_once, filler_init);
+    uint64_t k = hash(w, n);
+    for (size_t j = k & (FILLER_SLOTS - 1); filler_slot[j]; j = (j + 1) & (FILLER_SLOTS - 1)) {
+        const char *f = FILLER[filler_slot[j] - 1];
+        if (filler_key[j] == k && strlen(f) == n && !memcmp(f, w, n)) return 1;
+    }
     return 0;
 }
 
@@ -236,8 +273,20 @@ static void copy_str(char *dst, size_t cap, const char *s, size_t n) {
 }
 
 static uint32_t learned_count(const hot *h, const char *s, size_t n) {
-    const uint32_t *id = map_get(&h->places, hash(s, n));
-    return id ? h->pl_count[*id] : 0;
+    const uint32_t *id = map_get(h->fz ? &h->fz->places : &h->places, hash(s, n));
+    return id ? (h->fz ? h->fz->count : h->pl_count)[*id] : 0;
+}
+
+/* A word in more than filler_df of the messages learned so far says nothing here. */
+static int corpus_filler_id(const hot *h, uint32_t id) {
+    return h->ndocs >= 200 && h->w[id].df > h->cfg.filler_df * (double)h->ndocs;
+}
+
+static int corpus_filler(const hot *h, uint64_t key) {
+    uint64_t nd = h->fz ? h->fz->ndocs : h->ndocs;
+    if (nd < 200) return 0;
+    const uint32_t *id = map_get(h->fz ? &h->fz->words : &h->words, key);
+    return id && (h->fz ? h->fz->df[*id] : h->w[*id].df) > h->cfg.filler_df * (double)nd;
 }
 
 static size_t utf8_chars(const char *s, size_t n) {
@@ -282,7 +331,7 @@ int hot_extract(hot_ctx *c, const hot *h, str title, str body, hot_feat *f) {
      * body (where people say where): "魅力之城" without its 小区. */
     size_t head = tlen + 1 + (body.n < 600 ? body.n : 600);
     if (head > n) head = n;
-    for (size_t i = 0; i < head && nsp < 64 && h->places.n; ) {
+    for (size_t i = 0; h && i < head && nsp < 64 && (h->fz ? h->fz->places.n : h->places.n); ) {
         unsigned char ch = (unsigned char)s[i];
         size_t step = ch < 0x80 ? 1 : ch < 0xE0 ? 2 : ch < 0xF0 ? 3 : 4;
         if (ch >= 0xE0) {
@@ -292,6 +341,8 @@ int hot_extract(hot_ctx *c, const hot *h, str title, str body, hot_feat *f) {
                 if (x < 0xE0) break;
                 e += x < 0xF0 ? 3 : 4;
                 chars++;
+                /* No place starts with these two characters: none longer either. */
+                if (chars == 2 && (e > head || !map_get(h->fz ? &h->fz->prefix2 : &h->prefix2, hash(s + i, e - i)))) break;
                 if (chars >= 2 && e <= head && learned_count(h, s + i, e - i) >= LEARN_MIN && !common_word(c->d, s + i, e - i)) best = e - i;
             }
             if (best) {
@@ -365,11 +416,13 @@ int hot_extract(hot_ctx *c, const hot *h, str title, str body, hot_feat *f) {
     for (size_t k = 0; k < nc; k++) {
         double idf = kw_idf(c->d, s + c->cand[k].off, c->cand[k].len);
         /* Data-driven: words most messages of this corpus use are filler here. */
-        const uint32_t *id = map_get(&h->words, c->cand[k].h);
-        if (id && h->ndocs >= 200 && h->w[*id].df > h->cfg.filler_df * (double)h->ndocs) { c->cand[k].w = 0; continue; }
+        if (h && corpus_filler(h, c->cand[k].h)) { c->cand[k].w = 0; continue; }
         c->cand[k].w = (float)(c->cand[k].tf * idf);
     }
-    for (int r = 0; r < HOT_KW; r++) {
+    /* Spares only without a frozen corpus: hot_learn / hot_add may find
+     * some of the best to be filler and take the next. */
+    int keep = h && h->fz ? HOT_KW : HOT_KW + HOT_KW_SPARE;
+    for (int r = 0; r < keep; r++) {
         size_t b = nc;
         for (size_t k = 0; k < nc; k++)
             if (c->cand[k].w > 0 && (b == nc || c->cand[k].w > c->cand[b].w)) b = k;
@@ -402,6 +455,9 @@ static uint32_t place_id(hot *h, const char *s, size_t n, int create) {
     uint32_t id = (uint32_t)h->npl;
     uint32_t off = pool_add(h, s, n);
     if (off == NONE || !map_put(&h->places, k, id, NULL)) return NONE;
+    size_t p2 = 0;
+    for (int c = 0; c < 2 && p2 < n && (unsigned char)s[p2] >= 0xE0; c++) p2 += (unsigned char)s[p2] < 0xF0 ? 3 : 4;
+    if (p2 <= n && p2 >= 6 && !map_put(&h->prefix2, hash(s, p2), 0, NULL)) return NONE;
     h->pl_str[id] = off; h->pl_count[id] = 0; h->pl_newest[id] = NONE; h->pl_canon[id] = id;
     h->npl++;
     return id;
@@ -437,12 +493,38 @@ int hot_learn(hot *h, const hot_feat *f) {
             h->pl_count[al]++;
         }
     }
-    for (int i = 0; i < f->nkw; i++) {
+    for (int i = 0, kept = 0; i < f->nkw && kept < HOT_KW; i++) {
         uint32_t id = word_id(h, f->kw[i].w, strlen(f->kw[i].w));
         if (id == NONE) return -1;
+        if (corpus_filler_id(h, id)) continue;
         h->w[id].df++;
+        kept++;
     }
     h->ndocs++;
+    return 0;
+}
+
+static int map_copy(map *dst, const map *src) {
+    memset(dst, 0, sizeof *dst);
+    if (!src->cap) return 0;
+    dst->key = malloc(src->cap * sizeof *dst->key);
+    dst->val = malloc(src->cap * sizeof *dst->val);
+    if (!dst->key || !dst->val) { map_free(dst); return -1; }
+    memcpy(dst->key, src->key, src->cap * sizeof *dst->key);
+    memcpy(dst->val, src->val, src->cap * sizeof *dst->val);
+    dst->n = src->n; dst->cap = src->cap;
+    return 0;
+}
+
+int hot_freeze(hot *h) {
+    frozen *z = calloc(1, sizeof *z);
+    if (!z || map_copy(&z->places, &h->places) || map_copy(&z->prefix2, &h->prefix2) || map_copy(&z->words, &h->words) ||
+        !(z->count = malloc(h->npl * sizeof *z->count)) || !(z->df = malloc(h->nw * sizeof *z->df))) { frozen_free(z); return -1; }
+    memcpy(z->count, h->pl_count, h->npl * sizeof *z->count);
+    for (size_t i = 0; i < h->nw; i++) z->df[i] = h->w[i].df;
+    z->ndocs = h->ndocs;
+    frozen_free(h->fz);
+    h->fz = z;
     return 0;
 }
 
@@ -509,11 +591,11 @@ int hot_add(hot *h, const hot_feat *f, const hot_msg *m, uint32_t *out) {
     mkw k[HOT_KW];
     int nk = 0;
     double mn2 = 0;
-    for (int i = 0; i < f->nkw; i++) {
+    for (int i = 0; i < f->nkw && nk < HOT_KW; i++) {
         uint32_t id = word_id(h, f->kw[i].w, strlen(f->kw[i].w));
         if (id == NONE) return -1;
         /* Learned since extraction: a word now known to be everywhere is dropped here too. */
-        if (h->ndocs >= 200 && h->w[id].df > h->cfg.filler_df * (double)h->ndocs) continue;
+        if (corpus_filler_id(h, id)) continue;
         k[nk++] = (mkw){ id, f->kw[i].weight, f->kw[i].pos };
         mn2 += (double)f->kw[i].weight * f->kw[i].weight;
     }
@@ -601,10 +683,16 @@ int hot_add(hot *h, const hot_feat *f, const hot_msg *m, uint32_t *out) {
         uint32_t *c = realloc(h->mnext, nc * sizeof *c);
         if (!c) return -1;
         h->mnext = c;
+        uint32_t *d = realloc(h->missue, nc * sizeof *d);
+        if (!d) return -1;
+        h->missue = d;
         h->capm = nc;
     }
+    uint32_t *slot = map_put(&h->msgs, m->id + 1, (uint32_t)h->nm, NULL);
+    if (!slot) return -1;
+    *slot = (uint32_t)h->nm;
     uint32_t mi = (uint32_t)h->nm++;
-    h->mid[mi] = m->id; h->mt[mi] = m->t;
+    h->mid[mi] = m->id; h->mt[mi] = m->t; h->missue[mi] = best;
     h->mnext[mi] = x->head;
     x->head = mi;
     x->size++;
@@ -623,6 +711,15 @@ int hot_add(hot *h, const hot_feat *f, const hot_msg *m, uint32_t *out) {
     }
     lru_touch(h, best);
     if (out) *out = best;
+    return 0;
+}
+
+int hot_support(hot *h, uint64_t id, int64_t likes, int64_t dislikes) {
+    const uint32_t *mi = map_get(&h->msgs, id + 1);
+    if (!mi) return 1;
+    issue *x = &h->is[h->missue[*mi]];
+    x->likes += likes;
+    x->dislikes += dislikes;
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "text/seg.h"
 
 #define HOT_KW 8            /* problem words kept per message */
+#define HOT_KW_SPARE 8      /* more candidates, for when some turn out to be corpus filler */
 
 typedef struct hot hot;             /* the issues, their messages and what was learned */
 typedef struct hot_ctx hot_ctx;     /* per-thread scratch for hot_extract */
@@ -30,8 +31,8 @@ typedef struct {
     char display[112];       /* as shown: "A市A5区魅力之城小区", "经济学院学生" */
     int  level;              /* its place_span level, 0 none */
     char district[32];       /* the district/county named, "" when none */
-    int  nkw;
-    struct { char w[40]; float weight, pos; } kw[HOT_KW];   /* problem words, best first; pos: 0..1 in the text */
+    int  nkw;                /* the first HOT_KW not known as corpus filler are its problem words */
+    struct { char w[40]; float weight, pos; } kw[HOT_KW + HOT_KW_SPARE];   /* best first; pos: 0..1 in the text */
     int  nspans;
     char spans[4][64];       /* cores of the places named (for learning) */
     char alias[4][64];       /* their bare names when distinctive, "" when none */
@@ -44,11 +45,18 @@ void hot_ctx_free(hot_ctx *c);
 
 /* Features of title + body. Reads what h has learned (names, word counts):
  * safe from many threads as long as no hot_add/hot_learn runs at the same
- * time. Returns 0 or -1 on out-of-memory. */
+ * time, or, after hot_freeze, alongside hot_add (it then reads the frozen
+ * copy). h NULL: nothing learned (no learned names, no corpus filler), so
+ * the result depends on the text alone. Returns 0 or -1 on out-of-memory. */
 int hot_extract(hot_ctx *c, const hot *h, str title, str body, hot_feat *out);
 
 /* Counts a message's places and words (the first pass of a batch). */
 int hot_learn(hot *h, const hot_feat *f);
+
+/* Freezes what was learned so far for hot_extract, so that extraction can
+ * run in other threads while hot_add goes on (a batch's second pass; with
+ * learn_on_add nothing learned later is seen). Returns 0 or -1 OOM. */
+int hot_freeze(hot *h);
 
 typedef struct {
     uint64_t id;             /* the caller's message id */
@@ -61,6 +69,10 @@ typedef struct {
 /* Adds a message (in time order, roughly) to the issue it belongs to or a
  * new one; *issue gets the issue number (may be NULL). Returns 0, -1 OOM. */
 int hot_add(hot *h, const hot_feat *f, const hot_msg *m, uint32_t *issue);
+
+/* Support (likes) or opposition given to message id after it was added:
+ * the issue holding it counts them. Returns 0, or 1 when no such message. */
+int hot_support(hot *h, uint64_t id, int64_t likes, int64_t dislikes);
 
 typedef struct {
     uint32_t issue;

@@ -6,6 +6,8 @@
 #include "text/place.h"
 #include "text/segdict.h"
 #include "text/utf8.h"
+#include <assert.h>
+#include <pthread.h>
 #include <string.h>
 
 typedef struct { const char *s; uint8_t level, generic, weak; } suffix;
@@ -49,20 +51,50 @@ static const char *const NOT_NAMES[] = {
 
 static int word_eq(const char *p, size_t n, const char *lit) { size_t m = strlen(lit); return n == m && !memcmp(p, lit, n); }
 
-static const suffix *suffix_of(const char *p, size_t n, int exact) {
-    const suffix *best = NULL;
-    size_t bestn = 0;
+/* Suffixes by their last character (every word of every message is looked
+ * up): a small open-addressing table of the last 3 bytes, each slot listing
+ * its suffixes longest first. Built once. */
+#define SFX_SLOTS 256
+static struct { uint32_t key; uint8_t n, idx[12]; } sfx_tab[SFX_SLOTS];
+static uint8_t sfx_len[NSUFFIX];
+static pthread_once_t sfx_once = PTHREAD_ONCE_INIT;
+
+static uint32_t last3(const char *p, size_t n) {
+    return (uint32_t)(unsigned char)p[n - 3] << 16 | (uint32_t)(unsigned char)p[n - 2] << 8 | (unsigned char)p[n - 1];
+}
+
+static void sfx_init(void) {
+    for (size_t i = 0; i < NSUFFIX; i++) sfx_len[i] = (uint8_t)strlen(SUFFIXES[i].s);
     for (size_t i = 0; i < NSUFFIX; i++) {
-        size_t m = strlen(SUFFIXES[i].s);
-        if (m > n || (exact && m != n)) continue;
-        if (!memcmp(p + n - m, SUFFIXES[i].s, m) && m > bestn) { best = &SUFFIXES[i]; bestn = m; }
+        uint32_t k = last3(SUFFIXES[i].s, sfx_len[i]);
+        size_t j = (k * 2654435761u) >> 24;
+        while (sfx_tab[j].n && sfx_tab[j].key != k) j = (j + 1) & (SFX_SLOTS - 1);
+        sfx_tab[j].key = k;
+        size_t at = sfx_tab[j].n++;
+        assert(at < sizeof sfx_tab[j].idx);
+        while (at > 0 && sfx_len[sfx_tab[j].idx[at - 1]] < sfx_len[i]) { sfx_tab[j].idx[at] = sfx_tab[j].idx[at - 1]; at--; }
+        sfx_tab[j].idx[at] = (uint8_t)i;
     }
-    return best;
+}
+
+/* The longest suffix p[0..n) ends with (exact: that is all of it), NULL if none. */
+static const suffix *suffix_of(const char *p, size_t n, int exact) {
+    if (n < 3) return NULL;
+    pthread_once(&sfx_once, sfx_init);
+    uint32_t k = last3(p, n);
+    size_t j = (k * 2654435761u) >> 24;
+    while (sfx_tab[j].n && sfx_tab[j].key != k) j = (j + 1) & (SFX_SLOTS - 1);
+    for (int a = 0; a < sfx_tab[j].n; a++) {
+        size_t i = sfx_tab[j].idx[a], m = sfx_len[i];
+        if (m > n || (exact && m != n)) continue;
+        if (!memcmp(p + n - m, SUFFIXES[i].s, m)) return &SUFFIXES[i];
+    }
+    return NULL;
 }
 
 int place_suffix_level(const char *s, size_t n) {
     const suffix *x = suffix_of(s, n, 0);
-    return x && strlen(x->s) < n ? x->level : 0;
+    return x && sfx_len[x - SUFFIXES] < n ? x->level : 0;
 }
 
 /* The dictionary's POS tag of a word, "" when it has none (words the HMM found). */
@@ -134,7 +166,7 @@ static int is_group(const char *p, size_t n) {
 static int place_word(const seg_dict *d, const char *p, size_t n, int *exact, const suffix **sx, int as_end) {
     const suffix *x = suffix_of(p, n, 0);
     *sx = x;
-    *exact = x && strlen(x->s) == n;
+    *exact = x && sfx_len[x - SUFFIXES] == n;
     if (x && *exact) return x->level;
     const char *t = word_tag(d, p, n);
     int tagged = !strcmp(t, "ns") || !strcmp(t, "nt");

@@ -136,6 +136,7 @@ static const char *const QMARK[] = { "？", "?", "吗", "是否", "能否", "可
 static const char *const ACTION[] = { "已", "将", "责令", "安排", "整改", "查处", "协调", "督促", "落实", "约谈", "清理",
                                       "拆除", "维修", "立案", "调查", "核实", "处罚", "恢复", "解决", "处理" };
 static const char *const TIMEW[] = { "近日", "日前", "目前", "下一步", "近期", "本周", "月底", "年底", "年内", "工作日" };
+static const char *const BARE_UNITS[] = { "局", "公司", "中心", "委员会" };
 static const char *const UNITS[] = { "局", "委", "办", "街道", "社区", "公司", "部门", "中心", "所", "站", "队", "政府", "委员会" };
 static const char *const CONTACT[] = { "联系电话", "咨询电话", "电话", "热线", "联系人" };
 
@@ -193,6 +194,12 @@ int replyq_score(replyq *q, str m, str r, int64_t msg_t, int64_t reply_t, double
     for (long i = 0; i < nw; i++) {
         const char *p = r.p + w[i].off;
         size_t len = w[i].len;
+        /* The segmenter often cuts a unit's suffix off its name ("交通运输 / 局"):
+         * a bare suffix right after a name of two characters or more is a unit
+         * too (only suffixes that are no common word alone: 所, 办, 站 are). */
+        if (i > 0 && cjk2(r.p + w[i - 1].off, w[i - 1].len))
+            for (size_t k = 0; k < sizeof BARE_UNITS / sizeof *BARE_UNITS; k++)
+                if (len == strlen(BARE_UNITS[k]) && !memcmp(p, BARE_UNITS[k], len)) flags |= REPLYQ_UNIT;
         if (!cjk2(p, len)) continue;
         q->rw[q->nrw++] = XXH3_64bits(p, len);
         for (size_t k = 0; k < sizeof UNITS / sizeof *UNITS; k++) {

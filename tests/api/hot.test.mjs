@@ -85,6 +85,20 @@ test('a burst about one place becomes the top hot issue within seconds', async (
   eq((await anon().req('GET', '/api/v1/trends?days=8')).status, 422, 'trends window 1-7');
 });
 
+test('public supports count towards the heat of their issue', async () => {
+  const r0 = await anon().req('GET', '/api/v1/hot?days=7');
+  const top = r0.json.issues[0];
+  const m = await anon().req('GET', top.messages);
+  const ids = m.json.messages.map(x => x.id);
+  // Three visitors support two of its messages (each Client is a new visitor cookie).
+  for (const id of [ids[0], ids[0], ids[1]]) eq((await anon().req('POST', `/api/v1/public/messages/${id}/support`, {})).status, 201, 'supported');
+  const r1 = await anon().req('GET', '/api/v1/hot?days=7');
+  const after = r1.json.issues.find(x => x.issue_id === top.issue_id);
+  eq(after.likes, top.likes + 3, 'likes of the issue');
+  assert(after.heat > top.heat, `heat rises: ${top.heat} -> ${after.heat}`);
+  eq((await anon().req('POST', '/api/v1/public/messages/99999/support', {})).status, 404, 'unknown message');
+});
+
 test('the window is 1 to 90 days', async () => {
   eq((await anon().req('GET', '/api/v1/hot?days=30')).status, 200, '30 days');
   eq((await anon().req('GET', '/api/v1/hot?days=0')).status, 422, 'too short');

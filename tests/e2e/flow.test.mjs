@@ -217,7 +217,7 @@ async function main() {
     const dept = `e2e新建部门-${RUN}`;
     await p.locator('#d-name').fill(dept);
     await p.locator('#d-submit').click();
-    await p.locator('#d-list li', { hasText: dept }).waitFor();
+    await p.locator(`#d-list tr[data-name="${dept}"]`).waitFor();
     await p.locator('#u-dept option', { hasText: dept }).waitFor({ state: 'attached' });
     // Same name again: 409, shown on the form.
     await p.locator('#d-name').fill(dept);

@@ -146,6 +146,7 @@ async function main() {
       await until(async () => (await p.locator('body').innerText()).includes(LONG.slice(0, 30)), 15000, `${name}: the long title is not shown`);
       await shot(p, `i18n-375-${name}`);
       await fits(p, 375, `${name} page`);
+      check(!/^(null|undefined)$/m.test(await p.locator('main').innerText()), `${name}: a line reads "null" or "undefined"`);
     }
     await login(p, base, ADMIN);
     await p.goto(`${base}/message.html?id=${ids.msg}`);

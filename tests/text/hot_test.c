@@ -147,3 +147,52 @@ TEST(heat_without_recency) {
     /* A period under study (minyi hot on a file): age does not matter. */
     CHECK(fabs(hot_heat(3, 3, 0, 0, 0, 0, 100, 0) - hot_heat(3, 3, 0, 0, 0, 0, 0, 0)) < 1e-9);
 }
+
+TEST(supports_given_later_count_for_the_issue) {
+    setup();
+    uint32_t is[8];
+    hot *h = build(CASE, 8, is);
+    if (!h) return;
+    hot_issue before[1], after[1];
+    int64_t now = 1577836800 + 4 * 86400;
+    CHECK_INT(hot_top(h, 0, now, 7, before, 1), 1);
+    CHECK_INT(before[0].issue, is[0]);
+    /* Message 2 (of the oil-fume issue) gets 20 supports and 2 oppositions. */
+    CHECK_INT(hot_support(h, 2, 20, 2), 0);
+    CHECK_INT(hot_top(h, 0, now, 7, after, 1), 1);
+    CHECK_INT(after[0].likes, before[0].likes + 20);
+    CHECK_INT(after[0].dislikes, before[0].dislikes + 2);
+    CHECK(after[0].heat > before[0].heat);
+    CHECK_INT(hot_support(h, 999, 1, 0), 1);    /* no such message */
+    hot_free(h);
+}
+
+TEST(extraction_alone_or_frozen_matches_live) {
+    setup();
+    /* Without anything learned the features depend on the text alone; after
+     * hot_freeze, extraction reads the frozen copy and finds what the live
+     * tables give. */
+    static const msg m[] = {
+        { "华水景医院挂号难", "华水景医院门诊挂号要排三个小时。", 0, 1, 0 },
+        { "华水景医院排队太久", "在华水景医院看病排队太久了。", 1, 2, 0 },
+        { "投诉华水景医院", "华水景医院的挂号窗口太少。", 2, 3, 0 },
+    };
+    static const char *T = "挂号排队", *B = "华水景门诊挂号排队三小时，老人站不住。";
+    hot *h;
+    CHECK_INT(hot_new(D, NULL, &h), 0);
+    hot_feat a, b;
+    for (size_t i = 0; i < 3; i++) {
+        CHECK_INT(hot_extract(C, h, str_c(m[i].title), str_c(m[i].body), &a), 0);
+        CHECK_INT(hot_learn(h, &a), 0);
+    }
+    CHECK_INT(hot_extract(C, NULL, str_c(T), str_c(B), &a), 0);
+    CHECK_STR(a.place, "");                        /* the learned name is unknown without h */
+    CHECK_INT(hot_extract(C, h, str_c(T), str_c(B), &a), 0);
+    CHECK_STR(a.place, "华水景");
+    CHECK_INT(hot_freeze(h), 0);
+    CHECK_INT(hot_extract(C, h, str_c(T), str_c(B), &b), 0);
+    CHECK_STR(b.place, a.place);
+    CHECK_INT(b.nkw, a.nkw > HOT_KW ? HOT_KW : a.nkw);
+    for (int i = 0; i < b.nkw; i++) CHECK_STR(b.kw[i].w, a.kw[i].w);
+    hot_free(h);
+}

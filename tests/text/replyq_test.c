@@ -84,3 +84,15 @@ TEST(hostile_input) {
     CHECK_INT(replyq_learn(q, (str){ bad, sizeof bad - 1 }), 0);
     replyq_free(q);
 }
+
+TEST(unit_whose_suffix_the_segmenter_cuts_off) {
+    replyq *q = fresh();
+    replyq_result r;
+    /* "交通运输局" is cut "交通运输 / 局": still a responsible unit. */
+    CHECK_INT(replyq_score(q, str_c(MSG), str_c("由交通运输局安排维修人员处理。"), 0, 0, 15, &r), 0);
+    CHECK(r.flags & REPLYQ_UNIT);
+    /* A bare 所 is no unit ("我们 / 所 / 说"). */
+    CHECK_INT(replyq_score(q, str_c(MSG), str_c("我们所说的情况属实。"), 0, 0, 15, &r), 0);
+    CHECK(!(r.flags & REPLYQ_UNIT));
+    replyq_free(q);
+}

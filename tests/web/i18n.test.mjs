@@ -104,5 +104,19 @@ test('every API error carries a machine-readable code, and each code has a text 
   check(!untexted.length, `codes without a text in ERROR_TEXT (web/js/common.js): ${list(untexted)}`);
 });
 
+const { pickLang, matchLang } = await import(join(WEB, 'js/lang.js'));
+test('the language: a remembered choice, else the browser\'s preference order, else Chinese', () => {
+  const cases = [
+    [null, ['en-GB', 'zh-CN'], 'en'], [null, ['zh-TW', 'en'], 'zh-CN'], [null, ['fr-FR', 'de', 'en-US'], 'en'],
+    [null, ['fr-FR'], 'zh-CN'], [null, [], 'zh-CN'], [null, undefined, 'zh-CN'], ['en', ['zh-CN'], 'en'],
+    ['zh-CN', ['en-US'], 'zh-CN'], ['klingon', ['en'], 'en'], ['', ['EN'], 'en'], [' zh ', [], 'zh-CN'],
+  ];
+  for (const [stored, prefs, want] of cases) {
+    const got = pickLang(stored, prefs);
+    check(got === want, `pickLang(${JSON.stringify(stored)}, ${JSON.stringify(prefs)}) = ${got}, want ${want}`);
+  }
+  check(matchLang('english') === null && matchLang('enx') === null && matchLang('zhx') === null, 'a tag that only starts like a language matched');
+});
+
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

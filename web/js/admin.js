@@ -4,9 +4,10 @@
 // call; this page only hides itself from non-admins.
 import { t } from './i18n.js';
 import {
-  api, el, clear, setText, notice, errorText, requireOfficial, footer, fmtTime, KIND_LABEL, ROLE_LABEL,
+  api, el, clear, setText, notice, errorText, requireOfficial, footer, fmtTime, KIND_LABEL,
   showFormError, fieldError, clearFormErrors, clearErrorsOnInput,
 } from './common.js';
+import { renderDepartments, userCells, consultationControls, initDeadlines, initHolidays } from './admin-org.js';
 
 footer();
 
@@ -25,25 +26,24 @@ async function loadConsultations() {
       el('span', { class: 'badge kind' }, KIND_LABEL[c.kind] || c.kind || ''),
       c.status === 'closed' ? el('span', { class: 'badge closed' }, t('common.ended')) : null,
       el('span', { class: 'muted' }, t('admin.messages', Number(c.message_count) || 0)),
-      el('a', { href: `/feedback.html?id=${encodeURIComponent(c.id)}` }, t('admin.feedback'))));
+      el('a', { href: `/feedback.html?id=${encodeURIComponent(c.id)}` }, t('admin.feedback')),
+      ' ', consultationControls(c, document.getElementById('c-notice'), loadConsultations)));
   }
 }
 
 async function loadDepartments() {
-  const ul = document.getElementById('d-list');
   const sel = document.getElementById('u-dept');
-  const data = await api('GET', '/api/v1/departments');
+  const [data, rules] = await Promise.all([api('GET', '/api/v1/departments'), api('GET', '/api/v1/rules')]);
   const items = data.departments || [];
-  clear(ul);
-  if (!items.length) ul.append(el('li', { class: 'muted' }, t('admin.none_yet')));
-  for (const d of items) ul.append(el('li', null, el('span', { class: 'id' }, `#${d.id}`), el('span', null, d.name)));
+  renderDepartments(document.getElementById('d-list'), items, rules.rules || [], document.getElementById('d-notice'), loadDepartments);
   const keep = sel.value;
   clear(sel);
   sel.append(el('option', { value: '' }, t('admin.none')));
-  for (const d of items) sel.append(el('option', { value: d.name }, d.name));
+  for (const d of items) if (!d.disabled) sel.append(el('option', { value: d.name }, d.name));
   sel.value = items.some((d) => d.name === keep) ? keep : '';
   departments = items;
   renderLabels();
+  await loadUsers();
 }
 
 async function loadUsers() {
@@ -51,11 +51,10 @@ async function loadUsers() {
   const data = await api('GET', '/api/v1/users');
   clear(tb);
   for (const u of data.users || []) {
-    tb.append(el('tr', null,
+    tb.append(el('tr', { 'data-login': u.login },
       el('td', null, u.login),
-      el('td', null, ROLE_LABEL[u.role] || u.role),
-      el('td', null, u.department || '—'),
-      el('td', null, u.phone || '—')));
+      el('td', null, u.phone || '—'),
+      ...userCells(u, departments, document.getElementById('u-notice'), loadUsers)));
   }
 }
 
@@ -116,7 +115,7 @@ wire('u-form', '/api/v1/users', (f) => {
   const department = f.elements.department.value;
   let ok = !!login;
   if (password.length < 8) { fieldError(f, 'password', t('admin.the_password_needs_at_least')); ok = false; }
-  if (role === 'handler' && !department) { fieldError(f, 'department', t('admin.a_handler_must_belong_to')); ok = false; }
+  if ((role === 'handler' || role === 'head') && !department) { fieldError(f, 'department', t('admin.a_handler_must_belong_to')); ok = false; }
   if (!ok) return null;
   const p = { login, password, role };
   if (department) p.department = department;
@@ -158,7 +157,7 @@ async function loadModels() {
     tb.append(el('tr', { 'data-id': String(m.id), class: m.active ? 'active-row' : null },
       el('td', { class: 'nowrap', 'data-label': t('common.no') }, `#${m.id}`),
       el('td', { class: 'nowrap', 'data-label': t('admin.name') }, m.name),
-      el('td', { 'data-label': t('admin.labels') }, labels.length ? t('admin.text', labels.join(t('common.text_3')), labels.length) : '—'),
+      el('td', { 'data-label': t('admin.labels') }, labels.length ? t('admin.labels_count', labels.join(t('common.list_separator')), labels.length) : '—'),
       el('td', { class: 'nowrap', 'data-label': t('admin.size') }, fmtBytes(m.bytes)),
       el('td', { class: 'nowrap', 'data-label': t('admin.uploaded') }, fmtTime(m.created_at)),
       el('td', { class: 'nowrap', 'data-label': t('common.status') }, status)));
@@ -186,7 +185,7 @@ const mForm = document.getElementById('m-form');
 const fileName = document.getElementById('m-file-name');
 const showFile = () => {
   const f = mForm.elements.model.files && mForm.elements.model.files[0];
-  setText(fileName, f ? t('admin.text_2', f.name, fmtBytes(f.size)) : t('admin.no_file_chosen'));
+  setText(fileName, f ? t('admin.name_with_detail', f.name, fmtBytes(f.size)) : t('admin.no_file_chosen'));
 };
 mForm.elements.model.addEventListener('change', showFile);
 mForm.addEventListener('reset', () => setTimeout(showFile));
@@ -326,7 +325,9 @@ sForm.addEventListener('submit', async (ev) => {
 requireOfficial(['admin'])
   .then(async () => {
     document.getElementById('admin').hidden = false;
-    await Promise.all([loadConsultations(), loadDepartments(), loadUsers(), loadModels(), loadLabels(), loadSettings()]);
+    await Promise.all([loadConsultations(), loadDepartments(), loadModels(), loadLabels(), loadSettings(),
+      initDeadlines(document.getElementById('dl-form'), document.getElementById('dl-notice')),
+      initHolidays(document.getElementById('h-list'), document.getElementById('h-form'), document.getElementById('dl-notice'))]);
   })
   .catch((e) => {
     if (e.redirecting) return;

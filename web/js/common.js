@@ -225,6 +225,7 @@ const ERROR_TEXT = {
   unavailable: t('common.error_unavailable'),
   unsupported_media_type: t('common.error_unsupported_media_type'),
   busy: t('common.error_unavailable'),
+  account_disabled: t('common.error_account_disabled'),
 };
 
 // Human text for an error in the page's language: every API error carries a
@@ -336,12 +337,13 @@ export function renderHeader(user) {
   if (user) {
     nav.append(link('/inbox.html', t('common.inbox')));
     nav.append(link('/search.html', t('common.search_messages')));
+    if (user.role !== 'moderator') nav.append(link('/digest.html', t('common.daily_digest')));
     if (user.role === 'moderator' || user.role === 'admin') nav.append(link('/moderation.html', t('common.moderation')));
     if (user.role === 'admin') nav.append(link('/admin.html', t('common.administration')));
     if (user.role === 'leader') nav.append(link('/post-new.html', t('common.new_post')));
     nav.append(link('/', t('common.public_site')));
     const who = el('span', { class: 'who' },
-      user.login, user.department ? t('common.text', user.department) : t('common.text', ROLE_LABEL[user.role] || user.role));
+      user.login, user.department ? t('common.parenthesized', user.department) : t('common.parenthesized', ROLE_LABEL[user.role] || user.role));
     const out = el('button', { type: 'button', class: 'btn btn-ghost', id: 'logout' }, t('common.log_out'));
     out.addEventListener('click', logout);
     nav.append(el('span', { class: 'user-box' }, who, out));
@@ -440,7 +442,7 @@ export function spamText(spam, score) {
   const s = spam && typeof spam === 'object' ? spam : {};
   const v = Number(s.score !== undefined ? s.score : score) || 0;
   const signals = String(s.signals || '').split(',').filter(Boolean).map((x) => SPAM_SIGNAL[x] || x);
-  return t('common.suspected_spam_score', v.toFixed(2), signals.length ? t('common.text_2') + signals.join(t('common.text_3')) : '');
+  return t('common.suspected_spam_score', v.toFixed(2), signals.length ? t('common.colon') + signals.join(t('common.list_separator')) : '');
 }
 
 export function moderationBadge(state) {
@@ -460,8 +462,8 @@ export function footer() {
   if (!host) return;
   const draw = (s) => {
     clear(host);
-    const line = [s.host ? t('common.run_by', s.host) : '', s.contact ? t('common.contact', s.contact) : ''].filter(Boolean).join(t('common.text_4'));
-    const reg = [s.icp, s.psb, s.site_code ? t('common.site_identifier', s.site_code) : ''].filter(Boolean).join(t('common.text_4'));
+    const line = [s.host ? t('common.run_by', s.host) : '', s.contact ? t('common.contact', s.contact) : ''].filter(Boolean).join(t('common.wide_space'));
+    const reg = [s.icp, s.psb, s.site_code ? t('common.site_identifier', s.site_code) : ''].filter(Boolean).join(t('common.wide_space'));
     host.append(el('div', { class: 'wrap' },
       el('p', { id: 'site-name' }, s.name && !s.name_is_default ? s.name : t('common.minyi_citizens_platform')),
       line ? el('p', { id: 'site-host' }, line) : null,

@@ -84,7 +84,7 @@ function renderConsultation(c) {
         c.opens_at || c.closes_at ? el('span', { id: 'period' }, t('consultation.open_from_to', c.opens_at ? fmtTime(c.opens_at) : t('consultation.now'), c.closes_at ? fmtTime(c.closes_at) : t('consultation.until_further_notice'))) : null,
         el('span', null, t('common.messages_received', Number(c.message_count) || 0)))),
     el('div', { class: 'doc-body' }, c.description ? paragraphs(c.description) : (c.sections && c.sections.length ? null : el('p', { class: 'muted' }, t('consultation.no_description')))),
-    c.preamble ? el('div', { class: 'doc-body preamble' }, paragraphs(c.preamble)) : null,
+    c.preamble ? el('div', { class: 'doc-body preamble' }, paragraphs(c.preamble)) : '',   // DOM append() writes null as "null"
     renderSections(c, open));
   if (!open) box.append(el('p', { class: 'closed-note', id: 'closed-note' }, state.why));
   if (c.feedback_published_at) {

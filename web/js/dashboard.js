@@ -9,7 +9,7 @@
 // totals and the table still work. Department names are drawn by ECharts on
 // canvas or as text nodes (the tooltip is built with el()), never as HTML.
 import { t } from './i18n.js';
-import { api, el, clear, setText, notice, errorText, renderHeader, footer, fmtTime, typeLabel, fmtNumber } from './common.js';
+import { api, el, clear, setText, notice, errorText, renderHeader, footer, fmtTime, typeLabel, fmtNumber, fmtPercent } from './common.js';
 
 renderHeader(null);
 footer();
@@ -38,7 +38,7 @@ function renderTotals(stats) {
   // Deadlines are per message type, in working days: e.g. "咨询 5、求助 7、投诉 15 个工作日".
   const dl = stats.deadlines || {};
   const dlText = Object.keys(dl).filter(k => k !== '感谢').map(k => `${typeLabel(k)} ${dl[k]}`)   // i18n-ok: the API's type value
-    .join(t('common.text_3'));
+    .join(t('common.list_separator'));
   setText($('t-received'), num(tot.received));
   setText($('t-received-sub'), t('dashboard.answered', num(tot.replied), Number(tot.unrouted) ? t('dashboard.to_be_routed_2', num(tot.unrouted)) : ''));
   setText($('t-reply-rate'), fmtRate(tot.reply_rate));
@@ -185,8 +185,8 @@ function ratesOption(list, narrow) {
       formatter: (ps) => {
         const d = list[ps[0].dataIndex];
         return tooltip(deptName(d), [
-          [0, t('dashboard.reply_rate'), t('dashboard.text', fmtRate(d.reply_rate), num(d.replied), num(d.received))],
-          [1, t('dashboard.on_time_reply_rate'), t('dashboard.text', fmtRate(d.on_time_rate), num(d.on_time), num(d.replied))],
+          [0, t('dashboard.reply_rate'), t('dashboard.name_with_ratio', fmtRate(d.reply_rate), num(d.replied), num(d.received))],
+          [1, t('dashboard.on_time_reply_rate'), t('dashboard.name_with_ratio', fmtRate(d.on_time_rate), num(d.on_time), num(d.replied))],
         ]);
       },
     },
@@ -217,7 +217,7 @@ function dailyOption(daily, narrow) {
       trigger: 'axis', confine: true, className: 'chart-tip',
       formatter: (ps) => {
         const d = daily[ps[0].dataIndex];
-        return tooltip(String(d.date || ''), [[0, t('dashboard.received'), t('dashboard.text_2', num(d.received))], [1, t('common.replied_2'), t('dashboard.text_2', num(d.replied))]]);
+        return tooltip(String(d.date || ''), [[0, t('dashboard.received'), t('dashboard.count', num(d.received))], [1, t('common.replied_2'), t('dashboard.count', num(d.replied))]]);
       },
     },
     xAxis: {
@@ -301,6 +301,23 @@ function onResize() {
   });
 }
 
+// ---------- reply quality (officials): per-department means of the scores recorded at publication ----------
+const RQ_COLS = ['department', 'replies', 'score', 'relevance', 'completeness', 'boilerplate', 'timeliness'];
+async function loadReplyQuality() {
+  let r;
+  try { r = await api('GET', '/api/v1/reply-quality/departments', undefined, { stay: true }); } catch (e) { return; }
+  const body = $('rq-body');
+  clear(body);
+  const pct = (x) => (x === null || x === undefined ? '—' : fmtPercent(x));
+  for (const d of r.departments) {
+    const v = [d.department || t('dashboard.rq_no_department'), fmtNumber(d.replies), fmtNumber(Math.round(d.score)),
+      pct(d.relevance), pct(d.completeness), pct(d.boilerplate), pct(d.timeliness)];
+    body.append(el('tr', { 'data-department': String(d.department_id) }, ...v.map((x, i) =>
+      el(i ? 'td' : 'th', i ? { 'data-label': t(`dashboard.rq_${RQ_COLS[i]}`) } : { scope: 'row', 'data-label': t('dashboard.rq_department') }, x))));
+  }
+  $('rq').hidden = !r.departments.length;
+}
+
 async function load() {
   try {
     stats = await api('GET', '/api/v1/stats?public=1');   // the public view, even for a logged-in official
@@ -326,6 +343,7 @@ async function load() {
       official = true;
     }
   } catch (e) { /* the public figures stand */ }
+  if (official) loadReplyQuality();
   renderTotals(stats);
   renderTable();
   lastNarrow = document.documentElement.clientWidth < PHONE;
@@ -358,7 +376,7 @@ function trend(count, previous, days) {
   else if (c < p) { kind = 'down'; shown = `↓${p - c}`; said = t('dashboard.fewer_than_the_days_before', days, p - c, p); }
   else { kind = 'same'; shown = '—'; said = t('dashboard.same_as_the_days_before', days); }
   return el('span', { class: `trend trend-${kind}`, 'data-trend': kind, title: said },
-    el('span', { 'aria-hidden': 'true' }, shown), el('span', { class: 'visually-hidden' }, t('dashboard.text_3', said)));
+    el('span', { 'aria-hidden': 'true' }, shown), el('span', { class: 'visually-hidden' }, t('dashboard.comma_then', said)));
 }
 
 // A group's time span: one day as "2026-11-29 08:10 至 10:40", longer as
@@ -389,7 +407,7 @@ function renderKeywords(list, days) {
       el('span', { class: 'kw-rank', 'aria-hidden': 'true' }, rank),
       el('span', { class: 'kw-word' }, word),
       el('span', { class: 'kw-bar', 'aria-hidden': 'true' }, fill),
-      el('span', { class: 'kw-count' }, t('dashboard.text_4', count)),
+      el('span', { class: 'kw-count' }, t('dashboard.count_tight', count)),
       trend(count, k.previous, days)));
   }
   host.hidden = !list.length;

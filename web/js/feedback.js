@@ -48,7 +48,7 @@ function render(fb) {
   if (!fb.decisions.length) host.append(el('p', { class: 'muted' }, t('feedback.no_decisions_yet')));
   for (const d of fb.decisions) {
     host.append(el('div', { class: 'decision wrap-anywhere' },
-      el('h3', null, t('feedback.text', DECISION[d.decision], d.title), d.whole_group && d.group_size > 1 ? t('feedback.times_2', d.group_size) : ''),
+      el('h3', null, t('feedback.label_value', DECISION[d.decision], d.title), d.whole_group && d.group_size > 1 ? t('feedback.times_2', d.group_size) : ''),
       el('p', null, d.body),
       el('p', null, el('strong', null, t('feedback.reason_2')), d.reason),
       el('p', { class: 'muted' }, t('feedback.section_2', sectionName(fb.sections, d.section)))));

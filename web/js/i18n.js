@@ -12,32 +12,11 @@
 // Accept-Language. The pages are static files, so the client choosing keeps
 // them cacheable by anyone (no Vary: Accept-Language on every page).
 
-export const LANGS = ['zh-CN', 'en'];
-export const DEFAULT_LANG = 'zh-CN';
+import { LANGS, DEFAULT_LANG, matchLang, pickLang } from './lang.js';
+
+export { LANGS, DEFAULT_LANG, matchLang, pickLang };
 const STORE_KEY = 'minyi.lang';
 const COOKIE = 'minyi_lang';
-
-// The supported language for a tag such as "en-GB", "zh", "zh-Hans-CN"; null
-// for one we do not have.
-export function matchLang(tag) {
-  const t = String(tag || '').trim().toLowerCase();
-  if (!t) return null;
-  if (t === 'en' || t.startsWith('en-')) return 'en';
-  if (t === 'zh' || t.startsWith('zh-')) return 'zh-CN';
-  return null;
-}
-
-// The language to use: a remembered choice first, then the browser's list in
-// its order of preference, then the default.
-export function pickLang(stored, preferred) {
-  const s = matchLang(stored);
-  if (s) return s;
-  for (const p of preferred || []) {
-    const m = matchLang(p);
-    if (m) return m;
-  }
-  return DEFAULT_LANG;
-}
 
 function storedLang() {
   try {

@@ -137,6 +137,7 @@ async function load() {
         el('tbody', null, rows(msgs))));
     }
     if (data.counts) showCounts(data.counts);
+    exportLinks();
     if (data.urged) showUrged(data.urged);
     updateBulk();
     if (group && !after && !data.next) { listed = msgs.length; noteHidden(); }
@@ -156,6 +157,19 @@ async function load() {
     notice(noticeBox, 'error', t('common.could_not_load', errorText(e)));
   } finally {
     host.setAttribute('aria-busy', 'false');
+  }
+}
+
+// The export buttons follow the current filters (the server masks personal data).
+function exportLinks() {
+  for (const fmt of ['csv', 'xlsx']) {
+    const q = new URLSearchParams({ format: fmt });
+    if (select.value) q.set('state', select.value);
+    if (triage) q.set('triage', '1');
+    if (group) q.set('group', group);
+    filterParams(q);
+    q.delete('sort');
+    document.getElementById(`export-${fmt}`).href = `/api/v1/inbox/export?${q}`;
   }
 }
 
@@ -219,10 +233,11 @@ function showUrged(list) {
   box.hidden = !list.length;
 }
 
-// ---- bulk actions: each selected message through its own endpoint (the
-// same checks as one by one); the outcome is reported per message.
+// ---- bulk actions: the selected messages go to POST /api/v1/messages/bulk,
+// which runs each through the same checks as one by one and answers per
+// message; the refused ones are named with the server's reason.
 const bulk = document.getElementById('bulk');
-function picked() { return [...host.querySelectorAll('input.pick:checked')].map((x) => x.value); }
+function picked() { return [...host.querySelectorAll('input.pick:checked')].map((x) => Number(x.value)); }
 function updateBulk() {
   const n = picked().length;
   bulk.hidden = !mayAct() || !host.querySelector('input.pick');
@@ -241,18 +256,17 @@ bulk.addEventListener('submit', async (ev) => {
   if (!action || !ids.length) return notice(noticeBox, 'error', t('inbox.choose_messages_and_an_action'));
   if (action === 'return' && !reason) return notice(noticeBox, 'error', t('inbox.returning_needs_a_reason'));
   if (action === 'transfer' && !dept) return notice(noticeBox, 'error', t('common.choose_the_department_to_transfer'));
-  let ok = 0;
-  const failed = [];
-  for (const id of ids) {
-    const body = action === 'transfer' ? { department: dept, ...(reason ? { reason } : {}) }
-      : action === 'return' ? { reason } : (reason ? { note: reason } : {});
-    try { await api('POST', `/api/v1/messages/${id}/${action}`, body); ok++; } catch (e) {
-      if (e.redirecting) return;
-      failed.push(t('inbox.text', id, errorText(e)));
-    }
+  const body = { ids, action };
+  if (action === 'transfer') body.department = dept;
+  if (reason) body[action === 'close' ? 'note' : 'reason'] = reason;
+  let r;
+  try { r = await api('POST', '/api/v1/messages/bulk', body); } catch (e) {
+    if (e.redirecting) return;
+    return notice(noticeBox, 'error', t('inbox.bulk_action_failed', errorText(e)));
   }
+  const failed = (r.results || []).filter((x) => !x.ok).map((x) => t('inbox.id_with_error', x.id, x.error));
   await load();
-  notice(noticeBox, failed.length ? 'error' : 'ok', t('inbox.done', ok, failed.length ? t('inbox.not_done', failed.length, failed.join(t('common.text_5'))) : t('common.text_6')));
+  notice(noticeBox, failed.length ? 'error' : 'ok', t('inbox.done', Number(r.done) || 0, failed.length ? t('inbox.not_done', failed.length, failed.join(t('common.clause_separator'))) : t('common.full_stop')));
 });
 
 function query() {

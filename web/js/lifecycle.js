@@ -145,7 +145,7 @@ export function replyExtras(m, r, noticeBox, reload) {
 // Audit-trail wording of the lifecycle events; null for other kinds.
 export function describeLife(e) {
   const d = (e && typeof e.detail === 'object' && e.detail) || {};
-  const why = d.reason ? t('lifecycle.text', d.reason) : '';
+  const why = d.reason ? t('lifecycle.colon_then', d.reason) : '';
   switch (e.kind) {
     case 'close': return [t('common.close'), d.reason ? t('lifecycle.note', why) : ''];
     case 'return': return [t('common.return_for_routing'), t('lifecycle.reason', why)];
@@ -155,7 +155,7 @@ export function describeLife(e) {
     case 'extension_request': return [t('lifecycle.ask_for_more_time'), t('lifecycle.working_days', d.days, d.reason ? t('lifecycle.reason_2', why) : '')];
     case 'extension_approved': return [t('lifecycle.grant_the_extension'), t('lifecycle.deadline_moved_to', fmtTime(d.due_after))];
     case 'extension_refused': return [t('lifecycle.extension_refused_2'), d.reason ? t('lifecycle.reason', why) : ''];
-    case 'reopen': return [t('lifecycle.reopened'), d.by === 'rating' ? t('lifecycle.writer_rated_stars', d.score, d.reason ? t('lifecycle.text', d.reason) : '') : t('lifecycle.writer_s_follow_up_question', why)];
+    case 'reopen': return [t('lifecycle.reopened'), d.by === 'rating' ? t('lifecycle.writer_rated_stars', d.score, d.reason ? t('lifecycle.colon_then', d.reason) : '') : t('lifecycle.writer_s_follow_up_question', why)];
     case 'reply_pending': return [t('lifecycle.reply_awaiting_approval'), ''];
     case 'reply_refused': return [t('lifecycle.reply_sent_back_for_changes'), d.reason ? t('lifecycle.reason', why) : ''];
     case 'reply_correct': return [t('lifecycle.reply_corrected'), d.reason ? t('lifecycle.reason', why) : ''];
@@ -169,7 +169,7 @@ export function urgeBanner(m) {
   if (!Number(m.urge_count)) return null;
   const latest = (m.urges || [])[0];
   return el('p', { class: 'notice notice-error urge-banner', id: 'm-urged', role: 'note' },
-    t('lifecycle.urged_by_leaders_times', m.urge_count), latest ? t('lifecycle.latest', fmtTime(latest.created_at), latest.by, latest.note ? t('lifecycle.text', latest.note) : '') : '');
+    t('lifecycle.urged_by_leaders_times', m.urge_count), latest ? t('lifecycle.latest', fmtTime(latest.created_at), latest.by, latest.note ? t('lifecycle.colon_then', latest.note) : '') : '');
 }
 
 // The writing desk: templates (already filled by the server), the own
@@ -224,7 +224,7 @@ export function desk(m) {
   const notes = document.getElementById('notes');
   clear(notes);
   for (const n of m.notes || []) {
-    notes.append(el('li', null, el('span', { class: 'muted' }, t('lifecycle.text_2', fmtTime(n.created_at), n.author)), n.body));
+    notes.append(el('li', null, el('span', { class: 'muted' }, t('lifecycle.who_when', fmtTime(n.created_at), n.author)), n.body));
   }
   const mayWrite = m.can_reply === true;
   document.getElementById('note-form').hidden = !mayWrite;

@@ -81,8 +81,8 @@ function render(s) {
   host.append(el('h1', { class: 'page-title wrap-anywhere' }, s.title),
     el('div', { class: 'meta' }, el('span', { class: 'badge', id: 'live-status' }, STATUS_LABEL[s.status] || s.status),
       s.starts_at ? el('span', null, t('live.time', fmtTime(s.starts_at))) : null),
-    s.description ? el('div', { class: 'doc-body' }, paragraphs(s.description)) : null,
-    s.video_url ? el('video', { class: 'live-video', src: s.video_url, controls: true, preload: 'none' }) : null);
+    s.description ? el('div', { class: 'doc-body' }, paragraphs(s.description)) : '',   // DOM append() writes null as "null"
+    s.video_url ? el('video', { class: 'live-video', src: s.video_url, controls: true, preload: 'none' }) : '');
   for (const q of s.questions) questions.set(q.id, q);
   draw();
 }

@@ -174,22 +174,22 @@ function describe(e) {
         parts.push(Number(d.department_id) > 0 ? t('message.routed_to', deptName(d.department_id)) : t('message.sent_for_routing_by_hand'));
       }
       if (Number(d.group_id) > 0) parts.push(t('message.joined_group_of_similar_messages', d.group_id));
-      return [t('message.automatic_analysis'), parts.join(t('message.text'))];
+      return [t('message.automatic_analysis'), parts.join(t('message.comma'))];
     }
     case 'held': {
       const hold = d.hold && typeof d.hold === 'object' ? d.hold : {};
       const parts = [];
       const words = heldWords(hold);
-      if (words.length) parts.push(t('message.sensitive_words_2', words.map((w) => t('message.text_2', w)).join('')));
+      if (words.length) parts.push(t('message.sensitive_words_2', words.map((w) => t('message.quoted', w)).join('')));
       if (hold.spam) parts.push(spamText(hold.spam, d.spam_score));
       // Analysed again after an approval: the server logs "held" although
       // the message stays approved (see the moderation state).
-      if (approvedBefore(e)) return [t('message.re_analysed'), t('message.approved_no_longer_held', parts.join(t('common.text_5')))];
-      return [t('message.held_for_moderation'), parts.join(t('common.text_5'))];
+      if (approvedBefore(e)) return [t('message.re_analysed'), t('message.approved_no_longer_held', parts.join(t('common.clause_separator')))];
+      return [t('message.held_for_moderation'), parts.join(t('common.clause_separator'))];
     }
     case 'transfer': {
-      const from = Number(d.from_department_id) > 0 ? t('message.text_2', deptName(d.from_department_id)) : t('common.to_be_routed');
-      const to = t('message.text_2', deptName(d.to_department_id));
+      const from = Number(d.from_department_id) > 0 ? t('message.quoted', deptName(d.from_department_id)) : t('common.to_be_routed');
+      const to = t('message.quoted', deptName(d.to_department_id));
       return [t('common.transfer'), `${from} → ${to}${d.reason ? t('message.reason', d.reason) : ''}`];
     }
     case 'reply':
@@ -294,14 +294,42 @@ async function preview(text, stay = true) {
   if (r.count) {
     const kinds = [...new Set(r.spans.map((x) => PII_NAMES[x.type] || x.type))];
     setText(document.getElementById('reply-pii-what'),
-      t('message.the_reply_contains_personal_details', kinds.join(t('common.text_3')), r.count));
+      t('message.the_reply_contains_personal_details', kinds.join(t('common.list_separator')), r.count));
     const m = document.getElementById('reply-pii-masked');
     clear(m);
     m.append(highlightedParagraphs(r.masked, []));
   }
   return piiSeen;
 }
+// ---- reply quality: a hint while the handler types (docs/reply-quality.md);
+// never a block: the reply is published as written whatever the score.
+const rqBox = document.getElementById('reply-quality');
+const RQ_MISSING = {
+  relevance: () => t('message.rq_missing_relevance'), questions: () => t('message.rq_missing_questions'),
+  action: () => t('message.rq_missing_action'), time: () => t('message.rq_missing_time'), unit: () => t('message.rq_missing_unit'),
+  contact: () => t('message.rq_missing_contact'), boilerplate: () => t('message.rq_missing_boilerplate'), late: () => t('message.rq_missing_late'),
+};
+let rqTimer = 0;
+async function quality(text) {
+  if (!text.trim()) { rqBox.hidden = true; return; }
+  const r = await api('POST', '/api/v1/reply-quality', { message_id: id, body: text }, { stay: true });
+  if (form.elements.body.value !== text) return;   // typed on meanwhile
+  setText(document.getElementById('rq-score'), t('message.rq_score', Math.round(r.score)));
+  setText(document.getElementById('rq-parts'), r.timeliness === null
+    ? t('message.rq_parts', fmtPercent(r.relevance), fmtPercent(r.completeness), fmtPercent(r.boilerplate))
+    : t('message.rq_parts_time', fmtPercent(r.relevance), fmtPercent(r.completeness), fmtPercent(r.boilerplate), fmtPercent(r.timeliness)));
+  const ul = document.getElementById('rq-missing');
+  clear(ul);
+  for (const k of r.missing.filter((x) => RQ_MISSING[x])) ul.append(el('li', { 'data-missing': k }, RQ_MISSING[k]()));
+  rqBox.hidden = false;
+}
+function qualitySoon() {
+  clearTimeout(rqTimer);
+  rqTimer = setTimeout(() => { quality(form.elements.body.value).catch(() => {}); }, 600);
+}
+
 function previewSoon() {
+  qualitySoon();
   clearTimeout(previewTimer);
   previewTimer = setTimeout(() => { preview(form.elements.body.value).catch(() => {}); }, 400);
 }
@@ -338,6 +366,8 @@ form.addEventListener('submit', async (ev) => {
     dropDraft();
     piiBox.hidden = true;
     piiSeen = null;
+    clearTimeout(rqTimer);
+    rqBox.hidden = true;
     piiConfirmed = null;
     document.getElementById('reply-draft-note').hidden = true;
     updateCounter();

@@ -84,7 +84,7 @@ function item(m) {
       const body = { decision };
       if (reason) body.reason = reason;
       await api('POST', `/api/v1/messages/${m.id}/moderation`, body);
-      notice(qStatus, 'ok', t('moderation.text', DECISION_DONE[decision], m.id, m.title));
+      notice(qStatus, 'ok', t('moderation.action_on_item', DECISION_DONE[decision], m.id, m.title));
       await loadQueue();
     } catch (e) {
       if (e.redirecting) return;

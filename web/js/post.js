@@ -22,7 +22,7 @@ function addComment(c) {
   if (shown.has(c.id)) return;
   shown.add(c.id);
   count++;
-  setText(document.getElementById('c-count'), t('common.text', count));
+  setText(document.getElementById('c-count'), t('common.parenthesized', count));
   list.prepend(el('li', { class: 'comment', 'data-id': c.id },
     el('div', { class: 'muted' }, c.created_at ? fmtTime(c.created_at) : t('post.just_now')),
     el('p', { class: 'wrap-anywhere' }, c.body)));
@@ -34,7 +34,7 @@ function render(p) {
   viewsNode = el('strong', { id: 'views' }, String(p.views));
   host.append(el('h1', { class: 'page-title wrap-anywhere' }, p.title),
     el('div', { class: 'meta' }, el('span', null, fmtTime(p.created_at)), t('post.views'), viewsNode, t('post.views_after')),
-    p.has_image ? el('img', { class: 'post-image', src: `/api/v1/posts/${encodeURIComponent(p.id)}/image`, alt: t('post.picture_of_the_post') }) : null,
+    p.has_image ? el('img', { class: 'post-image', src: `/api/v1/posts/${encodeURIComponent(p.id)}/image`, alt: t('post.picture_of_the_post') }) : '',   // DOM append() would write "null"
     el('div', { class: 'doc-body wrap-anywhere' }, paragraphs(p.body)));
   for (const c of p.comments) addComment(c);
 }

@@ -244,7 +244,7 @@ function fromUrl() {
 function scope(user) {
   const box = document.getElementById('search-scope');
   if (user.role === 'handler') {
-    setText(box, t('search.searching_messages_of_your_department', user.department ? t('common.text', user.department) : ''));
+    setText(box, t('search.searching_messages_of_your_department', user.department ? t('common.parenthesized', user.department) : ''));
   } else {
     setText(box, t('search.searching_messages_of_all_departments'));
   }

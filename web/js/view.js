@@ -35,7 +35,7 @@ function render(m) {
       el('span', null, t('common.written', fmtTime(m.created_at)))),
     el('h1', { class: 'page-title wrap-anywhere' }, m.title),
     el('div', { class: 'body wrap-anywhere' }, paragraphs(m.body)),
-    m.group_size > 1 ? el('p', { class: 'muted' }, t('view.other_people_reported_a_similar', m.group_size - 1)) : null,
+    m.group_size > 1 ? el('p', { class: 'muted' }, t('view.other_people_reported_a_similar', m.group_size - 1)) : '',   // DOM append() writes null as "null"
     el('div', { class: 'actions' }, btn, ' ', el('span', null, t('view.supports')), count));
   const replies = el('section', { class: 'replies', 'aria-labelledby': 'replies-title' },
     el('h2', { id: 'replies-title' }, t('common.department_s_reply')));

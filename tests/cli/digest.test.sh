@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# CLI test for `minyi digest`: each department's day counted by China's
+# calendar day (new by arrival; overdue, due within 2 working days and
+# urged as of the end of that day), the unrouted queue, and bad input.
+# Ends with "N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+M=${MINYI_BIN:-./minyi}
+pass=0; fail=0
+t() {  # t NAME EXPECTED ACTUAL
+  if [ "$2" == "$3" ]; then pass=$((pass + 1)); echo "ok   $1"
+  else fail=$((fail + 1)); echo "FAIL $1"; echo "  expected: $(printf %q "$2")"; echo "  actual:   $(printf %q "$3")"; fi
+}
+d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
+db="sqlite:$d/db"
+"$M" demo --db "$db" >/dev/null
+# Three 咨询 (5 working days) about 公交 (routed to 交通运输局 by its keyword) on
+# Monday 2026-03-02, China time: one just before midnight; one just after
+# midnight belongs to Tuesday. One message about nothing routable.
+printf 'id\ttitle\tbody\ttype\tcreated_at\n' > "$d/in.tsv"
+printf 'a1\t公交站牌\t公交站牌倒了\t咨询\t2026-03-02T02:00:00Z\n' >> "$d/in.tsv"
+printf 'a2\t公交线路\t公交线路太少\t咨询\t2026-03-02T09:00:00Z\n' >> "$d/in.tsv"
+printf 'a3\t公交末班\t公交末班车太早\t咨询\t2026-03-02T15:30:00Z\n' >> "$d/in.tsv"
+printf 'a4\t公交卡\t公交卡充值\t咨询\t2026-03-02T16:10:00Z\n' >> "$d/in.tsv"
+printf 'a5\t随便说说\t今天天气不错\t咨询\t2026-03-02T03:00:00Z\n' >> "$d/in.tsv"
+"$M" import --quiet --db "$db" --consultation 2 --data "$d/in.tsv" >/dev/null 2>"$d/err"
+"$M" analyze --db "$db" >/dev/null 2>&1
+t "routed by keyword" "4" "$(sqlite3 "$d/db" "SELECT count(*) FROM messages m JOIN departments d ON d.id = m.department_id WHERE d.name = '交通运输局' AND m.source_id IS NOT NULL")"
+
+j() { "$M" digest --db "$db" --json "$@" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join("%s=%s" % (k, x[k]) for x in d["departments"] for k in ("new","overdue","due_soon","urged","urged_today")))'; }
+t "Monday: three new (China's day), nothing due yet" "new=3 overdue=0 due_soon=0 urged=0 urged_today=0" "$(j --department 交通运输局 --date 2026-03-02)"
+t "Tuesday: the one after midnight" "new=1 overdue=0 due_soon=0 urged=0 urged_today=0" "$(j --department 交通运输局 --date 2026-03-03)"
+t "Friday: all four due within 2 working days (by Tuesday)" "new=0 overdue=0 due_soon=4 urged=0 urged_today=0" "$(j --department 交通运输局 --date 2026-03-06)"
+t "the next Monday, at its end: three overdue, one due" "new=0 overdue=3 due_soon=1 urged=0 urged_today=0" "$(j --department 交通运输局 --date 2026-03-09)"
+# A leader's urging (督办) as the lifecycle records it on the message.
+sqlite3 "$d/db" "UPDATE messages SET urged_at = '2026-03-05T01:00:00Z', urge_count = 1 WHERE source_id = 'a1'"
+t "urged: open urged messages, and those urged that day" "new=0 overdue=0 due_soon=3 urged=1 urged_today=1" "$(j --department 交通运输局 --date 2026-03-05)"
+sqlite3 "$d/db" "UPDATE messages SET state = 'replied' WHERE source_id = 'a2'"
+t "a replied message is no longer overdue" "new=0 overdue=2 due_soon=1 urged=1 urged_today=0" "$(j --department 交通运输局 --date 2026-03-09)"
+
+out=$("$M" digest --db "$db" --date 2026-03-02)
+t "text: every department and the unrouted queue" "1 1 1" "$(grep -c '^交通运输局$' <<<"$out") $(grep -c '^待分办$' <<<"$out") $(grep -c '^教育局$' <<<"$out")"
+t "text: the figures under the department" "新收留言       3" "$(sed -n '/^交通运输局$/,/^$/p' <<<"$out" | grep 新收留言 | sed 's/^ *//')"
+t "the unrouted message counted in the queue" "1" "$("$M" digest --db "$db" --date 2026-03-02 --json | python3 -c 'import json,sys; print([x["new"] for x in json.load(sys.stdin)["departments"] if x["id"] == 0][0])')"
+
+"$M" digest --db "$db" --date 2026-02-30 >/dev/null 2>"$d/err"; rc=$?
+t "a bad date is a usage error naming it" "2 1" "$rc $(grep -c "2026-02-30" "$d/err")"
+"$M" digest --db "$db" --department 不存在的局 >/dev/null 2>"$d/err"; rc=$?
+t "an unknown department is refused" "1 1" "$rc $(grep -c '不存在的局' "$d/err")"
+"$M" digest --db "$db" --bogus >/dev/null 2>&1; t "unknown option" 2 $?
+
+# The counts come from indexes: no query of the digest walks the messages table.
+plan=$(sqlite3 "$d/db" "EXPLAIN QUERY PLAN SELECT count(*) FROM messages INDEXED BY messages_dept_created WHERE department_id IS 1 AND created_at >= '2026-03-01' AND created_at < '2026-03-02'")
+t "new messages of a day: an index search" "1" "$(grep -c 'SEARCH messages USING COVERING INDEX messages_dept_created' <<<"$plan")"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
