@@ -33,4 +33,6 @@ cpu=$(echo "$usr + $sys" | bc); rcpu=$(echo "$rusr + $rsys" | bc)
 echo "minyi hot: ${secs}s wall, ${cpu}s CPU, max RSS $((rss / 1024)) MB, checksum $(md5sum < "$out" | cut -c1-16)"
 echo "reference minyi seg (one core): ${rsecs}s wall, ${rcpu}s CPU, max RSS $((rrss / 1024)) MB"
 echo "ratio minyi hot / seg CPU seconds: $(echo "scale=2; $cpu / $rcpu" | bc)"
-if [ "$(echo "$secs <= 60" | bc)" = 1 ]; then echo "hot bench: within target (<= 60 s)"; else echo "hot bench: over the 60 s target (load $(cut -d' ' -f1 /proc/loadavg))"; fi
+if [ "$N" != 1000000 ]; then echo "hot bench: the 60 s target is for N=1000000"
+elif [ "$(echo "$secs <= 60" | bc)" = 1 ]; then echo "hot bench: within target (<= 60 s)"
+else echo "hot bench: over the 60 s target (load $(cut -d' ' -f1 /proc/loadavg); CPU ${cpu}s over $(nproc) cores)"; fi
