@@ -412,7 +412,12 @@ static const char *migrations[] = {
     "  WHERE department_id = old.department_id;"
     "END;",
 
-    /* 23: the public side. Published replies are searchable (the public
+    /* 23: state a process keeps across restarts (the near-duplicate index
+     * image, so a start does not re-add every message), in chunks. */
+    "CREATE TABLE app_state (name TEXT NOT NULL, part INTEGER NOT NULL, mark INTEGER NOT NULL, data BLOB NOT NULL,"
+    "  PRIMARY KEY (name, part)) WITHOUT ROWID;",
+
+    /* 24: the public side. Published replies are searchable (the public
      * search finds a message by its answer too): the store indexes each one
      * as it is published or corrected (sq_reply_fts; not a trigger, so that
      * tools without the tokenizer can still write the table). A consultation's
@@ -431,7 +436,7 @@ static const char *migrations[] = {
     "    + CASE WHEN new.publish = 1 AND new.analyzed = 1 AND new.moderation IN ('none','approved') THEN 1 ELSE -1 END"
     "    WHERE id = new.consultation_id; END;",
 
-    /* 24: the inbox's total per department (0: not routed) of the messages
+    /* 25: the inbox's total per department (0: not routed) of the messages
      * officials see (not held or rejected), kept by triggers: counting a
      * national department's rows took seconds per inbox page. */
     "CREATE TABLE inbox_counts (department_id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
@@ -449,7 +454,7 @@ static const char *migrations[] = {
      * every page sort all of a department's messages. */
     "CREATE INDEX messages_dept_new ON messages(department_id, id);",
 
-    /* 25: each near-duplicate group's first and latest arrival kept on its
+    /* 26: each near-duplicate group's first and latest arrival kept on its
      * row (a group's members leave it only when groups merge, so both stay
      * true bounds): GET /api/v1/hot read them by scanning every member of
      * every large group, 350,000 rows for one national campaign. */

@@ -264,10 +264,20 @@ typedef struct store_ops {
     /* decision: "approve" (publish and route), "reject" (with reason), "spam" (reject and teach the spam model). */
     int (*moderate)(store *s, int64_t id, int64_t user_id, const char *decision, str reason);
     int (*group_members)(store *s, int64_t group_id, int limit, json_t **out);
-    /* Calls cb, in id order, for every analyzed message with a near-duplicate
-     * signature (to rebuild the index at start); author is the author id or IP. */
-    int (*group_index)(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
+    /* Calls cb, in id order, for every analyzed message with id > after and a
+     * near-duplicate signature (to rebuild the index at start, or bring a kept
+     * image up to date); author is the author id or IP. */
+    int (*group_index)(store *s, int64_t after, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
                                            const void *sig, size_t n), void *ud);
+    /* State a process keeps across restarts (the near-duplicate index image),
+     * under a name, with the caller's mark (e.g. the last message id it
+     * covers): state_put replaces it with the pieces given in order (one
+     * transaction, written in chunks of at most 64 MB); state_get calls cb
+     * with the chunks in order, STORE_NOT_FOUND when none. PostgreSQL: a
+     * table (name, part, mark, data bytea), the same chunks. */
+    int (*state_put)(store *s, const char *name, int64_t mark,
+                     int (*fill)(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud), void *ud);
+    int (*state_get)(store *s, const char *name, int64_t *mark, int (*cb)(void *ud, const void *p, size_t n), void *ud);
 
     /* Models ("classifier", "spam"): stored in the database so every node sees the same. */
     int (*model_add)(store *s, const char *kind, str name, const void *data, size_t n, json_t *meta, int64_t *id);
