@@ -1,42 +1,76 @@
 // bench/national-query.mjs: read latencies of a loaded minyi (bench/national.sh).
-// Logs in as an admin (the login flow of tests/api/lib.mjs), then times, over
-// one kept-alive connection, a mix of searches (1-, 2-, 3-, 4-character and
-// multi-word queries, common words included), GET /api/v1/stats, /hot and
-// /inbox?limit=50 on the first and a deep page. Prints one line per figure
-// ("name p50_ms p99_ms count") and a checksum of the result counts.
-// usage: node bench/national-query.mjs BASE LOGIN PASSWORD [ROUNDS]
-const [base, login, password, roundsArg] = process.argv.slice(2);
+// Logs in as an admin (the login flow of tests/api/lib.mjs) and, when given,
+// as a handler; then times, one request at a time over a kept-alive
+// connection: a hard mix of searches (1-, 2-, 3-, 4-character and multi-word
+// queries, the most common characters and words of citizens' messages
+// included), the public search with the same mix, GET /api/v1/stats, /hot,
+// and /inbox?limit=50 first and deep pages (keyset `after`, 100 pages down)
+// alone and with each filter and sort. Prints one line per figure
+// ("name p50_ms p99_ms count [cpu_ms]") and a checksum of the result counts.
+// With SERVER_PID set, cpu_ms is the CPU time per request of the server's
+// HTTP threads (user + system, /proc), fairer than wall time on a loaded
+// machine (ticks of 10 ms: meaningful over many requests).
+// usage: node bench/national-query.mjs BASE LOGIN PASSWORD [ROUNDS] [HANDLER_LOGIN HANDLER_PASSWORD]
+import { readFileSync, readdirSync } from 'node:fs';
+
+const [base, login, password, roundsArg, hLogin, hPassword] = process.argv.slice(2);
 const rounds = Number(roundsArg || 5);
 if (!base || !login || !password) {
-  console.error('usage: node bench/national-query.mjs BASE LOGIN PASSWORD [ROUNDS]');
+  console.error('usage: node bench/national-query.mjs BASE LOGIN PASSWORD [ROUNDS] [HANDLER_LOGIN HANDLER_PASSWORD]');
   process.exit(2);
 }
-
-let cookie = '';
-let csrf = '';
-async function req(method, path, body) {
-  const headers = { Accept: 'application/json' };
-  if (cookie) headers.Cookie = cookie;
-  if (csrf) headers['X-CSRF-Token'] = csrf;
-  if (body) headers['Content-Type'] = 'application/json';
-  const t0 = performance.now();
-  const res = await fetch(base + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
-  const text = await res.text();
-  const ms = performance.now() - t0;
-  const set = res.headers.get('set-cookie');
-  if (set) cookie = set.split(';')[0];
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON: reported below */ }
-  return { status: res.status, json, ms };
+const pid = process.env.SERVER_PID;
+const ticks = Number(process.env.CLK_TCK || 100);
+/* CPU time of the server's HTTP worker threads (the background analyzer's
+ * start-up work is not the requests' cost). */
+function cpuMs() {
+  if (!pid) return 0;
+  let ms = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    let f;
+    try { f = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'); } catch { continue; }
+    if (!f.includes('(MHD-')) continue;
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    ms += (Number(rest[11]) + Number(rest[12])) * 1000 / ticks;   // utime + stime
+  }
+  return ms;
 }
 
-const r = await req('POST', '/api/v1/login', { login, password });
-if (r.status !== 200) { console.error(`login failed: ${r.status}`); process.exit(1); }
-csrf = r.json.csrf_token;
+class Session {
+  constructor() { this.cookie = ''; this.csrf = ''; }
+  async req(method, path, body) {
+    const headers = { Accept: 'application/json' };
+    if (this.cookie) headers.Cookie = this.cookie;
+    if (this.csrf) headers['X-CSRF-Token'] = this.csrf;
+    if (body) headers['Content-Type'] = 'application/json';
+    const t0 = performance.now();
+    const res = await fetch(base + path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+    const text = await res.text();
+    const ms = performance.now() - t0;
+    const set = res.headers.get('set-cookie');
+    if (set) this.cookie = set.split(';')[0];
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* not JSON: reported below */ }
+    return { status: res.status, json, ms };
+  }
+  async login(l, p) {
+    const r = await this.req('POST', '/api/v1/login', { login: l, password: p });
+    if (r.status !== 200) { console.error(`login ${l} failed: ${r.status}`); process.exit(1); }
+    this.csrf = r.json.csrf_token;
+    return this;
+  }
+}
 
-// Common and rare words of citizens' messages, 1 to 4 characters, and two-word queries.
-const queries = ['路', '水', '房', '噪音', '物业', '工资', '学校', '搅拌站', '停车场', '幼儿园',
-  '小区物业', '拖欠工资', '噪音扰民', '小区 停车', '学校 收费', '医保 报销'];
+const admin = await new Session().login(login, password);
+const handler = hLogin ? await new Session().login(hLogin, hPassword) : null;
+
+// The most common characters and words of citizens' messages (的 is in
+// nearly every one), rarer ones, 1 to 4 characters, and several words.
+const queries = ['的', '路', '区', '水', '房', '车',
+  '噪音', '物业', '工资', '学校', '小区', '问题', '希望', '没有',
+  '搅拌站', '停车场', '幼儿园', '居民区',
+  '小区物业', '拖欠工资', '噪音扰民', '违章建筑',
+  '小区 停车', '学校 收费', '医保 报销', '的 问题', '小区 物业 收费'];
 
 function pct(xs, p) {
   const s = [...xs].sort((a, b) => a - b);
@@ -44,47 +78,62 @@ function pct(xs, p) {
 }
 let checksum = 0;
 const fail = [];
-async function timed(name, path, times) {
+/* Times path `times` times; returns {ms: [...], cpu: total server CPU ms}. */
+async function timed(s, path, times) {
   const xs = [];
+  const c0 = cpuMs();
   for (let i = 0; i < times; i++) {
-    const res = await req('GET', path);
+    const res = await s.req('GET', path);
     if (res.status !== 200) { fail.push(`${path}: HTTP ${res.status}`); return null; }
     xs.push(res.ms);
     if (i === 0 && res.json) checksum = (checksum * 31 + (res.json.total ?? res.json.count ?? 0)) % 1000000007;
   }
-  return xs;
+  return { ms: xs, cpu: cpuMs() - c0 };
 }
-function line(name, xs) {
-  if (!xs || !xs.length) { console.log(`${name} - - 0`); return; }
-  console.log(`${name} ${pct(xs, 0.5).toFixed(1)} ${pct(xs, 0.99).toFixed(1)} ${xs.length}`);
+function merge(a, b) { return a ? { ms: [...a.ms, ...(b ? b.ms : [])], cpu: a.cpu + (b ? b.cpu : 0) } : b; }
+function line(name, t) {
+  if (!t || !t.ms.length) { console.log(`${name} - - 0`); return; }
+  const cpu = pid ? ` ${(t.cpu / t.ms.length).toFixed(1)}` : '';
+  console.log(`${name} ${pct(t.ms, 0.5).toFixed(1)} ${pct(t.ms, 0.99).toFixed(1)} ${t.ms.length}${cpu}`);
 }
 
-await req('GET', '/api/v1/search?q=' + encodeURIComponent('路'));   // warm the caches a server keeps
-const search = [];
-for (let k = 0; k < rounds; k++)
-  for (const q of queries) {
-    const xs = await timed('search', '/api/v1/search?q=' + encodeURIComponent(q), 1);
-    if (xs) search.push(...xs);
-  }
-line('search', search);
-for (const q of ['路', '噪音', '搅拌站', '小区物业', '小区 停车']) line(`search:${q.replace(' ', '+')}`, await timed('', '/api/v1/search?q=' + encodeURIComponent(q), rounds));
-line('stats', await timed('stats', '/api/v1/stats', rounds * 2));
-line('hot', await timed('hot', '/api/v1/hot', rounds * 2));
-const first = await req('GET', '/api/v1/inbox?limit=50');
-line('inbox:first', await timed('inbox', '/api/v1/inbox?limit=50', rounds * 2));
-const total = first.json?.total ?? 0;
-// A deep page: keyset cursors when the API gives one, else an offset near the end.
-let deepPath = `/api/v1/inbox?limit=50&offset=${Math.max(0, Math.floor(total * 0.9))}`;
-if (first.json?.next) {
-  // keyset pages: walk 100 pages down and time that page
-  let next = first.json.next;
-  for (let k = 0; k < 100 && next; k++) {
-    deepPath = `/api/v1/inbox?limit=50&cursor=${encodeURIComponent(next)}`;
-    next = (await req('GET', deepPath)).json?.next;
-  }
+const enc = encodeURIComponent;
+await admin.req('GET', '/api/v1/search?q=' + enc('路'));   // warm the caches a server keeps
+for (const [name, s, prefix] of [['search', admin, '/api/v1/search?q='], ['public_search', admin, '/api/v1/public/search?q='],
+                                 ...(handler ? [['search_handler', handler, '/api/v1/search?q=']] : [])]) {
+  let all = null;
+  const worst = [];
+  for (let k = 0; k < rounds; k++)
+    for (const q of queries) {
+      const t = await timed(s, prefix + enc(q), 1);
+      if (t) { all = merge(all, t); worst.push([t.ms[0], q]); }
+    }
+  line(name, all);
+  worst.sort((a, b) => b[0] - a[0]);
+  console.log(`${name}_slowest ${worst.slice(0, 5).map(([ms, q]) => `${q.replace(/ /g, '+')}=${ms.toFixed(1)}`).join(' ')}`);
 }
-console.log(`inbox_deep_path ${deepPath}`);
-line('inbox:deep', await timed('inbox', deepPath, rounds * 2));
-console.log(`inbox_total ${total}`);
+for (const q of ['的', '路', '噪音', '搅拌站', '小区物业', '小区 停车']) line(`search:${q.replace(' ', '+')}`, await timed(admin, '/api/v1/search?q=' + enc(q), rounds));
+line('stats', await timed(admin, '/api/v1/stats', rounds * 2));
+line('hot', await timed(admin, '/api/v1/hot', rounds * 2));
+
+/* The first page of an inbox view, then 100 pages down by its cursors. */
+async function inbox(name, s, query) {
+  const path = `/api/v1/inbox?limit=50${query}`;
+  const first = await s.req('GET', path);
+  if (first.status !== 200) { fail.push(`${path}: HTTP ${first.status}`); return; }
+  line(`inbox:${name}:first`, await timed(s, path, rounds * 2));
+  let next = first.json?.next, deep = null, pages = 1;
+  for (; pages < 100 && next; pages++) {
+    deep = `${path}&after=${enc(next)}`;
+    next = (await s.req('GET', deep)).json?.next;
+  }
+  if (deep) line(`inbox:${name}:deep${pages}`, await timed(s, deep, rounds * 2));
+  if (name === 'all') console.log(`inbox_total ${first.json?.total ?? '-'}`);
+}
+const views = [['all', ''], ['state', '&state=assigned'], ['type', '&type=' + enc('投诉')], ['region', '&region=' + enc('D6县')],
+  ['overdue', '&due=overdue'], ['due', '&sort=due'], ['keyword', '&q=' + enc('噪音')], ['keyword1', '&q=' + enc('路')],
+  ['type+state', '&type=' + enc('咨询') + '&state=new']];
+for (const [name, q] of views) await inbox(name, admin, q);
+if (handler) for (const [name, q] of views) await inbox(`handler:${name}`, handler, q);
 for (const f of fail) console.log(`error ${f}`);
 console.log(`checksum ${checksum}`);

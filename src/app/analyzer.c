@@ -34,6 +34,7 @@ struct analyzer {
     spam_rate *rate;           /* recent messages per sender, for floods */
     dedup *dd;                 /* near-duplicate index of every analyzed message */
     bool dd_loaded;
+    size_t dd_kept;            /* messages in the index when its image was last kept in the store */
     hotlive *hot;              /* live hot issues; NULL without a dictionary */
     bool hot_loaded;
     pipeline *pl;              /* made at the first run (workers, batch) */
@@ -76,6 +77,8 @@ int analyzer_new(store *st, const seg_dict *dict, analyzer **out, char *err, siz
     return 0;
 }
 
+static void keep_index(analyzer *a);
+
 static void drop_model(analyzer *a) {
     cls_ctx_free(a->cls); a->cls = NULL;
     cls_free(a->model); a->model = NULL;
@@ -86,6 +89,7 @@ static void drop_model(analyzer *a) {
 void analyzer_free(analyzer *a) {
     if (!a) return;
     analyzer_stop(a);
+    if (a->dd_loaded && dedup_nmsgs(a->dd) != a->dd_kept) keep_index(a);
     drop_model(a);
     acm_free(a->words);
     spam_model_free(a->spam_nb);
@@ -146,6 +150,49 @@ static int64_t parse_time(const char *s) {
     struct tm tm = {0};
     if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
     return (int64_t)timegm(&tm);
+}
+
+#define INDEX_STATE "dedup"
+
+/* The near-duplicate index kept in the store with the id of its last
+ * message, so the next start loads it and re-adds only the messages
+ * analysed since, instead of every message. */
+static int keep_piece(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud) {
+    return dedup_save(ud, put, pud);
+}
+
+static void keep_index(analyzer *a) {
+    size_t n = dedup_nmsgs(a->dd);
+    if (!n) return;
+    int64_t mark = (int64_t)dedup_msg_ext(a->dd, (uint32_t)(n - 1));
+    if (a->st->ops->state_put(a->st, INDEX_STATE, mark, keep_piece, a->dd)) {
+        log_error("analyzer: keeping the near-duplicate index: %s (the next start re-adds every message)", store_errmsg(a->st));
+        return;
+    }
+    a->dd_kept = n;
+}
+
+static int load_piece(void *ud, const void *p, size_t n) { return dedup_loader_feed(ud, p, n); }
+
+/* The kept image, if there is a usable one: *mark gets its last message id. */
+static void load_index(analyzer *a, int64_t *mark) {
+    *mark = 0;
+    dedup_cfg cfg;
+    dedup_cfg_default(&cfg);
+    dedup_loader *l;
+    if (dedup_loader_new(&cfg, &l)) return;
+    int64_t m = 0;
+    int rc = a->st->ops->state_get(a->st, INDEX_STATE, &m, load_piece, l);
+    dedup *d;
+    if (dedup_loader_finish(l, &d)) {
+        if (rc != STORE_NOT_FOUND) log_info("analyzer: the kept near-duplicate index is unusable; re-adding every message");
+        return;
+    }
+    if (rc != STORE_OK) { dedup_free(d); return; }
+    dedup_free(a->dd);
+    a->dd = d;
+    a->dd_kept = dedup_nmsgs(d);
+    *mark = m;
 }
 
 /* group_index callback: re-adds a stored signature to the in-memory index. */
@@ -217,9 +264,14 @@ static int reload(analyzer *a) {
 
 
     if (!a->dd_loaded) {
-        if (st->ops->group_index(st, index_one, a)) return -1;
+        int64_t mark;
+        load_index(a, &mark);
+        size_t kept = dedup_nmsgs(a->dd);
+        if (st->ops->group_index(st, mark, index_one, a)) return -1;
         a->dd_loaded = true;
-        log_info("analyzer: near-duplicate index: %zu messages in %zu groups", dedup_nmsgs(a->dd), dedup_ngroups(a->dd));
+        log_info("analyzer: near-duplicate index: %zu messages in %zu groups (%zu from the kept image, %zu re-added; %.0f bytes a message)",
+                 dedup_nmsgs(a->dd), dedup_ngroups(a->dd), kept, dedup_nmsgs(a->dd) - kept,
+                 dedup_nmsgs(a->dd) ? (double)dedup_memory(a->dd) / (double)dedup_nmsgs(a->dd) : 0.0);
     }
 
     if (a->hot && !a->hot_loaded) {
@@ -285,6 +337,10 @@ int analyzer_run(analyzer *a, size_t *done) {
     __atomic_store_n(&a->busy_since, mono_now(), __ATOMIC_RELAXED);
     int rc = pipeline_run(a->pl, a->st, &cfg, done);
     metrics_add(METRIC_ANALYZED, *done);
+    /* Keep the index image once it has grown by an eighth since the last
+     * one: writing it costs about as much as re-adding that eighth. */
+    size_t n = dedup_nmsgs(a->dd);
+    if (!rc && n - a->dd_kept >= 10000 && (n - a->dd_kept) * 8 >= n) keep_index(a);
     __atomic_store_n(&a->busy_since, 0, __ATOMIC_RELAXED);
     return rc;
 }

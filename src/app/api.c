@@ -180,9 +180,18 @@ json_t *api_msg_json(api_ctx *c, const store_msg *m, const who *w) {
 
 /* ---- public ------------------------------------------------------------- */
 
+/* How many messages a consultation took in is for officials; the public
+ * sees only the count of what it may read (message_count). */
+static void hide_received(api_ctx *c, http_req *r, json_t *cons) {
+    if (!session_of(c, r).ok) json_object_del(cons, "received_count");
+}
+
 static void get_consultations(api_ctx *c, http_req *r) {
     json_t *a;
     if (OPS->consultation_list(ST, &a)) return api_store_failed(r, ST);
+    size_t i;
+    json_t *x;
+    json_array_foreach(a, i, x) hide_received(c, r, x);
     http_json(r, 200, json_pack("{s:o}", "consultations", a));
 }
 
@@ -203,6 +212,7 @@ static void get_consultation(api_ctx *c, http_req *r, const char *arg) {
     json_t *sections;
     if (OPS->consultation_sections(ST, id, &sections)) { json_decref(o); return api_store_failed(r, ST); }
     json_object_set_new(o, "sections", sections);
+    hide_received(c, r, o);
     http_json(r, 200, o);
 }
 
@@ -717,6 +727,7 @@ static const route routes[] = {
     { "GET",  "/api/v1/hot/*/messages",         NULL, api_get_hot_messages },
     { "GET",  "/api/v1/trends",                 api_get_trends, NULL },
     { "GET",  "/api/v1/public/messages",        api_get_public_messages, NULL },
+    { "GET",  "/api/v1/public/search",          api_get_public_search, NULL },
     { "GET",  "/api/v1/site",                   api_get_site, NULL },
     { "GET",  "/api/v1/posts",                  api_get_posts, NULL },
     { "POST", "/api/v1/posts",                  api_post_post, NULL },

@@ -58,6 +58,7 @@ void api_get_reply_quality_depts(api_ctx *c, http_req *r);
 
 /* api_public.c */
 void api_get_public_messages(api_ctx *c, http_req *r);
+void api_get_public_search(api_ctx *c, http_req *r);
 void api_get_public_message(api_ctx *c, http_req *r, const char *arg);
 void api_post_public_support(api_ctx *c, http_req *r, const char *arg);
 /* The visitor (a citizen without a login) as the hash of the minyi_visitor

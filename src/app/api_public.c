@@ -11,6 +11,8 @@
 #include "app/auth.h"
 #include "text/pii.h"
 #include "text/utf8.h"
+#include "store/fts.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +128,102 @@ void api_get_public_message(api_ctx *c, http_req *r, const char *arg) {
     json_object_set_new(o, "id", json_integer(id));
     json_object_set_new(o, "supports", json_integer(supports));
     http_json(r, 200, o);
+}
+
+/* ---- public full-text search -------------------------------------------- */
+
+#define PUBLIC_SEARCH_CAND 500
+#define SNIPPET_CHARS 80
+
+typedef struct { json_t *o; double score; int64_t id; char *title, *body, *reply; bool in_reply; } pub_hit;
+
+static int hit_order(const void *a, const void *b) {
+    const pub_hit *x = a, *y = b;
+    if (x->score != y->score) return x->score < y->score ? -1 : 1;
+    return x->id > y->id ? -1 : x->id < y->id;
+}
+
+static char *masked_copy(const char *s) {
+    buf b = {0};
+    if (!s) return NULL;
+    if (pii_mask(s, strlen(s), PII_ALL, &b)) { buf_free(&b); return NULL; }
+    if (!b.p) return strdup("");
+    return buf_detach(&b);
+}
+
+/* GET /api/v1/public/search?q=&limit=&offset=: publicly listed messages and
+ * their published replies that match q, best first. The index holds the
+ * original text, so every hit is masked and matched again on the masked
+ * text (a hit only on a masked phone number is dropped, and not counted),
+ * and snippets come from the masked text only: HTML-escaped, with <mark>
+ * around the matches. Counting and ranking stop at the newest
+ * PUBLIC_SEARCH_CAND matches (store.h public_search): half the officials'
+ * window, as each is masked and matched again. */
+void api_get_public_search(api_ctx *c, http_req *r) {
+    const char *q = http_query(r, "q");
+    if (!q || !*q) return http_error(r, 422, "missing", "q", "q (what to search for) is required");
+    size_t qn = strlen(q);
+    if (!utf8_valid(q, qn)) return http_error(r, 400, "invalid_utf8", "q", "q is not valid UTF-8");
+    if (utf8_count(q, qn) > 200) return http_error(r, 422, "too_long", "q", "q is longer than 200 characters");
+    const char *lim = http_query(r, "limit"), *off = http_query(r, "offset");
+    int limit = lim ? atoi(lim) : 20, offset = off ? atoi(off) : 0;
+    if (limit <= 0 || limit > 50) limit = 20;
+    if (offset < 0) offset = 0;
+    json_t *o;
+    int rc = OPS->public_search(ST, (str){ q, qn }, PUBLIC_SEARCH_CAND, &o);
+    if (rc == STORE_INVALID) return http_error(r, 422, "invalid", "q", "q has no letters, digits or Chinese characters to search for");
+    if (rc) return api_store_failed(r, ST);
+    json_t *cands = json_object_get(o, "candidates");
+    size_t nc = json_array_size(cands), n = 0;
+    pub_hit *h = calloc(nc ? nc : 1, sizeof *h);
+    if (!h) { json_decref(o); return http_error(r, 500, "internal", NULL, "out of memory"); }
+    str qs = { q, qn };
+    for (size_t i = 0; i < nc; i++) {
+        json_t *x = json_array_get(cands, i);
+        pub_hit *p = &h[n];
+        *p = (pub_hit){ .o = x, .score = json_real_value(json_object_get(x, "score")),
+                        .id = json_integer_value(json_object_get(x, "id")),
+                        .title = masked_copy(json_string_value(json_object_get(x, "title"))),
+                        .body = masked_copy(json_string_value(json_object_get(x, "body"))),
+                        .reply = masked_copy(json_string_value(json_object_get(x, "reply"))) };
+        if (!p->title || !p->body) { free(p->title); free(p->body); free(p->reply); continue; }
+        str msg[2] = { str_c(p->title), str_c(p->body) }, rep = str_c(p->reply);
+        if (fts_matches(qs, msg, 2)) n++;
+        else if (p->reply && fts_matches(qs, &rep, 1)) { p->in_reply = true; n++; }
+        else { free(p->title); free(p->body); free(p->reply); }
+    }
+    qsort(h, n, sizeof *h, hit_order);
+    bool approx = json_is_true(json_object_get(o, "approx"));
+    json_int_t total = (json_int_t)n;
+    if (approx && nc) {
+        /* The share of candidates that still match once masked, over the estimate. */
+        double est = (double)json_integer_value(json_object_get(o, "matched")) * (double)n / (double)nc;
+        double mag = pow(10, floor(log10(est > 1 ? est : 1)) - 1);
+        total = (json_int_t)(round(est / mag) * mag);
+        if (total < (json_int_t)n) total = (json_int_t)n;
+    }
+    json_t *a = json_array();
+    for (size_t i = (size_t)offset; i < n && i < (size_t)offset + (size_t)limit; i++) {
+        pub_hit *p = &h[i];
+        buf snip = {0}, th = {0};
+        if (fts_snippet_html(qs, str_c(p->in_reply ? p->reply : p->body), SNIPPET_CHARS, &snip)
+            || fts_snippet_html(qs, str_c(p->title), 200, &th)) { buf_free(&snip); buf_free(&th); continue; }
+        json_t *x = p->o;
+        json_array_append_new(a, json_pack("{s:I,s:s,s:s%,s:s%,s:s,s:O,s:O,s:O,s:O,s:O}",
+            "id", (json_int_t)p->id, "title", p->title, "title_html", th.p ? th.p : "", th.n,
+            "snippet", snip.p ? snip.p : "", snip.n,
+            "matched_in", p->in_reply ? "reply" : "message", "type", json_object_get(x, "type"),
+            "state", json_object_get(x, "state"), "department", json_object_get(x, "department"),
+            "region", json_object_get(x, "region"), "created_at", json_object_get(x, "created_at")));
+        buf_free(&snip);
+        buf_free(&th);
+    }
+    for (size_t i = 0; i < n; i++) { free(h[i].title); free(h[i].body); free(h[i].reply); }
+    free(h);
+    json_decref(o);
+    http_add_header(r, "Cache-Control", "no-cache");
+    http_json(r, 200, json_pack("{s:I,s:b,s:I,s:o}", "total", total, "total_approx", approx,
+                                "window", (json_int_t)n, "results", a));
 }
 
 void api_visitor(api_ctx *c, http_req *r, char out[65]) {

@@ -237,7 +237,7 @@ int cmd_consultation(int argc, char **argv) {
         if (open_db(db, &st)) return 1;
         json_t *a;
         int rc = st->ops->consultation_list(st, &a);
-        if (!rc) { print_json_list(a, (const char *const[]){ "id", "kind", "status", "message_count", "title", NULL }); json_decref(a); }
+        if (!rc) { print_json_list(a, (const char *const[]){ "id", "kind", "status", "received_count", "title", NULL }); json_decref(a); }
         store_close(st);
         return rc ? 1 : 0;
     }

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "store/store.h"
 #include "text/utf8.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,15 @@ static const char help[] =
 
 typedef struct { str reply, replied_at; long line; } row_extra;
 
+/* One batch of rows, read and routed, waiting for its transaction. */
+typedef struct {
+    buf arena;                 /* the batch's text, copied out of the file reader */
+    store_new_msg rows[BATCH];
+    row_extra extra[BATCH];
+    size_t n;
+    int rc;                    /* STORE_ERROR when reading ran out of memory */
+} slot;
+
 typedef struct {
     datafile *df;
     const char *path;
@@ -50,11 +60,10 @@ typedef struct {
     json_t *rules;             /* keyword rules, NULL when a classifier routes */
     long taken, skipped, bad_times;
     bool eof;
-    buf title, when, replied;
+    buf title, when, replied;  /* the reader's scratch */
     long replies, dups;
-    buf arena;                 /* the batch's text, copied out of the file reader */
-    store_new_msg rows[BATCH];
-    row_extra extra[BATCH];
+    slot slots[2];             /* one being read while the other is inserted */
+    slot *ready;               /* the batch the next transaction inserts */
     int64_t ids[BATCH];
     progress *pg;
     int stage;
@@ -142,12 +151,15 @@ static str source_id(importer *im, str id, const str *f, char *tmp, size_t cap) 
     return (str){ tmp, (size_t)n };
 }
 
-/* One transaction: up to BATCH rows read, then inserted together. */
-static int import_batch(store *st, void *arg) {
-    importer *im = arg;
-    buf_reset(&im->arena);
+/* Reads up to BATCH rows into sl: parsing, checks and keyword routing, the
+ * work that needs no database, so it runs beside the previous batch's
+ * transaction (both cores busy). */
+static void read_rows(importer *im, slot *sl) {
+    buf_reset(&sl->arena);
+    sl->n = 0;
+    sl->rc = STORE_OK;
     size_t n = 0;
-    while (n < BATCH) {
+    while (n < BATCH && !im->eof) {
         str f[DF_NFIELDS];
         int r = datafile_next(im->df, f);
         if (r == 0) { im->eof = true; break; }
@@ -188,38 +200,78 @@ static int import_batch(store *st, void *arg) {
         char sid[64];
         m.source_id = source_id(im, f[DF_ID], f, sid, sizeof sid);
         /* An old system's official reply comes along, with its time (on-time figures depend on it). */
-        row_extra *x = &im->extra[n];
+        row_extra *x = &sl->extra[n];
         x->reply = str_trim(f[DF_REPLY]);
         x->replied_at = (str){0};
         str at = str_trim(f[DF_REPLIED_AT]);
-        if (x->reply.n && at.n && parse_time(at, im->tz_seconds, &im->replied)) x->replied_at = keep(&im->arena, (str){ im->replied.p, im->replied.n });
-        x->reply = x->reply.n ? keep(&im->arena, x->reply) : (str){0};
+        if (x->reply.n && at.n && parse_time(at, im->tz_seconds, &im->replied)) x->replied_at = keep(&sl->arena, (str){ im->replied.p, im->replied.n });
+        x->reply = x->reply.n ? keep(&sl->arena, x->reply) : (str){0};
         x->line = datafile_line(im->df);
-        m.title = keep(&im->arena, m.title); m.body = keep(&im->arena, m.body); m.type = keep(&im->arena, m.type);
-        m.region = keep(&im->arena, m.region); m.author = keep(&im->arena, m.author);
-        m.created_at = keep(&im->arena, m.created_at); m.source_id = keep(&im->arena, m.source_id);
-        if (m.title.n == (size_t)-1 || m.body.n == (size_t)-1 || m.source_id.n == (size_t)-1) { log_error("import: out of memory"); return STORE_ERROR; }
-        im->rows[n++] = m;
+        m.title = keep(&sl->arena, m.title); m.body = keep(&sl->arena, m.body); m.type = keep(&sl->arena, m.type);
+        m.region = keep(&sl->arena, m.region); m.author = keep(&sl->arena, m.author);
+        m.created_at = keep(&sl->arena, m.created_at); m.source_id = keep(&sl->arena, m.source_id);
+        if (m.title.n == (size_t)-1 || m.body.n == (size_t)-1 || m.source_id.n == (size_t)-1) { log_error("import: out of memory"); sl->rc = STORE_ERROR; return; }
+        sl->rows[n++] = m;
     }
-    if (!n) return STORE_OK;
     for (size_t i = 0; i < n; i++) {
-        store_new_msg *m = &im->rows[i];
-        fix(&im->arena, &m->title); fix(&im->arena, &m->body); fix(&im->arena, &m->type); fix(&im->arena, &m->region);
-        fix(&im->arena, &m->author); fix(&im->arena, &m->created_at); fix(&im->arena, &m->source_id);
-        fix(&im->arena, &im->extra[i].reply); fix(&im->arena, &im->extra[i].replied_at);
+        store_new_msg *m = &sl->rows[i];
+        fix(&sl->arena, &m->title); fix(&sl->arena, &m->body); fix(&sl->arena, &m->type); fix(&sl->arena, &m->region);
+        fix(&sl->arena, &m->author); fix(&sl->arena, &m->created_at); fix(&sl->arena, &m->source_id);
+        fix(&sl->arena, &sl->extra[i].reply); fix(&sl->arena, &sl->extra[i].replied_at);
     }
+    sl->n = n;
+}
+
+typedef struct { importer *im; slot *sl; } read_job;
+
+static void *read_main(void *arg) {
+    read_job *j = arg;
+    read_rows(j->im, j->sl);
+    return NULL;
+}
+
+/* One transaction: the rows of the ready batch, inserted together. */
+static int import_batch(store *st, void *arg) {
+    importer *im = arg;
+    slot *sl = im->ready;
+    size_t n = sl->n;
+    if (!n) return STORE_OK;
     size_t dups = 0;
-    int rc = st->ops->msg_import(st, im->rows, n, im->ids, &dups);
+    int rc = st->ops->msg_import(st, sl->rows, n, im->ids, &dups);
     if (rc) return rc;
     im->taken += (long)(n - dups);
     im->dups += (long)dups;
     for (size_t i = 0; i < n; i++) {
-        if (!im->ids[i] || !im->extra[i].reply.n) continue;
-        if ((rc = st->ops->reply_import(st, im->ids[i], im->rows[i].department_id, im->extra[i].reply, im->extra[i].replied_at))) return rc;
+        if (!im->ids[i] || !sl->extra[i].reply.n) continue;
+        if ((rc = st->ops->reply_import(st, im->ids[i], sl->rows[i].department_id, sl->extra[i].reply, sl->extra[i].replied_at))) return rc;
         im->replies++;
     }
     progress_add(im->pg, im->stage, n);
     return STORE_OK;
+}
+
+/* A file through the database: while batch k is inserted, a second thread
+ * reads batch k+1 (the reader touches only the file, its scratch and the
+ * other slot). */
+static int import_file(importer *im) {
+    store *st = im->st;
+    int cur = 0, rc = 0;
+    read_rows(im, &im->slots[cur]);
+    for (;;) {
+        slot *sl = &im->slots[cur];
+        if (sl->rc) return 1;
+        if (!sl->n && im->eof) return 0;
+        read_job job = { im, &im->slots[!cur] };
+        pthread_t t;
+        bool threaded = !im->eof && pthread_create(&t, NULL, read_main, &job) == 0;
+        im->ready = sl;
+        if (st->ops->batch(st, import_batch, im)) { log_error("%s: %s", im->path, store_errmsg(st)); rc = 1; }
+        if (threaded) pthread_join(t, NULL);
+        else if (!im->eof && !rc) read_rows(im, job.sl);
+        else im->slots[!cur].n = 0;
+        if (rc) return rc;
+        cur = !cur;
+    }
 }
 
 int cmd_import(int argc, char **argv) {
@@ -279,8 +331,7 @@ int cmd_import(int argc, char **argv) {
         imp->path = data[i];
         imp->taken = imp->skipped = imp->dups = 0;
         imp->eof = false;
-        while (!imp->eof && !rc)
-            if (st->ops->batch(st, import_batch, imp)) { log_error("%s: %s", data[i], store_errmsg(st)); rc = 1; }
+        rc = import_file(imp);
         datafile_close(imp->df);
         if (imp->dups) fprintf(stderr, "%s: %ld rows taken, %ld already imported, %ld skipped\n", data[i], imp->taken, imp->dups, imp->skipped);
         else fprintf(stderr, "%s: %ld rows taken, %ld skipped\n", data[i], imp->taken, imp->skipped);
@@ -295,7 +346,8 @@ int cmd_import(int argc, char **argv) {
            total_taken, total_skipped, dupnote, imp->replies, cid, secs, secs > 0 ? (double)total_taken / secs : 0.0,
            rc ? "; stopped by an error, the batches before it are kept" : "");
     json_decref(imp->rules);
-    buf_free(&imp->title); buf_free(&imp->when); buf_free(&imp->replied); buf_free(&imp->arena);
+    buf_free(&imp->title); buf_free(&imp->when); buf_free(&imp->replied);
+    buf_free(&imp->slots[0].arena); buf_free(&imp->slots[1].arena);
     progress_free(imp->pg);
     free(imp);
     store_close(st);

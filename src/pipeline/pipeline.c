@@ -30,6 +30,7 @@ typedef struct {
     cls_pred pred;
     int64_t t;                     /* created_at in seconds */
     int64_t merged[DEDUP_MAX_MERGE];   /* groups this message bridged (their first messages' ids) */
+    bool hot;                      /* counted for the live hot issues (hot stage) */
     bool oom;
 } item;
 
@@ -350,7 +351,7 @@ static void order(ordered *o) {
             for (int k = 0; k < it->nkw; k++)
                 o->hits[nhits++] = (kw_hit){ { it->text + it->kw_off[k], it->kw_len[k] }, m->created_at };
 
-        if (cfg->hot && !a->hold && (!again || approved) && hotlive_add(cfg->hot, m, a->group_id)) { o->rc = -1; break; }
+        it->hot = cfg->hot && !a->hold && (!again || approved);
 
         if (it->has_pred) {
             a->label = it->pred.name;
@@ -376,6 +377,23 @@ static void order(ordered *o) {
 }
 
 static void *order_main(void *arg) { order(arg); return NULL; }
+
+/* The live hot issues of an ordered batch, in message order. A stage of its
+ * own: its segmentation and clustering cost as much as the order stage, and
+ * it needs nothing from the next batch, so it runs beside the next batch's
+ * ordering and this one's transaction. */
+typedef struct { ordered *o; int rc; } hot_job;
+
+static void *hot_main(void *arg) {
+    hot_job *j = arg;
+    ordered *o = j->o;
+    j->rc = 0;
+    if (o->rc) return NULL;
+    for (size_t i = 0; i < o->b.n && !j->rc; i++)
+        if (o->b.items[i].hot && hotlive_add(o->cfg->hot, o->b.items[i].m, o->an[i].group_id)) j->rc = -1;
+    if (j->rc) log_error("analyzer: hot issues: out of memory");
+    return NULL;
+}
 
 /* The batch's one transaction: the single place where a batch's results
  * reach the store. */
@@ -413,7 +431,13 @@ int pipeline_run(pipeline *p, store *st, const pl_config *cfg, size_t *done) {
             threaded = pthread_create(&t, NULL, order_main, &next) == 0;
             if (!threaded) order(&next);
         }
+        hot_job hj = { &cur, 0 };
+        pthread_t ht;
+        bool hthreaded = cfg->hot && !cur.rc && pthread_create(&ht, NULL, hot_main, &hj) == 0;
+        if (cfg->hot && !cur.rc && !hthreaded) hot_main(&hj);
         if (!rc) rc = apply(st, &cur);
+        if (hthreaded) pthread_join(ht, NULL);
+        if (!rc && hj.rc) rc = -1;
         if (!rc) {
             *done += cur.b.n;
             if (p->fn) p->fn(p->ud, cur.b.n);

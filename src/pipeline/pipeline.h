@@ -6,11 +6,13 @@
  *            signature, spam rules and model, keywords, classification
  *   order    one thread, message order: near-duplicate groups, floods from
  *            one sender, the hold decision, keyword counts of the batch
+ *   hot      one thread, message order: the live hot issues
  *   apply    one store transaction per batch (store.h analysis_apply),
  *            search index included
  *
- * The stages overlap: while the calling thread applies batch k, an order
- * thread orders batch k+1 and the workers analyse batch k+2. Results are those of taking the messages one at a time
+ * The stages overlap: while the calling thread applies batch k and a hot
+ * thread adds batch k to the hot issues, an order thread orders batch k+1
+ * and the workers analyse batch k+2. Results are those of taking the messages one at a time
  * (tests/pipeline/pipeline_test.c checks it): only the order stage depends
  * on earlier messages, and it runs in message order. */
 #ifndef MINYI_PIPELINE_H
@@ -39,7 +41,7 @@ typedef struct {
     bool flood_check;
     dedup *dd;
     spam_rate *rate;
-    struct hotlive *hot;           /* live hot issues (order stage); NULL = none */
+    struct hotlive *hot;           /* live hot issues (hot stage); NULL = none */
 } pl_config;
 
 typedef struct pipeline pipeline;

@@ -3,6 +3,7 @@
 #include "store/fts.h"
 #include "text/seg.h"
 #include "text/utf8.h"
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,72 @@ static int tk_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *s, in
     return rc;
 }
 
+/* ---- ranking ------------------------------------------------------------ */
+
+#define RANK_SAMPLE 256           /* matches read per phrase to estimate its frequency */
+#define RANK_K1 1.2
+#define RANK_B 0.75
+
+typedef struct { int nphrase; double avgdl; double idf[]; } rank_data;
+typedef struct { sqlite3_int64 n, first, last; } rank_count;
+
+static int rank_count_cb(const Fts5ExtensionApi *api, Fts5Context *ctx, void *ud) {
+    rank_count *c = ud;
+    sqlite3_int64 id = api->xRowid(ctx);
+    if (!c->n++) c->first = id;
+    c->last = id;
+    return c->n >= RANK_SAMPLE ? SQLITE_DONE : SQLITE_OK;
+}
+
+/* Per query, once: the average row length and each phrase's IDF, from the
+ * number of matches, counted when fewer than RANK_SAMPLE, else inferred from
+ * the rowid span of the first RANK_SAMPLE (rowids of messages are dense). */
+static rank_data *rank_prepare(const Fts5ExtensionApi *api, Fts5Context *ctx) {
+    int np = api->xPhraseCount(ctx);
+    rank_data *d = sqlite3_malloc64(sizeof *d + (size_t)np * sizeof(double));
+    if (!d) return NULL;
+    d->nphrase = np;
+    sqlite3_int64 rows = 0, tokens = 0;
+    if (api->xRowCount(ctx, &rows) || api->xColumnTotalSize(ctx, -1, &tokens)) { sqlite3_free(d); return NULL; }
+    d->avgdl = rows > 0 ? (double)tokens / (double)rows : 1;
+    if (d->avgdl <= 0) d->avgdl = 1;
+    for (int i = 0; i < np; i++) {
+        rank_count c = { 0, 0, 0 };
+        if (api->xQueryPhrase(ctx, i, &c, rank_count_cb)) { sqlite3_free(d); return NULL; }
+        double hits = (double)c.n;
+        if (c.n >= RANK_SAMPLE && c.last > c.first) hits = (double)c.n * (double)rows / (double)(c.last - c.first + 1);
+        if (hits > (double)rows) hits = (double)rows;
+        double idf = log(((double)rows - hits + 0.5) / (hits + 0.5));
+        d->idf[i] = idf > 1e-6 ? idf : 1e-6;
+    }
+    return d;
+}
+
+/* minyi_rank(t): see fts.h. Column 0 (the title) weighs twice the others. */
+static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *ctx, sqlite3_context *out, int argc, sqlite3_value **argv) {
+    (void)argc; (void)argv;
+    rank_data *d = api->xGetAuxdata(ctx, 0);
+    if (!d) {
+        if (!(d = rank_prepare(api, ctx)) || api->xSetAuxdata(ctx, d, sqlite3_free)) {
+            sqlite3_result_error(out, "minyi_rank: cannot read the index statistics", -1);
+            return;
+        }
+    }
+    int ninst = 0, len = 0;
+    if (api->xInstCount(ctx, &ninst) || api->xColumnSize(ctx, -1, &len)) {
+        sqlite3_result_error(out, "minyi_rank: cannot read the row", -1);
+        return;
+    }
+    double tf[64] = { 0 };
+    for (int i = 0; i < ninst; i++) {
+        int ph, col, off;
+        if (api->xInst(ctx, i, &ph, &col, &off) == SQLITE_OK && ph < 64) tf[ph] += col == 0 ? 2.0 : 1.0;
+    }
+    double score = 0, norm = RANK_K1 * (1 - RANK_B + RANK_B * (double)len / d->avgdl);
+    for (int i = 0; i < d->nphrase && i < 64; i++) score += d->idf[i] * tf[i] * (RANK_K1 + 1) / (tf[i] + norm);
+    sqlite3_result_double(out, -score);
+}
+
 int fts_register(sqlite3 *db) {
     fts5_api *api = NULL;
     sqlite3_stmt *st;
@@ -150,7 +217,8 @@ int fts_register(sqlite3 *db) {
     sqlite3_finalize(st);
     if (!api) return SQLITE_ERROR;
     static fts5_tokenizer tk = { tk_create, tk_delete, tk_tokenize };
-    return api->xCreateTokenizer(api, "minyi", NULL, &tk, NULL);
+    rc = api->xCreateTokenizer(api, "minyi", NULL, &tk, NULL);
+    return rc == SQLITE_OK ? api->xCreateFunction(api, "minyi_rank", NULL, rank_fn, NULL) : rc;
 }
 
 int fts_query(str q, buf *out) {
@@ -181,4 +249,180 @@ int fts_query(str q, buf *out) {
         buf_putc(out, '"');
     }
     return terms ? 0 : -1;
+}
+
+/* ---- matching and snippets on other text --------------------------------- */
+
+/* Text as the tokenizer's query side sees it: one token per Han character,
+ * one folded token per Latin/digit run; each with its place in the text. */
+typedef struct { size_t off, end, key, keylen; } tok;
+typedef struct { tok *t; size_t n, cap; buf keys; } toks;
+
+static void toks_free(toks *x) { free(x->t); buf_free(&x->keys); }
+
+static int toks_of(const char *s, size_t len, toks *x) {
+    x->n = 0;
+    buf_reset(&x->keys);
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp;
+        int k = utf8_decode(s + i, len - i, &cp);
+        if (k < 0) { i++; continue; }
+        int cls = class_of(cp);
+        if (cls == C_SEP) { i += (size_t)k; continue; }
+        if (x->n == x->cap) {
+            size_t cap = x->cap ? x->cap * 2 : 64;
+            tok *p = realloc(x->t, cap * sizeof *p);
+            if (!p) return -1;
+            x->t = p; x->cap = cap;
+        }
+        tok *t = &x->t[x->n++];
+        t->off = i;
+        t->key = x->keys.n;
+        if (cls == C_HAN) {
+            if (buf_put(&x->keys, s + i, (size_t)k)) return -1;
+            i += (size_t)k;
+        } else {
+            while (i < len && (k = utf8_decode(s + i, len - i, &cp)) > 0 && class_of(cp) == C_ALNUM) {
+                char enc[4];
+                if (buf_put(&x->keys, enc, (size_t)utf8_encode(fold(cp), enc))) return -1;
+                i += (size_t)k;
+            }
+        }
+        t->end = i;
+        t->keylen = x->keys.n - t->key;
+    }
+    return 0;
+}
+
+static bool tok_eq(const toks *a, size_t i, const toks *b, size_t j) {
+    return a->t[i].keylen == b->t[j].keylen && !memcmp(a->keys.p + a->t[i].key, b->keys.p + b->t[j].key, a->t[i].keylen);
+}
+
+/* Whether the phrase ph starts at token i of d. */
+static bool phrase_at(const toks *d, size_t i, const toks *ph) {
+    if (!ph->n || i + ph->n > d->n) return false;
+    for (size_t j = 0; j < ph->n; j++) if (!tok_eq(d, i + j, ph, j)) return false;
+    return true;
+}
+
+/* Calls f for each whitespace-separated term of q with something to match. */
+static int each_term(str q, int (*f)(void *ud, const toks *ph), void *ud) {
+    toks ph = { 0 };
+    size_t i = 0;
+    int rc = 0;
+    while (i < q.n && !rc) {
+        while (i < q.n && strchr(" \t\r\n", q.p[i])) i++;
+        size_t start = i;
+        while (i < q.n && !strchr(" \t\r\n", q.p[i])) i++;
+        if (i == start) break;
+        if (toks_of(q.p + start, i - start, &ph)) { rc = -1; break; }
+        if (ph.n) rc = f(ud, &ph);
+    }
+    toks_free(&ph);
+    return rc;
+}
+
+typedef struct { toks *cols; size_t ncols; bool all; } match_arg;
+
+static int match_term(void *ud, const toks *ph) {
+    match_arg *m = ud;
+    for (size_t c = 0; c < m->ncols; c++)
+        for (size_t i = 0; i < m->cols[c].n; i++) if (phrase_at(&m->cols[c], i, ph)) return 0;
+    m->all = false;
+    return 1;                     /* one term missing: no need to look further */
+}
+
+bool fts_matches(str q, const str *cols, size_t ncols) {
+    toks t[4] = { 0 };
+    match_arg m = { t, ncols < 4 ? ncols : 4, true };
+    bool ok = true;
+    for (size_t c = 0; c < m.ncols && ok; c++) ok = toks_of(cols[c].p, cols[c].n, &t[c]) == 0;
+    if (ok) ok = each_term(q, match_term, &m) >= 0;
+    for (size_t c = 0; c < m.ncols; c++) toks_free(&t[c]);
+    return ok && m.all && q.n > 0;
+}
+
+/* Byte ranges of text that match some term, by token: hit[i] = the number
+ * of tokens of the match that starts at token i (0: none). */
+typedef struct { const toks *d; unsigned char *hit; } mark_arg;
+
+static int mark_term(void *ud, const toks *ph) {
+    mark_arg *m = ud;
+    for (size_t i = 0; i < m->d->n; i++)
+        if (phrase_at(m->d, i, ph) && m->hit[i] < ph->n) m->hit[i] = (unsigned char)(ph->n > 255 ? 255 : ph->n);
+    return 0;
+}
+
+static int put_escaped(buf *out, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const char *e = NULL;
+        switch (s[i]) {
+        case '&': e = "&amp;"; break;
+        case '<': e = "&lt;"; break;
+        case '>': e = "&gt;"; break;
+        case '"': e = "&quot;"; break;
+        case '\'': e = "&#39;"; break;
+        }
+        if (e ? buf_puts(out, e) : buf_putc(out, s[i])) return -1;
+    }
+    return 0;
+}
+
+static int put_text(buf *out, const char *s, size_t n, bool html) {
+    return html ? put_escaped(out, s, n) : buf_put(out, s, n);
+}
+
+/* The byte offset n characters before (dir < 0) or after off, within text. */
+static size_t step_chars(str text, size_t off, long n) {
+    while (n > 0 && off < text.n) {
+        uint32_t cp;
+        int k = utf8_decode(text.p + off, text.n - off, &cp);
+        off += k > 0 ? (size_t)k : 1;
+        n--;
+    }
+    while (n < 0 && off > 0) {
+        off--;
+        while (off > 0 && ((unsigned char)text.p[off] & 0xC0) == 0x80) off--;
+        n++;
+    }
+    return off;
+}
+
+int fts_snippet_html(str q, str text, size_t max_chars, buf *out) {
+    return fts_snippet(q, text, max_chars, "<mark>", "</mark>", true, out, NULL);
+}
+
+int fts_snippet(str q, str text, size_t max_chars, const char *open, const char *close, bool html, buf *out, int *marks) {
+    toks d = { 0 };
+    if (marks) *marks = 0;
+    if (toks_of(text.p, text.n, &d)) { toks_free(&d); return -1; }
+    unsigned char *hit = calloc(d.n + 1, 1);
+    if (!hit) { toks_free(&d); return -1; }
+    mark_arg m = { &d, hit };
+    int rc = each_term(q, mark_term, &m);
+    size_t first = d.n;
+    for (size_t i = 0; i < d.n; i++) if (hit[i]) { first = i; break; }
+    /* Half the window before the first match (as FTS5's snippet() centres
+     * its hits), the rest after it. */
+    size_t from = first < d.n ? step_chars(text, d.t[first].off, -(long)(max_chars / 2)) : 0;
+    size_t to = step_chars(text, from, (long)max_chars);
+    if (!rc && from > 0) rc = buf_puts(out, "…");
+    size_t at = from;
+    for (size_t i = 0; i < d.n && !rc; i++) {
+        if (!hit[i] || d.t[i].off < from) continue;
+        size_t last = i + hit[i] - 1, end = d.t[last].end;
+        if (d.t[i].off >= to) break;
+        if (end > to) end = to;
+        if (d.t[i].off < at) continue;          /* inside a match already marked */
+        rc = put_text(out, text.p + at, d.t[i].off - at, html) || buf_puts(out, open)
+          || put_text(out, text.p + d.t[i].off, end - d.t[i].off, html) || buf_puts(out, close);
+        at = end;
+        if (marks) ++*marks;
+    }
+    if (!rc && to > at) rc = put_text(out, text.p + at, to - at, html);
+    if (!rc && to < text.n) rc = buf_puts(out, "…");
+    free(hit);
+    toks_free(&d);
+    return rc ? -1 : 0;
 }

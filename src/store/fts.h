@@ -11,12 +11,17 @@
 #define MINYI_FTS_H
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include "core/str.h"
 #include "text/seg.h"
 
-/* Registers the tokenizer on a connection. The segmentation dictionary is
- * opened once per process on first use (seg_dict_open(NULL)); without one,
- * only characters and Latin runs are indexed. Returns SQLITE_OK or an error. */
+/* Registers the tokenizer and the ranking function minyi_rank(table) on a
+ * connection. minyi_rank is BM25 (lower is better, as FTS5's bm25()), but
+ * estimates each phrase's document frequency from its first matches instead
+ * of counting all of them, so its cost is bounded by the rows it ranks.
+ * The segmentation dictionary is opened once per process on first use
+ * (seg_dict_open(NULL)); without one, only characters and Latin runs are
+ * indexed. Returns SQLITE_OK or an error. */
 int fts_register(sqlite3 *db);
 
 /* Lends the tokenizer a dictionary the program has already loaded (call it
@@ -28,5 +33,21 @@ void fts_use_dict(const seg_dict *d);
  * term becomes a quoted phrase (quotes doubled), all of them required.
  * Returns 0, or -1 when nothing searchable remains. */
 int fts_query(str q, buf *out);
+
+/* Whether every term of q (as fts_query reads it) stands as a phrase in at
+ * least one of the cols: the index's test, repeated on other text. A public
+ * hit found in the index of the original text must also match the masked
+ * text it shows, or a search for a phone number would tell that some
+ * message holds it. */
+bool fts_matches(str q, const str *cols, size_t ncols);
+
+/* Appends to out an HTML-escaped excerpt of text, at most about max_chars
+ * characters, around the first match of q, every match inside it wrapped in
+ * <mark>...</mark> (the only markup added) and "…" where text was cut; the
+ * start of text when nothing matches. Returns 0, or -1 on out-of-memory. */
+int fts_snippet_html(str q, str text, size_t max_chars, buf *out);
+/* The same with open / close around matches, text copied as it is unless
+ * html; *marks (may be NULL) gets the number of matches marked. */
+int fts_snippet(str q, str text, size_t max_chars, const char *open, const char *close, bool html, buf *out, int *marks);
 
 #endif

@@ -23,7 +23,7 @@
 
 
 #define USER_COLS "u.id, u.login, u.role, coalesce(u.department_id,0), coalesce(d.name,''), u.password_hash, u.disabled"
-#define CONS_COLS "c.id, c.title, c.description, c.kind, c.status, c.created_at, c.message_count, c.opens_at, c.closes_at, c.preamble, c.feedback_published_at"
+#define CONS_COLS "c.id, c.title, c.description, c.kind, c.status, c.created_at, c.message_count, c.opens_at, c.closes_at, c.preamble, c.feedback_published_at, c.public_count"
 
 static const char Q_DEPT_ADD[] = "INSERT INTO departments(name) VALUES (?1)";
 static const char Q_DEPT_FIND[] = "SELECT id FROM departments WHERE name = ?1";
@@ -463,10 +463,13 @@ static int sq_consultation_add(store *s, str title, str description, str kind, i
 }
 
 static json_t *read_consultation(sqlite3_stmt *st) {
-    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:o}",
+    /* message_count: what the public sees, the publicly listed messages;
+     * received_count: every message taken in (officials only, api.c). */
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:o,s:o,s:o,s:o}",
                      "id", (json_int_t)sqlite3_column_int64(st, 0), "title", sq_col_text(st, 1),
                      "description", sq_col_text(st, 2), "kind", sq_col_text(st, 3), "status", sq_col_text(st, 4),
-                     "created_at", sq_col_text(st, 5), "message_count", (json_int_t)sqlite3_column_int64(st, 6),
+                     "created_at", sq_col_text(st, 5), "message_count", (json_int_t)sqlite3_column_int64(st, 11),
+                     "received_count", (json_int_t)sqlite3_column_int64(st, 6),
                      "opens_at", sq_col_json(st, 7), "closes_at", sq_col_json(st, 8), "preamble", sq_col_json(st, 9),
                      "feedback_published_at", sq_col_json(st, 10));
 }
@@ -602,6 +605,7 @@ static int reply_write(store *s, int64_t msg_id, int64_t user_id, int64_t dept_i
     sq_bind_str(st, 4, body);
     sq_bind_str(st, 5, at);
     rc = sq_insert_id(s, st, db, "add reply", id);
+    if (!rc) rc = sq_reply_fts(s, *id, true);
     if (!rc) rc = sq_reply_quality_note(s, *id);
     if (rc) return rc;
     st = sq_stmt(s, Q_MSG_SET_STATE, &db);
@@ -747,6 +751,7 @@ const store_ops store_sqlite = {
     .msg_pending = sq_msg_pending, .msg_import = sq_msg_import, .analysis_apply = sq_analysis_apply, .msg_transfer = sq_msg_transfer,
     .moderation_queue = sq_moderation_queue, .moderate = sq_moderate,
     .group_members = sq_group_members, .group_index = sq_group_index,
+    .state_put = sq_state_put, .state_get = sq_state_get,
     .model_add = sq_model_add, .model_activate = sq_model_activate, .model_active = sq_model_active, .model_active_id = sq_model_active_id, .model_list = sq_model_list,
     .label_map_set = sq_label_map_set, .label_map_list = sq_label_map_list,
     .word_add = sq_word_add, .word_del = sq_word_del, .word_list = sq_word_list,
@@ -766,6 +771,7 @@ const store_ops store_sqlite = {
     .template_del = sq_template_del, .note_add = sq_note_add, .note_list = sq_note_list,
     .draft_set = sq_draft_set, .draft_get = sq_draft_get,
     .public_list = sq_public_list, .public_get = sq_public_get, .support_add = sq_support_add,
+    .public_search = sq_public_search,
     .consultation_update = sq_consultation_update, .consultation_sections = sq_consultation_sections,
     .adoption_set = sq_adoption_set, .feedback = sq_feedback, .feedback_publish = sq_feedback_publish,
     .notice_add = sq_notice_add, .notice_list = sq_notice_list, .notice_hide = sq_notice_hide,

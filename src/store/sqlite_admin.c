@@ -22,10 +22,20 @@ static const struct { const char *name, *what, *sql; } invariants[] = {
       "SELECT count(*) FROM messages m WHERE m.group_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages g WHERE g.id = m.group_id)" },
     { "group_listed", "near-duplicate groups missing from msg_groups",
       "SELECT count(DISTINCT m.group_id) FROM messages m WHERE m.group_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM msg_groups g WHERE g.id = m.group_id)" },
+    { "group_times", "msg_groups whose first or latest arrival lies inside the span of their members",
+      "SELECT count(*) FROM msg_groups g WHERE g.size > 0 AND (g.first_at > (SELECT min(created_at) FROM messages m WHERE m.group_id = g.id)"
+      "  OR g.last_at < (SELECT max(created_at) FROM messages m WHERE m.group_id = g.id))" },
     { "group_size", "msg_groups sizes that differ from a recount of their members",
       "SELECT count(*) FROM msg_groups g WHERE g.size <> (SELECT count(*) FROM messages m WHERE m.group_id = g.id)" },
     { "consultation_count", "consultations whose message_count differs from a recount",
       "SELECT count(*) FROM consultations c WHERE c.message_count <> (SELECT count(*) FROM messages m WHERE m.consultation_id = c.id)" },
+    { "consultation_public_count", "consultations whose public_count differs from a recount of their publicly listed messages",
+      "SELECT count(*) FROM consultations c WHERE c.public_count <> (SELECT count(*) FROM messages m WHERE m.consultation_id = c.id"
+      "  AND m.publish = 1 AND m.analyzed = 1 AND m.moderation IN ('none','approved'))" },
+    { "inbox_counts", "departments whose inbox total differs from a recount of their messages not held or rejected",
+      "SELECT count(*) FROM (SELECT coalesce(department_id, 0) AS d, count(*) AS n FROM messages"
+      "  WHERE moderation IN ('none','approved') GROUP BY 1) x"
+      "  FULL JOIN (SELECT department_id AS d, n FROM inbox_counts WHERE n <> 0) k ON k.d = x.d WHERE x.n IS NOT k.n" },
     { "consultation_counts", "per-section, per-type message counts that differ from a recount (rejected messages not counted)",
       "SELECT (SELECT count(*) FROM consultation_counts k WHERE k.n <> (SELECT count(*) FROM messages m "
       "  WHERE m.consultation_id = k.consultation_id AND coalesce(m.section, 0) = k.section AND m.type = k.type AND m.moderation <> 'rejected'))"

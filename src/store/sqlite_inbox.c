@@ -1,7 +1,8 @@
 /* sqlite_inbox.c: an official's inbox (store.h inbox) with keyset
  * pagination: every page, the thousandth as fast as the first, is one seek
  * into an index and a walk of `limit` rows; no OFFSET. The total is given
- * only without filters (a count over the scope's index range).
+ * only without filters (from inbox_counts, kept by triggers); the badge
+ * counts stop at BADGE_MAX.
  * Two orders: "id" (newest first) and "due" (open messages, nearest
  * deadline first, over the partial indexes of open messages by deadline).
  * A cursor is "<sort>.<key>.<id>": the last row's sort key and its id, the
@@ -19,6 +20,10 @@
 /* Open = the department still owes an answer. The text must match the
  * partial indexes' WHERE (messages_dept_due, messages_due_open, messages_urged). */
 #define OPEN "m.state IN ('new','assigned')"
+
+/* With a keyword and sorted by deadline, the newest this many matches are
+ * sorted (as search ranks its newest 1,000): a page never sorts them all. */
+#define KEYWORD_DUE_MAX 1000
 
 /* Cursor of sort: fills key (the due time; "" for the id order) and id. */
 static bool parse_cursor(const char *c, const char *sort, char *key, size_t cap, int64_t *id) {
@@ -64,8 +69,13 @@ static void scope(buf *sql, binds *b, const store_inbox_query *q) {
 
 static int count_of(store *s, const char *sql, const binds *b, int64_t *n);
 
-/* {"overdue","due_soon","urged"}: the badge of the inbox's scope, each a
- * count over one index range of open messages. */
+/* Badge counts stop here: overdue messages of a national inbox number
+ * hundreds of thousands, and counting them cost seconds a page. */
+#define BADGE_MAX 1000
+
+/* {"overdue","due_soon","urged","max"}: the badge of the inbox's scope, each
+ * a count over one index range of open messages, at most BADGE_MAX ("max":
+ * a count that reaches it means at least that many). */
 static int badge_counts(store *s, const store_inbox_query *q, const char *soon, json_t **out) {
     static const char *const what[3] = { "overdue", "due_soon", "urged" };
     char now[32];
@@ -74,18 +84,21 @@ static int badge_counts(store *s, const store_inbox_query *q, const char *soon, 
     for (int k = 0; k < 3; k++) {
         buf sql = {0};
         binds b = { 0 };
-        buf_puts(&sql, "SELECT count(*) FROM messages m");
+        buf_puts(&sql, k == 2 ? "SELECT count(*) FROM (SELECT 1 FROM messages m INDEXED BY messages_urged"
+                              : "SELECT count(*) FROM (SELECT 1 FROM messages m");
         scope(&sql, &b, q);
         buf_puts(&sql, " AND " OPEN);
         if (k == 0) add_s(&sql, &b, "m.due_at <", now, -1);
         else if (k == 1) { add_s(&sql, &b, "m.due_at >=", now, -1); add_s(&sql, &b, "m.due_at <=", soon, -1); }
         else buf_puts(&sql, " AND m.urged_at IS NOT NULL");
+        buf_printf(&sql, " LIMIT %d)", BADGE_MAX);
         int64_t n = 0;
         int rc = count_of(s, sql.p, &b, &n);
         buf_free(&sql);
         if (rc) { json_decref(o); return rc; }
         json_object_set_new(o, what[k], json_integer(n));
     }
+    json_object_set_new(o, "max", json_integer(BADGE_MAX));
     *out = o;
     return STORE_OK;
 }
@@ -190,7 +203,26 @@ int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
 
     buf sql = {0};
     binds b = { 0 };
-    buf_puts(&sql, "SELECT " ROW_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id");
+    /* A keyword drives the walk from the search index: newest first, its
+     * rowids are the ids (a cursor is a seek in each term's list); by
+     * deadline, the newest KEYWORD_DUE_MAX matches are ordered. Urged
+     * messages are few: their partial index, whatever the order. */
+    if (fq.p && !due) {
+        buf_puts(&sql, "SELECT " ROW_COLS " FROM messages_fts f JOIN messages m ON m.id = f.rowid"
+                       " LEFT JOIN departments d ON d.id = m.department_id");
+    } else if (fq.p) {
+        buf_printf(&sql, "SELECT " ROW_COLS " FROM (SELECT rowid AS kid FROM messages_fts WHERE messages_fts MATCH ?1"
+                         " ORDER BY rowid DESC LIMIT %d) k CROSS JOIN messages m ON m.id = k.kid"
+                         " LEFT JOIN departments d ON d.id = m.department_id", KEYWORD_DUE_MAX);
+        b.v[0].text = true; b.v[0].s = fq.p; b.v[0].len = (int)fq.n; b.n = 1;
+    } else {
+        /* Overdue newest first: walk the department's messages by id (most
+         * open ones are overdue once a backlog exists), not its deadline
+         * range sorted whole. */
+        bool overdue_by_id = !due && q->department_id && q->due && !strcmp(q->due, "overdue");
+        buf_printf(&sql, "SELECT " ROW_COLS " FROM messages m%s LEFT JOIN departments d ON d.id = m.department_id",
+                   q->urged ? " INDEXED BY messages_urged" : overdue_by_id ? " INDEXED BY messages_dept_new" : "");
+    }
     scope(&sql, &b, q);
     bool open_only = due || q->due || q->urged;
     if (open_only) buf_puts(&sql, " AND " OPEN);
@@ -203,17 +235,15 @@ int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
     if (q->due && !strcmp(q->due, "overdue")) add_s(&sql, &b, "m.due_at <", now, -1);
     if (q->due && !strcmp(q->due, "soon")) { add_s(&sql, &b, "m.due_at >=", now, -1); add_s(&sql, &b, "m.due_at <=", soon, -1); }
     if (q->urged) buf_puts(&sql, " AND m.urged_at IS NOT NULL");
-    if (fq.p) {
-        add_s(&sql, &b, "m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH", fq.p, (int)fq.n);
-        buf_puts(&sql, ")");
-    }
+    bool by_fts = fq.p && !due;
+    if (by_fts) add_s(&sql, &b, "messages_fts MATCH", fq.p, (int)fq.n);
     if (after && due) {
         buf_printf(&sql, " AND (m.due_at, m.id) > (?%d, ?%d)", b.n + 1, b.n + 2);
         b.v[b.n].text = true; b.v[b.n].s = key; b.v[b.n].len = -1; b.n++;
         b.v[b.n].text = false; b.v[b.n].i = after; b.n++;
-    } else if (after) add_i(&sql, &b, "m.id <", after);
+    } else if (after) add_i(&sql, &b, by_fts ? "f.rowid <" : "m.id <", after);
     int limit = q->limit > 0 ? q->limit : 50;
-    buf_printf(&sql, " ORDER BY %s LIMIT %d", due ? "m.due_at, m.id" : "m.id DESC", limit + 1);   /* one more: is there a next page? */
+    buf_printf(&sql, " ORDER BY %s LIMIT %d", due ? "m.due_at, m.id" : by_fts ? "f.rowid DESC" : "m.id DESC", limit + 1);   /* one more: is there a next page? */
 
     json_t *a = json_array();
     bool more = false;
@@ -234,13 +264,11 @@ int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
         total = json_integer(sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0);
         sq_done(st);
     } else if (!filtered && !q->group_id) {
-        buf c = {0};
         binds cb = { 0 };
-        buf_puts(&c, "SELECT count(*) FROM messages m");
-        scope(&c, &cb, q);
+        cb.v[0].text = false; cb.v[0].i = q->department_id; cb.n = 1;
         int64_t n = 0;
-        rc = count_of(s, c.p, &cb, &n);
-        buf_free(&c);
+        rc = count_of(s, q->department_id || q->triage ? "SELECT coalesce(sum(n), 0) FROM inbox_counts WHERE department_id = ?1"
+                                                      : "SELECT coalesce(sum(n), 0) FROM inbox_counts WHERE ?1 = 0", &cb, &n);
         if (rc) { json_decref(a); return rc; }
         total = json_integer(n);
     }
@@ -260,7 +288,7 @@ int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
         json_object_set_new(o, "counts", counts);
         buf u = {0};
         binds ub = { 0 };
-        buf_puts(&u, "SELECT " ROW_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id");
+        buf_puts(&u, "SELECT " ROW_COLS " FROM messages m INDEXED BY messages_urged LEFT JOIN departments d ON d.id = m.department_id");
         scope(&u, &ub, q);
         buf_puts(&u, " AND " OPEN " AND m.urged_at IS NOT NULL ORDER BY m.urged_at DESC LIMIT 20");
         json_t *urged = json_array();

@@ -109,7 +109,10 @@ int sq_msg_transfer(store *s, int64_t id, int64_t to_dept, int64_t user_id, str 
 int sq_moderation_queue(store *s, int limit, int offset, json_t **out);
 int sq_moderate(store *s, int64_t id, int64_t user_id, const char *decision, str reason);
 int sq_group_members(store *s, int64_t group_id, int limit, json_t **out);
-int sq_group_index(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
+int sq_state_put(store *s, const char *name, int64_t mark,
+                 int (*fill)(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud), void *ud);
+int sq_state_get(store *s, const char *name, int64_t *mark, int (*cb)(void *ud, const void *p, size_t n), void *ud);
+int sq_group_index(store *s, int64_t after, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
                                       const void *sig, size_t n), void *ud);
 int sq_model_add(store *s, const char *kind, str name, const void *data, size_t n, json_t *meta, int64_t *id);
 int sq_model_activate(store *s, const char *kind, int64_t id);
@@ -145,6 +148,10 @@ int sq_keywords_add(store *s, const char *day, const str *words, size_t n);
 int sq_hot(store *s, int days, json_t **out);
 int sq_search(store *s, str q, int64_t dept, int limit, int offset, json_t **out);
 int sq_public_list(store *s, const store_public_query *q, json_t **out);
+int sq_public_search(store *s, str q, int cap, json_t **out);
+/* Adds a published reply to the search index (add), or takes its current
+ * text out of it (before the text changes); nothing for other replies. */
+int sq_reply_fts(store *s, int64_t reply_id, bool add);
 int sq_public_get(store *s, int64_t id, store_msg *m, int64_t *supports);
 int sq_support_add(store *s, int64_t id, const char *visitor, int64_t *supports);
 int sq_consultation_update(store *s, int64_t id, const store_consultation_edit *e);

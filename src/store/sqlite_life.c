@@ -592,6 +592,7 @@ static int reply_decide_txn(store *s, void *arg) {
     if ((rc = sq_life_check(s, msg, x->approve ? "reply" : "reply_decision", from, NULL))) return rc;
     if ((rc = sq_agg_msg(s, msg, -1))) return rc;        /* publishing is the first reply */
     if ((rc = exec_id_str(s, x->approve ? Q_REPLY_PUBLISH : Q_REPLY_REFUSE, x->id, (str){0}, "decide reply"))) return rc;
+    if (x->approve && (rc = sq_reply_fts(s, x->id, true))) return rc;
     json_t *d = json_pack("{s:I,s:b}", "reply_id", (json_int_t)x->id, "approve", x->approve);
     if (x->approve && (rc = exec_id_str(s, Q_SET_REPLIED, msg, (str){0}, "set state"))) { json_decref(d); return rc; }
     if ((rc = sq_agg_msg(s, msg, +1))) { json_decref(d); return rc; }
@@ -617,7 +618,9 @@ static int reply_correct_txn(store *s, void *arg) {
     char from[16];
     if (!published) rc = STORE_CONFLICT;
     if (!rc) rc = sq_life_check(s, msg, "reply_correct", from, NULL);
+    if (!rc) rc = sq_reply_fts(s, x->id, false);
     if (!rc) rc = exec_id_str(s, Q_REPLY_EDIT, x->id, x->body, "correct reply");
+    if (!rc) rc = sq_reply_fts(s, x->id, true);
     if (!rc) rc = sq_reply_quality_note(s, x->id);    /* the corrected text is what citizens read */
     if (rc) { json_decref(d); return rc; }
     json_object_set_new(d, "body", json_stringn(x->body.p, x->body.n));

@@ -411,6 +411,65 @@ static const char *migrations[] = {
     "    timeliness = timeliness - coalesce(old.timeliness, 0), timed = timed - (old.timeliness IS NOT NULL)"
     "  WHERE department_id = old.department_id;"
     "END;",
+
+    /* 23: state a process keeps across restarts (the near-duplicate index
+     * image, so a start does not re-add every message), in chunks. */
+    "CREATE TABLE app_state (name TEXT NOT NULL, part INTEGER NOT NULL, mark INTEGER NOT NULL, data BLOB NOT NULL,"
+    "  PRIMARY KEY (name, part)) WITHOUT ROWID;",
+
+    /* 24: the public side. Published replies are searchable (the public
+     * search finds a message by its answer too): the store indexes each one
+     * as it is published or corrected (sq_reply_fts; not a trigger, so that
+     * tools without the tokenizer can still write the table). A consultation's
+     * public_count counts its publicly listed messages (the predicate of
+     * migration 9's partial indexes, word for word): the home page must not
+     * count held, rejected, spam or unpublished messages. */
+    "CREATE VIRTUAL TABLE replies_fts USING fts5(body, content='replies', content_rowid='id', tokenize='minyi');"
+    "INSERT INTO replies_fts(rowid, body) SELECT id, body FROM replies WHERE status = 'published';"
+    "ALTER TABLE consultations ADD COLUMN public_count INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE consultations SET public_count = (SELECT count(*) FROM messages m INDEXED BY messages_public_cons"
+    "  WHERE m.consultation_id = consultations.id AND m.publish = 1 AND m.analyzed = 1 AND m.moderation IN ('none','approved'));"
+    "CREATE TRIGGER messages_public_count AFTER UPDATE OF analyzed, moderation, publish ON messages"
+    "  WHEN (old.publish = 1 AND old.analyzed = 1 AND old.moderation IN ('none','approved'))"
+    "    <> (new.publish = 1 AND new.analyzed = 1 AND new.moderation IN ('none','approved')) BEGIN"
+    "  UPDATE consultations SET public_count = public_count"
+    "    + CASE WHEN new.publish = 1 AND new.analyzed = 1 AND new.moderation IN ('none','approved') THEN 1 ELSE -1 END"
+    "    WHERE id = new.consultation_id; END;",
+
+    /* 25: the inbox's total per department (0: not routed) of the messages
+     * officials see (not held or rejected), kept by triggers: counting a
+     * national department's rows took seconds per inbox page. */
+    "CREATE TABLE inbox_counts (department_id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+    "INSERT INTO inbox_counts SELECT coalesce(department_id, 0), count(*) FROM messages"
+    "  WHERE moderation IN ('none','approved') GROUP BY 1;"
+    "CREATE TRIGGER messages_inbox_insert AFTER INSERT ON messages WHEN new.moderation IN ('none','approved') BEGIN"
+    "  INSERT INTO inbox_counts VALUES (coalesce(new.department_id, 0), 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER messages_inbox_update AFTER UPDATE OF department_id, moderation ON messages"
+    "  WHEN (old.moderation IN ('none','approved')) <> (new.moderation IN ('none','approved'))"
+    "    OR old.department_id IS NOT new.department_id BEGIN"
+    "  UPDATE inbox_counts SET n = n - 1 WHERE old.moderation IN ('none','approved') AND department_id = coalesce(old.department_id, 0);"
+    "  INSERT INTO inbox_counts SELECT coalesce(new.department_id, 0), 1 WHERE new.moderation IN ('none','approved')"
+    "    ON CONFLICT DO UPDATE SET n = n + 1; END;"
+    /* A department's inbox, newest first: (department_id, state, id) made
+     * every page sort all of a department's messages. */
+    "CREATE INDEX messages_dept_new ON messages(department_id, id);",
+
+    /* 26: each near-duplicate group's first and latest arrival kept on its
+     * row (a group's members leave it only when groups merge, so both stay
+     * true bounds): GET /api/v1/hot read them by scanning every member of
+     * every large group, 350,000 rows for one national campaign. */
+    "ALTER TABLE msg_groups ADD COLUMN first_at TEXT;"
+    "ALTER TABLE msg_groups ADD COLUMN last_at TEXT;"
+    "UPDATE msg_groups SET first_at = (SELECT min(created_at) FROM messages m WHERE m.group_id = msg_groups.id),"
+    "  last_at = (SELECT max(created_at) FROM messages m WHERE m.group_id = msg_groups.id);"
+    "CREATE INDEX msg_groups_last ON msg_groups(last_at);"
+    "DROP TRIGGER messages_group_change;"
+    "CREATE TRIGGER messages_group_change AFTER UPDATE OF group_id ON messages WHEN old.group_id IS NOT new.group_id BEGIN"
+    "  UPDATE msg_groups SET size = size - 1 WHERE id = old.group_id;"
+    "  INSERT INTO msg_groups(id, size, first_at, last_at) SELECT new.group_id, 1, new.created_at, new.created_at"
+    "    WHERE new.group_id IS NOT NULL ON CONFLICT(id) DO UPDATE SET size = size + 1,"
+    "    first_at = min(coalesce(first_at, excluded.first_at), excluded.first_at),"
+    "    last_at = max(coalesce(last_at, excluded.last_at), excluded.last_at); END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

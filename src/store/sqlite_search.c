@@ -1,80 +1,200 @@
-/* sqlite_search.c: full-text search for the SQLite backend (store.h search)
- * over the FTS5 table of fts.c. Matches are collected newest first and
- * counted only up to SEARCH_EXACT: a query with at most that many matches
- * gets its exact total and BM25 order; a broader one (one common character
- * over millions of messages) gets the newest matches, a total estimated
- * from how densely the newest ones fall, and "total_approx": true, so its
- * cost is bounded by the page, not by the number of matches. PostgreSQL:
- * the same with a GIN index and ORDER BY id DESC LIMIT. */
+/* sqlite_search.c: full-text search for the SQLite backend (store.h search
+ * and public_search) over the FTS5 tables of fts.c. Every query reads at
+ * most SEARCH_CAND + 1 matches, newest first, in one pass, ranks them with
+ * minyi_rank (BM25 whose document frequencies are sampled, fts.h), and
+ * fetches the page's rows and snippets only: a query with at most
+ * SEARCH_CAND matches gets its exact total and every match ranked; a
+ * broader one (one common character over millions of messages) is ranked
+ * within its newest SEARCH_CAND matches ("window"), with a total estimated
+ * from how densely those fall and "total_approx": true. So a query costs at
+ * most SEARCH_CAND rows, whatever the number of matches. PostgreSQL: the
+ * same with a GIN index, ORDER BY id DESC LIMIT, then ts_rank on those. */
 #include "store/sqlite_int.h"
 #include "store/fts.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#define SEARCH_EXACT 1000
+#define SEARCH_CAND 1000
 
-#define SEARCH_WHERE "WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.department_id = ?2) AND m.moderation IN ('none','approved') "
-#define SEARCH_FROM "FROM messages_fts f JOIN messages m ON m.id = f.rowid " SEARCH_WHERE
-#define SEARCH_FROM_D "FROM messages_fts f JOIN messages m ON m.id = f.rowid LEFT JOIN departments d ON d.id = m.department_id " SEARCH_WHERE
+/* Must match the public partial indexes' WHERE (sqlite_public.c). */
+#define SQ_PUBLIC "m.publish = 1 AND m.analyzed = 1 AND m.moderation IN ('none','approved')"
 
-/* The newest matches up to the cap: how many, and the oldest id among them. */
-static const char Q_SEARCH_CAPPED[] =
-    "SELECT count(*), min(id) FROM (SELECT m.id AS id " SEARCH_FROM "ORDER BY f.rowid DESC LIMIT ?3)";
-static const char Q_SEARCH_RANK[] =
-    "SELECT m.id, m.tracking_code, m.title, snippet(messages_fts, -1, char(2), char(3), '…', 24), m.state, "
-    "coalesce(d.name,''), m.created_at " SEARCH_FROM_D "ORDER BY f.rank LIMIT ?3 OFFSET ?4";
-static const char Q_SEARCH_NEW[] =
-    "SELECT m.id, m.tracking_code, m.title, snippet(messages_fts, -1, char(2), char(3), '…', 24), m.state, "
-    "coalesce(d.name,''), m.created_at " SEARCH_FROM_D "ORDER BY f.rowid DESC LIMIT ?3 OFFSET ?4";
+static const char Q_CAND[] =
+    "SELECT f.rowid, minyi_rank(messages_fts) FROM messages_fts f JOIN messages m ON m.id = f.rowid "
+    "WHERE messages_fts MATCH ?1 AND (?2 = 0 OR m.department_id = ?2) AND m.moderation IN ('none','approved') "
+    "ORDER BY f.rowid DESC LIMIT ?3";
+/* A page's rows by id; snippets are cut here from the text (fts.h), not by
+ * FTS5's snippet(), which seeks every query term in the index again for
+ * each row and re-segments the row: half of a search's time. */
+static const char Q_ROW[] =
+    "SELECT m.id, m.tracking_code, m.title, m.body, m.state, coalesce(d.name,''), m.created_at "
+    "FROM messages m LEFT JOIN departments d ON d.id = m.department_id WHERE m.id = ?1";
+#define SNIPPET_CHARS 80
 static const char Q_MAX_ID[] = "SELECT coalesce(max(id), 0) FROM messages";
+
+#define PUB_COLS "m.title, m.body, m.type, m.state, coalesce(d.name,''), m.created_at, m.region"
+static const char Q_PUB_CAND[] =
+    "SELECT f.rowid, minyi_rank(messages_fts), " PUB_COLS " FROM messages_fts f JOIN messages m ON m.id = f.rowid "
+    "LEFT JOIN departments d ON d.id = m.department_id WHERE messages_fts MATCH ?1 AND " SQ_PUBLIC " "
+    "ORDER BY f.rowid DESC LIMIT ?2";
+static const char Q_PUB_REPLY_CAND[] =
+    "SELECT r.message_id, minyi_rank(replies_fts), " PUB_COLS ", r.body FROM replies_fts f JOIN replies r ON r.id = f.rowid "
+    "JOIN messages m ON m.id = r.message_id LEFT JOIN departments d ON d.id = m.department_id "
+    "WHERE replies_fts MATCH ?1 AND r.status = 'published' AND " SQ_PUBLIC " ORDER BY f.rowid DESC LIMIT ?2";
+
+typedef struct { int64_t id; double score; } cand;
+
+static int by_score(const void *a, const void *b) {
+    const cand *x = a, *y = b;
+    if (x->score != y->score) return x->score < y->score ? -1 : 1;
+    return x->id > y->id ? -1 : x->id < y->id;      /* ties: newest first */
+}
+
+/* About how many rows match when the newest `seen` of them reach back to
+ * id `oldest`: the same density over every id, two significant digits. */
+static int64_t estimate(store *s, int64_t seen, int64_t oldest, int64_t *out) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_MAX_ID, &db);
+    if (!st) return STORE_ERROR;
+    int64_t max = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sq_done(st);
+    double est = (double)seen * (double)max / (double)(max - oldest + 1);
+    double mag = pow(10, floor(log10(est > 1 ? est : 1)) - 1);
+    *out = (int64_t)(round(est / mag) * mag);
+    if (*out < seen) *out = seen;
+    return STORE_OK;
+}
 
 int sq_search(store *s, str q, int64_t dept, int limit, int offset, json_t **out) {
     buf fq = {0};
     if (fts_query(q, &fq)) { buf_free(&fq); return STORE_INVALID; }
     if (limit <= 0) limit = 20;
     if (offset < 0) offset = 0;
+    cand *c = malloc((SEARCH_CAND + 1) * sizeof *c);
+    if (!c) { buf_free(&fq); return STORE_ERROR; }
     sqlite3 *db;
-    sqlite3_stmt *st = sq_stmt(s, Q_SEARCH_CAPPED, &db);
-    if (!st) { buf_free(&fq); return STORE_ERROR; }
+    sqlite3_stmt *st = sq_stmt(s, Q_CAND, &db);
+    if (!st) { free(c); buf_free(&fq); return STORE_ERROR; }
     sqlite3_bind_text(st, 1, fq.p, (int)fq.n, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, dept);
-    sqlite3_bind_int(st, 3, SEARCH_EXACT + 1);
-    int rc = sqlite3_step(st);
-    json_int_t total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    int64_t oldest = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+    sqlite3_bind_int(st, 3, SEARCH_CAND + 1);
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n <= SEARCH_CAND)
+        c[n++] = (cand){ sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1) };
     sq_done(st);
-    if (rc != SQLITE_ROW) { sq_set_err(db, "search"); buf_free(&fq); return STORE_ERROR; }
-    bool approx = total > SEARCH_EXACT;
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) { sq_set_err(db, "search"); free(c); buf_free(&fq); return STORE_ERROR; }
+    bool approx = n > SEARCH_CAND;
+    int64_t total = n;
     if (approx) {
-        /* The newest SEARCH_EXACT matches span ids [oldest, max]: assume the
-         * same density over every id. Two significant digits say "about". */
-        if (!(st = sq_stmt(s, Q_MAX_ID, &db))) { buf_free(&fq); return STORE_ERROR; }
-        int64_t max = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sq_done(st);
-        double est = (double)SEARCH_EXACT * (double)max / (double)(max - oldest + 1);
-        double mag = pow(10, floor(log10(est > 1 ? est : 1)) - 1);
-        total = (json_int_t)(round(est / mag) * mag);
-        if (total <= SEARCH_EXACT) total = SEARCH_EXACT + 1;
+        n = SEARCH_CAND;
+        if (estimate(s, n, c[n - 1].id, &total)) { free(c); buf_free(&fq); return STORE_ERROR; }
+        if (total <= SEARCH_CAND) total = SEARCH_CAND + 1;
     }
-    st = sq_stmt(s, approx ? Q_SEARCH_NEW : Q_SEARCH_RANK, &db);
-    if (!st) { buf_free(&fq); return STORE_ERROR; }
-    sqlite3_bind_text(st, 1, fq.p, (int)fq.n, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, dept);
-    sqlite3_bind_int(st, 3, limit);
-    sqlite3_bind_int(st, 4, offset);
+    qsort(c, (size_t)n, sizeof *c, by_score);
     json_t *a = json_array();
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *dn = sq_col_text(st, 5);
-        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:s}",
-            "id", (json_int_t)sqlite3_column_int64(st, 0), "tracking_code", sq_col_text(st, 1),
-            "title", sq_col_text(st, 2), "snippet", sq_col_text(st, 3), "state", sq_col_text(st, 4),
-            "department", *dn ? json_string(dn) : json_null(), "created_at", sq_col_text(st, 6)));
+    for (int i = offset; i < n && i < offset + limit; i++) {
+        if (!(st = sq_stmt(s, Q_ROW, &db))) { json_decref(a); free(c); buf_free(&fq); return STORE_ERROR; }
+        sqlite3_bind_int64(st, 1, c[i].id);
+        if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            /* From the body where a term stands there, else from the title. */
+            str title = { sq_col_text(st, 2), (size_t)sqlite3_column_bytes(st, 2) };
+            str body = { sq_col_text(st, 3), (size_t)sqlite3_column_bytes(st, 3) };
+            buf snip = {0};
+            int marks = 0;
+            int bad = fts_snippet(q, body, SNIPPET_CHARS, "\x02", "\x03", false, &snip, &marks);
+            if (!bad && !marks) { buf_reset(&snip); bad = fts_snippet(q, title, SNIPPET_CHARS, "\x02", "\x03", false, &snip, NULL); }
+            const char *dn = sq_col_text(st, 5);
+            if (!bad) json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:s%,s:s,s:o,s:s}",
+                "id", (json_int_t)sqlite3_column_int64(st, 0), "tracking_code", sq_col_text(st, 1),
+                "title", title.p, "snippet", snip.p ? snip.p : "", snip.n, "state", sq_col_text(st, 4),
+                "department", *dn ? json_string(dn) : json_null(), "created_at", sq_col_text(st, 6)));
+            buf_free(&snip);
+        }
+        sq_done(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) { sq_set_err(db, "search"); json_decref(a); free(c); buf_free(&fq); return STORE_ERROR; }
     }
-    sq_done(st);
+    free(c);
     buf_free(&fq);
-    if (rc != SQLITE_DONE) { json_decref(a); sq_set_err(db, "search"); return STORE_ERROR; }
-    *out = json_pack("{s:I,s:b,s:s,s:o}", "total", total, "total_approx", approx,
-                     "order", approx ? "newest" : "relevance", "results", a);
+    *out = json_pack("{s:I,s:b,s:s,s:i,s:o}", "total", (json_int_t)total, "total_approx", approx,
+                     "order", "relevance", "window", n, "results", a);
     return STORE_OK;
+}
+
+/* Appends the candidates of st (bound; columns: message id, score, then
+ * PUB_COLS, then the reply's text when `reply`) to the object `by_id`
+ * (message id -> candidate), keeping a message's best score. Returns the
+ * number of rows read (at most cap + 1) and the oldest id among the first
+ * cap, or -1. */
+static int pub_collect(sqlite3 *db, sqlite3_stmt *st, bool reply, int cap, json_t *by_id, int64_t *oldest) {
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n++ == cap) break;
+        int64_t id = sqlite3_column_int64(st, 0);
+        double score = sqlite3_column_double(st, 1);
+        *oldest = id;
+        char key[24];
+        snprintf(key, sizeof key, "%lld", (long long)id);
+        json_t *o = json_object_get(by_id, key);
+        if (!o) {
+            const char *dn = sq_col_text(st, 6);
+            o = json_pack("{s:I,s:f,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:n}", "id", (json_int_t)id, "score", score,
+                          "title", sq_col_text(st, 2), "body", sq_col_text(st, 3), "type", sq_col_text(st, 4),
+                          "state", sq_col_text(st, 5), "department", *dn ? json_string(dn) : json_null(),
+                          "created_at", sq_col_text(st, 7), "region", sq_col_json(st, 8), "reply");
+            json_object_set_new(by_id, key, o);
+        } else if (score < json_real_value(json_object_get(o, "score")))
+            json_object_set_new(o, "score", json_real(score));
+        if (reply && json_is_null(json_object_get(o, "reply"))) json_object_set_new(o, "reply", json_string(sq_col_text(st, 9)));
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) { sq_set_err(db, "public search"); n = -1; }
+    sq_done(st);
+    return n;
+}
+
+int sq_public_search(store *s, str q, int cap, json_t **out) {
+    buf fq = {0};
+    if (fts_query(q, &fq)) { buf_free(&fq); return STORE_INVALID; }
+    if (cap <= 0 || cap > SEARCH_CAND) cap = SEARCH_CAND;
+    json_t *by_id = json_object();
+    int64_t oldest[2] = { 0, 0 };
+    int seen[2] = { 0, 0 };
+    for (int k = 0; k < 2; k++) {
+        sqlite3 *db;
+        sqlite3_stmt *st = sq_stmt(s, k ? Q_PUB_REPLY_CAND : Q_PUB_CAND, &db);
+        if (!st) { json_decref(by_id); buf_free(&fq); return STORE_ERROR; }
+        sqlite3_bind_text(st, 1, fq.p, (int)fq.n, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 2, cap + 1);
+        if ((seen[k] = pub_collect(db, st, k == 1, cap, by_id, &oldest[k])) < 0) {
+            json_decref(by_id); buf_free(&fq); return STORE_ERROR;
+        }
+    }
+    buf_free(&fq);
+    /* Messages are the bulk: a broad query's size is theirs, estimated as
+     * for officials; replies found beyond it are few. */
+    bool approx = seen[0] > cap || seen[1] > cap;
+    int64_t matched = seen[0] + seen[1];
+    if (seen[0] > cap) {
+        if (estimate(s, cap, oldest[0], &matched)) { json_decref(by_id); return STORE_ERROR; }
+        matched += seen[1];
+    }
+    json_t *a = json_array();
+    const char *key;
+    json_t *v;
+    json_object_foreach(by_id, key, v) json_array_append(a, v);
+    json_decref(by_id);
+    *out = json_pack("{s:o,s:I,s:b}", "candidates", a, "matched", (json_int_t)matched, "approx", approx);
+    return STORE_OK;
+}
+
+static const char Q_RFTS_ADD[] = "INSERT INTO replies_fts(rowid, body) SELECT id, body FROM replies WHERE id = ?1 AND status = 'published'";
+static const char Q_RFTS_DEL[] =
+    "INSERT INTO replies_fts(replies_fts, rowid, body) SELECT 'delete', id, body FROM replies WHERE id = ?1 AND status = 'published'";
+
+int sq_reply_fts(store *s, int64_t reply_id, bool add) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, add ? Q_RFTS_ADD : Q_RFTS_DEL, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, reply_id);
+    return sq_exec(s, st, db, "index reply");
 }

@@ -39,28 +39,32 @@ int sq_msg_pending(store *s, int64_t after, int limit, store_msg **out, size_t *
     return STORE_OK;
 }
 
+/* The whole result in one row write: a message row carries its text, so
+ * every UPDATE rewrites it; analysis, routing and the search mark used to
+ * be three. Routing (?11) only touches messages nobody has acted on yet. */
+#define ROUTE_OK "(?11 AND state IN ('new','assigned') AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.message_id = ?1))"
 static const char Q_SET_ANALYSIS[] =
-    "UPDATE messages SET analyzed = 1, label = ?2, confidence = ?3, spam_score = ?4, "
+    "UPDATE messages SET analyzed = 1, indexed = 1, label = ?2, confidence = ?3, spam_score = ?4, "
     "group_id = nullif(?5, 0), dedup_sig = coalesce(?6, dedup_sig), "
     "moderation = CASE WHEN ?7 AND moderation = 'none' THEN 'held' ELSE moderation END, "
     "hold_reason = CASE WHEN ?7 AND moderation = 'none' THEN ?8 ELSE hold_reason END, "
-    "model_id = nullif(?9, 0), analyzed_at = coalesce(analyzed_at, ?10) WHERE id = ?1";
-/* Routing only touches messages nobody has acted on yet. */
-static const char Q_SET_ROUTE[] =
-    "UPDATE messages SET department_id = nullif(?2, 0), state = CASE WHEN ?2 THEN 'assigned' ELSE 'new' END, route_by = ?3 "
-    "WHERE id = ?1 AND state IN ('new','assigned') AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.message_id = ?1)";
+    "model_id = nullif(?9, 0), analyzed_at = coalesce(analyzed_at, ?10), "
+    "department_id = CASE WHEN " ROUTE_OK " THEN nullif(?12, 0) ELSE department_id END, "
+    "state = CASE WHEN " ROUTE_OK " THEN CASE WHEN ?12 THEN 'assigned' ELSE 'new' END ELSE state END, "
+    "route_by = CASE WHEN " ROUTE_OK " THEN ?13 ELSE route_by END "
+    "WHERE id = ?1";
 
 /* Into the search index once per message (an external-content FTS5 table
  * must never get the same row twice), the whole batch in one statement:
  * FTS5 flushes its pending terms at every statement savepoint, so indexing
  * row by row between other statements wrote one index segment per message
- * (a quarter of the analyzer's time). The batch's ids lie in [lo, hi];
- * rows of that range analyzed earlier are indexed already. */
-static const char Q_FTS_ADD_RANGE[] =
+ * (a quarter of the analyzer's time). It runs before the batch's updates,
+ * which mark the rows indexed. The batch's ids come as one JSON array
+ * (PostgreSQL: = ANY($1::bigint[])). */
+static const char Q_FTS_ADD_BATCH[] =
     "INSERT INTO messages_fts(rowid, title, body) SELECT id, title, body FROM messages "
-    "WHERE id BETWEEN ?1 AND ?2 AND analyzed = 1 AND indexed = 0";
+    "WHERE id IN (SELECT value FROM json_each(?1)) AND indexed = 0";
 static const char Q_GROUP_MOVE[] = "UPDATE messages SET group_id = ?2 WHERE group_id = ?1";
-static const char Q_INDEXED_RANGE[] = "UPDATE messages SET indexed = 1 WHERE id BETWEEN ?1 AND ?2 AND analyzed = 1 AND indexed = 0";
 
 typedef struct { const store_analysis *a; size_t n; const store_kw_count *kw; size_t nkw; } apply_arg;
 
@@ -81,6 +85,9 @@ static int apply_one(store *s, const store_analysis *a, const char *now) {
     if (reason) sqlite3_bind_text(st, 8, reason, -1, free);
     sqlite3_bind_int64(st, 9, a->label ? a->model_id : 0);
     sqlite3_bind_text(st, 10, now, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 11, a->route && !a->hold);
+    sqlite3_bind_int64(st, 12, a->department_id);
+    sqlite3_bind_text(st, 13, a->route_by ? a->route_by : "model", -1, SQLITE_STATIC);
     int rc = sq_exec(s, st, db, "record analysis");
     /* Groups this message bridged join its group (the older id), audited on the bridging message. */
     for (size_t i = 0; !rc && i < a->nmerged; i++) {
@@ -95,39 +102,31 @@ static int apply_one(store *s, const store_analysis *a, const char *now) {
         rc = sq_event_add(s, 0, "group_merged", a->id, e);
         json_decref(e);
     }
-    if (rc || !a->route || a->hold) return rc;
-    if (!(st = sq_stmt(s, Q_SET_ROUTE, &db))) return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, a->id);
-    sqlite3_bind_int64(st, 2, a->department_id);
-    sqlite3_bind_text(st, 3, a->route_by ? a->route_by : "model", -1, SQLITE_STATIC);
-    return sq_exec(s, st, db, "route");
+    return rc;
 }
 
 static int apply_txn(store *s, void *arg) {
     apply_arg *x = arg;
+    if (!x->n) return STORE_OK;
     char now[32];
     sq_now_ms(now, sizeof now);
-    int64_t lo = INT64_MAX, hi = 0;
+    buf ids = {0};
+    int rc = buf_putc(&ids, '[');
+    for (size_t i = 0; i < x->n && !rc; i++) rc = buf_printf(&ids, "%s%lld", i ? "," : "", (long long)x->a[i].id);
+    if (rc || buf_putc(&ids, ']')) { buf_free(&ids); sq_set_err(NULL, "analysis: out of memory"); return STORE_ERROR; }
     /* Routing and holding move messages in the figures: the batch's
      * contributions come out before and go back in after, two statements
      * for the whole batch. */
-    int rc = sq_agg_batch(s, &x->a[0].id, sizeof *x->a, x->n, -1);
-    for (size_t i = 0; i < x->n && rc == STORE_OK; i++) {
-        rc = apply_one(s, &x->a[i], now);
-        if (x->a[i].id < lo) lo = x->a[i].id;
-        if (x->a[i].id > hi) hi = x->a[i].id;
-    }
-    if (rc == STORE_OK) rc = sq_agg_batch(s, &x->a[0].id, sizeof *x->a, x->n, +1);
-    if (rc || !x->n) return rc;
+    rc = sq_agg_batch(s, &x->a[0].id, sizeof *x->a, x->n, -1);
+    if (rc) { buf_free(&ids); return rc; }
     sqlite3 *db;
-    const char *range[] = { Q_FTS_ADD_RANGE, Q_INDEXED_RANGE };
-    for (int k = 0; k < 2 && rc == STORE_OK; k++) {
-        sqlite3_stmt *st = sq_stmt(s, range[k], &db);
-        if (!st) return STORE_ERROR;
-        sqlite3_bind_int64(st, 1, lo);
-        sqlite3_bind_int64(st, 2, hi);
-        rc = sq_exec(s, st, db, k ? "mark indexed" : "index for search");
-    }
+    sqlite3_stmt *st = sq_stmt(s, Q_FTS_ADD_BATCH, &db);
+    if (!st) { buf_free(&ids); return STORE_ERROR; }
+    sqlite3_bind_text(st, 1, ids.p, (int)ids.n, SQLITE_STATIC);
+    rc = sq_exec(s, st, db, "index for search");
+    buf_free(&ids);
+    for (size_t i = 0; i < x->n && rc == STORE_OK; i++) rc = apply_one(s, &x->a[i], now);
+    if (rc == STORE_OK) rc = sq_agg_batch(s, &x->a[0].id, sizeof *x->a, x->n, +1);
     for (size_t i = 0; i < x->nkw && rc == STORE_OK; i++) rc = sq_keyword_count(s, x->kw[i].word, x->kw[i].day, x->kw[i].n);
     return rc;
 }
@@ -311,18 +310,100 @@ int sq_group_members(store *s, int64_t group_id, int limit, json_t **out) {
 }
 
 static const char Q_GROUP_INDEX[] = "SELECT id, coalesce(group_id, 0), coalesce(author, author_ip, ''), created_at, dedup_sig "
-                                    "FROM messages WHERE analyzed = 1 AND dedup_sig IS NOT NULL ORDER BY id";
+                                    "FROM messages WHERE analyzed = 1 AND dedup_sig IS NOT NULL AND id > ?1 ORDER BY id";
 
-int sq_group_index(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
+int sq_group_index(store *s, int64_t after, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
                                       const void *sig, size_t n), void *ud) {
     sqlite3_stmt *st = sq_stmt(s, Q_GROUP_INDEX, NULL);
     if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, after);
     int rc = STORE_OK;
     while (sqlite3_step(st) == SQLITE_ROW) {
         str author = { sq_col_text(st, 2), (size_t)sqlite3_column_bytes(st, 2) };
         if (cb(ud, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), author, sq_col_text(st, 3),
                sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4))) { rc = STORE_ERROR; break; }
     }
+    sq_done(st);
+    return rc;
+}
+
+/* ---- state kept across restarts ----------------------------------------- */
+
+#define STATE_CHUNK (64u << 20)    /* SQLite's blobs stop at 1 GB; smaller chunks keep the buffer small */
+
+static const char Q_STATE_DEL[] = "DELETE FROM app_state WHERE name = ?1";
+static const char Q_STATE_ADD[] = "INSERT INTO app_state(name, part, mark, data) VALUES (?1, ?2, ?3, ?4)";
+static const char Q_STATE_GET[] = "SELECT mark, data FROM app_state WHERE name = ?1 ORDER BY part";
+
+typedef struct {
+    const char *name; int64_t mark;
+    int (*fill)(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud);
+    void *ud;
+    char *chunk; size_t n; int part;
+} state_arg;
+
+static int state_flush(store *s, state_arg *x) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_STATE_ADD, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, x->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, x->part++);
+    sqlite3_bind_int64(st, 3, x->mark);
+    sqlite3_bind_blob(st, 4, x->chunk, (int)x->n, SQLITE_STATIC);
+    x->n = 0;
+    return sq_exec(s, st, db, "keep state");
+}
+
+typedef struct { store *s; state_arg *x; } state_put_ctx;
+
+static int state_put_piece(void *pud, const void *p, size_t n) {
+    state_put_ctx *c = pud;
+    state_arg *x = c->x;
+    const char *q = p;
+    while (n) {
+        size_t k = STATE_CHUNK - x->n < n ? STATE_CHUNK - x->n : n;
+        memcpy(x->chunk + x->n, q, k);
+        x->n += k; q += k; n -= k;
+        if (x->n == STATE_CHUNK && state_flush(c->s, x)) return -1;
+    }
+    return 0;
+}
+
+static int state_txn(store *s, void *arg) {
+    state_arg *x = arg;
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_STATE_DEL, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, x->name, -1, SQLITE_STATIC);
+    int rc = sq_exec(s, st, db, "replace state");
+    if (rc) return rc;
+    state_put_ctx c = { s, x };
+    if (x->fill(x->ud, state_put_piece, &c)) { sq_set_err(NULL, "keep state: could not write it"); return STORE_ERROR; }
+    return x->n ? state_flush(s, x) : STORE_OK;
+}
+
+int sq_state_put(store *s, const char *name, int64_t mark,
+                 int (*fill)(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud), void *ud) {
+    state_arg x = { name, mark, fill, ud, malloc(STATE_CHUNK), 0, 0 };
+    if (!x.chunk) { sq_set_err(NULL, "keep state: out of memory"); return STORE_ERROR; }
+    int rc = sq_in_txn(s, state_txn, &x);
+    free(x.chunk);
+    return rc;
+}
+
+int sq_state_get(store *s, const char *name, int64_t *mark, int (*cb)(void *ud, const void *p, size_t n), void *ud) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_STATE_GET, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = STORE_NOT_FOUND, r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        *mark = sqlite3_column_int64(st, 0);
+        const void *p = sqlite3_column_blob(st, 1);
+        if (cb(ud, p, (size_t)sqlite3_column_bytes(st, 1))) { rc = STORE_INVALID; break; }
+        rc = STORE_OK;
+    }
+    if (r != SQLITE_ROW && r != SQLITE_DONE) { sq_set_err(db, "read state"); rc = STORE_ERROR; }
     sq_done(st);
     return rc;
 }
@@ -716,15 +797,16 @@ static const char Q_HOT_WORDS[] =
     "  sum(CASE WHEN day <= date('now', '-' || ?1 || ' days') THEN n ELSE 0 END) AS prev "
     "FROM keyword_days WHERE day > date('now', '-' || (2 * ?1) || ' days') "
     "GROUP BY word HAVING cur > 0 ORDER BY cur DESC, word LIMIT 20";
+/* The largest groups active in the window: groups whose latest arrival
+ * falls in it (msg_groups_last), the largest first; authors are counted
+ * among the newest 1,000 members (a campaign's size says the rest). */
 static const char Q_HOT_GROUPS[] =
     "SELECT g.id, g.size, m.title, d.name, "
-    "  (SELECT count(DISTINCT coalesce(x.author, x.author_ip, x.id)) FROM messages x WHERE x.group_id = g.id), "
-    "  (SELECT min(x.created_at) FROM messages x WHERE x.group_id = g.id), "
-    "  (SELECT max(x.created_at) FROM messages x WHERE x.group_id = g.id) AS last "
+    "  (SELECT count(DISTINCT a) FROM (SELECT coalesce(x.author, x.author_ip, x.id) AS a FROM messages x"
+    "    WHERE x.group_id = g.id ORDER BY x.id DESC LIMIT 1000)), g.first_at, g.last_at "
     "FROM msg_groups g JOIN messages m ON m.id = g.id LEFT JOIN departments d ON d.id = m.department_id "
-    "WHERE g.size > 1 AND m.moderation IN ('none','approved') "
-    "AND EXISTS (SELECT 1 FROM messages x WHERE x.group_id = g.id AND x.created_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ?1 || ' days')) "
-    "ORDER BY g.size DESC, g.id LIMIT 10";
+    "WHERE g.last_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-' || ?1 || ' days') AND g.size > 1 "
+    "AND m.moderation IN ('none','approved') ORDER BY g.size DESC, g.id LIMIT 10";
 
 int sq_hot(store *s, int days, json_t **out) {
     sqlite3_stmt *st = sq_stmt(s, Q_HOT_WORDS, NULL);

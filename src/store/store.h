@@ -264,10 +264,20 @@ typedef struct store_ops {
     /* decision: "approve" (publish and route), "reject" (with reason), "spam" (reject and teach the spam model). */
     int (*moderate)(store *s, int64_t id, int64_t user_id, const char *decision, str reason);
     int (*group_members)(store *s, int64_t group_id, int limit, json_t **out);
-    /* Calls cb, in id order, for every analyzed message with a near-duplicate
-     * signature (to rebuild the index at start); author is the author id or IP. */
-    int (*group_index)(store *s, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
+    /* Calls cb, in id order, for every analyzed message with id > after and a
+     * near-duplicate signature (to rebuild the index at start, or bring a kept
+     * image up to date); author is the author id or IP. */
+    int (*group_index)(store *s, int64_t after, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
                                            const void *sig, size_t n), void *ud);
+    /* State a process keeps across restarts (the near-duplicate index image),
+     * under a name, with the caller's mark (e.g. the last message id it
+     * covers): state_put replaces it with the pieces given in order (one
+     * transaction, written in chunks of at most 64 MB); state_get calls cb
+     * with the chunks in order, STORE_NOT_FOUND when none. PostgreSQL: a
+     * table (name, part, mark, data bytea), the same chunks. */
+    int (*state_put)(store *s, const char *name, int64_t mark,
+                     int (*fill)(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud), void *ud);
+    int (*state_get)(store *s, const char *name, int64_t *mark, int (*cb)(void *ud, const void *p, size_t n), void *ud);
 
     /* Models ("classifier", "spam"): stored in the database so every node sees the same. */
     int (*model_add)(store *s, const char *kind, str name, const void *data, size_t n, json_t *meta, int64_t *id);
@@ -297,7 +307,9 @@ typedef struct store_ops {
 
     /* Full-text search (issue 3): q as a person typed it; dept 0 = all departments.
      * -> {"total":N,"results":[{"id","tracking_code","title","snippet","state","department","created_at"}]};
-     * in snippets "\u0002" opens and "\u0003" closes a match. STORE_INVALID when q has nothing searchable. */
+     * in snippets "\u0002" opens and "\u0003" closes a match. Ranked within the newest 1,000 matches
+     * ("window": pages end there); "total_approx" when more match and "total" is an estimate.
+     * STORE_INVALID when q has nothing searchable. */
     int (*search)(store *s, str q, int64_t dept, int limit, int offset, json_t **out);
 
     /* One public reply to every member of a near-duplicate group routed to
@@ -397,6 +409,16 @@ typedef struct store_ops {
     /* One support per visitor (a hash of the visitor's cookie): STORE_CONFLICT when this
      * visitor already supported it, STORE_NOT_FOUND when not public. *supports = the new count. */
     int (*support_add)(store *s, int64_t id, const char *visitor, int64_t *supports);
+    /* Full-text candidates for the public search: publicly listed messages
+     * whose title or body, or one of whose published replies, matches q (as
+     * search reads it), the newest `cap` (<= 1000) matching documents of each
+     * kind, one entry per message: {"candidates":[{"id","score" (lower is
+     * better),"title","body","type","state","department","created_at",
+     * "region","reply" (the matching reply's text or null)}],"matched" (how
+     * many documents match: exact, or estimated when "approx")}. Text is
+     * unmasked: the caller masks it and checks the match again on what it
+     * shows. STORE_INVALID when q has nothing searchable. */
+    int (*public_search)(store *s, str q, int cap, json_t **out);
 
     /* ---- consultations on a draft, and their feedback report ---- */
     int (*consultation_update)(store *s, int64_t id, const store_consultation_edit *e);   /* NOT_FOUND */

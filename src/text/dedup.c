@@ -493,3 +493,146 @@ uint64_t dedup_author_key(const char *s, size_t n) {
     uint64_t k = XXH3_64bits(s, n);
     return k ? k : 1;
 }
+
+/* ---- image: the index as bytes, kept across restarts ---- */
+
+#define IMAGE_MAGIC 0x4d444431u    /* "MDD1" */
+#define NSEG 15
+
+typedef struct {
+    uint32_t magic, kmin;          /* kmin: DEDUP_K, so another build's image is refused */
+    float threshold; int32_t bands, rows;
+    uint32_t pad;
+    uint64_t nmsg, ng, nidx;
+    uint64_t cap[3], n[3];         /* exact, authors, bucket tables */
+} image_hdr;
+
+/* The segments of the image after its header, in order; sizes from h. */
+static size_t segments(dedup *d, const image_hdr *h, void **dst, size_t *len) {
+    htab *t[3] = { &d->exact, &d->authors, &d->bucket };
+    size_t k = 0;
+    dst[k] = d->ext; len[k++] = h->nmsg * sizeof *d->ext;
+    dst[k] = d->author; len[k++] = h->nmsg * sizeof *d->author;
+    dst[k] = d->grp; len[k++] = h->nmsg * sizeof *d->grp;
+    dst[k] = d->nextm; len[k++] = h->nmsg * sizeof *d->nextm;
+    dst[k] = d->g; len[k++] = h->ng * sizeof *d->g;
+    for (int i = 0; i < 3; i++) {
+        dst[k] = t[i]->key; len[k++] = h->cap[i] * sizeof *t[i]->key;
+        dst[k] = t[i]->val; len[k++] = h->cap[i] * sizeof *t[i]->val;
+    }
+    dst[k] = d->isig; len[k++] = h->nidx * DEDUP_K * sizeof *d->isig;
+    dst[k] = d->imsg; len[k++] = h->nidx * sizeof *d->imsg;
+    dst[k] = d->inext; len[k++] = h->nidx * (size_t)h->bands * sizeof *d->inext;
+    return k;
+}
+
+static void header(const dedup *d, image_hdr *h) {
+    memset(h, 0, sizeof *h);
+    const htab *t[3] = { &d->exact, &d->authors, &d->bucket };
+    h->magic = IMAGE_MAGIC; h->kmin = DEDUP_K;
+    h->threshold = d->cfg.threshold; h->bands = d->cfg.bands; h->rows = d->cfg.rows;
+    h->nmsg = d->nmsg; h->ng = d->ng; h->nidx = d->nidx;
+    for (int i = 0; i < 3; i++) { h->cap[i] = t[i]->cap; h->n[i] = t[i]->n; }
+}
+
+int dedup_save(const dedup *d, int (*put)(void *ud, const void *p, size_t n), void *ud) {
+    image_hdr h;
+    header(d, &h);
+    void *dst[NSEG]; size_t len[NSEG];
+    size_t k = segments((dedup *)d, &h, dst, len);
+    if (put(ud, &h, sizeof h)) return -1;
+    for (size_t i = 0; i < k; i++) if (len[i] && put(ud, dst[i], len[i])) return -1;
+    return 0;
+}
+
+struct dedup_loader {
+    dedup *d;
+    image_hdr h;
+    size_t have;                   /* header bytes so far, then segment bytes of seg */
+    void *dst[NSEG]; size_t len[NSEG], nseg, seg;
+    bool bad;
+};
+
+int dedup_loader_new(const dedup_cfg *cfg, dedup_loader **out) {
+    dedup_loader *l = calloc(1, sizeof *l);
+    if (!l || dedup_new(cfg, &l->d)) { free(l); return -1; }
+    *out = l;
+    return 0;
+}
+
+/* Allocates the arrays the header announces. */
+static int loader_alloc(dedup_loader *l) {
+    dedup *d = l->d;
+    const image_hdr *h = &l->h;
+    if (h->magic != IMAGE_MAGIC || h->kmin != DEDUP_K || h->threshold != d->cfg.threshold || h->bands != d->cfg.bands
+        || h->rows != d->cfg.rows || h->nmsg >= UINT32_MAX || h->nidx > h->nmsg || h->ng > h->nmsg) return -1;
+    htab *t[3] = { &d->exact, &d->authors, &d->bucket };
+    for (int i = 0; i < 3; i++) {
+        if (h->cap[i] & (h->cap[i] - 1) || h->n[i] > h->cap[i]) return -1;   /* a power of two, or 0 */
+        if (h->cap[i]) {
+            t[i]->key = malloc(h->cap[i] * sizeof *t[i]->key);
+            t[i]->val = malloc(h->cap[i] * sizeof *t[i]->val);
+            if (!t[i]->key || !t[i]->val) return -1;
+        }
+        t[i]->cap = h->cap[i]; t[i]->n = h->n[i];
+    }
+    size_t m = h->nmsg ? h->nmsg : 1, gi = h->ng ? h->ng : 1, ix = h->nidx ? h->nidx : 1;
+    d->ext = malloc(m * sizeof *d->ext); d->author = malloc(m * sizeof *d->author);
+    d->grp = malloc(m * sizeof *d->grp); d->nextm = malloc(m * sizeof *d->nextm);
+    d->g = malloc(gi * sizeof *d->g);
+    d->isig = malloc(ix * DEDUP_K * sizeof *d->isig); d->imsg = malloc(ix * sizeof *d->imsg);
+    d->inext = malloc(ix * (size_t)d->cfg.bands * sizeof *d->inext);
+    if (!d->ext || !d->author || !d->grp || !d->nextm || !d->g || !d->isig || !d->imsg || !d->inext) return -1;
+    d->nmsg = h->nmsg; d->capm = m; d->ng = h->ng; d->capg = gi; d->nidx = h->nidx; d->capi = ix;
+    l->nseg = segments(d, h, l->dst, l->len);
+    l->seg = 0; l->have = 0;
+    while (l->seg < l->nseg && !l->len[l->seg]) l->seg++;
+    return 0;
+}
+
+int dedup_loader_feed(dedup_loader *l, const void *p, size_t n) {
+    const char *s = p;
+    while (n && !l->bad) {
+        if (!l->nseg && l->have < sizeof l->h) {
+            size_t k = sizeof l->h - l->have < n ? sizeof l->h - l->have : n;
+            memcpy((char *)&l->h + l->have, s, k);
+            l->have += k; s += k; n -= k;
+            if (l->have == sizeof l->h && loader_alloc(l)) l->bad = true;
+            continue;
+        }
+        if (l->seg >= l->nseg) { l->bad = true; break; }    /* more bytes than the header announced */
+        size_t k = l->len[l->seg] - l->have < n ? l->len[l->seg] - l->have : n;
+        memcpy((char *)l->dst[l->seg] + l->have, s, k);
+        l->have += k; s += k; n -= k;
+        if (l->have == l->len[l->seg]) {
+            l->have = 0;
+            do l->seg++; while (l->seg < l->nseg && !l->len[l->seg]);
+        }
+    }
+    return l->bad ? -1 : 0;
+}
+
+int dedup_loader_finish(dedup_loader *l, dedup **out) {
+    *out = NULL;
+    bool ok = !l->bad && l->nseg && l->seg == l->nseg;
+    /* Every reference inside the image must point inside it. */
+    for (size_t i = 0; ok && i < l->d->nmsg; i++)
+        ok = l->d->grp[i] < l->d->ng && (l->d->nextm[i] == UINT32_MAX || l->d->nextm[i] < l->d->nmsg);
+    for (size_t i = 0; ok && i < l->d->ng; i++) {
+        const group *g = &l->d->g[i];
+        ok = g->parent < l->d->ng && g->rep < l->d->nmsg && (g->size == 0 || (g->head < l->d->nmsg && g->tail < l->d->nmsg));
+    }
+    for (size_t i = 0; ok && i < l->d->nidx; i++) {
+        ok = l->d->imsg[i] < l->d->nmsg;
+        for (int b = 0; ok && b < l->d->cfg.bands; b++) {
+            uint32_t nx = l->d->inext[i * (size_t)l->d->cfg.bands + b];
+            ok = nx == UINT32_MAX || nx < l->d->nidx;
+        }
+    }
+    for (size_t i = 0; ok && i < l->d->bucket.cap; i++) ok = !l->d->bucket.key[i] || l->d->bucket.val[i] < l->d->nidx;
+    for (size_t i = 0; ok && i < l->d->exact.cap; i++) ok = !l->d->exact.key[i] || l->d->exact.val[i] < l->d->nmsg;
+    if (ok) { *out = l->d; l->d = NULL; }
+    dedup_free(l->d);
+    free(l);
+    return ok ? 0 : -1;
+}

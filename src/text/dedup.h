@@ -96,6 +96,20 @@ int      dedup_group_get(const dedup *d, uint32_t group, dedup_group *out);   /*
 size_t   dedup_group_members(const dedup *d, uint32_t group, uint32_t *out, size_t cap);
 size_t   dedup_memory(const dedup *d);   /* bytes held */
 
+/* The index as bytes, so a restart need not re-add every message: put is
+ * called with the pieces in order (they point into d: save while no
+ * dedup_add runs). Returns 0, or -1 when put failed. */
+int dedup_save(const dedup *d, int (*put)(void *ud, const void *p, size_t n), void *ud);
+
+/* Reads an image back in pieces of any size. dedup_loader_finish frees the
+ * loader and gives the index (0), or -1 when the image is cut short, from
+ * another configuration or build, or inconsistent: then re-add the
+ * messages instead. */
+typedef struct dedup_loader dedup_loader;
+int dedup_loader_new(const dedup_cfg *cfg, dedup_loader **out);
+int dedup_loader_feed(dedup_loader *l, const void *p, size_t n);
+int dedup_loader_finish(dedup_loader *l, dedup **out);
+
 /* A stable 64-bit key for an author name (never 0 for a non-empty name). */
 uint64_t dedup_author_key(const char *s, size_t n);
 

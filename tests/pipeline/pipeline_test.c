@@ -150,6 +150,43 @@ TEST(second_run_takes_only_new_messages) {
     drop(s, p);
 }
 
+static void exec(const char *path, const char *q) {
+    sqlite3 *db;
+    sqlite3_open(path, &db);
+    CHECK_INT(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* 300 messages analysed (the index image kept at the end), 5 more analysed
+ * while the image stays the old one (so the next start must re-add them
+ * after loading it), then 5 more after a restart. how: 0 = keep the image,
+ * 1 = no image (a rescan of every message), 2 = a damaged image. */
+static char *restart_run(int how) {
+    char p[128];
+    store *s = setup(p);
+    CHECK_INT(run(s, 2, 64), 300);
+    CHECK(count(p, "SELECT count(*) FROM app_state WHERE name = 'dedup'") > 0);
+    exec(p, "CREATE TABLE old_state AS SELECT * FROM app_state");
+    add_messages(s, 1, 300, 5);
+    CHECK_INT(run(s, 2, 64), 5);
+    exec(p, "DELETE FROM app_state; INSERT INTO app_state SELECT * FROM old_state; DROP TABLE old_state");
+    if (how == 1) exec(p, "DELETE FROM app_state");
+    if (how == 2) exec(p, "UPDATE app_state SET data = substr(data, 1, length(data) / 2)");
+    add_messages(s, 1, 305, 5);
+    CHECK_INT(run(s, 2, 64), 5);
+    char *d = dump(p);
+    drop(s, p);
+    return d;
+}
+
+TEST(restart_from_kept_index_equals_rescan) {
+    char *kept = restart_run(0), *rescan = restart_run(1), *damaged = restart_run(2);
+    CHECK(kept && rescan && damaged);
+    CHECK(strcmp(kept, rescan) == 0);
+    CHECK(strcmp(damaged, rescan) == 0);
+    free(kept); free(rescan); free(damaged);
+}
+
 TEST(analysis_events_read_from_the_row) {
     char p[128];
     store *s = setup(p);

@@ -98,3 +98,39 @@ TEST(hostile_documents) {
     CHECK_STR(hits("m", "iphone*"), "3");      /* Latin words match by prefix queries */
 }
 
+
+/* fts_matches repeats the index's test on other text: phrases of
+ * characters (punctuation between them does not count), Latin runs whole
+ * and folded, every term somewhere. */
+TEST(matches_on_other_text_as_the_index_does) {
+    str cols[2] = { STR_LIT("公交车太挤"), STR_LIT("每天早上挤不上去，电话138****5678。ＡＰＰ登录") };
+    CHECK(fts_matches(STR_LIT("公交"), cols, 2));
+    CHECK(fts_matches(STR_LIT("公交 早上"), cols, 2));          /* one term per column */
+    CHECK(fts_matches(STR_LIT("去电话"), cols, 2));             /* the comma is not a token */
+    CHECK(fts_matches(STR_LIT("app"), cols, 2));
+    CHECK(fts_matches(STR_LIT("138"), cols, 2));
+    CHECK(!fts_matches(STR_LIT("13812345678"), cols, 2));      /* masked away */
+    CHECK(!fts_matches(STR_LIT("公交 地铁"), cols, 2));
+    CHECK(!fts_matches(STR_LIT("挤早"), cols, 2));
+    CHECK(!fts_matches(STR_LIT("ap"), cols, 2));                /* a Latin run is one token */
+    CHECK(!fts_matches(STR_LIT("交车太挤每"), cols, 2));        /* no phrase across columns */
+}
+
+static const char *snip(const char *q, const char *text, size_t chars) {
+    static buf b;
+    buf_reset(&b);
+    CHECK_INT(fts_snippet_html(str_c(q), str_c(text), chars, &b), 0);
+    return b.p ? b.p : "";
+}
+
+TEST(snippets_escape_and_mark_only_matches) {
+    CHECK_STR(snip("噪音", "夜间<b>噪音</b>扰民 & 噪音", 80), "夜间&lt;b&gt;<mark>噪音</mark>&lt;/b&gt;扰民 &amp; <mark>噪音</mark>");
+    CHECK_STR(snip("a", "\"a\" 'b'", 80), "&quot;<mark>a</mark>&quot; &#39;b&#39;");
+    CHECK_STR(snip("路 灯", "路灯", 80), "<mark>路</mark><mark>灯</mark>");
+    CHECK_STR(snip("error", "登录提示ＥＲＲＯＲ了", 80), "登录提示<mark>ＥＲＲＯＲ</mark>了");
+    /* a window around the first match, cut marks on both sides */
+    CHECK_STR(snip("目标", "一二三四五六七八九十一二三四五六七八九十目标一二三四五六七八九十", 10), "…六七八九十<mark>目标</mark>一二三…");
+    CHECK_STR(snip("无", "没有匹配的文字", 4), "没有匹配…");
+    CHECK_STR(snip("匹配", "", 10), "");
+    CHECK_STR(snip("坏", "坏\xff数据", 10), "<mark>坏</mark>\xff数据");   /* bytes kept as given; the caller has valid UTF-8 */
+}

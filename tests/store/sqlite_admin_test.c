@@ -77,6 +77,10 @@ TEST(check_finds_each_broken_invariant) {
     static const struct { const char *name, *sql; } cases[] = {
         { "reply_message", "PRAGMA foreign_keys=OFF; INSERT INTO replies(message_id, body) VALUES (9999, 'orphan');" },
         { "consultation_count", "UPDATE consultations SET message_count = 7;" },
+        { "consultation_public_count", "UPDATE consultations SET public_count = 7;" },
+        { "inbox_counts", "UPDATE inbox_counts SET n = n + 3;" },
+        { "inbox_counts", "DELETE FROM inbox_counts;" },
+        { "group_times", "UPDATE messages SET group_id = 1 WHERE id IN (1, 2); UPDATE msg_groups SET last_at = '2000-01-01T00:00:00Z';" },
         { "group_size", "UPDATE messages SET group_id = id WHERE id = 1; UPDATE msg_groups SET size = 5;" },
         { "group_first", "PRAGMA foreign_keys=OFF; UPDATE messages SET group_id = 777 WHERE id = 2;" },
         { "rating_message", "PRAGMA foreign_keys=OFF; INSERT INTO ratings(message_id, score) VALUES (4242, 3);" },

@@ -11,7 +11,7 @@
 // no department); ?group=ID lists the members of a near-duplicate group.
 import { t } from './i18n.js';
 import {
-  api, el, clear, setText, notice, errorText, requireOfficial, footer, param, badge, fmtTime, fmtPercent, STATES, TYPES, typeLabel,
+  api, el, clear, setText, notice, errorText, requireOfficial, footer, param, badge, fmtTime, fmtPercent, fmtNumber, STATES, TYPES, typeLabel,
 } from './common.js';
 import { deadlineBadge } from './lifecycle.js';
 
@@ -216,7 +216,9 @@ function rows(msgs) {
 function showCounts(c) {
   const box = document.getElementById('counts');
   clear(box);
-  const item = (label, n, cls) => el('span', { class: `count ${cls}${Number(n) ? ' hot' : ''}` }, `${label} `, el('strong', null, String(Number(n) || 0)));
+  // Counts stop at c.max (a national inbox's overdue count would cost a scan): shown as "1000+".
+  const num = (n) => (c.max && Number(n) >= c.max ? `${fmtNumber(c.max)}+` : fmtNumber(Number(n) || 0));
+  const item = (label, n, cls) => el('span', { class: `count ${cls}${Number(n) ? ' hot' : ''}` }, `${label} `, el('strong', null, num(n)));
   box.append(item(t('common.overdue'), c.overdue, 'c-overdue'), ' · ', item(t('inbox.due_within_2_working_days'), c.due_soon, 'c-soon'), ' · ', item(t('common.urged_by_a_leader'), c.urged, 'c-urged'));
   box.hidden = false;
 }

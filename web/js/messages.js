@@ -1,8 +1,9 @@
 // 留言公开: the public list of published messages and their replies
 // (GET /api/v1/public/messages, docs/api.md). Filters live in the URL, so a
 // list can be bookmarked and shared; pages follow the server's keyset cursor
-// (?after=), which stays fast at millions of messages. Everything shown came
-// from citizens or officials and is inserted as text nodes only.
+// (?after=), which stays fast at millions of messages; ?q= searches the
+// published messages and replies instead. Everything shown came from
+// citizens or officials and is inserted as text nodes only.
 import { t } from './i18n.js';
 import { api, el, clear, setText, notice, errorText, renderHeader, footer, param, badge, fmtTime, TYPES, typeLabel, fmtNumber } from './common.js';
 
@@ -49,6 +50,51 @@ function item(m) {
       m.rating ? el('span', null, t('messages.rated_out_of_5', m.rating)) : null));
 }
 
+// A search snippet is escaped text with <mark> around the matches (the
+// server adds no other markup): rebuilt here as text nodes and <mark>s.
+function marked(html) {
+  const text = (x) => x.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return String(html || '').split(/(<mark>.*?<\/mark>)/).filter(Boolean)
+    .map((p) => (p.startsWith('<mark>') ? el('mark', null, text(p.slice(6, -7))) : text(p)));
+}
+
+function hit(m) {
+  const href = `/view.html?id=${encodeURIComponent(m.id)}`;
+  return el('li', { class: 'card public-item' },
+    el('div', { class: 'meta' },
+      badge(m.state), el('span', { class: 'badge kind' }, typeLabel(m.type)),
+      m.department ? el('span', null, m.department) : null,
+      el('span', null, t('common.written', fmtTime(m.created_at)))),
+    el('h3', { class: 'wrap-anywhere' }, el('a', { href }, ...marked(m.title_html))),
+    el('p', { class: 'desc wrap-anywhere' }, m.matched_in === 'reply' ? el('strong', null, t('messages.reply')) : null, ...marked(m.snippet)));
+}
+
+// Full-text search (GET /api/v1/public/search): pages by offset, up to the
+// ranked window the server gives.
+async function search(q) {
+  const offset = Math.max(0, parseInt(param('offset') || '0', 10) || 0);
+  form.hidden = true;
+  try {
+    const data = await api('GET', `/api/v1/public/search?${new URLSearchParams({ q, offset: String(offset) })}`);
+    clear(list);
+    const n = data.results.length;
+    const count = data.total_approx ? t('messages.about_matching_messages', fmtNumber(data.total)) : t('search.matching_messages', fmtNumber(data.total));
+    list.append(el('li', { class: 'muted' }, n ? t('search.found_showing', count, offset + 1, offset + n) : t('messages.no_public_message_contains', q)));
+    for (const m of data.results) list.append(hit(m));
+    if (offset + n < Math.min(data.total, data.window ?? data.total)) {
+      more.setAttribute('href', `/messages.html?${new URLSearchParams({ q, offset: String(offset + n) })}`);
+      more.hidden = false;
+    }
+    first.hidden = offset === 0;
+    if (!first.hidden) first.setAttribute('href', `/messages.html?${new URLSearchParams({ q })}`);
+  } catch (e) {
+    clear(list);
+    notice(document.getElementById('notice'), 'error', t('search.search_failed', errorText(e)));
+  } finally {
+    list.setAttribute('aria-busy', 'false');
+  }
+}
+
 async function load() {
   const qs = new URLSearchParams();
   for (const f of FIELDS) { const v = param(f); if (v) qs.set(f, v); }
@@ -81,4 +127,6 @@ form.addEventListener('submit', (ev) => {
 });
 
 loadConsultations();
-load();
+const query = (param('q') || '').trim();
+document.getElementById('f-q').value = query;
+if (query) search(query); else load();

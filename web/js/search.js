@@ -214,17 +214,19 @@ async function load() {
       host.append(el('p', { class: 'empty' }, t('search.no_message_contains', q)));
     } else {
       /* Broad queries get an estimate, newest first (docs/api.md). */
-      const count = data.total_approx ? t('search.about_matching_messages_newest_first', total) : t('search.matching_messages', total);
+      /* Broad queries: an estimate, the newest matches ranked (docs/api.md). */
+      const count = data.total_approx ? t('search.about_matching_messages_ranked', total, data.window) : t('search.matching_messages', total);
       setText(summary, total > list.length
         ? t('search.found_showing', count, offset + 1, offset + list.length)
         : t('search.found', count));
       host.append(el('ol', { class: 'result-list', id: 'result-list', start: String(offset + 1) }, list.map(result)));
     }
-    pager.hidden = total <= PAGE;
+    const shown = Math.min(total, Number(data.window ?? total));   /* pages end at the ranked window */
+    pager.hidden = shown <= PAGE;
     document.getElementById('prev').disabled = offset <= 0;
-    document.getElementById('next').disabled = offset + list.length >= total;
+    document.getElementById('next').disabled = offset + list.length >= shown;
     setText(document.getElementById('page-info'),
-      t('common.page_of', Math.floor(offset / PAGE) + 1, Math.max(1, Math.ceil(total / PAGE))));
+      t('common.page_of', Math.floor(offset / PAGE) + 1, Math.max(1, Math.ceil(shown / PAGE))));
   } catch (e) {
     if (my !== seq || e.redirecting) return;
     reset();
