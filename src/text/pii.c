@@ -409,7 +409,9 @@ size_t pii_find(const char *s, size_t n, unsigned types, pii_span *out, size_t c
                 if (ty && e <= limit && !(e < n && is_ascii_alnum((unsigned char)s[e]) && ty != PII_IDCARD)) {
                     EMIT(b, e, ty); i = e; continue;
                 }
-                size_t ae = addr_at(s, n, i);
+                /* Digits right after '*' are the kept tail of a masked value
+                 * (湘A****51室), not a room number: masking stays idempotent. */
+                size_t ae = i > 0 && s[i - 1] == '*' ? 0 : addr_at(s, n, i);
                 if (ae && ae <= limit) { EMIT(i, ae, PII_ADDRESS); i = ae; continue; }
             }
             i = t.g[0].e;
