@@ -65,8 +65,12 @@ static int put_cp(emitter *e, uint32_t cp, uint32_t src) {
 }
 
 static int is_starter_join(uint32_t cp) {
-    /* Hangul V and T jamo compose with the preceding L / LV although they are starters. */
-    return (cp >= 0x1161 && cp <= 0x1175) || (cp >= 0x11A8 && cp <= 0x11C2);
+    /* Hangul V and T jamo compose with the preceding L / LV although they are
+     * starters; so do the compatibility and halfwidth vowels, which NFKC
+     * turns into V jamo (ᄀ + ㅡ is 그: normalised apart, a second pass would
+     * compose them, and normalising must not change normalised text). */
+    return (cp >= 0x1161 && cp <= 0x1175) || (cp >= 0x11A8 && cp <= 0x11C2) ||
+           (cp >= 0x314F && cp <= 0x3163) || (cp >= 0xFFC2 && cp <= 0xFFDC);
 }
 
 int norm_text(const char *s, size_t n, unsigned flags, buf *out, norm_map *map) {

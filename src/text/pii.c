@@ -410,7 +410,8 @@ size_t pii_find(const char *s, size_t n, unsigned types, pii_span *out, size_t c
                     EMIT(b, e, ty); i = e; continue;
                 }
                 /* Digits right after '*' are the kept tail of a masked value
-                 * (湘A****51室), not a room number: masking stays idempotent. */
+                 * (湘A****51室), not a room number: masking stays idempotent
+                 * (letters after '*' likewise, below: 湘A****B4室). */
                 size_t ae = i > 0 && s[i - 1] == '*' ? 0 : addr_at(s, n, i);
                 if (ae && ae <= limit) { EMIT(i, ae, PII_ADDRESS); i = ae; continue; }
             }
@@ -418,7 +419,7 @@ size_t pii_find(const char *s, size_t n, unsigned types, pii_span *out, size_t c
             continue;
         }
         if (c < 0x80) {
-            if (is_alpha(c) && !(i > 0 && is_ascii_alnum((unsigned char)s[i - 1]))) {
+            if (is_alpha(c) && !(i > 0 && (is_ascii_alnum((unsigned char)s[i - 1]) || s[i - 1] == '*'))) {
                 size_t ae = addr_at(s, n, i);
                 if (ae && ae <= limit) { EMIT(i, ae, PII_ADDRESS); i = ae; continue; }
             }

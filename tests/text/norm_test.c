@@ -42,6 +42,14 @@ TEST(removed_character_takes_its_marks) {
     CHECK_STR(NORM("a\xe2\x80\x8b\xcc\x81" "b"), "ab");
 }
 
+TEST(compatibility_vowel_composes_with_the_jamo_before) {
+    /* Found by fuzz/seg: ᄀ (U+1100) then ㅡ (U+3161, NFKC -> U+1173) were
+     * normalised apart, so only a second pass composed them into 그. */
+    CHECK_STR(NORM("\xe1\x84\x80\xe3\x85\xa1"), "\xea\xb7\xb8");
+    CHECK_STR(NORM("\xea\xb7\xb8"), "\xea\xb7\xb8");
+    CHECK_STR(NORM("\xe3\x85\xa1"), "\xe1\x85\xb3");   /* alone: the V jamo */
+}
+
 TEST(invalid_utf8_replaced) {
     const char *s = norm("a\xe6\xb0z\xff", 5, 0);
     CHECK_STR(s, "a\xEF\xBF\xBDz\xEF\xBF\xBD");

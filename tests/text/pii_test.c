@@ -152,6 +152,8 @@ TEST(plate) {
      * masking what was masked changes nothing (found by fuzz/pii.c) */
     CHECK_STR(masked("湘A12B451室"), "湘A****51室");
     CHECK_STR(masked("湘A****51室"), "湘A****51室");
+    CHECK_STR(masked("湘A1A12B4室"), "湘A****B4室");
+    CHECK_STR(masked("湘A****B4室"), "湘A****B4室");
 }
 
 TEST(address) {
