@@ -32,6 +32,11 @@ static const struct { const char *name, *what, *sql; } invariants[] = {
     { "consultation_public_count", "consultations whose public_count differs from a recount of their publicly listed messages",
       "SELECT count(*) FROM consultations c WHERE c.public_count <> (SELECT count(*) FROM messages m WHERE m.consultation_id = c.id"
       "  AND m.publish = 1 AND m.analyzed = 1 AND m.moderation IN ('none','approved'))" },
+    { "section_public_counts", "public counts per draft section and type that differ from a recount of publicly listed messages",
+      "SELECT count(*) FROM (SELECT consultation_id AS c, coalesce(section, 0) AS s, type AS t, count(*) AS n FROM messages"
+      "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved') GROUP BY 1, 2, 3) x"
+      "  FULL JOIN (SELECT consultation_id AS c, section AS s, type AS t, n FROM section_public_counts WHERE n <> 0) k"
+      "  ON k.c = x.c AND k.s = x.s AND k.t = x.t WHERE x.n IS NOT k.n" },
     { "inbox_counts", "departments whose inbox total differs from a recount of their messages not held or rejected",
       "SELECT count(*) FROM (SELECT coalesce(department_id, 0) AS d, count(*) AS n FROM messages"
       "  WHERE moderation IN ('none','approved') GROUP BY 1) x"

@@ -18,7 +18,7 @@ static const char Q_CONS_CLOSES[] = "UPDATE consultations SET closes_at = ?2 WHE
 static const char Q_SEC_DEL[] = "DELETE FROM consultation_sections WHERE consultation_id = ?1";
 static const char Q_SEC_ADD[] = "INSERT INTO consultation_sections(consultation_id, no, title, text) VALUES (?1, ?2, ?3, ?4)";
 static const char Q_SEC_LIST[] =
-    "SELECT s.no, s.title, s.text, coalesce((SELECT sum(n) FROM consultation_counts c"
+    "SELECT s.no, s.title, s.text, coalesce((SELECT sum(n) FROM section_public_counts c"
     "  WHERE c.consultation_id = s.consultation_id AND c.section = s.no), 0)"
     " FROM consultation_sections s WHERE s.consultation_id = ?1 ORDER BY s.no";
 static const char Q_MSG_OF[] = "SELECT consultation_id, coalesce(group_id, id) FROM messages WHERE id = ?1";
@@ -27,7 +27,7 @@ static const char Q_ADOPT[] =
     " ON CONFLICT(message_id) DO UPDATE SET whole_group = excluded.whole_group, decision = excluded.decision,"
     " reason = excluded.reason, user_id = excluded.user_id, created_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')";
 static const char Q_FB_COUNTS[] =
-    "SELECT section, type, n FROM consultation_counts WHERE consultation_id = ?1 AND n > 0 ORDER BY section, type";
+    "SELECT section, type, n FROM section_public_counts WHERE consultation_id = ?1 AND n > 0 ORDER BY section, type";
 /* Largest groups first through msg_groups_size; a group belongs to the
  * consultation of its first message (its id). */
 static const char Q_FB_GROUPS[] =

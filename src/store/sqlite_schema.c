@@ -470,6 +470,27 @@ static const char *migrations[] = {
     "    WHERE new.group_id IS NOT NULL ON CONFLICT(id) DO UPDATE SET size = size + 1,"
     "    first_at = min(coalesce(first_at, excluded.first_at), excluded.first_at),"
     "    last_at = max(coalesce(last_at, excluded.last_at), excluded.last_at); END;",
+
+    /* 27: a consultation's public counts per draft section (0: the whole
+     * draft) and type, counting only publicly listed messages (the predicate
+     * of migration 9's partial indexes): the consultation page and the
+     * published feedback report show them to everyone, and
+     * consultation_counts counts everything received but rejected, held,
+     * spam and unpublished messages too. Messages enter unanalysed, so they
+     * are counted when an update makes them public, never at insert. */
+    "CREATE TABLE section_public_counts (consultation_id INTEGER NOT NULL, section INTEGER NOT NULL, type TEXT NOT NULL,"
+    "  n INTEGER NOT NULL, PRIMARY KEY (consultation_id, section, type)) WITHOUT ROWID;"
+    "INSERT INTO section_public_counts SELECT consultation_id, coalesce(section, 0), type, count(*) FROM messages"
+    "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved') GROUP BY 1, 2, 3;"
+    "CREATE TRIGGER messages_section_public AFTER UPDATE OF analyzed, moderation, publish, section, type ON messages"
+    "  WHEN (old.publish = 1 AND old.analyzed = 1 AND old.moderation IN ('none','approved'))"
+    "    OR (new.publish = 1 AND new.analyzed = 1 AND new.moderation IN ('none','approved')) BEGIN"
+    "  UPDATE section_public_counts SET n = n - 1 WHERE consultation_id = old.consultation_id"
+    "    AND section = coalesce(old.section, 0) AND type = old.type"
+    "    AND old.publish = 1 AND old.analyzed = 1 AND old.moderation IN ('none','approved');"
+    "  INSERT INTO section_public_counts SELECT new.consultation_id, coalesce(new.section, 0), new.type, 1"
+    "    WHERE new.publish = 1 AND new.analyzed = 1 AND new.moderation IN ('none','approved')"
+    "    ON CONFLICT DO UPDATE SET n = n + 1; END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

@@ -3,7 +3,7 @@
 // closing times enforced on intake, comments on one section with counts,
 // adoption decisions after closing, and the report (JSON and Markdown),
 // private until published and masked when public.
-import { Server, Client, minyi, test, assert, eq, run } from './lib.mjs';
+import { Server, Client, minyi, test, assert, eq, run, waitAnalyzed } from './lib.mjs';
 
 const srv = new Server();
 const PW = { root: 'admin-pass-123' };
@@ -54,8 +54,12 @@ test('citizens comment on the whole draft or on one section', async () => {
   eq([r.status, r.json.error.field], [422, 'section'], 'no such section');
   r = await post({ title: 't', body: 'b', section: 'two' });
   eq([r.status, r.json.error.field], [422, 'section'], 'section must be a number');
+  // An unpublished comment on section 2 is handled but never counted in public.
+  r = await post({ title: '不公开的意见', body: '建议地铁站增加无障碍电梯。', section: 2, publish: false });
+  eq(r.status, 201, 'unpublished, on section 2');
+  for (const id of [...Object.values(ids), r.json.id]) await waitAnalyzed(admin, id);
   const g = await anon().req('GET', `/api/v1/consultations/${cons}`);
-  eq(g.json.sections.map(s => s.comment_count), [0, 1, 3], 'comment counts per section');
+  eq(g.json.sections.map(s => s.comment_count), [0, 1, 3], 'public comment counts per section');
 });
 
 test('intake is refused before opening and after closing, with a clear error', async () => {
@@ -88,7 +92,7 @@ test('adoption waits for the close; the report is private until published', asyn
   eq((await anon().req('GET', `/api/v1/consultations/${cons}/feedback`)).status, 401, 'draft report is for admins');
   const fb = await admin.req('GET', `/api/v1/consultations/${cons}/feedback`);
   eq(fb.status, 200, 'admin sees the draft report');
-  eq(fb.json.total, 5, 'total comments');
+  eq(fb.json.total, 5, 'total comments (publicly listed: the unpublished one is not counted)');
   const bySection = {};
   for (const c of fb.json.counts) bySection[c.section] = (bySection[c.section] || 0) + c.n;
   eq(bySection, { 0: 1, 2: 1, 3: 3 }, 'counts by section');
