@@ -203,3 +203,31 @@ TEST(groups_merge_through_a_bridging_message) {
     CHECK_INT(res.group, 0);
     dedup_free(d);
 }
+
+TEST(short_messages_bridge_groups_only_when_much_nearer) {
+    /* The same chain as above with short texts (under 40 trigrams each, as
+     * most of a national campaign's messages are): B is within the join
+     * threshold of A and of C but not far above it, so it joins A's group
+     * and does not merge C's into it. Bridging at the join threshold
+     * chained unrelated short messages into one group of a third of a
+     * million at 854k generated messages. */
+    char p[16], q[64], r[64], s[16], a[128], b[128], c[128];
+    run(p, 0x4E00, 2); run(q, 0x5000, 14); run(r, 0x6000, 14); run(s, 0x7000, 2);
+    snprintf(a, sizeof a, "%s%s", p, q); snprintf(b, sizeof b, "%s%s", q, r); snprintf(c, sizeof c, "%s%s", r, s);
+    dedup_sig sa = sig(a), sb = sig(b), sc = sig(c);
+    float ab = dedup_similarity(&sa, &sb), bc = dedup_similarity(&sb, &sc);
+    CHECK(sb.nshingles < 40);
+    CHECK(ab >= 0.4f && ab < 0.6f && bc >= 0.4f && bc < 0.6f);
+    dedup *d;
+    CHECK_INT(dedup_new(NULL, &d), 0);
+    dedup_result res;
+    CHECK_INT(dedup_add(d, &sa, 1, dedup_author_key("u1", 2), 10, &res), 0);
+    CHECK_INT(dedup_add(d, &sc, 3, dedup_author_key("u3", 2), 30, &res), 0);
+    CHECK(res.new_group);
+    CHECK_INT(dedup_add(d, &sb, 2, dedup_author_key("u2", 2), 20, &res), 0);
+    CHECK(!res.new_group);
+    CHECK_INT(res.nmerged, 0);
+    CHECK(dedup_msg_group(d, 0) != dedup_msg_group(d, 1));
+    CHECK(dedup_msg_group(d, 2) == dedup_msg_group(d, 0) || dedup_msg_group(d, 2) == dedup_msg_group(d, 1));
+    dedup_free(d);
+}
