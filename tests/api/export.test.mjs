@@ -3,7 +3,7 @@
 // audit log, as CSV with a byte order mark or as Excel .xlsx (opened with
 // python3-openpyxl), Chinese column names, personal data masked unless the
 // official may see it and asks.
-import { Server, Client, minyi, test, assert, eq, run } from './lib.mjs';
+import { Server, Client, minyi, test, assert, eq, run, waitAnalyzed } from './lib.mjs';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -26,6 +26,9 @@ async function setup() {
   for (const [t, b] of [['公交站台破损 13912345678', '公交站台的顶棚破了'], ['公交线路太少', '公交线路太少，请增加'], ['学校门口拥堵', '学校门口早上很堵']]) {
     const r = await anon().req('POST', '/api/v1/messages', { consultation_id: 2, title: t, body: b, type: '投诉' });
     eq(r.status, 201, 'posted');
+    // routed and searchable before the exports are compared with the inbox
+    // (on a loaded machine the analyzer may still be behind)
+    await waitAnalyzed(root, r.json.id);
   }
 }
 
