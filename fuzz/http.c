@@ -103,6 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     http_req r = { .method = method, .path = path, .body = { p, (size_t)(end - p) }, .kv = kv, .status = 200 };
     snprintf(r.ip, sizeof r.ip, "192.0.2.1");
     api_handle(&r, &C);
+    /* A valid message is answered once its commit is durable, through a
+     * parked connection this harness does not have: not started here. */
+    if (r.defer) { api_defer_drop(&r); r.status = 201; }
     if (r.status < 100 || r.status > 599) abort();
     if (r.content_type && !strncmp(r.content_type, "application/json", 16)) {
         json_error_t e;

@@ -269,6 +269,16 @@ static void intake_start(http_req *r, void *arg) {
     http_resume(r);
 }
 
+void api_defer_drop(http_req *r) {
+    if (r->defer == intake_start) {
+        intake *in = r->defer_arg;
+        json_decref(in->j);
+        free(in);
+    }
+    r->defer = NULL;
+    r->defer_arg = NULL;
+}
+
 static void post_message(api_ctx *c, http_req *r) {
     /* Per client address, before any parsing: a flood costs a lookup each.
      * Behind a trusted proxy the address is the forwarded client's. */

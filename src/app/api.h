@@ -25,5 +25,9 @@ typedef struct {
 
 /* The http_handler for the server: ud is an api_ctx. */
 void api_handle(http_req *r, void *ud);
+/* Drops a deferred answer api_handle left in r (r->defer) without starting
+ * it, freeing what it holds: for a caller that cannot park a connection
+ * (the HTTP fuzz target, which drives api_handle without a server). */
+void api_defer_drop(http_req *r);
 
 #endif
