@@ -261,7 +261,7 @@ void api_get_feedback_md(api_ctx *c, http_req *r, const char *arg) {
     buf_puts(b, "# ");
     md_text(b, json_string_value(json_object_get(cons, "title")));
     buf_puts(b, " 意见征求情况反馈\n\n");
-    snprintf(line, sizeof line, "共收到意见 %lld 条。\n\n", (long long)json_integer_value(json_object_get(fb, "total")));
+    snprintf(line, sizeof line, "公开的意见 %lld 条。\n\n", (long long)json_integer_value(json_object_get(fb, "total")));
     buf_puts(b, line);
     const char *summary = json_string_value(json_object_get(fb, "summary"));
     if (summary && *summary) { buf_puts(b, "> "); md_text(b, summary); buf_puts(b, "\n\n"); }
