@@ -128,6 +128,13 @@ void api_post_question_moderation(api_ctx *c, http_req *r, const char *arg);
  * comments, questions alike): the decision, or NULL with the 422 sent. A
  * rejection needs a reason. reason points into j. */
 const char *api_moderation_decision(http_req *r, json_t *j, str *reason);
+/* A held comment or question decided by a moderator: login and role, the
+ * id in arg, the decision, the store's op. Returns the decision with *id
+ * and *shown set (*shown: what became visible, or NULL; the caller frees
+ * it), or NULL with the answer sent. what names the item in errors. */
+typedef int (*api_held_op)(store *s, int64_t id, int64_t user_id, const char *decision, str reason, json_t **shown);
+const char *api_moderate_held(api_ctx *c, http_req *r, const char *arg, const char *what,
+                              api_held_op op, int64_t *id, json_t **shown);
 void api_post_transfer(api_ctx *c, http_req *r, const char *arg);
 void api_get_models(api_ctx *c, http_req *r);
 void api_post_model(api_ctx *c, http_req *r);

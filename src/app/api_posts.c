@@ -203,21 +203,10 @@ void api_get_comment_queue(api_ctx *c, http_req *r) {
 
 /* POST /api/v1/comments/{id}/moderation {"decision","reason"}: as for messages. */
 void api_post_comment_moderation(api_ctx *c, http_req *r, const char *arg) {
-    who w;
-    if (!api_require_login(c, r, &w, true)) return;
-    if (strcmp(w.u.role, "moderator") && strcmp(w.u.role, "admin")) return http_error(r, 403, "forbidden", NULL, "moderation is for moderators");
     int64_t id;
-    if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no comment '%.40s'", arg);
-    json_t *j = http_body_json(r);
-    if (!j) return;
-    str reason;
-    const char *d = api_moderation_decision(r, j, &reason);
-    if (!d) { json_decref(j); return; }
-    json_t *shown = NULL;
-    int rc = OPS->comment_moderate(ST, id, w.u.id, d, reason, &shown);
-    json_decref(j);
-    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "comment %lld is not waiting for moderation", (long long)id);
-    if (rc) return api_store_failed(r, ST);
+    json_t *shown;
+    const char *d = api_moderate_held(c, r, arg, "comment", OPS->comment_moderate, &id, &shown);
+    if (!d) return;
     if (shown && c->live) {
         char ch[32];
         snprintf(ch, sizeof ch, "post:%lld", (long long)json_integer_value(json_object_get(shown, "post_id")));

@@ -241,6 +241,25 @@ const char *api_moderation_decision(http_req *r, json_t *j, str *reason) {
     return d;
 }
 
+const char *api_moderate_held(api_ctx *c, http_req *r, const char *arg, const char *what,
+                              api_held_op op, int64_t *id, json_t **shown) {
+    who w;
+    *shown = NULL;
+    if (!api_require_login(c, r, &w, true)) return NULL;
+    if (!is_role(&w, "moderator", "admin")) { http_error(r, 403, "forbidden", NULL, "moderation is for moderators"); return NULL; }
+    if (!api_parse_id(arg, id)) { http_error(r, 404, "not_found", NULL, "no %s '%.40s'", what, arg); return NULL; }
+    json_t *j = http_body_json(r);
+    if (!j) return NULL;
+    str reason;
+    const char *d = api_moderation_decision(r, j, &reason);
+    if (!d) { json_decref(j); return NULL; }
+    int rc = op(ST, *id, w.u.id, d, reason, shown);
+    json_decref(j);
+    if (rc == STORE_NOT_FOUND) { http_error(r, 404, "not_found", NULL, "%s %lld is not waiting for moderation", what, (long long)*id); return NULL; }
+    if (rc) { api_store_failed(r, ST); return NULL; }
+    return d;
+}
+
 /* {"decision":"approve"|"reject"|"spam","reason":..}; reject needs a reason. */
 void api_post_moderate(api_ctx *c, http_req *r, const char *arg) {
     who w;
