@@ -66,6 +66,7 @@ typedef struct {
     const char *type;
     long tz_seconds;
     json_t *rules;             /* keyword rules, NULL when a classifier routes */
+    routing *router;           /* the rules compiled */
     long taken, skipped, bad_times;
     bool eof;
     buf title, when, replied;  /* the reader's scratch */
@@ -216,7 +217,7 @@ static void read_rows(importer *im, slot *sl, size_t limit) {
         }
         m.likes = count_of(f[DF_LIKES]);
         m.dislikes = count_of(f[DF_DISLIKES]);
-        if (im->rules) m.department_id = routing_pick(im->rules, m.title, m.body);
+        if (im->router) m.department_id = routing_match(im->router, m.title, m.body);
         char sid[64];
         m.source_id = source_id(im, f[DF_ID], f, sid, sizeof sid);
         /* An old system's official reply comes along, with its time (on-time figures depend on it). */
@@ -484,6 +485,7 @@ int cmd_import(int argc, char **argv) {
     int64_t mid; void *mdata; size_t mn;
     if (st->ops->model_active(st, "classifier", &mid, &mdata, &mn) == STORE_OK) free(mdata);   /* the analyzer routes */
     else if (st->ops->rule_list(st, &imp->rules)) imp->rules = NULL;
+    if (imp->rules && routing_compile(imp->rules, &imp->router)) { log_error("out of memory"); rc = 1; }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     /* One pass: the messages pending before the import are analysed first,
@@ -530,6 +532,7 @@ int cmd_import(int argc, char **argv) {
     printf("imported %ld messages (%ld rows skipped%s, %ld with their reply) into consultation %lld in %.2f s (%.0f messages/s)%s\n",
            total_taken, total_skipped, dupnote, imp->replies, cid, secs, secs > 0 ? (double)total_taken / secs : 0.0,
            rc ? "; stopped by an error, the batches before it are kept" : "");
+    routing_free(imp->router);
     json_decref(imp->rules);
     buf_free(&imp->title); buf_free(&imp->when); buf_free(&imp->replied);
     buf_free(&imp->slots[0].arena); buf_free(&imp->slots[1].arena);
