@@ -184,3 +184,80 @@ int sq_msg_import_analyzed(store *s, const store_new_msg *m, const int64_t *ids,
     analyzed_arg x = { m, ids, a, n, kw, nkw };
     return sq_in_txn(s, analyzed_txn, &x);
 }
+
+/* ---- secondary indexes dropped for a big import ------------------------- */
+
+/* What a bulk import dropped, as the statements that make it again, kept in
+ * settings in the transaction that drops it: if the import dies, the next
+ * open of the database makes the indexes again (sq_bulk_end). */
+#define BULK_KEY "bulk_import_indexes"
+static const char Q_BULK_LIST[] =
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL "
+    "AND sql NOT LIKE 'CREATE UNIQUE%' AND name <> 'messages_group' ORDER BY name";
+static const char Q_BULK_SAVE[] = "INSERT OR REPLACE INTO settings(key, value) VALUES ('" BULK_KEY "', ?1)";
+static const char Q_BULK_GET[] = "SELECT value FROM settings WHERE key = '" BULK_KEY "'";
+static const char Q_BULK_DEL[] = "DELETE FROM settings WHERE key = '" BULK_KEY "'";
+
+typedef struct { int64_t rows; bool dropped; } bulk_arg;
+
+static int bulk_begin_txn(store *s, void *arg) {
+    bulk_arg *x = arg;
+    int64_t max;
+    int rc = sq_msg_max_id(s, &max);
+    if (rc || max > x->rows) return rc;
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_BULK_GET, &db);
+    if (!st) return STORE_ERROR;
+    bool pending = sqlite3_step(st) == SQLITE_ROW;   /* an earlier import's, not made again yet */
+    sq_done(st);
+    if (pending) return STORE_OK;
+    buf make = {0}, drop = {0};
+    if (!(st = sq_stmt(s, Q_BULK_LIST, &db))) return STORE_ERROR;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        if (buf_printf(&make, "%s;\n", sq_col_text(st, 1)) || buf_printf(&drop, "DROP INDEX \"%s\";\n", sq_col_text(st, 0))) rc = STORE_ERROR;
+    sq_done(st);
+    if (!rc && make.n) {
+        if (!(st = sq_stmt(s, Q_BULK_SAVE, &db))) rc = STORE_ERROR;
+        else {
+            sqlite3_bind_text(st, 1, make.p, (int)make.n, SQLITE_STATIC);
+            rc = sq_exec(s, st, db, "bulk import: keep the index list");
+        }
+        if (!rc && buf_putc(&drop, 0)) rc = STORE_ERROR;
+        if (!rc && sqlite3_exec(db, drop.p, NULL, NULL, NULL) != SQLITE_OK) { sq_set_err(db, "bulk import: drop indexes"); rc = STORE_ERROR; }
+        if (!rc) x->dropped = true;
+    }
+    buf_free(&make); buf_free(&drop);
+    return rc;
+}
+
+int sq_bulk_begin(store *s, int64_t rows, bool *dropped) {
+    bulk_arg x = { rows, false };
+    int rc = sq_in_txn(s, bulk_begin_txn, &x);
+    *dropped = !rc && x.dropped;
+    return rc;
+}
+
+static int bulk_end_txn(store *s, void *arg) {
+    (void)arg;
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_BULK_GET, &db);
+    if (!st) return STORE_ERROR;
+    char *make = sqlite3_step(st) == SQLITE_ROW ? sq_col_dup(st, 0) : NULL;
+    sq_done(st);
+    if (!make) return STORE_OK;
+    /* CREATE INDEX sorts the table's keys once: a B-tree built in order. */
+    int rc = sqlite3_exec(db, make, NULL, NULL, NULL) == SQLITE_OK ? STORE_OK : STORE_ERROR;
+    free(make);
+    if (rc) { sq_set_err(db, "bulk import: make the indexes again"); return rc; }
+    if (!(st = sq_stmt(s, Q_BULK_DEL, &db))) return STORE_ERROR;
+    return sq_exec(s, st, db, "bulk import: done");
+}
+
+int sq_bulk_end(store *s) {
+    /* Read first: every open calls this, and the transaction takes the writers' lock. */
+    sqlite3_stmt *st = sq_stmt(s, Q_BULK_GET, NULL);
+    if (!st) return STORE_ERROR;
+    bool pending = sqlite3_step(st) == SQLITE_ROW;
+    sq_done(st);
+    return pending ? sq_in_txn(s, bulk_end_txn, NULL) : STORE_OK;
+}

@@ -109,6 +109,8 @@ int sq_msg_import_analyzed(store *s, const store_new_msg *m, const int64_t *ids,
                            const store_kw_count *kw, size_t nkw);
 int sq_msg_sources_known(store *s, int64_t consultation, const str *src, size_t n, bool *known);
 int sq_msg_max_id(store *s, int64_t *out);
+int sq_bulk_begin(store *s, int64_t rows, bool *dropped);
+int sq_bulk_end(store *s);
 /* The groups a just-analysed message bridged move into its group, audited (inside the caller's transaction). */
 int sq_group_merge(store *s, const store_analysis *a);
 int sq_msg_transfer(store *s, int64_t id, int64_t to_dept, int64_t user_id, str reason);

@@ -236,6 +236,14 @@ typedef struct store_ops {
     /* known[i] = whether (consultation, src[i]) is imported already ({NULL,0}: false). */
     int (*msg_sources_known)(store *s, int64_t consultation, const str *src, size_t n, bool *known);
     int (*msg_max_id)(store *s, int64_t *out);   /* the highest message id, 0 = none */
+    /* A big import into a small table: when the table holds at most rows
+     * messages, its secondary indexes (those the import does not read) are
+     * dropped, to be made again by bulk_end in one sort each instead of
+     * one B-tree insert per row and index. The list is kept in the database
+     * in the same transaction, so an import that dies leaves them to the
+     * next open, which makes them again. *dropped says whether it did. */
+    int (*bulk_begin)(store *s, int64_t rows, bool *dropped);
+    int (*bulk_end)(store *s);
     int (*msg_get)(store *s, int64_t id, store_msg *m);
     int (*msg_get_code)(store *s, str tracking_code, store_msg *m);
     int (*msg_replies)(store *s, int64_t msg_id, json_t **out);
