@@ -78,7 +78,11 @@ typedef struct {
     progress *pg;
     int stage;
     /* one pass (analysed before written) */
+    bool one_pass;
     int64_t next_id;           /* the id the next new row gets */
+    slot *ahead;               /* the next rows, read by a thread while the pipeline runs */
+    pthread_t ahead_t;
+    bool ahead_running;
     uint64_t *seen;            /* hashes of this run's source ids (open addressing, 0 = empty) */
     size_t nseen, capseen;
     bool known[BATCH];
@@ -211,7 +215,7 @@ static void read_rows(importer *im, slot *sl, size_t limit) {
                     fprintf(stderr, "%s:%ld: unreadable time '%.*s'; the import time is used\n", im->path, datafile_line(im->df), (int)(when.n > 40 ? 40 : when.n), when.p);
             }
         }
-        if (!m.created_at.p && im->next_id) {
+        if (!m.created_at.p && im->one_pass) {
             /* One pass: the analysis reads the time the row will have. */
             if (!now[0]) { time_t t = time(NULL); struct tm g; gmtime_r(&t, &g); strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &g); }
             m.created_at = str_c(now);
@@ -349,14 +353,48 @@ static char *dup_str(str v) { return v.p ? strndup(v.p, v.n) : NULL; }
 
 /* pl_source next: the next rows of the file that are not in yet, with the
  * ids they will get, as messages for the analyzer. */
+typedef struct { importer *im; slot *sl; size_t limit; } ahead_job;
+
+static void *ahead_main(void *arg) {
+    ahead_job *j = arg;
+    read_rows(j->im, j->sl, j->limit);
+    free(j);
+    return NULL;
+}
+
+/* The rows read ahead, if a thread is reading them: waits for it. */
+static slot *ahead_take(importer *im) {
+    if (!im->ahead_running) return NULL;
+    pthread_join(im->ahead_t, NULL);
+    im->ahead_running = false;
+    slot *sl = im->ahead;
+    im->ahead = NULL;
+    return sl;
+}
+
+/* Starts reading the next rows on a thread (parsing is a tenth of the
+ * import, and the calling thread is the one that writes). */
+static void ahead_start(importer *im, size_t limit) {
+    if (im->eof) return;
+    slot *sl = calloc(1, sizeof *sl);
+    ahead_job *j = malloc(sizeof *j);
+    if (!sl || !j) { free(sl); free(j); return; }
+    *j = (ahead_job){ im, sl, limit };
+    im->ahead = sl;
+    if (pthread_create(&im->ahead_t, NULL, ahead_main, j)) { free(sl); free(j); im->ahead = NULL; return; }
+    im->ahead_running = true;
+}
+
 static int op_next(void *ud, int max, store_msg **msgs, size_t *nout, void **tag) {
     importer *im = ud;
     *msgs = NULL; *nout = 0; *tag = NULL;
-    slot *sl = calloc(1, sizeof *sl);
-    if (!sl) return -1;
     size_t limit = max > 0 && max < BATCH ? (size_t)max : BATCH;
-    while (!sl->n && !im->eof) {
-        read_rows(im, sl, limit);
+    slot *sl = ahead_take(im);
+    bool fresh = sl != NULL;
+    if (!sl && !(sl = calloc(1, sizeof *sl))) return -1;
+    while (fresh || (!sl->n && !im->eof)) {
+        if (!fresh) read_rows(im, sl, limit);
+        fresh = false;
         if (sl->rc) { buf_free(&sl->arena); free(sl); return -1; }
         str src[BATCH];
         for (size_t i = 0; i < sl->n; i++) src[i] = sl->rows[i].source_id;
@@ -377,6 +415,7 @@ static int op_next(void *ud, int max, store_msg **msgs, size_t *nout, void **tag
         progress_add(im->pg, im->stage, sl->n - k);
         sl->n = k;
     }
+    ahead_start(im, limit);
     store_msg *a = calloc(sl->n ? sl->n : 1, sizeof *a);
     if (!a) { buf_free(&sl->arena); free(sl); return -1; }
     for (size_t i = 0; i < sl->n; i++) {
@@ -452,7 +491,10 @@ static void op_release(void *ud, void *tag) {
 static int import_file_analyzed(importer *im, analyzer *an) {
     pl_source src = { op_next, op_apply, op_release, im };
     size_t done;
-    if (analyzer_run_source(an, &src, &done)) { log_error("%s: %s", im->path, store_errmsg(im->st)); return 1; }
+    int rc = analyzer_run_source(an, &src, &done);
+    slot *left = ahead_take(im);   /* read ahead of an error */
+    if (left) op_release(im, left);
+    if (rc) { log_error("%s: %s", im->path, store_errmsg(im->st)); return 1; }
     return 0;
 }
 
@@ -522,12 +564,15 @@ int cmd_import(int argc, char **argv) {
         if (!rc && analyzer_run(an, &before)) { log_error("import: analysing the pending messages: %s", store_errmsg(st)); rc = 1; }
         if (!rc && before) fprintf(stderr, "import: %zu messages that were pending analysed first\n", before);
         if (!rc && st->ops->msg_max_id(st, &imp->next_id)) { log_error("%s", store_errmsg(st)); rc = 1; }
+        imp->one_pass = true;
         imp->next_id++;
     }
-    /* A big import into a small table drops the secondary indexes and makes
-     * them again at the end (store.h bulk_begin): see bulk_rows for when. */
+    /* A big import in one pass into a small table drops the secondary
+     * indexes and makes them again at the end (store.h bulk_begin): see
+     * bulk_rows for when. One pass already wants the database to itself;
+     * --no-analyze, the way to import beside a running server, keeps them. */
     bool dropped = false;
-    if (!rc && st->ops->bulk_begin && st->ops->bulk_begin(st, bulk_rows(data, ndata), &dropped)) { log_error("%s", store_errmsg(st)); rc = 1; }
+    if (!rc && an && st->ops->bulk_begin && st->ops->bulk_begin(st, bulk_rows(data, ndata), &dropped)) { log_error("%s", store_errmsg(st)); rc = 1; }
     long total_taken = 0, total_skipped = 0, total_dups = 0;
     for (int i = 0; i < ndata && !rc; i++) {
         if (datafile_open(data[i], &imp->df, err, sizeof err)) { log_error("%s", err); rc = 1; break; }
