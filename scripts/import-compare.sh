@@ -53,8 +53,11 @@ cmp events "SELECT actor_id, kind, message_id, detail FROM db.events"
 # same path (the index's tables are filled by the workers' timing), so
 # its extent is compared; the groups it gives are the messages' group_id.
 cmp app_state "SELECT name, part, mark, length(data) FROM db.app_state"
+# The search index: the token counts of every row and column (the index's
+# segments themselves differ: the analyzer commits 256 rows at a time, the
+# import a batch; the sqlite3 shell cannot load the tokenizer to compare
+# the merged index).
 cmp search_docsize "SELECT * FROM db.messages_fts_docsize"
-cmp search_index "SELECT * FROM db.messages_fts_data"
 printf '%-22s %8s\n' "pending after import" "$pending"
 [ "$pending" = 0 ] || bad=1
 check=$("$M" check --db "sqlite:$dir/new.db" 2>&1 | tail -1)

@@ -498,6 +498,33 @@ static int import_file_analyzed(importer *im, analyzer *an) {
     return 0;
 }
 
+/* One pass, once the first file is open and has text columns: the
+ * messages pending before the import are analysed first, so everything
+ * goes through the analyzer in id order, as an import followed by
+ * `minyi analyze` would. A big import into a small table then drops the
+ * secondary indexes, made again at the end (store.h bulk_begin; see
+ * bulk_rows for when). One pass already wants the database to itself;
+ * --no-analyze, the way to import beside a running server, keeps them.
+ * Returns 0 or 1 (reported). */
+static int one_pass_start(importer *im, const char *dict_path, const char **data, int ndata, seg_dict **dict, analyzer **an, bool *dropped) {
+    store *st = im->st;
+    char err[512];
+    if (seg_dict_open(dict_path, dict, err, sizeof err)) {
+        *dict = NULL;
+        if (dict_path) { log_error("%s", err); return 1; }
+        log_error("import: no segmentation dictionary (%s)", err);
+    }
+    size_t before = 0;
+    if (analyzer_new(st, *dict, an, err, sizeof err)) { log_error("%s", err); *an = NULL; return 1; }
+    if (analyzer_run(*an, &before)) { log_error("import: analysing the pending messages: %s", store_errmsg(st)); return 1; }
+    if (before) fprintf(stderr, "import: %zu messages that were pending analysed first\n", before);
+    if (st->ops->msg_max_id(st, &im->next_id)) { log_error("%s", store_errmsg(st)); return 1; }
+    im->next_id++;
+    im->one_pass = true;
+    if (st->ops->bulk_begin && st->ops->bulk_begin(st, bulk_rows(data, ndata), dropped)) { log_error("%s", store_errmsg(st)); return 1; }
+    return 0;
+}
+
 int cmd_import(int argc, char **argv) {
     const char *data[32], *db = "sqlite:var/minyi.db", *cons = NULL, *type = "建议", *tz = "+08:00", *dict_path = NULL;
     int ndata = 0;
@@ -548,31 +575,9 @@ int cmd_import(int argc, char **argv) {
     if (imp->rules && routing_compile(imp->rules, &imp->router)) { log_error("out of memory"); rc = 1; }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    /* One pass: the messages pending before the import are analysed first,
-     * so everything goes through the analyzer in id order, as an import
-     * followed by `minyi analyze` would. */
     analyzer *an = NULL;
     seg_dict *dict = NULL;
-    if (!no_analyze && st->ops->msg_import_analyzed) {
-        if (seg_dict_open(dict_path, &dict, err, sizeof err)) {
-            if (dict_path) { log_error("%s", err); rc = 1; }
-            else log_error("import: no segmentation dictionary (%s)", err);
-            dict = NULL;
-        }
-        size_t before = 0;
-        if (!rc && analyzer_new(st, dict, &an, err, sizeof err)) { log_error("%s", err); an = NULL; rc = 1; }
-        if (!rc && analyzer_run(an, &before)) { log_error("import: analysing the pending messages: %s", store_errmsg(st)); rc = 1; }
-        if (!rc && before) fprintf(stderr, "import: %zu messages that were pending analysed first\n", before);
-        if (!rc && st->ops->msg_max_id(st, &imp->next_id)) { log_error("%s", store_errmsg(st)); rc = 1; }
-        imp->one_pass = true;
-        imp->next_id++;
-    }
-    /* A big import in one pass into a small table drops the secondary
-     * indexes and makes them again at the end (store.h bulk_begin): see
-     * bulk_rows for when. One pass already wants the database to itself;
-     * --no-analyze, the way to import beside a running server, keeps them. */
-    bool dropped = false;
-    if (!rc && an && st->ops->bulk_begin && st->ops->bulk_begin(st, bulk_rows(data, ndata), &dropped)) { log_error("%s", store_errmsg(st)); rc = 1; }
+    bool dropped = false, one_pass = !no_analyze && st->ops->msg_import_analyzed;
     long total_taken = 0, total_skipped = 0, total_dups = 0;
     for (int i = 0; i < ndata && !rc; i++) {
         if (datafile_open(data[i], &imp->df, err, sizeof err)) { log_error("%s", err); rc = 1; break; }
@@ -583,6 +588,7 @@ int cmd_import(int argc, char **argv) {
         imp->path = data[i];
         imp->taken = imp->skipped = imp->dups = 0;
         imp->eof = false;
+        if (one_pass && !an && (rc = one_pass_start(imp, dict_path, data, ndata, &dict, &an, &dropped))) { datafile_close(imp->df); break; }
         rc = an ? import_file_analyzed(imp, an) : import_file(imp);
         datafile_close(imp->df);
         if (imp->dups) fprintf(stderr, "%s: %ld rows taken, %ld already imported, %ld skipped\n", data[i], imp->taken, imp->dups, imp->skipped);
