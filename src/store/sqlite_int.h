@@ -255,5 +255,8 @@ int64_t sq_stats_compare(sqlite3 *db, json_t *problems, json_t *expected, json_t
 int sq_stats_rebuild(store *s);
 int sq_stats_rebuild_if_asked(store *s);                     /* at open, when a migration asked */
 int sq_overdue_sweep(store *s, const char *now, int64_t *marked);
+/* The public list reads a filter's rows whole and sorts them below this
+ * many (sqlite_public.c; tests lower it to check the other plan). */
+extern int sq_public_small_set;
 
 #endif
