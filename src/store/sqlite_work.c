@@ -327,6 +327,27 @@ int sq_group_index(store *s, int64_t after, int (*cb)(void *ud, int64_t id, int6
     return rc;
 }
 
+static const char Q_PUBLISHED_AFTER[] =
+    "SELECT " SQ_MSG_COLS " FROM messages m LEFT JOIN departments d ON d.id = m.department_id "
+    "WHERE m.id > ?1 AND m.analyzed = 1 AND m.moderation NOT IN ('held','rejected') ORDER BY m.id";
+
+int sq_msg_published_after(store *s, int64_t after, int (*cb)(void *ud, const store_msg *m), void *ud) {
+    sqlite3_stmt *st = sq_stmt(s, Q_PUBLISHED_AFTER, NULL);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, after);
+    int rc = STORE_OK, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        store_msg m;
+        sq_read_msg(st, &m);
+        rc = cb(ud, &m);
+        store_msg_clear(&m);
+        if (rc) break;
+    }
+    if (!rc && step != SQLITE_DONE) { sq_set_err(sqlite3_db_handle(st), "read messages"); rc = STORE_ERROR; }
+    sq_done(st);
+    return rc;
+}
+
 /* ---- state kept across restarts ----------------------------------------- */
 
 #define STATE_CHUNK (64u << 20)    /* SQLite's blobs stop at 1 GB; smaller chunks keep the buffer small */

@@ -2,7 +2,7 @@
  * to ids; an issue keeps a small profile of its strongest problem words;
  * candidates for a new message come from its place (or, without one, its
  * best words), so adding costs the same at 1,000 or 1,000,000 messages. */
-#include "text/hot.h"
+#include "text/hot_int.h"
 #include "text/keywords.h"
 #include "text/place.h"
 #include "text/segdict.h"
@@ -13,14 +13,7 @@
 #include <string.h>
 #include <xxhash.h>
 
-#define PROFILE 16          /* problem words kept per issue */
-#define CAND_PLACE 32       /* newest issues looked at per place */
-#define WORD_ISSUES 8       /* newest issues remembered per word */
-#define DAYS 64             /* daily counts kept per word, for trends */
-#define LEARN_MIN 2         /* a name seen in this many messages is a learned place */
-
 /* ---- a u64 -> u32 open-addressing map ---- */
-typedef struct { uint64_t *key; uint32_t *val; size_t n, cap; } map;
 
 static uint64_t mix(uint64_t x) { x ^= x >> 33; x *= 0xff51afd7ed558ccdULL; x ^= x >> 33; return x ? x : 1; }
 
@@ -73,42 +66,6 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem) {
 static uint64_t hash(const char *s, size_t n) { uint64_t k = XXH3_64bits(s, n); return k ? k : 1; }
 
 /* ---- the index ---- */
-typedef struct { uint32_t word; float w, possum; uint32_t n; } prof;
-
-typedef struct {
-    uint32_t place, district;     /* place ids (0 none) */
-    uint32_t size, authors;
-    int64_t first, last, likes, dislikes;
-    uint32_t head;                /* newest member (message index) */
-    uint32_t lru_prev, lru_next;  /* issues by last update, newest at h->lru_head */
-    uint32_t next_same_place;     /* older issue at the same place */
-    uint32_t display;             /* offset in h->pool of the place as shown */
-    float norm2;
-    prof p[PROFILE];
-} issue;
-
-typedef struct { uint32_t str; uint32_t df; uint32_t issues[WORD_ISSUES]; uint8_t nissues; uint16_t *days; int64_t day0; } word;
-
-struct hot {
-    hot_cfg cfg;
-    const seg_dict *d;
-    char *pool; size_t npool, cappool;        /* NUL-terminated strings */
-    map words; word *w; size_t nw, capw;      /* ids from 1 */
-    map places; uint32_t *pl_str, *pl_count, *pl_newest, *pl_canon; size_t npl, cappl;   /* ids from 1; canon: the place an alias stands for */
-    map prefix2;                              /* the first two characters of every place name: a filter for learned names */
-    map authors;                              /* (issue, author) seen */
-    map dupgroups;                            /* near-duplicate group -> issue + 1 */
-    issue *is; size_t nis, capis;
-    uint32_t lru_head;
-    uint64_t *mid; int64_t *mt; uint32_t *mnext, *missue; size_t nm, capm;
-    map msgs;                                 /* message id + 1 -> its index, for supports that come later */
-    uint64_t ndocs;                           /* messages learned (df denominator) */
-    struct frozen *fz;                        /* what hot_extract reads after hot_freeze */
-};
-
-/* A copy of what was learned (place counts, word document counts), read by
- * hot_extract while hot_add changes the live tables in another thread. */
-typedef struct frozen { map places, prefix2, words; uint32_t *count, *df; uint64_t ndocs; } frozen;
 
 static void frozen_free(frozen *z) {
     if (!z) return;
@@ -116,7 +73,6 @@ static void frozen_free(frozen *z) {
     free(z->count); free(z->df); free(z);
 }
 
-#define NONE UINT32_MAX
 
 void hot_cfg_default(hot_cfg *c) {
     c->window_days = 30; c->join_place = 0.2; c->join_noplace = 0.45; c->filler_df = 0.08; c->learn_on_add = 0;
@@ -150,8 +106,7 @@ int hot_new(const seg_dict *d, const hot_cfg *cfg, hot **out) {
 
 void hot_free(hot *h) {
     if (!h) return;
-    for (size_t i = 1; i < h->nw; i++) free(h->w[i].days);
-    free(h->pool); free(h->w); map_free(&h->words);
+    free(h->pool); free(h->days); free(h->w); map_free(&h->words);
     free(h->pl_str); free(h->pl_count); free(h->pl_newest); free(h->pl_canon); map_free(&h->places); map_free(&h->prefix2);
     frozen_free(h->fz);
     map_free(&h->authors); map_free(&h->dupgroups);
@@ -663,13 +618,18 @@ int hot_add(hot *h, const hot_feat *f, const hot_msg *m, uint32_t *out) {
     int64_t day = m->t / 86400;
     for (int a = 0; a < nk; a++) {
         word *wd = &h->w[k[a].id];
-        if (!wd->days) { wd->days = calloc(DAYS, sizeof *wd->days); if (!wd->days) return -1; wd->day0 = day; }
-        if (day > wd->day0) {        /* slide the ring forward, clearing skipped days */
-            int64_t sh = day - wd->day0;
-            for (int64_t dd = 1; dd <= sh && dd <= DAYS; dd++) wd->days[(wd->day0 + dd) % DAYS] = 0;
+        if (!wd->days) {
+            if (grow((void **)&h->days, &h->capdays, (h->ndays + 1) * DAYS, sizeof *h->days)) return -1;
+            wd->days = (uint32_t)++h->ndays;
             wd->day0 = day;
         }
-        if (day > wd->day0 - DAYS && wd->days[day % DAYS] < UINT16_MAX) wd->days[day % DAYS]++;
+        uint16_t *dc = h->days + (size_t)(wd->days - 1) * DAYS;
+        if (day > wd->day0) {        /* slide the ring forward, clearing skipped days */
+            int64_t sh = day - wd->day0;
+            for (int64_t dd = 1; dd <= sh && dd <= DAYS; dd++) dc[(wd->day0 + dd) % DAYS] = 0;
+            wd->day0 = day;
+        }
+        if (day > wd->day0 - DAYS && dc[day % DAYS] < UINT16_MAX) dc[day % DAYS]++;
     }
 
     if (h->nm + 1 > h->capm) {
@@ -837,9 +797,9 @@ size_t hot_members(const hot *h, uint32_t issue, uint64_t *ids, size_t cap) {
     return h->is[issue].size;
 }
 
-static uint32_t day_count(const word *w, int64_t day) {
+static uint32_t day_count(const hot *h, const word *w, int64_t day) {
     if (!w->days || day > w->day0 || day <= w->day0 - DAYS) return 0;
-    return w->days[((day % DAYS) + DAYS) % DAYS];
+    return h->days[(size_t)(w->days - 1) * DAYS + (size_t)(((day % DAYS) + DAYS) % DAYS)];
 }
 
 size_t hot_trends(const hot *h, int64_t to, int days, hot_trend *out, size_t cap) {
@@ -851,8 +811,8 @@ size_t hot_trends(const hot *h, int64_t to, int days, hot_trend *out, size_t cap
         const word *w = &h->w[i];
         if (!w->days || w->day0 < today - days + 1) continue;
         uint32_t recent = 0, base = 0;
-        for (int d = 0; d < days; d++) recent += day_count(w, today - d);
-        for (int d = days; d < days + 28; d++) base += day_count(w, today - d);
+        for (int d = 0; d < days; d++) recent += day_count(h, w, today - d);
+        for (int d = days; d < days + 28; d++) base += day_count(h, w, today - d);
         if (recent < 3) continue;
         const char *s = h->pool + w->str;
         if (hot_filler(s, strlen(s))) continue;
