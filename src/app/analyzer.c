@@ -281,6 +281,26 @@ static int reload(analyzer *a) {
     if (rc == STORE_OK) free(data);
 
 
+    if (a->hot && !a->hot_loaded) {
+        /* First: the hot issues are public, the index only serves new
+         * messages. The whole image, not a rebuild of the recent weeks:
+         * issues and what was learned (place names, word counts) span all
+         * time, so only the image gives the answer the server had. */
+        int64_t mark;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        hotlive_load(a->hot, st, &mark);
+        size_t kept = hotlive_size(a->hot);
+        rc = st->ops->msg_published_after(st, mark, hot_one, a);
+        if (rc == STOPPED) return STOPPED;
+        if (rc) return -1;
+        a->hot_loaded = true;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        log_info("analyzer: hot issues: %zu messages (%zu from the kept image, %zu re-added) in %.2f s",
+                 hotlive_size(a->hot), kept, hotlive_size(a->hot) - kept,
+                 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    }
+
     if (!a->dd_loaded) {
         int64_t mark;
         load_index(a, &mark);
@@ -290,21 +310,6 @@ static int reload(analyzer *a) {
         log_info("analyzer: near-duplicate index: %zu messages in %zu groups (%zu from the kept image, %zu re-added; %.0f bytes a message)",
                  dedup_nmsgs(a->dd), dedup_ngroups(a->dd), kept, dedup_nmsgs(a->dd) - kept,
                  dedup_nmsgs(a->dd) ? (double)dedup_memory(a->dd) / (double)dedup_nmsgs(a->dd) : 0.0);
-    }
-
-    if (a->hot && !a->hot_loaded) {
-        /* The whole image, not a rebuild of the recent weeks: issues and
-         * what was learned (place names, word counts) span all time, so only
-         * the image gives the same answer as reading every message. */
-        int64_t mark;
-        hotlive_load(a->hot, st, &mark);
-        size_t kept = hotlive_size(a->hot);
-        rc = st->ops->msg_published_after(st, mark, hot_one, a);
-        if (rc == STOPPED) return STOPPED;
-        if (rc) return -1;
-        a->hot_loaded = true;
-        log_info("analyzer: hot issues: %zu messages (%zu from the kept image, %zu re-added)",
-                 hotlive_size(a->hot), kept, hotlive_size(a->hot) - kept);
     }
 
     char ver[32] = "0";

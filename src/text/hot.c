@@ -765,6 +765,12 @@ size_t hot_top(const hot *h, int64_t from, int64_t to, int growth_days, hot_issu
         /* An issue names where or whom: a flood of thanks or slogans with no
          * place and no group is no issue, however many sign it. */
         if (!x->display) continue;
+        double age = (double)(to - (x->last < to ? x->last : to)) / 86400.0;
+        /* Heat grows with growth, which is clamped: at its most this issue
+         * cannot enter a full list, so its members need not be counted (most
+         * issues are small, and counting is the cost of a ranking). */
+        if (n == cap && hot_heat(x->size, x->authors, x->likes, x->dislikes, UINT32_MAX - 1, 0, age, h->cfg.half_life_days) < out[n - 1].heat)
+            continue;
         hot_issue o;
         memset(&o, 0, sizeof o);
         o.issue = i; o.messages = x->size; o.authors = x->authors;
@@ -778,8 +784,7 @@ size_t hot_top(const hot *h, int64_t from, int64_t to, int growth_days, hot_issu
             else if (t > to - 2 * gw) o.previous++;
             else break;
         }
-        o.heat = hot_heat(o.messages, o.authors, o.likes, o.dislikes, o.recent, o.previous,
-                          (double)(to - (x->last < to ? x->last : to)) / 86400.0, h->cfg.half_life_days);
+        o.heat = hot_heat(o.messages, o.authors, o.likes, o.dislikes, o.recent, o.previous, age, h->cfg.half_life_days);
         /* Keep the best cap so far: insert in order. */
         if (n == cap && cmp_heat(&o, &out[n - 1]) >= 0) continue;
         size_t j = n < cap ? n++ : cap - 1;
