@@ -28,7 +28,7 @@ cleanup() {
   [ -n "$npid" ] && kill "$npid" 2>/dev/null
   [ -n "$pgdata" ] && pg_as "$PGBIN/pg_ctl" -D "$pgdata" -m immediate stop >/dev/null 2>&1
   # KEEP=DIR: keep the loaded database (db*) and the input for later experiments
-  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && mv "$dir"/db* "$dir"/msgs.jsonl "$KEEP"/ 2>/dev/null; fi
+  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && mv "$dir"/db* "$dir"/msgs.jsonl "$dir"/demo.out "$KEEP"/ 2>/dev/null; fi
   rm -rf "$dir"
 }
 trap cleanup EXIT
