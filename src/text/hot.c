@@ -3,7 +3,6 @@
  * candidates for a new message come from its place (or, without one, its
  * best words), so adding costs the same at 1,000 or 1,000,000 messages. */
 #include "text/hot_int.h"
-#include "text/keywords.h"
 #include "text/place.h"
 #include "text/segdict.h"
 #include <math.h>
@@ -155,9 +154,9 @@ static void filler_init(void) {
     }
 }
 
-int hot_filler(const char *w, size_t n) {
+/* hot_filler of a word whose hash(w, n) is k. */
+static int filler_hashed(uint64_t k, const char *w, size_t n) {
     pthread_once(&filler_once, filler_init);
-    uint64_t k = hash(w, n);
     for (size_t j = k & (FILLER_SLOTS - 1); filler_slot[j]; j = (j + 1) & (FILLER_SLOTS - 1)) {
         const char *f = FILLER[filler_slot[j] - 1];
         if (filler_key[j] == k && strlen(f) == n && !memcmp(f, w, n)) return 1;
@@ -165,20 +164,33 @@ int hot_filler(const char *w, size_t n) {
     return 0;
 }
 
-/* A word the dictionary tags as a function word, pronoun, number, time... */
-static int skip_tag(const seg_dict *d, const char *w, size_t n) {
-    uint16_t codes[32];
-    long m = segd_encode(w, n, codes, 32);
-    int64_t f; int32_t cell;
-    if (m <= 0 || m > 32 || !segd_lookup(d, codes, (size_t)m, &f, &cell) || cell <= 0 || f <= 0) return 0;
-    uint8_t t = d->tag[cell];
-    if (!t || t > d->ntags) return 0;
-    const char *g = d->tags[t - 1];
+int hot_filler(const char *w, size_t n) { return filler_hashed(hash(w, n), w, n); }
+
+/* Tags of function words, pronouns, numbers, times...: never problem words. */
+static int skip_tag_name(const char *g) {
     static const char *const SKIP[] = { "r", "p", "c", "u", "d", "m", "q", "t", "f", "y", "e", "o", "ad", "uj",
                                         "ul", "ud", "ug", "uz", "uv", "mq", "rr", "rz", "tg", "zg", "x", "nr", "nrt", "nrfg" };
     for (size_t i = 0; i < sizeof SKIP / sizeof *SKIP; i++) if (!strcmp(g, SKIP[i])) return 1;
     return 0;
 }
+
+/* One dictionary look-up for everything extraction asks of a word: its tag
+ * number (place.h: place_scan_tagged; 0 unless the dictionary knows it with
+ * a frequency) and its cell, for word_idf (read only for candidates: each
+ * table read is a cache miss at scale). */
+static void word_info(const seg_dict *d, const char *w, size_t n, uint8_t *tag, int32_t *cell) {
+    uint16_t codes[64];
+    long m = segd_encode(w, n, codes, 64);
+    *tag = 0;
+    *cell = -1;
+    if (m <= 0 || m > 64) return;
+    int64_t f = 0;
+    int found = segd_lookup(d, codes, (size_t)m, &f, cell);
+    if (m <= 32 && found && *cell > 0 && f > 0) *tag = d->tag[*cell];
+}
+
+/* keywords.h: kw_idf of the word word_info gave cell. */
+static double word_idf(const seg_dict *d, int32_t cell) { return cell > 0 && d->idf[cell] >= 0 ? d->idf[cell] : d->median_idf; }
 
 /* A dictionary word that is not a name (实际, 城市): whatever a few messages
  * made of it, found bare in a text it is that word, not a place. */
@@ -193,11 +205,15 @@ static int common_word(const seg_dict *d, const char *w, size_t n) {
 }
 
 /* ---- extraction ---- */
-typedef struct { uint64_t h; uint32_t off, len; float w; uint32_t tf; } cand;
+typedef struct { uint64_t h; uint32_t off, len; float w; uint32_t tf, word; } cand;   /* word: its first w[] index */
 
 struct hot_ctx {
     const seg_dict *d;
     seg_ctx *seg;
+    uint8_t skip[256];       /* tag number -> a skip_tag_name tag */
+    uint8_t *wtag;           /* per word of the text: word_info */
+    int32_t *wcell;
+    size_t capw;
     buf text;
     place_span sp[64];
     cand cand[512];
@@ -207,6 +223,7 @@ int hot_ctx_new(const seg_dict *d, hot_ctx **out) {
     hot_ctx *c = calloc(1, sizeof *c);
     if (!c || seg_ctx_new(d, &c->seg)) { free(c); return -1; }
     c->d = d;
+    for (uint32_t t = 1; t <= d->ntags && t < 256; t++) c->skip[t] = (uint8_t)skip_tag_name(d->tags[t - 1]);
     *out = c;
     return 0;
 }
@@ -215,6 +232,7 @@ void hot_ctx_free(hot_ctx *c) {
     if (!c) return;
     seg_ctx_free(c->seg);
     buf_free(&c->text);
+    free(c->wtag); free(c->wcell);
     free(c);
 }
 
@@ -279,7 +297,17 @@ int hot_extract(hot_ctx *c, const hot *h, str title, str body, hot_feat *f) {
     const seg_word *w;
     long nw = seg_cut(c->seg, s, n, SEG_PRECISE, &w);
     if (nw < 0) return -1;
-    size_t nsp = place_scan(c->d, s, w, nw, c->sp, 64);
+    if ((size_t)nw > c->capw) {
+        size_t cap = (size_t)nw * 2;
+        uint8_t *t = realloc(c->wtag, cap * sizeof *t);
+        if (t) c->wtag = t;
+        int32_t *x = realloc(c->wcell, cap * sizeof *x);
+        if (x) c->wcell = x;
+        if (!t || !x) return -1;
+        c->capw = cap;
+    }
+    for (long i = 0; i < nw; i++) word_info(c->d, s + w[i].off, w[i].len, &c->wtag[i], &c->wcell[i]);
+    size_t nsp = place_scan_tagged(c->d, s, w, nw, c->wtag, c->sp, 64);
     if (nsp > 64) nsp = 64;
 
     /* Names learned from other messages, in the title and the start of the
@@ -358,18 +386,19 @@ int hot_extract(hot_ctx *c, const hot *h, str title, str body, hot_feat *f) {
         int inplace = 0;
         for (size_t k = 0; k < nsp && !inplace; k++)
             inplace = w[i].off < c->sp[k].off + c->sp[k].len + c->sp[k].group_len && w[i].off + len > c->sp[k].off;
-        if (inplace || hot_filler(p, len) || skip_tag(c->d, p, len)) continue;
+        if (inplace) continue;
         uint64_t hh = hash(p, len);
+        if (filler_hashed(hh, p, len) || c->skip[c->wtag[i]]) continue;
         size_t k = 0;
         while (k < nc && c->cand[k].h != hh) k++;
         if (k == nc) {
             if (nc == 512) continue;
-            c->cand[nc++] = (cand){ hh, w[i].off, (uint32_t)len, 0, 0 };
+            c->cand[nc++] = (cand){ hh, w[i].off, (uint32_t)len, 0, 0, (uint32_t)i };
         }
         c->cand[k].tf += w[i].off < tlen ? 2 : 1;
     }
     for (size_t k = 0; k < nc; k++) {
-        double idf = kw_idf(c->d, s + c->cand[k].off, c->cand[k].len);
+        double idf = word_idf(c->d, c->wcell[c->cand[k].word]);
         /* Data-driven: words most messages of this corpus use are filler here. */
         if (h && corpus_filler(h, c->cand[k].h)) { c->cand[k].w = 0; continue; }
         c->cand[k].w = (float)(c->cand[k].tf * idf);
