@@ -4,8 +4,11 @@
 // connection: a hard mix of searches (1-, 2-, 3-, 4-character and multi-word
 // queries, the most common characters and words of citizens' messages
 // included), the public search with the same mix, GET /api/v1/stats, /hot,
-// and /inbox?limit=50 first and deep pages (keyset `after`, 100 pages down)
-// alone and with each filter and sort. Prints one line per figure
+// /inbox?limit=50 first and deep pages (keyset `after`, 100 pages down)
+// alone and with each filter and sort, and the public list (留言公开,
+// /public/messages?limit=20) the same way with each filter, combination and
+// sort. A date range is one week around the message in the middle of the id
+// range (read from the API, so it fits any generated data). Prints one line per figure
 // ("name p50_ms p99_ms count [cpu_ms]") and a checksum of the result counts.
 // With SERVER_PID set, cpu_ms is the CPU time per request of the server's
 // HTTP threads (user + system, /proc), fairer than wall time on a loaded
@@ -130,9 +133,45 @@ async function inbox(name, s, query) {
   if (deep) line(`inbox:${name}:deep${pages}`, await timed(s, deep, rounds * 2));
   if (name === 'all') console.log(`inbox_total ${first.json?.total ?? '-'}`);
 }
+/* A week of the data: the day of the message in the middle of the id range and the 6 before. */
+const probe = await admin.req('GET', '/api/v1/inbox?limit=1');
+const mid = Math.max(1, Math.floor((probe.json?.messages?.[0]?.id ?? 2) / 2));
+const midMsg = (await admin.req('GET', `/api/v1/inbox?limit=1&after=id..${mid + 1}`)).json?.messages?.[0];
+const to = (midMsg?.created_at ?? new Date().toISOString()).slice(0, 10);
+const from = new Date(Date.parse(to) - 6 * 86400e3).toISOString().slice(0, 10);
+console.log(`week ${from} ${to}`);
+const week = `&from=${from}&to=${to}`;
+
+/* The public list: the first page, then 100 pages down by its cursors. */
+async function pub(name, query) {
+  const path = `/api/v1/public/messages?limit=20${query}`;
+  const first = await admin.req('GET', path);
+  if (first.status !== 200) { fail.push(`${path}: HTTP ${first.status}`); return; }
+  line(`public:${name}:first`, await timed(admin, path, rounds * 2));
+  let next = first.json?.next, deep = null, pages = 1, rows = first.json?.messages?.length ?? 0;
+  for (; pages < 100 && next; pages++) {
+    deep = `${path}&after=${enc(next)}`;
+    const r = (await admin.req('GET', deep)).json;
+    next = r?.next;
+    rows += r?.messages?.length ?? 0;
+  }
+  checksum = (checksum * 31 + rows) % 1000000007;
+  if (deep) line(`public:${name}:deep${pages}`, await timed(admin, deep, rounds * 2));
+}
+const pubViews = [['all', ''], ['unreplied', '&state=unreplied'], ['replied', '&state=replied'], ['closed', '&state=closed'],
+  ['type', '&type=' + enc('感谢')], ['region', '&region=' + enc('D6县')], ['region_rare', '&region=' + enc('H2区')],
+  ['week', week], ['dept', '&department=4'], ['cons', '&consultation=1'],
+  ['dept+state', '&department=4&state=replied'], ['dept+unreplied', '&department=4&state=unreplied'],
+  ['week+type', week + '&type=' + enc('求助')], ['week+dept', week + '&department=4'], ['week+state', week + '&state=unreplied'],
+  ['sort_replied', '&sort=replied'], ['sort_supported', '&sort=supported'],
+  ['sort_supported+type', '&sort=supported&type=' + enc('感谢')], ['sort_supported+week', '&sort=supported' + week],
+  ['sort_replied+week', '&sort=replied' + week]];
+for (const [name, q] of pubViews) await pub(name, q);
+
 const views = [['all', ''], ['state', '&state=assigned'], ['type', '&type=' + enc('投诉')], ['region', '&region=' + enc('D6县')],
   ['overdue', '&due=overdue'], ['due', '&sort=due'], ['keyword', '&q=' + enc('噪音')], ['keyword1', '&q=' + enc('路')],
-  ['type+state', '&type=' + enc('咨询') + '&state=new']];
+  ['type+state', '&type=' + enc('咨询') + '&state=new'], ['week', week], ['week+state', week + '&state=assigned'],
+  ['region_rare', '&region=' + enc('H2区')], ['replied', '&state=replied']];
 for (const [name, q] of views) await inbox(name, admin, q);
 if (handler) for (const [name, q] of views) await inbox(`handler:${name}`, handler, q);
 for (const f of fail) console.log(`error ${f}`);

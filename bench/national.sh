@@ -100,7 +100,12 @@ if [ -n "$up" ]; then
   row "GET /api/v1/public/search p50 / p99" "$(q public_search 2) / $(q public_search 3) ms" "<= 10 / <= 100 ms" "$(verdict "$(q public_search 2)" 10 le) $(verdict "$(q public_search 3)" 100 le)"
   row "GET /api/v1/inbox first page" "$(q inbox:all:first 2) / $(q inbox:all:first 3) ms" "<= 20 ms" "$(verdict "$(q inbox:all:first 3)" 20 le)"
   row "GET /api/v1/inbox deep page" "$(q 'inbox:all:deep*' 2) / $(q 'inbox:all:deep*' 3) ms" "<= 20 ms" "$(verdict "$(q 'inbox:all:deep*' 3)" 20 le)"
-  line="  inbox p99 ms (first/deep), every filter:"; for k in state type region overdue due keyword keyword1 type+state; do line+=" $k $(q "inbox:$k:first" 3)/$(q "inbox:$k:deep*" 3)"; done
+  line="  inbox p99 ms (first/deep), every filter:"; for k in state type region overdue due keyword keyword1 type+state week week+state region_rare replied; do line+=" $k $(q "inbox:$k:first" 3)/$(q "inbox:$k:deep*" 3)"; done
+  rows+=("$line"); echo "$line"
+  # The public list: the worst p99 over every filter, combination and sort, first and deep pages.
+  pw=$(awk '$1 ~ /^public:/ && $3 + 0 > m { m = $3 + 0; k = $1 } END { if (k) printf "%s %s", m, k }' "$dir/query.out")
+  row "GET /api/v1/public/messages worst p99" "${pw:-- -}" "<= 20 ms" "$(verdict "${pw%% *}" 20 le)"
+  line="  public list p99 ms (first/deep):"; for k in all unreplied replied type region region_rare week dept dept+state week+type sort_replied sort_supported sort_supported+week; do line+=" $k $(q "public:$k:first" 3)/$(q "public:$k:deep*" 3)"; done
   rows+=("$line"); echo "$line"
   grep '^error' "$dir/query.out" || true
   before=$(sqlite3 "$dir/db" "SELECT count(*) FROM messages")

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* Groups of at least this many near-identical comments are listed with
@@ -17,7 +18,6 @@
 #define FEEDBACK_MIN_GROUP 3
 
 static const char *const DECISIONS[] = { "adopted", "partial", "not_adopted" };
-static const char *const DECISION_ZH[] = { "采纳", "部分采纳", "未采纳" };
 
 void api_now_iso(char out[32]) {
     time_t t = time(NULL);
@@ -227,75 +227,180 @@ void api_get_feedback(api_ctx *c, http_req *r, const char *arg) {
     http_json(r, 200, fb);
 }
 
-static const char *decision_zh(const char *d) {
-    for (size_t i = 0; i < 3; i++) if (d && !strcmp(d, DECISIONS[i])) return DECISION_ZH[i];
-    return "待定";
+/* The language of the Markdown report, as the page picks it (web/js/lang.js):
+ * ?lang= (the page's link passes its own), else the minyi_lang cookie the
+ * language button sets, else the first supported tag of Accept-Language,
+ * else Chinese. */
+static const char *match_lang(const char *t, size_t n) {
+    while (n && (*t == ' ' || *t == '\t')) { t++; n--; }
+    while (n && (t[n - 1] == ' ' || t[n - 1] == '\t')) n--;
+    if (n >= 2 && !strncasecmp(t, "en", 2) && (n == 2 || t[2] == '-')) return "en";
+    if (n >= 2 && !strncasecmp(t, "zh", 2) && (n == 2 || t[2] == '-')) return "zh-CN";
+    return NULL;
+}
+
+static const char *report_lang(http_req *r) {
+    const char *v, *l;
+    if ((v = http_query(r, "lang")) && (l = match_lang(v, strlen(v)))) return l;
+    if ((v = http_cookie(r, "minyi_lang")) && (l = match_lang(v, strlen(v)))) return l;
+    if ((v = http_header(r, "Accept-Language"))) {
+        while (*v) {   /* "en-GB,en;q=0.9,zh;q=0.8": in the order given; q=0 refuses a tag */
+            size_t n = strcspn(v, ","), tag = strcspn(v, ";");
+            if (tag > n) tag = n;
+            const char *q = tag < n ? v + tag : NULL;
+            bool refused = false;
+            if (q) {
+                while (q < v + n && (*q == ';' || *q == ' ')) q++;
+                if (q + 2 <= v + n && !strncmp(q, "q=", 2)) refused = strtod(q + 2, NULL) <= 0;
+            }
+            if (!refused && (l = match_lang(v, tag))) return l;
+            v += n;
+            if (*v == ',') v++;
+        }
+    }
+    return "zh-CN";
+}
+
+/* The web pages' catalog of lang (web/i18n/LANG.json): the report reads the
+ * same texts as feedback.html, so the two never differ. NULL without one. */
+static json_t *catalog(api_ctx *c, const char *lang) {
+    char path[1024];
+    if (!c->web_root || snprintf(path, sizeof path, "%s/i18n/%s.json", c->web_root, lang) >= (int)sizeof path) return NULL;
+    json_t *cat = json_load_file(path, 0, NULL);
+    if (cat && !json_is_object(cat)) { json_decref(cat); cat = NULL; }
+    return cat;
+}
+
+/* The catalog's text of key (the key itself when missing: visible, never a crash). */
+static const char *tr(json_t *cat, const char *key) {
+    const char *t = json_string_value(json_object_get(cat, key));
+    return t ? t : key;
 }
 
 /* Markdown-safe: a citizen's text as a quoted line, with the characters that
  * would start markup escaped and line breaks kept inside the quote. */
 static void md_text(buf *b, const char *s) {
-    for (const char *p = s; *p; p++) {
+    for (const char *p = s ? s : ""; *p; p++) {
         if (*p == '\n') { buf_puts(b, "\n> "); continue; }
         if (strchr("\\`*_{}[]()#+-.!|<>", *p)) buf_putc(b, '\\');
         buf_putc(b, *p);
     }
 }
 
-static const char *section_title(json_t *sections, json_int_t no) {
+/* A catalog text with {0}, {1}... replaced by args (escaped as citizens' text). */
+static void md_tr(buf *b, json_t *cat, const char *key, int nargs, const char *const *args) {
+    for (const char *p = tr(cat, key); *p; p++) {
+        if (p[0] == '{' && p[1] >= '0' && p[1] <= '9' && p[2] == '}' && p[1] - '0' < nargs) {
+            md_text(b, args[p[1] - '0']);
+            p += 2;
+        } else buf_putc(b, *p);
+    }
+}
+
+static const char *decision_text(json_t *cat, const char *d) {
+    static const char *const KEYS[] = { "feedback.adopted", "feedback.partly_adopted", "feedback.not_adopted" };
+    for (size_t i = 0; i < 3; i++) if (d && !strcmp(d, DECISIONS[i])) return tr(cat, KEYS[i]);
+    return tr(cat, "feedback.pending");
+}
+
+static const char *type_text(json_t *cat, const char *type) {
+    static const char *const TYPES[] = { "建议", "咨询", "投诉", "求助", "感谢" };
+    static const char *const KEYS[] = { "type.suggestion", "type.question", "type.complaint", "type.help", "type.thanks" };
+    for (size_t i = 0; i < 5; i++) if (type && !strcmp(type, TYPES[i])) return tr(cat, KEYS[i]);
+    return type ? type : "";
+}
+
+static const char *section_title(json_t *cat, json_t *sections, json_int_t no) {
     size_t i;
     json_t *x;
-    if (no == 0) return "全文";
+    if (no == 0) return tr(cat, "feedback.whole_draft");
     json_array_foreach(sections, i, x)
         if (json_integer_value(json_object_get(x, "no")) == no) return json_string_value(json_object_get(x, "title"));
     return "?";
 }
 
-/* GET /api/v1/consultations/{id}/feedback.md: the same report as Markdown. */
+/* GET /api/v1/consultations/{id}/feedback.md[?lang=zh-CN|en]: the same report
+ * as Markdown, in the reader's language (report_lang). */
 void api_get_feedback_md(api_ctx *c, http_req *r, const char *arg) {
     json_t *cons, *fb = feedback_for(c, r, arg, &cons);
     if (!fb) return;
+    const char *lang = report_lang(r);
+    json_t *cat = catalog(c, lang);
+    if (!cat && strcmp(lang, "zh-CN")) cat = catalog(c, lang = "zh-CN");
     buf *b = &r->out;
     json_t *sections = json_object_get(fb, "sections");
-    char line[512];
+    char n1[32], n2[32];
+    const char *args[2];
     buf_puts(b, "# ");
-    md_text(b, json_string_value(json_object_get(cons, "title")));
-    buf_puts(b, " 意见征求情况反馈\n\n");
-    snprintf(line, sizeof line, "公开的意见 %lld 条。\n\n", (long long)json_integer_value(json_object_get(fb, "total")));
-    buf_puts(b, line);
+    args[0] = json_string_value(json_object_get(cons, "title"));
+    md_tr(b, cat, "feedback.feedback_on_the_consultation", 1, args);
+    /* " · N public comments" on the page, under the title: a line of its own here */
+    buf line = {0};
+    snprintf(n1, sizeof n1, "%lld", (long long)json_integer_value(json_object_get(fb, "total")));
+    args[0] = n1;
+    md_tr(&line, cat, "feedback.comments_received", 1, args);
+    size_t skip = 0;
+    while (skip < line.n && strchr(" \xC2\xB7", line.p[skip])) skip++;   /* the leading " · " (U+00B7) */
+    buf_puts(b, "\n\n");
+    buf_put(b, line.p + skip, line.n - skip);
+    buf_free(&line);
+    buf_puts(b, "\n\n");
     const char *summary = json_string_value(json_object_get(fb, "summary"));
     if (summary && *summary) { buf_puts(b, "> "); md_text(b, summary); buf_puts(b, "\n\n"); }
-    buf_puts(b, "## 意见分布\n\n| 章节 | 类型 | 条数 |\n|---|---|---|\n");
+    buf_puts(b, "## ");
+    md_tr(b, cat, "feedback.comments_by_section_and_type", 0, NULL);
+    buf_puts(b, "\n\n| ");
+    md_tr(b, cat, "feedback.section", 0, NULL);
+    buf_puts(b, " | ");
+    md_tr(b, cat, "common.type", 0, NULL);
+    buf_puts(b, " | ");
+    md_tr(b, cat, "feedback.count", 0, NULL);
+    buf_puts(b, " |\n|---|---|---|\n");
     size_t i;
     json_t *x;
     json_array_foreach(json_object_get(fb, "counts"), i, x) {
         buf_puts(b, "| ");
-        md_text(b, section_title(sections, json_integer_value(json_object_get(x, "section"))));
-        snprintf(line, sizeof line, " | %s | %lld |\n", json_string_value(json_object_get(x, "type")),
-                 (long long)json_integer_value(json_object_get(x, "n")));
-        buf_puts(b, line);
+        md_text(b, section_title(cat, sections, json_integer_value(json_object_get(x, "section"))));
+        buf_puts(b, " | ");
+        md_text(b, type_text(cat, json_string_value(json_object_get(x, "type"))));
+        snprintf(n1, sizeof n1, " | %lld |\n", (long long)json_integer_value(json_object_get(x, "n")));
+        buf_puts(b, n1);
     }
-    buf_puts(b, "\n## 集中反映的意见\n\n");
+    buf_puts(b, "\n## ");
+    md_tr(b, cat, "feedback.comments_made_by_many", 0, NULL);
+    buf_puts(b, "\n\n");
+    if (!json_array_size(json_object_get(fb, "groups"))) { md_tr(b, cat, "feedback.no_comment_was_made_by", 0, NULL); buf_puts(b, "\n"); }
     json_array_foreach(json_object_get(fb, "groups"), i, x) {
-        snprintf(line, sizeof line, "%zu. （%lld 人次，%s）", i + 1, (long long)json_integer_value(json_object_get(x, "size")),
-                 decision_zh(json_string_value(json_object_get(x, "decision"))));
-        buf_puts(b, line);
+        snprintf(n1, sizeof n1, "%zu. ", i + 1);
+        buf_puts(b, n1);
         md_text(b, json_string_value(json_object_get(x, "title")));
+        snprintf(n2, sizeof n2, "%lld", (long long)json_integer_value(json_object_get(x, "size")));
+        args[0] = n2;
+        args[1] = decision_text(cat, json_string_value(json_object_get(x, "decision")));
+        md_tr(b, cat, "feedback.times", 2, args);
         buf_puts(b, "\n");
     }
-    buf_puts(b, "\n## 采纳情况\n\n");
+    buf_puts(b, "\n## ");
+    md_tr(b, cat, "feedback.decision", 0, NULL);
+    buf_puts(b, "\n\n");
+    if (!json_array_size(json_object_get(fb, "decisions"))) { md_tr(b, cat, "feedback.no_decisions_yet", 0, NULL); buf_puts(b, "\n"); }
     json_array_foreach(json_object_get(fb, "decisions"), i, x) {
-        snprintf(line, sizeof line, "### %s：", decision_zh(json_string_value(json_object_get(x, "decision"))));
-        buf_puts(b, line);
-        md_text(b, json_string_value(json_object_get(x, "title")));
+        buf_puts(b, "### ");
+        args[0] = decision_text(cat, json_string_value(json_object_get(x, "decision")));
+        args[1] = json_string_value(json_object_get(x, "title"));
+        md_tr(b, cat, "feedback.label_value", 2, args);
         buf_puts(b, "\n\n> ");
         md_text(b, json_string_value(json_object_get(x, "body")));
-        buf_puts(b, "\n\n理由：");
+        buf_puts(b, "\n\n");
+        md_tr(b, cat, "feedback.reason_2", 0, NULL);
         md_text(b, json_string_value(json_object_get(x, "reason")));
         buf_puts(b, "\n\n");
     }
+    json_decref(cat);
     r->status = 200;
     r->content_type = "text/markdown; charset=utf-8";
+    http_add_header(r, "Content-Language", lang);
+    http_add_header(r, "Vary", "Accept-Language, Cookie");
     json_decref(fb);
     json_decref(cons);
 }

@@ -135,20 +135,30 @@ void api_get_public_message(api_ctx *c, http_req *r, const char *arg) {
 #define PUBLIC_SEARCH_CAND 500
 #define SNIPPET_CHARS 80
 
-typedef struct { json_t *o; double score; int64_t id; char *title, *body, *reply; bool in_reply; } pub_hit;
+typedef struct { const store_pub_cand *c; const char *title, *body, *reply; char *own[3]; bool in_reply; } pub_hit;
 
 static int hit_order(const void *a, const void *b) {
     const pub_hit *x = a, *y = b;
-    if (x->score != y->score) return x->score < y->score ? -1 : 1;
-    return x->id > y->id ? -1 : x->id < y->id;
+    if (x->c->score != y->c->score) return x->c->score < y->c->score ? -1 : 1;
+    return x->c->id > y->c->id ? -1 : x->c->id < y->c->id;
 }
 
-static char *masked_copy(const char *s) {
-    buf b = {0};
+/* s as shown in public: s itself when it holds no personal information
+ * (most messages; finding is cheaper than masking), else a masked copy
+ * kept in *own. NULL when out of memory. */
+static const char *shown(const char *s, char **own) {
+    *own = NULL;
     if (!s) return NULL;
-    if (pii_mask(s, strlen(s), PII_ALL, &b)) { buf_free(&b); return NULL; }
-    if (!b.p) return strdup("");
-    return buf_detach(&b);
+    size_t n = strlen(s);
+    if (!pii_find(s, n, PII_ALL, NULL, 0)) return s;
+    buf b = {0};
+    if (pii_mask(s, n, PII_ALL, &b)) { buf_free(&b); return NULL; }
+    *own = b.p ? buf_detach(&b) : strdup("");
+    return *own;
+}
+
+static void hit_free(pub_hit *p) {
+    for (int k = 0; k < 3; k++) free(p->own[k]);
 }
 
 /* GET /api/v1/public/search?q=&limit=&offset=: publicly listed messages and
@@ -169,35 +179,32 @@ void api_get_public_search(api_ctx *c, http_req *r) {
     int limit = lim ? atoi(lim) : 20, offset = off ? atoi(off) : 0;
     if (limit <= 0 || limit > 50) limit = 20;
     if (offset < 0) offset = 0;
-    json_t *o;
-    int rc = OPS->public_search(ST, (str){ q, qn }, PUBLIC_SEARCH_CAND, &o);
+    store_pub_found f;
+    int rc = OPS->public_search(ST, (str){ q, qn }, PUBLIC_SEARCH_CAND, &f);
     if (rc == STORE_INVALID) return http_error(r, 422, "invalid", "q", "q has no letters, digits or Chinese characters to search for");
     if (rc) return api_store_failed(r, ST);
-    json_t *cands = json_object_get(o, "candidates");
-    size_t nc = json_array_size(cands), n = 0;
+    size_t nc = f.n, n = 0;
     pub_hit *h = calloc(nc ? nc : 1, sizeof *h);
-    if (!h) { json_decref(o); return http_error(r, 500, "internal", NULL, "out of memory"); }
+    if (!h) { store_pub_found_clear(&f); return http_error(r, 500, "internal", NULL, "out of memory"); }
     str qs = { q, qn };
     for (size_t i = 0; i < nc; i++) {
-        json_t *x = json_array_get(cands, i);
+        const store_pub_cand *x = &f.c[i];
         pub_hit *p = &h[n];
-        *p = (pub_hit){ .o = x, .score = json_real_value(json_object_get(x, "score")),
-                        .id = json_integer_value(json_object_get(x, "id")),
-                        .title = masked_copy(json_string_value(json_object_get(x, "title"))),
-                        .body = masked_copy(json_string_value(json_object_get(x, "body"))),
-                        .reply = masked_copy(json_string_value(json_object_get(x, "reply"))) };
-        if (!p->title || !p->body) { free(p->title); free(p->body); free(p->reply); continue; }
+        *p = (pub_hit){ .c = x };
+        p->title = shown(x->title, &p->own[0]);
+        p->body = shown(x->body, &p->own[1]);
+        p->reply = shown(x->reply, &p->own[2]);
+        if (!p->title || !p->body || (x->reply && !p->reply)) { hit_free(p); continue; }
         str msg[2] = { str_c(p->title), str_c(p->body) }, rep = str_c(p->reply);
         if (fts_matches(qs, msg, 2)) n++;
         else if (p->reply && fts_matches(qs, &rep, 1)) { p->in_reply = true; n++; }
-        else { free(p->title); free(p->body); free(p->reply); }
+        else hit_free(p);
     }
     qsort(h, n, sizeof *h, hit_order);
-    bool approx = json_is_true(json_object_get(o, "approx"));
     json_int_t total = (json_int_t)n;
-    if (approx && nc) {
+    if (f.approx && nc) {
         /* The share of candidates that still match once masked, over the estimate. */
-        double est = (double)json_integer_value(json_object_get(o, "matched")) * (double)n / (double)nc;
+        double est = (double)f.matched * (double)n / (double)nc;
         double mag = pow(10, floor(log10(est > 1 ? est : 1)) - 1);
         total = (json_int_t)(round(est / mag) * mag);
         if (total < (json_int_t)n) total = (json_int_t)n;
@@ -205,22 +212,23 @@ void api_get_public_search(api_ctx *c, http_req *r) {
     json_t *a = json_array();
     for (size_t i = (size_t)offset; i < n && i < (size_t)offset + (size_t)limit; i++) {
         pub_hit *p = &h[i];
+        const store_pub_cand *x = p->c;
         buf snip = {0}, th = {0};
         if (fts_snippet_html(qs, str_c(p->in_reply ? p->reply : p->body), SNIPPET_CHARS, &snip)
             || fts_snippet_html(qs, str_c(p->title), 200, &th)) { buf_free(&snip); buf_free(&th); continue; }
-        json_t *x = p->o;
-        json_array_append_new(a, json_pack("{s:I,s:s,s:s%,s:s%,s:s,s:O,s:O,s:O,s:O,s:O}",
-            "id", (json_int_t)p->id, "title", p->title, "title_html", th.p ? th.p : "", th.n,
+        json_array_append_new(a, json_pack("{s:I,s:s,s:s%,s:s%,s:s,s:s,s:s,s:o,s:o,s:s}",
+            "id", (json_int_t)x->id, "title", p->title, "title_html", th.p ? th.p : "", th.n,
             "snippet", snip.p ? snip.p : "", snip.n,
-            "matched_in", p->in_reply ? "reply" : "message", "type", json_object_get(x, "type"),
-            "state", json_object_get(x, "state"), "department", json_object_get(x, "department"),
-            "region", json_object_get(x, "region"), "created_at", json_object_get(x, "created_at")));
+            "matched_in", p->in_reply ? "reply" : "message", "type", x->type, "state", x->state,
+            "department", x->department ? json_string(x->department) : json_null(),
+            "region", x->region ? json_string(x->region) : json_null(), "created_at", x->created_at));
         buf_free(&snip);
         buf_free(&th);
     }
-    for (size_t i = 0; i < n; i++) { free(h[i].title); free(h[i].body); free(h[i].reply); }
+    for (size_t i = 0; i < n; i++) hit_free(&h[i]);
     free(h);
-    json_decref(o);
+    bool approx = f.approx;
+    store_pub_found_clear(&f);
     http_add_header(r, "Cache-Control", "no-cache");
     http_json(r, 200, json_pack("{s:I,s:b,s:I,s:o}", "total", total, "total_approx", approx,
                                 "window", (json_int_t)n, "results", a));

@@ -246,6 +246,11 @@ int sq_txn(store *s, const char *q) {
 
 static void sq_close(store *s);
 
+void store_map_reads(void) {
+    /* Refused harmlessly (SQLITE_MISUSE) once SQLite is initialised. */
+    sqlite3_config(SQLITE_CONFIG_MMAP_SIZE, (sqlite3_int64)2147418112, (sqlite3_int64)2147418112);
+}
+
 static int sq_open(const char *path, const char *options, store **out, char *err, size_t errlen) {
     *out = NULL;
     /* No global allocation statistics: they take a process-wide mutex on

@@ -5,8 +5,11 @@
  * counts stop at BADGE_MAX.
  * Two orders: "id" (newest first) and "due" (open messages, nearest
  * deadline first, over the partial indexes of open messages by deadline).
+ * Newest first under a date range is by arrival (created_at, then id) over
+ * the arrival indexes: ids follow import order, not time, so walking them
+ * for a week's messages read the whole table.
  * A cursor is "<sort>.<key>.<id>": the last row's sort key and its id, the
- * tie-breaker every order ends with. Filters are added to the statement
+ * tie-breaker every order ends with ("new.<created_at>.<id>" by arrival). Filters are added to the statement
  * only when asked for: "?1 = 0 OR ..." would keep SQLite from the index
  * that makes the page a seek. */
 #include "store/sqlite_int.h"
@@ -31,7 +34,9 @@ static bool parse_cursor(const char *c, const char *sort, char *key, size_t cap,
     if (strncmp(c, sort, n) || c[n] != '.') return false;
     const char *k = c + n + 1, *dot = strrchr(k, '.');
     if (!dot || (size_t)(dot - k) >= cap) return false;
-    if (!strcmp(sort, "id") ? dot != k : dot - k != 20) return false;   /* "YYYY-MM-DDTHH:MM:SSZ" */
+    /* due: "YYYY-MM-DDTHH:MM:SSZ"; new: a created_at (imports may keep fractions of a second) */
+    if (!strcmp(sort, "id") ? dot != k : !strcmp(sort, "due") ? dot - k != 20 : dot == k) return false;
+    for (const char *p = k; p < dot; p++) if (!strchr("0123456789-:TZ.", *p)) return false;
     memcpy(key, k, (size_t)(dot - k));
     key[dot - k] = 0;
     char *end;
@@ -169,6 +174,22 @@ static int rows_of(store *s, const char *sql, const binds *b, int limit, json_t 
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }
 
+/* Newest first, the index of the filter that narrows most, named rather
+ * than left to the planner (it has no statistics, and took the type index
+ * for a department's inbox): a department's state is one seek; replied,
+ * closed and declined are a small share; a region is one of a hundred or
+ * more; a department one of tens; a type one of five. "" = the planner's
+ * choice (no filter: the id order itself). */
+static const char *filter_index(const store_inbox_query *q) {
+    bool dept = q->department_id || q->triage;
+    if (q->state && dept) return " INDEXED BY messages_dept_state";
+    if (q->state && strcmp(q->state, "new") && strcmp(q->state, "assigned")) return " INDEXED BY messages_state";
+    if (q->region) return " INDEXED BY messages_region";
+    if (dept) return " INDEXED BY messages_dept_new";
+    if (q->type) return " INDEXED BY messages_type";
+    return "";
+}
+
 static const char Q_GROUP_SIZE[] = "SELECT size FROM msg_groups WHERE id = ?1";
 
 static bool valid_day(const char *d) {
@@ -179,12 +200,6 @@ int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
     const char *sort = q->sort && *q->sort ? q->sort : "id";
     bool due = !strcmp(sort, "due");
     if (!due && strcmp(sort, "id")) { sq_set_err(NULL, "inbox: unknown sort (expected id or due)"); return STORE_INVALID; }
-    char key[32] = "";
-    int64_t after = 0;
-    if (q->after && *q->after && !parse_cursor(q->after, sort, key, sizeof key, &after)) {
-        sq_set_err(NULL, "inbox: the cursor (after) is not one this inbox gave");
-        return STORE_INVALID;
-    }
     if ((q->from && !valid_day(q->from)) || (q->to && !valid_day(q->to))) {
         sq_set_err(NULL, "inbox: from and to are dates YYYY-MM-DD");
         return STORE_INVALID;
@@ -193,6 +208,16 @@ int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
     if (q->keyword.p && fts_query(q->keyword, &fq)) {
         buf_free(&fq);
         sq_set_err(NULL, "inbox: the keyword has nothing to search for");
+        return STORE_INVALID;
+    }
+    /* Newest first under a date range: by arrival (a keyword keeps the
+     * search index's id order, and its matches are what narrows). */
+    bool by_created = !due && !fq.p && (q->from || q->to);
+    char key[32] = "";
+    int64_t after = 0;
+    if (q->after && *q->after && !parse_cursor(q->after, by_created ? "new" : sort, key, sizeof key, &after)) {
+        buf_free(&fq);
+        sq_set_err(NULL, "inbox: the cursor (after) is not one this inbox gave");
         return STORE_INVALID;
     }
     char now[32], soon[32] = "";
@@ -219,19 +244,32 @@ int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
         /* Overdue newest first: walk the department's messages by id (most
          * open ones are overdue once a backlog exists), not its deadline
          * range sorted whole. */
-        bool overdue_by_id = !due && q->department_id && q->due && !strcmp(q->due, "overdue");
-        buf_printf(&sql, "SELECT " ROW_COLS " FROM messages m%s LEFT JOIN departments d ON d.id = m.department_id",
-                   q->urged ? " INDEXED BY messages_urged" : overdue_by_id ? " INDEXED BY messages_dept_new" : "");
+        bool overdue_by_id = !due && !by_created && q->department_id && q->due && !strcmp(q->due, "overdue");
+        /* A date range: the arrival index of the department (or of all:
+         * the unrouted are few, and their department_id IS NULL is a seek
+         * in messages_dept_created too). */
+        const char *ix = q->urged ? " INDEXED BY messages_urged" : overdue_by_id ? " INDEXED BY messages_dept_new"
+                       : by_created ? (q->department_id || q->triage ? " INDEXED BY messages_dept_created" : " INDEXED BY messages_created")
+                       : !due && !q->due && !q->group_id ? filter_index(q) : "";
+        buf_printf(&sql, "SELECT " ROW_COLS " FROM messages m%s LEFT JOIN departments d ON d.id = m.department_id", ix);
     }
     scope(&sql, &b, q);
     bool open_only = due || q->due || q->urged;
     if (open_only) buf_puts(&sql, " AND " OPEN);
     if (q->state) add_s(&sql, &b, "m.state =", q->state, -1);
+    /* Replied, closed, declined: a small share, in an index of their own
+     * whose WHERE this must repeat word for word (migration 28). */
+    if (q->state && strcmp(q->state, "new") && strcmp(q->state, "assigned")) buf_puts(&sql, " AND m.state NOT IN ('new','assigned')");
     if (q->group_id) add_i(&sql, &b, "m.group_id =", q->group_id);
     if (q->type) add_s(&sql, &b, "m.type =", q->type, -1);
     if (q->region) add_s(&sql, &b, "m.region =", q->region, -1);
     if (q->from) add_s(&sql, &b, "m.created_at >=", q->from, -1);
-    if (q->to) { buf_printf(&sql, " AND m.created_at < date(?%d, '+1 day')", b.n + 1); b.v[b.n].text = true; b.v[b.n].s = q->to; b.v[b.n].len = -1; b.n++; }
+    /* By arrival, a cursor is the one upper bound of the walk (the planner
+     * takes one of two): '+' keeps `to` a check on the rows. */
+    if (q->to) {
+        buf_printf(&sql, " AND %sm.created_at < date(?%d, '+1 day')", by_created && after ? "+" : "", b.n + 1);
+        b.v[b.n].text = true; b.v[b.n].s = q->to; b.v[b.n].len = -1; b.n++;
+    }
     if (q->due && !strcmp(q->due, "overdue")) add_s(&sql, &b, "m.due_at <", now, -1);
     if (q->due && !strcmp(q->due, "soon")) { add_s(&sql, &b, "m.due_at >=", now, -1); add_s(&sql, &b, "m.due_at <=", soon, -1); }
     if (q->urged) buf_puts(&sql, " AND m.urged_at IS NOT NULL");
@@ -241,9 +279,17 @@ int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
         buf_printf(&sql, " AND (m.due_at, m.id) > (?%d, ?%d)", b.n + 1, b.n + 2);
         b.v[b.n].text = true; b.v[b.n].s = key; b.v[b.n].len = -1; b.n++;
         b.v[b.n].text = false; b.v[b.n].i = after; b.n++;
+    } else if (after && by_created) {
+        /* SQLite seeks on a (time, id) row value only when id is not the
+         * rowid: the time is the seek, the id a check, so a deep page walks
+         * past the messages of the cursor's very second only. */
+        buf_printf(&sql, " AND m.created_at <= ?%d AND (m.created_at < ?%d OR m.id < ?%d)", b.n + 1, b.n + 1, b.n + 2);
+        b.v[b.n].text = true; b.v[b.n].s = key; b.v[b.n].len = -1; b.n++;
+        b.v[b.n].text = false; b.v[b.n].i = after; b.n++;
     } else if (after) add_i(&sql, &b, by_fts ? "f.rowid <" : "m.id <", after);
     int limit = q->limit > 0 ? q->limit : 50;
-    buf_printf(&sql, " ORDER BY %s LIMIT %d", due ? "m.due_at, m.id" : by_fts ? "f.rowid DESC" : "m.id DESC", limit + 1);   /* one more: is there a next page? */
+    buf_printf(&sql, " ORDER BY %s LIMIT %d", due ? "m.due_at, m.id" : by_fts ? "f.rowid DESC"
+               : by_created ? "m.created_at DESC, m.id DESC" : "m.id DESC", limit + 1);   /* one more: is there a next page? */
 
     json_t *a = json_array();
     bool more = false;
@@ -276,8 +322,10 @@ int sq_inbox(store *s, const store_inbox_query *q, json_t **out) {
     json_t *lastrow = json_array_get(a, json_array_size(a) - 1);
     if (more && lastrow) {
         char next[64];
-        const char *k = due ? json_string_value(json_object_get(lastrow, "due_at")) : "";
-        snprintf(next, sizeof next, "%s.%s.%" PRId64, sort, k ? k : "", (int64_t)json_integer_value(json_object_get(lastrow, "id")));
+        const char *k = due ? json_string_value(json_object_get(lastrow, "due_at"))
+                      : by_created ? json_string_value(json_object_get(lastrow, "created_at")) : "";
+        snprintf(next, sizeof next, "%s.%s.%" PRId64, by_created ? "new" : sort, k ? k : "",
+                 (int64_t)json_integer_value(json_object_get(lastrow, "id")));
         json_object_set_new(o, "next", json_string(next));
     } else json_object_set_new(o, "next", json_null());
     /* The first page also carries the badge and the urged messages, which

@@ -149,7 +149,7 @@ int sq_keywords_add(store *s, const char *day, const str *words, size_t n);
 int sq_hot(store *s, int days, json_t **out);
 int sq_search(store *s, str q, int64_t dept, int limit, int offset, json_t **out);
 int sq_public_list(store *s, const store_public_query *q, json_t **out);
-int sq_public_search(store *s, str q, int cap, json_t **out);
+int sq_public_search(store *s, str q, int cap, store_pub_found *out);
 /* Adds a published reply to the search index (add), or takes its current
  * text out of it (before the text changes); nothing for other replies. */
 int sq_reply_fts(store *s, int64_t reply_id, bool add);
@@ -248,5 +248,8 @@ int64_t sq_stats_compare(sqlite3 *db, json_t *problems, json_t *expected, json_t
 int sq_stats_rebuild(store *s);
 int sq_stats_rebuild_if_asked(store *s);                     /* at open, when a migration asked */
 int sq_overdue_sweep(store *s, const char *now, int64_t *marked);
+/* The public list reads a filter's rows whole and sorts them below this
+ * many (sqlite_public.c; tests lower it to check the other plan). */
+extern int sq_public_small_set;
 
 #endif

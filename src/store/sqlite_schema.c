@@ -491,6 +491,23 @@ static const char *migrations[] = {
     "  INSERT INTO section_public_counts SELECT new.consultation_id, coalesce(new.section, 0), new.type, 1"
     "    WHERE new.publish = 1 AND new.analyzed = 1 AND new.moderation IN ('none','approved')"
     "    ON CONFLICT DO UPDATE SET n = n + 1; END;",
+
+    /* 28: the list filters that no index narrowed (public list and inbox):
+     * each walked every message newest first to find a few. By state, for
+     * replied, closed and declined messages (most messages at a national
+     * scale wait for an answer); by region (one of a hundred or more) and
+     * by type (one of five; a campaign fills the newest ids with one type);
+     * by arrival with the id as tie-breaker, for a date range ordered by
+     * arrival (ids follow import order, not time). Each is partial so that
+     * only the lists that name it (INDEXED BY, repeating its WHERE) use it:
+     * without statistics the planner took the state index for queries
+     * about open messages (nearly all) and the type index for a
+     * department's inbox. The lists' scope, messages not held or rejected,
+     * serves both the inbox and the public list (its predicate includes it). */
+    "CREATE INDEX messages_state ON messages(state, id) WHERE state NOT IN ('new','assigned');"
+    "CREATE INDEX messages_region ON messages(region, id) WHERE moderation IN ('none','approved');"
+    "CREATE INDEX messages_type ON messages(type, id) WHERE moderation IN ('none','approved');"
+    "CREATE INDEX messages_created ON messages(created_at, id) WHERE moderation IN ('none','approved');",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define SEARCH_CAND 1000
 
@@ -121,70 +122,116 @@ int sq_search(store *s, str q, int64_t dept, int limit, int offset, json_t **out
     return STORE_OK;
 }
 
-/* Appends the candidates of st (bound; columns: message id, score, then
- * PUB_COLS, then the reply's text when `reply`) to the object `by_id`
- * (message id -> candidate), keeping a message's best score. Returns the
- * number of rows read (at most cap + 1) and the oldest id among the first
- * cap, or -1. */
-static int pub_collect(sqlite3 *db, sqlite3_stmt *st, bool reply, int cap, json_t *by_id, int64_t *oldest) {
+void store_pub_found_clear(store_pub_found *f) {
+    for (size_t i = 0; i < f->n; i++) { free(f->c[i].mem); free(f->c[i].reply_mem); }
+    free(f->c);
+    *f = (store_pub_found){0};
+}
+
+/* Candidates by message id: open addressing over twice the most there can
+ * be (cap messages + cap replies), so a message found by its text and by
+ * a reply, or by several replies, is one candidate. */
+typedef struct { store_pub_found *f; int32_t *slot; size_t mask; } pub_set;
+
+static int32_t *pub_slot(pub_set *p, int64_t id) {
+    size_t h = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ull >> 17) & p->mask;
+    while (p->slot[h] >= 0 && p->f->c[p->slot[h]].id != id) h = (h + 1) & p->mask;
+    return &p->slot[h];
+}
+
+/* A new candidate from the row of st (columns: message id, score, then
+ * PUB_COLS): its strings copied into one block. Returns 0, or -1 when out of memory. */
+static int pub_new(store_pub_cand *c, sqlite3_stmt *st) {
+    size_t len[7], total = 0;
+    const unsigned char *src[7];
+    for (int k = 0; k < 7; k++) {       /* text first, then its length (sqlite3_column_bytes) */
+        src[k] = sqlite3_column_text(st, 2 + k);
+        len[k] = src[k] ? (size_t)sqlite3_column_bytes(st, 2 + k) : 0;
+        total += len[k] + 1;
+    }
+    char *m = malloc(total);
+    if (!m) return -1;
+    const char *at[7];
+    char *p = m;
+    for (int k = 0; k < 7; k++) {
+        at[k] = p;
+        if (len[k]) memcpy(p, src[k], len[k]);
+        p[len[k]] = 0;
+        p += len[k] + 1;
+    }
+    *c = (store_pub_cand){ .id = sqlite3_column_int64(st, 0), .score = sqlite3_column_double(st, 1),
+                           .title = at[0], .body = at[1], .type = at[2], .state = at[3],
+                           .department = *at[4] ? at[4] : NULL, .created_at = at[5],
+                           .region = sqlite3_column_type(st, 8) == SQLITE_NULL ? NULL : at[6], .mem = m };
+    return 0;
+}
+
+/* Adds the candidates of st (bound; columns: message id, score, then
+ * PUB_COLS, then the reply's text when `reply`) to p, keeping a message's
+ * best score and its first matching reply. Returns the number of rows read
+ * (at most cap + 1) and the oldest id among the first cap, or -1. */
+static int pub_collect(sqlite3 *db, sqlite3_stmt *st, bool reply, int cap, pub_set *p, int64_t *oldest) {
     int rc, n = 0;
+    store_pub_found *f = p->f;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (n++ == cap) break;
         int64_t id = sqlite3_column_int64(st, 0);
         double score = sqlite3_column_double(st, 1);
         *oldest = id;
-        char key[24];
-        snprintf(key, sizeof key, "%lld", (long long)id);
-        json_t *o = json_object_get(by_id, key);
-        if (!o) {
-            const char *dn = sq_col_text(st, 6);
-            o = json_pack("{s:I,s:f,s:s,s:s,s:s,s:s,s:o,s:s,s:o,s:n}", "id", (json_int_t)id, "score", score,
-                          "title", sq_col_text(st, 2), "body", sq_col_text(st, 3), "type", sq_col_text(st, 4),
-                          "state", sq_col_text(st, 5), "department", *dn ? json_string(dn) : json_null(),
-                          "created_at", sq_col_text(st, 7), "region", sq_col_json(st, 8), "reply");
-            json_object_set_new(by_id, key, o);
-        } else if (score < json_real_value(json_object_get(o, "score")))
-            json_object_set_new(o, "score", json_real(score));
-        if (reply && json_is_null(json_object_get(o, "reply"))) json_object_set_new(o, "reply", json_string(sq_col_text(st, 9)));
+        int32_t *slot = pub_slot(p, id);
+        store_pub_cand *c;
+        if (*slot < 0) {
+            c = &f->c[f->n];
+            if (pub_new(c, st)) { rc = SQLITE_NOMEM; break; }
+            *slot = (int32_t)f->n++;
+        } else {
+            c = &f->c[*slot];
+            if (score < c->score) c->score = score;
+        }
+        if (reply && !c->reply) {
+            if (!(c->reply_mem = strdup(sq_col_text(st, 9)))) { rc = SQLITE_NOMEM; break; }
+            c->reply = c->reply_mem;
+        }
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) { sq_set_err(db, "public search"); n = -1; }
     sq_done(st);
     return n;
 }
 
-int sq_public_search(store *s, str q, int cap, json_t **out) {
+int sq_public_search(store *s, str q, int cap, store_pub_found *out) {
+    *out = (store_pub_found){0};
     buf fq = {0};
     if (fts_query(q, &fq)) { buf_free(&fq); return STORE_INVALID; }
     if (cap <= 0 || cap > SEARCH_CAND) cap = SEARCH_CAND;
-    json_t *by_id = json_object();
+    size_t slots = 4;
+    while (slots < 4 * (size_t)cap) slots *= 2;
+    pub_set p = { out, malloc(slots * sizeof *p.slot), slots - 1 };
+    out->c = malloc(2 * (size_t)cap * sizeof *out->c);
+    if (!p.slot || !out->c) { free(p.slot); free(out->c); out->c = NULL; buf_free(&fq); return STORE_ERROR; }
+    memset(p.slot, 0xff, slots * sizeof *p.slot);
     int64_t oldest[2] = { 0, 0 };
     int seen[2] = { 0, 0 };
-    for (int k = 0; k < 2; k++) {
+    int rc = STORE_OK;
+    for (int k = 0; k < 2 && !rc; k++) {
         sqlite3 *db;
         sqlite3_stmt *st = sq_stmt(s, k ? Q_PUB_REPLY_CAND : Q_PUB_CAND, &db);
-        if (!st) { json_decref(by_id); buf_free(&fq); return STORE_ERROR; }
+        if (!st) { rc = STORE_ERROR; break; }
         sqlite3_bind_text(st, 1, fq.p, (int)fq.n, SQLITE_TRANSIENT);
         sqlite3_bind_int(st, 2, cap + 1);
-        if ((seen[k] = pub_collect(db, st, k == 1, cap, by_id, &oldest[k])) < 0) {
-            json_decref(by_id); buf_free(&fq); return STORE_ERROR;
-        }
+        if ((seen[k] = pub_collect(db, st, k == 1, cap, &p, &oldest[k])) < 0) rc = STORE_ERROR;
     }
+    free(p.slot);
     buf_free(&fq);
     /* Messages are the bulk: a broad query's size is theirs, estimated as
      * for officials; replies found beyond it are few. */
-    bool approx = seen[0] > cap || seen[1] > cap;
-    int64_t matched = seen[0] + seen[1];
-    if (seen[0] > cap) {
-        if (estimate(s, cap, oldest[0], &matched)) { json_decref(by_id); return STORE_ERROR; }
-        matched += seen[1];
+    out->approx = seen[0] > cap || seen[1] > cap;
+    out->matched = seen[0] + seen[1];
+    if (!rc && seen[0] > cap) {
+        rc = estimate(s, cap, oldest[0], &out->matched);
+        out->matched += seen[1];
     }
-    json_t *a = json_array();
-    const char *key;
-    json_t *v;
-    json_object_foreach(by_id, key, v) json_array_append(a, v);
-    json_decref(by_id);
-    *out = json_pack("{s:o,s:I,s:b}", "candidates", a, "matched", (json_int_t)matched, "approx", approx);
-    return STORE_OK;
+    if (rc) store_pub_found_clear(out);
+    return rc;
 }
 
 static const char Q_RFTS_ADD[] = "INSERT INTO replies_fts(rowid, body) SELECT id, body FROM replies WHERE id = ?1 AND status = 'published'";

@@ -88,6 +88,26 @@ typedef struct {
 typedef struct { str word; char day[11]; int64_t n; } store_kw_count;
 void store_msg_clear(store_msg *m);
 
+/* One candidate of the public search (ops public_search): a publicly
+ * listed message whose text, or one of whose published replies, matches.
+ * Text is unmasked; strings live in mem (one block a candidate, not a JSON
+ * object per field: a broad query has a thousand candidates). */
+typedef struct {
+    int64_t id;
+    double score;                       /* lower is better */
+    const char *title, *body, *type, *state, *created_at;
+    const char *department, *region;    /* NULL: none */
+    const char *reply;                  /* the matching reply's text; NULL: none matched */
+    char *mem, *reply_mem;              /* owned */
+} store_pub_cand;
+typedef struct {
+    store_pub_cand *c;
+    size_t n;
+    int64_t matched;                    /* documents that match: exact, or estimated when approx */
+    bool approx;
+} store_pub_found;
+void store_pub_found_clear(store_pub_found *f);
+
 /* Scores a reply about to be recorded as published (m: its message as
  * stored; reply_at: its time). Called inside the publishing transaction, so
  * it must not call the store. Returns 0, or non-zero to record nothing. */
@@ -417,13 +437,11 @@ typedef struct store_ops {
     /* Full-text candidates for the public search: publicly listed messages
      * whose title or body, or one of whose published replies, matches q (as
      * search reads it), the newest `cap` (<= 1000) matching documents of each
-     * kind, one entry per message: {"candidates":[{"id","score" (lower is
-     * better),"title","body","type","state","department","created_at",
-     * "region","reply" (the matching reply's text or null)}],"matched" (how
-     * many documents match: exact, or estimated when "approx")}. Text is
-     * unmasked: the caller masks it and checks the match again on what it
-     * shows. STORE_INVALID when q has nothing searchable. */
-    int (*public_search)(store *s, str q, int cap, json_t **out);
+     * kind, one entry per message (store_pub_cand). Text is unmasked: the
+     * caller masks it and checks the match again on what it shows; clear
+     * out with store_pub_found_clear. STORE_INVALID when q has nothing
+     * searchable. */
+    int (*public_search)(store *s, str q, int cap, store_pub_found *out);
 
     /* ---- consultations on a draft, and their feedback report ---- */
     int (*consultation_update)(store *s, int64_t id, const store_consultation_edit *e);   /* NOT_FOUND */
@@ -559,6 +577,12 @@ extern const store_ops store_sqlite;
 /* Opens "sqlite:PATH[?sync=full|normal]" (a bare path means sqlite), creating
  * the database and applying schema migrations. */
 int  store_open(const char *uri, store **out, char *err, size_t errlen);
+/* Before the first store_open: read the database through a memory map (up
+ * to 2 GB: SQLite's limit here) instead of a read() and a copy per page.
+ * For the server, whose reads dominate (a broad search reads a thousand
+ * rows); bulk commands leave it off, so their peak RSS is their own memory
+ * rather than the pages of the file they touched. */
+void store_map_reads(void);
 static inline void store_close(store *s) { if (s) s->ops->close(s); }
 static inline const char *store_errmsg(store *s) { return s->ops->errmsg(s); }
 /* Restores the database of uri from a backup file (see store_ops.restore). */

@@ -427,7 +427,12 @@ size_t pii_find(const char *s, size_t n, unsigned types, pii_span *out, size_t c
             continue;
         }
         int cl; uint32_t cp = cp_at(s, n, i, &cl);
-        if (province(cp)) {
+        /* A plate's province character is followed by a Latin letter:
+         * test that byte before the 31-character province table, which
+         * every other Chinese character would walk in vain. */
+        size_t nx = i + (size_t)cl;
+        bool letter_next = nx < n && ((s[nx] >= 'A' && s[nx] <= 'Z') || (s[nx] >= 'a' && s[nx] <= 'z'));
+        if (letter_next && province(cp)) {
             size_t pe = plate_at(s, n, i, cl);
             if (pe && pe <= limit) { EMIT(i, pe, PII_PLATE); i = pe; continue; }
         } else if (cn_numeral(cp)) {

@@ -114,6 +114,36 @@ test('published report: public, masked, as JSON and Markdown', async () => {
   assert(md.text.includes('### 采纳：地铁三号线应延伸到新区') && md.text.includes('理由：已纳入规划第二章'), 'adopted item');
   assert(md.text.includes('| 第三章 教育 | 建议 | 3 |'), 'counts table');
   assert(!md.text.includes('13812345678'), 'masked markdown');
+  eq(md.headers.get('content-language'), 'zh-CN', 'Chinese by default');
+});
+
+test('the Markdown report follows the reader\'s language like the page', async () => {
+  const en = await anon().req('GET', `/api/v1/consultations/${cons}/feedback.md?lang=en`);
+  eq(en.status, 200, 'markdown in English');
+  eq(en.headers.get('content-language'), 'en', 'content language');
+  // The catalog's English (web/i18n/en.json), the citizens' and officials' text as written.
+  assert(en.text.startsWith('# 城市发展规划（征求意见稿）: feedback on the consultation'), en.text.slice(0, 80));
+  assert(en.text.includes('\n\n5 public comments\n'), 'total: ' + en.text.slice(0, 200));
+  assert(en.text.includes('## Comments by section and type') && en.text.includes('| Section | Type | Count |'), 'counts heading');
+  assert(en.text.includes('| 第三章 教育 | Suggestion | 3 |'), 'a type in English: ' + en.text);
+  assert(en.text.includes('### Adopted: 地铁三号线应延伸到新区') && en.text.includes('Reason: 已纳入规划第二章'), 'adopted item');
+  assert(en.text.includes('### Partly adopted: '), 'partly adopted item');
+  for (const zh of ['意见征求情况反馈', '公开的意见', '意见分布', '章节', '条数', '集中反映的意见', '采纳情况', '理由：', '部分采纳：'])
+    assert(!en.text.includes(zh), `no Chinese interface text left (${zh}): ` + en.text);
+  assert(!en.text.includes('13812345678'), 'masked markdown');
+  // Without ?lang: the language button's cookie, then Accept-Language (q=0 refuses), then Chinese.
+  const byCookie = await anon().req('GET', `/api/v1/consultations/${cons}/feedback.md`, undefined, { headers: { Cookie: 'minyi_lang=en', 'Accept-Language': 'zh-CN' } });
+  eq(byCookie.headers.get('content-language'), 'en', 'cookie before Accept-Language');
+  const byHeader = await anon().req('GET', `/api/v1/consultations/${cons}/feedback.md`, undefined, { headers: { 'Accept-Language': 'fr-FR, en-GB;q=0.8, zh;q=0.5' } });
+  eq(byHeader.headers.get('content-language'), 'en', 'first supported tag of Accept-Language');
+  assert(byHeader.text.includes('## Decision'), 'English text');
+  const refused = await anon().req('GET', `/api/v1/consultations/${cons}/feedback.md`, undefined, { headers: { 'Accept-Language': 'en;q=0, de' } });
+  eq(refused.headers.get('content-language'), 'zh-CN', 'q=0 refuses English; none left: Chinese');
+  const zh = await anon().req('GET', `/api/v1/consultations/${cons}/feedback.md?lang=zh-CN`, undefined, { headers: { 'Accept-Language': 'en' } });
+  assert(zh.text.includes('## 采纳情况') && zh.text.includes('| 章节 | 类型 | 条数 |'), 'Chinese when the page asks for it');
+  const odd = await anon().req('GET', `/api/v1/consultations/${cons}/feedback.md?lang=%00xx`, undefined, { headers: { 'Accept-Language': ';;,,q=,' } });
+  eq(odd.status, 200, 'a language nobody speaks: the default');
+  eq(odd.headers.get('content-language'), 'zh-CN', 'default');
 });
 
 let res = { passed: 0, failed: 1 };

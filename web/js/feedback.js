@@ -3,8 +3,8 @@
 // the largest groups of similar comments, and what was adopted and why.
 // Public once published; before that only an admin sees it, with the tools
 // to mark adoption decisions and publish. Printable (print stylesheet) and
-// downloadable as Markdown (feedback.md). Text is inserted as text nodes.
-import { t } from './i18n.js';
+// downloadable as Markdown (feedback.md, in the page's language). Text is inserted as text nodes.
+import { t, lang } from './i18n.js';
 import { api, el, clear, setText, notice, errorText, renderHeader, setSession, footer, param, fmtTime, typeLabel } from './common.js';
 
 footer();
@@ -57,7 +57,8 @@ function render(fb) {
 
 async function load() {
   if (!id || !/^\d+$/.test(id)) { clear(host); notice(noticeBox, 'error', t('feedback.the_consultation_number_is_missing')); return; }
-  document.getElementById('md-link').setAttribute('href', `/api/v1/consultations/${encodeURIComponent(id)}/feedback.md`);
+  // The Markdown in the page's language (the server would otherwise go by Accept-Language).
+  document.getElementById('md-link').setAttribute('href', `/api/v1/consultations/${encodeURIComponent(id)}/feedback.md?lang=${encodeURIComponent(lang)}`);
   let me = null;
   try { me = await api('GET', '/api/v1/me'); setSession(me.csrf_token, me); } catch (e) { /* a citizen */ }
   renderHeader(me);
