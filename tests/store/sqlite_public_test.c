@@ -142,22 +142,29 @@ static int cmp_rows(const void *a, const void *b) {
     return c ? c : (y->id > x->id) - (y->id < x->id);
 }
 
-/* Pages through the public list with limit and checks the ids against the model. */
-static void check_public(store *s, const filt *f, int limit) {
-    static row *want[N];
-    int nw = 0;
-    for (int i = 0; i < N; i++) if (listed(&rows[i], f)) want[nw++] = &rows[i];
-    cmp_filt = f;
-    qsort(want, (size_t)nw, sizeof *want, cmp_rows);
+/* One page of a list: the public list, or the inbox (triage: the unrouted). */
+static int public_page(store *s, const filt *f, bool triage, int limit, const char *after, json_t **o) {
+    (void)triage;
+    store_public_query q = { .consultation_id = f->cons, .department_id = f->dept, .type = f->type, .region = f->region,
+                             .state = f->state, .from = f->from, .to = f->to, .sort = f->sort, .limit = limit, .after = after };
+    return s->ops->public_list(s, &q, o);
+}
+static int inbox_page(store *s, const filt *f, bool triage, int limit, const char *after, json_t **o) {
+    store_inbox_query q = { .department_id = f->dept, .triage = triage, .type = f->type, .region = f->region, .state = f->state,
+                            .from = f->from, .to = f->to, .limit = limit, .after = after };
+    return s->ops->inbox(s, &q, o);
+}
+typedef int (*page_fn)(store *s, const filt *f, bool triage, int limit, const char *after, json_t **o);
+
+/* Pages through a list with limit by its cursors and checks the ids, in
+ * order, against want (the model's rows the list must show, sorted). */
+static void check_pages(store *s, const char *what, page_fn page, const filt *f, bool triage, int limit, row **want, int nw) {
     char after[64] = "";
     int got = 0, pages = 0;
     bool ok = true;
     for (;;) {
-        store_public_query q = { .consultation_id = f->cons, .department_id = f->dept, .type = f->type, .region = f->region,
-                                 .state = f->state, .from = f->from, .to = f->to, .sort = f->sort, .limit = limit,
-                                 .after = after[0] ? after : NULL };
         json_t *o;
-        if (s->ops->public_list(s, &q, &o) != STORE_OK) { ok = false; break; }
+        if (page(s, f, triage, limit, after[0] ? after : NULL, &o) != STORE_OK) { ok = false; break; }
         json_t *a = json_object_get(o, "messages"), *m;
         size_t i;
         json_array_foreach(a, i, m) {
@@ -176,11 +183,20 @@ static void check_public(store *s, const filt *f, int limit) {
     }
     if (!ok || got != nw) {
         test_failures++;
-        fprintf(stderr, "  public list cons=%" PRId64 " dept=%" PRId64 " type=%s region=%s state=%s from=%s to=%s sort=%s limit=%d:"
-                " got %d rows, expected %d%s\n", f->cons, f->dept, f->type ? f->type : "-", f->region ? f->region : "-",
-                f->state ? f->state : "-", f->from ? f->from : "-", f->to ? f->to : "-", f->sort ? f->sort : "new", limit,
-                got, nw, ok ? "" : " (or in another order)");
+        fprintf(stderr, "  %s cons=%" PRId64 " dept=%" PRId64 "%s type=%s region=%s state=%s from=%s to=%s sort=%s limit=%d:"
+                " got %d rows, expected %d%s\n", what, f->cons, f->dept, triage ? " triage" : "", f->type ? f->type : "-",
+                f->region ? f->region : "-", f->state ? f->state : "-", f->from ? f->from : "-", f->to ? f->to : "-",
+                f->sort ? f->sort : "new", limit, got, nw, ok ? "" : " (or in another order)");
     }
+}
+
+static void check_public(store *s, const filt *f, int limit) {
+    static row *want[N];
+    int nw = 0;
+    for (int i = 0; i < N; i++) if (listed(&rows[i], f)) want[nw++] = &rows[i];
+    cmp_filt = f;
+    qsort(want, (size_t)nw, sizeof *want, cmp_rows);
+    check_pages(s, "public list", public_page, f, false, limit, want, nw);
 }
 
 TEST(public_list_every_filter_and_order_matches_a_scan) {
@@ -244,34 +260,7 @@ static void check_inbox(store *s, const filt *f, bool triage, int limit) {
     for (int i = 0; i < N; i++) if (inboxed(&rows[i], f, triage)) want[nw++] = &rows[i];
     cmp_filt = f;
     qsort(want, (size_t)nw, sizeof *want, cmp_rows);
-    char after[64] = "";
-    int got = 0, pages = 0;
-    bool ok = true;
-    for (;;) {
-        store_inbox_query q = { .department_id = f->dept, .triage = triage, .type = f->type, .region = f->region, .state = f->state,
-                                .from = f->from, .to = f->to, .limit = limit, .after = after[0] ? after : NULL };
-        json_t *o;
-        if (s->ops->inbox(s, &q, &o) != STORE_OK) { ok = false; break; }
-        json_t *a = json_object_get(o, "messages"), *m;
-        size_t i;
-        json_array_foreach(a, i, m) {
-            int64_t id = json_integer_value(json_object_get(m, "id"));
-            if (got >= nw || want[got]->id != id) ok = false;
-            got++;
-        }
-        json_t *next = json_object_get(o, "next");
-        pages++;
-        if (json_is_null(next)) { json_decref(o); break; }
-        snprintf(after, sizeof after, "%s", json_string_value(next));
-        json_decref(o);
-        if (pages > N + 1) { ok = false; break; }
-    }
-    if (!ok || got != nw) {
-        test_failures++;
-        fprintf(stderr, "  inbox dept=%" PRId64 "%s type=%s state=%s from=%s to=%s limit=%d: got %d rows, expected %d%s\n",
-                f->dept, triage ? " triage" : "", f->type ? f->type : "-", f->state ? f->state : "-", f->from ? f->from : "-",
-                f->to ? f->to : "-", limit, got, nw, ok ? "" : " (or in another order)");
-    }
+    check_pages(s, "inbox", inbox_page, f, triage, limit, want, nw);
 }
 
 TEST(inbox_filters_and_date_range_by_arrival_match_a_scan) {
