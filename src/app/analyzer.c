@@ -78,6 +78,7 @@ int analyzer_new(store *st, const seg_dict *dict, analyzer **out, char *err, siz
 }
 
 static void keep_index(analyzer *a);
+static void keep_hot(analyzer *a);
 
 static void drop_model(analyzer *a) {
     cls_ctx_free(a->cls); a->cls = NULL;
@@ -90,6 +91,7 @@ void analyzer_free(analyzer *a) {
     if (!a) return;
     analyzer_stop(a);
     if (a->dd_loaded && dedup_nmsgs(a->dd) != a->dd_kept) keep_index(a);
+    if (a->hot_loaded && hotlive_changes(a->hot)) keep_hot(a);
     drop_model(a);
     acm_free(a->words);
     spam_model_free(a->spam_nb);
@@ -108,12 +110,16 @@ bool analyzer_has_model(analyzer *a) { return a && a->has_model; }
 
 hotlive *analyzer_hot(analyzer *a) { return a ? a->hot : NULL; }
 
-/* msg_each callback: a published, analyzed message back into the live hot issues. */
-static int hot_one(void *ud, const store_msg *m, const char *reply, const char *replied_at) {
+/* analyzer_stop was called: a long reload at start gives up (see reload). */
+static bool stopping(analyzer *a) { return __atomic_load_n(&a->stop, __ATOMIC_RELAXED); }
+
+#define STOPPED 1   /* a callback's "analyzer_stop was called" */
+
+/* msg_published_after callback: a published, analyzed message back into the live hot issues. */
+static int hot_one(void *ud, const store_msg *m) {
     analyzer *a = ud;
-    (void)reply; (void)replied_at;
-    if (!m->analyzed || !strcmp(m->moderation, "held") || !strcmp(m->moderation, "rejected")) return 0;
-    return hotlive_add(a->hot, m, m->group_id);
+    if (stopping(a)) return STOPPED;
+    return hotlive_add(a->hot, m, m->group_id) ? STORE_ERROR : 0;
 }
 
 int analyzer_model_check(const void *data, size_t n, const seg_dict *dict, json_t **meta, char *err, size_t errlen) {
@@ -199,6 +205,7 @@ static void load_index(analyzer *a, int64_t *mark) {
 static int index_one(void *ud, int64_t id, int64_t group_id, str author, const char *created_at, const void *sig, size_t n) {
     analyzer *a = ud;
     (void)group_id;
+    if (stopping(a)) return STOPPED;
     if (n != sizeof(dedup_sig)) return 0;       /* written by another version: skip */
     dedup_sig s;
     memcpy(&s, sig, sizeof s);
@@ -206,7 +213,18 @@ static int index_one(void *ud, int64_t id, int64_t group_id, str author, const c
     return dedup_add(a->dd, &s, (uint64_t)id, dedup_author_key(author.p, author.n), parse_time(created_at), &res);
 }
 
-/* Re-reads what admins may have changed. Cheap when nothing did. */
+/* The live hot issues kept in the store (hotlive_keep), like the index above. */
+static void keep_hot(analyzer *a) {
+    if (hotlive_keep(a->hot, a->st))
+        log_error("analyzer: keeping the hot issues: %s (the next start re-reads every message)", store_errmsg(a->st));
+}
+
+/* Re-reads what admins may have changed. Cheap when nothing did. At the
+ * first run it also rebuilds the near-duplicate index and the live hot
+ * issues, from their kept images and the messages after them (every
+ * message when an image is missing or unusable): that may take minutes
+ * at national scale, so it gives up when analyzer_stop is called
+ * (returns STOPPED; the state stays unloaded and no image is kept). */
 static int reload(analyzer *a) {
     store *st = a->st;
     a->triage = setting_double(st, "triage_threshold", ANALYZER_DEFAULT_TRIAGE);
@@ -263,21 +281,35 @@ static int reload(analyzer *a) {
     if (rc == STORE_OK) free(data);
 
 
+    if (a->hot && !a->hot_loaded) {
+        /* First: the hot issues are public, the index only serves new
+         * messages. The whole image, not a rebuild of the recent weeks:
+         * issues and what was learned (place names, word counts) span all
+         * time, so only the image gives the answer the server had. */
+        int64_t mark;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        hotlive_load(a->hot, st, &mark);
+        size_t kept = hotlive_size(a->hot);
+        rc = st->ops->msg_published_after(st, mark, hot_one, a);
+        if (rc == STOPPED) return STOPPED;
+        if (rc) return -1;
+        a->hot_loaded = true;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        log_info("analyzer: hot issues: %zu messages (%zu from the kept image, %zu re-added) in %.2f s",
+                 hotlive_size(a->hot), kept, hotlive_size(a->hot) - kept,
+                 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    }
+
     if (!a->dd_loaded) {
         int64_t mark;
         load_index(a, &mark);
         size_t kept = dedup_nmsgs(a->dd);
-        if (st->ops->group_index(st, mark, index_one, a)) return -1;
+        if (st->ops->group_index(st, mark, index_one, a)) return stopping(a) ? STOPPED : -1;
         a->dd_loaded = true;
         log_info("analyzer: near-duplicate index: %zu messages in %zu groups (%zu from the kept image, %zu re-added; %.0f bytes a message)",
                  dedup_nmsgs(a->dd), dedup_ngroups(a->dd), kept, dedup_nmsgs(a->dd) - kept,
                  dedup_nmsgs(a->dd) ? (double)dedup_memory(a->dd) / (double)dedup_nmsgs(a->dd) : 0.0);
-    }
-
-    if (a->hot && !a->hot_loaded) {
-        if (st->ops->msg_each(st, 0, hot_one, a)) return -1;
-        a->hot_loaded = true;
-        log_info("analyzer: hot issues: %zu messages", hotlive_size(a->hot));
     }
 
     char ver[32] = "0";
@@ -324,7 +356,9 @@ double analyzer_lag(analyzer *a) {
 
 int analyzer_run(analyzer *a, size_t *done) {
     *done = 0;
-    if (reload(a)) return -1;
+    int r = reload(a);
+    if (r == STOPPED) return 0;
+    if (r) return -1;
     if (!a->pl) {
         if (pipeline_new(a->workers, a->batch, &a->pl)) { log_error("analyzer: out of memory"); return -1; }
         pipeline_on_batch(a->pl, a->on_batch, a->on_batch_ud);
@@ -341,6 +375,9 @@ int analyzer_run(analyzer *a, size_t *done) {
      * one: writing it costs about as much as re-adding that eighth. */
     size_t n = dedup_nmsgs(a->dd);
     if (!rc && n - a->dd_kept >= 10000 && (n - a->dd_kept) * 8 >= n) keep_index(a);
+    /* The hot issues likewise: by messages and supports since the last image. */
+    uint64_t hc = a->hot_loaded ? hotlive_changes(a->hot) : 0;
+    if (!rc && hc >= 10000 && hc * 8 >= hotlive_size(a->hot)) keep_hot(a);
     __atomic_store_n(&a->busy_since, 0, __ATOMIC_RELAXED);
     return rc;
 }
@@ -398,7 +435,7 @@ void analyzer_kick(analyzer *a) {
 void analyzer_stop(analyzer *a) {
     if (!a->running) return;
     pthread_mutex_lock(&a->mu);
-    a->stop = true;
+    __atomic_store_n(&a->stop, true, __ATOMIC_RELAXED);
     pthread_cond_signal(&a->cv);
     pthread_mutex_unlock(&a->mu);
     pthread_join(a->thread, NULL);

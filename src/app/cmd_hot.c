@@ -76,6 +76,7 @@ static void *dup_worker(void *arg) {
     double t0 = thread_cpu();
     for (size_t k = 0; k < j->ch->n; k++) {
         dedup_result r;
+        if (k + 1 < j->ch->n) dedup_prefetch(j->dd, &j->fd->sig[k + 1]);
         if (dedup_add(j->dd, &j->fd->sig[k], j->ch->msg[k].id, j->ch->msg[k].author, j->ch->msg[k].t, &r)) { j->failed = 1; return NULL; }
         /* Near-duplicates first: a campaign is one issue whatever its wording. */
         j->ch->msg[k].dup_group = (uint64_t)r.group + 1;

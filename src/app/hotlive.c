@@ -2,6 +2,7 @@
  * reads what the index learned), readers share a rwlock with hot_add. */
 #include "app/hotlive.h"
 #include "app/datafile.h"
+#include "core/log.h"
 #include "text/dedup.h"
 #include "text/hot.h"
 #include <pthread.h>
@@ -12,6 +13,10 @@
 struct hotlive {
     hot *h;
     hot_ctx *c;
+    const seg_dict *d;
+    hot_cfg cfg;
+    int64_t last_id;           /* newest message added: the mark of a kept image */
+    uint64_t changes;          /* adds and supports since the last keep or load */
     pthread_mutex_t wmu;
     pthread_rwlock_t rw;
 };
@@ -19,10 +24,10 @@ struct hotlive {
 int hotlive_new(const seg_dict *d, hotlive **out) {
     hotlive *x = calloc(1, sizeof *x);
     if (!x) return -1;
-    hot_cfg cfg;
-    hot_cfg_default(&cfg);
-    cfg.learn_on_add = 1;          /* messages arrive one by one: learn as they come */
-    if (hot_new(d, &cfg, &x->h) || hot_ctx_new(d, &x->c)) { hot_free(x->h); free(x); return -1; }
+    hot_cfg_default(&x->cfg);
+    x->cfg.learn_on_add = 1;       /* messages arrive one by one: learn as they come */
+    x->d = d;
+    if (hot_new(d, &x->cfg, &x->h) || hot_ctx_new(d, &x->c)) { hot_free(x->h); free(x); return -1; }
     pthread_mutex_init(&x->wmu, NULL);
     pthread_rwlock_init(&x->rw, NULL);
     *out = x;
@@ -48,6 +53,8 @@ int hotlive_add(hotlive *x, const store_msg *m, int64_t group_id) {
     if (!rc) {
         pthread_rwlock_wrlock(&x->rw);
         rc = hot_add(x->h, &f, &hm, NULL);
+        if (!rc && m->id > x->last_id) x->last_id = m->id;
+        x->changes++;
         pthread_rwlock_unlock(&x->rw);
     }
     pthread_mutex_unlock(&x->wmu);
@@ -57,6 +64,7 @@ int hotlive_add(hotlive *x, const store_msg *m, int64_t group_id) {
 int hotlive_support(hotlive *x, int64_t id, int64_t likes, int64_t dislikes) {
     pthread_rwlock_wrlock(&x->rw);
     int rc = hot_support(x->h, (uint64_t)id, likes, dislikes);
+    if (!rc) x->changes++;
     pthread_rwlock_unlock(&x->rw);
     return rc;
 }
@@ -120,6 +128,67 @@ long hotlive_members(hotlive *x, uint32_t issue, int64_t *ids, size_t cap) {
 size_t hotlive_size(hotlive *x) {
     pthread_rwlock_rdlock(&x->rw);
     size_t n = hot_nmsgs(x->h);
+    pthread_rwlock_unlock(&x->rw);
+    return n;
+}
+
+#define STATE "hot"
+
+static int keep_pieces(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud) {
+    return hot_save(ud, put, pud);
+}
+
+int hotlive_keep(hotlive *x, store *st) {
+    /* No add meanwhile (the image and its mark must agree); readers share the lock. */
+    pthread_mutex_lock(&x->wmu);
+    pthread_rwlock_rdlock(&x->rw);
+    uint64_t changes = x->changes;
+    int rc = st->ops->state_put(st, STATE, x->last_id, keep_pieces, x->h);
+    pthread_rwlock_unlock(&x->rw);
+    if (!rc) {
+        /* Supports given while the image was written are in it or not: count them as not. */
+        pthread_rwlock_wrlock(&x->rw);
+        x->changes -= changes;
+        pthread_rwlock_unlock(&x->rw);
+    }
+    pthread_mutex_unlock(&x->wmu);
+    return rc;
+}
+
+static int load_piece(void *ud, const void *p, size_t n) { return hot_loader_feed(ud, p, n); }
+
+void hotlive_load(hotlive *x, store *st, int64_t *mark) {
+    *mark = 0;
+    hot *h = NULL;
+    hot_loader *l;
+    int64_t m = 0;
+    if (!hot_loader_new(x->d, &x->cfg, &l)) {
+        int rc = st->ops->state_get(st, STATE, &m, load_piece, l);
+        if (hot_loader_finish(l, &h)) {
+            if (rc != STORE_NOT_FOUND) log_info("analyzer: the kept hot issues are unusable; re-reading every message");
+        } else if (rc != STORE_OK) {
+            hot_free(h);
+            h = NULL;
+        }
+        if (!h) m = 0;
+    }
+    if (!h && hot_new(x->d, &x->cfg, &h)) h = NULL;
+    pthread_mutex_lock(&x->wmu);
+    pthread_rwlock_wrlock(&x->rw);
+    if (h) {
+        hot_free(x->h);
+        x->h = h;
+        x->last_id = m;
+        *mark = m;
+    }
+    x->changes = 0;
+    pthread_rwlock_unlock(&x->rw);
+    pthread_mutex_unlock(&x->wmu);
+}
+
+uint64_t hotlive_changes(hotlive *x) {
+    pthread_rwlock_rdlock(&x->rw);
+    uint64_t n = x->changes;
     pthread_rwlock_unlock(&x->rw);
     return n;
 }

@@ -36,4 +36,16 @@ json_t *hotlive_trends(hotlive *x, int64_t now, int days, int top);
 long hotlive_members(hotlive *x, uint32_t issue, int64_t *ids, size_t cap);
 size_t hotlive_size(hotlive *x);   /* messages added */
 
+/* The state kept in the store across restarts (state "hot", marked with the
+ * newest message id added), so a start reads it and adds only the messages
+ * after the mark instead of segmenting every message again.
+ * hotlive_keep writes it (adds wait meanwhile, readers do not); 0 or a
+ * store status. hotlive_load replaces the state with the kept one, or with
+ * an empty one when none is usable (missing, damaged, foreign: logged);
+ * *mark gets the newest message id it holds, 0 for none. hotlive_changes:
+ * messages and supports added since the last keep or load. */
+int hotlive_keep(hotlive *x, store *st);
+void hotlive_load(hotlive *x, store *st, int64_t *mark);
+uint64_t hotlive_changes(hotlive *x);
+
 #endif

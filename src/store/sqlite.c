@@ -756,6 +756,7 @@ const store_ops store_sqlite = {
     .msg_pending = sq_msg_pending, .msg_import = sq_msg_import, .analysis_apply = sq_analysis_apply, .msg_transfer = sq_msg_transfer,
     .moderation_queue = sq_moderation_queue, .moderate = sq_moderate,
     .group_members = sq_group_members, .group_index = sq_group_index,
+    .msg_published_after = sq_msg_published_after,
     .state_put = sq_state_put, .state_get = sq_state_get,
     .model_add = sq_model_add, .model_activate = sq_model_activate, .model_active = sq_model_active, .model_active_id = sq_model_active_id, .model_list = sq_model_list,
     .label_map_set = sq_label_map_set, .label_map_list = sq_label_map_list,

@@ -112,6 +112,7 @@ int sq_group_members(store *s, int64_t group_id, int limit, json_t **out);
 int sq_state_put(store *s, const char *name, int64_t mark,
                  int (*fill)(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud), void *ud);
 int sq_state_get(store *s, const char *name, int64_t *mark, int (*cb)(void *ud, const void *p, size_t n), void *ud);
+int sq_msg_published_after(store *s, int64_t after, int (*cb)(void *ud, const store_msg *m), void *ud);
 int sq_group_index(store *s, int64_t after, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
                                       const void *sig, size_t n), void *ud);
 int sq_model_add(store *s, const char *kind, str name, const void *data, size_t n, json_t *meta, int64_t *id);

@@ -289,6 +289,11 @@ typedef struct store_ops {
      * image up to date); author is the author id or IP. */
     int (*group_index)(store *s, int64_t after, int (*cb)(void *ud, int64_t id, int64_t group_id, str author, const char *created_at,
                                            const void *sig, size_t n), void *ud);
+    /* Calls cb, in id order, for every analyzed message with id > after that
+     * is not held or rejected (the live hot issues at start: every message,
+     * or those after a kept image's mark); cb's nonzero stops the walk and
+     * is returned. */
+    int (*msg_published_after)(store *s, int64_t after, int (*cb)(void *ud, const store_msg *m), void *ud);
     /* State a process keeps across restarts (the near-duplicate index image),
      * under a name, with the caller's mark (e.g. the last message id it
      * covers): state_put replaces it with the pieces given in order (one

@@ -26,7 +26,7 @@ typedef struct {
 #define DEDUP_MAX_MERGE 8          /* groups one message can bridge */
 
 typedef struct {
-    float threshold;   /* estimated Jaccard similarity to join a group (0..1]; default 0.4 */
+    float threshold;   /* estimated Jaccard similarity to join a group (0..1]; default 0.35 */
     int bands, rows;   /* LSH banding, bands * rows <= DEDUP_K; default 32 x 2 */
 } dedup_cfg;
 
@@ -65,13 +65,20 @@ typedef struct {
 } dedup_result;
 
 /* Adds a message: it joins the group of its earlier messages at or above
- * the threshold (an exact duplicate always), else starts a group of its own;
+ * the threshold that it is also near the first message of (an exact
+ * duplicate always), else starts a group of its own;
  * when those are in several groups, they merge into the oldest (res->merged
  * lists the others, whose members now report the oldest). ext_id is the caller's message id; author identifies the sender
  * (0 = unknown, not counted as an author); t is the message time (seconds;
  * any monotonic unit). Costs microseconds. Not thread-safe: callers
  * serialise dedup_add (signatures can be computed in parallel). */
 int dedup_add(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t author, int64_t t, dedup_result *res);
+
+/* A hint that the next dedup_add or dedup_query is for sig: starts reading
+ * its buckets, so that their cache misses overlap the work on the current
+ * message (call it for message k + 1 before adding message k). Changes no
+ * result; the same threading rule as dedup_query. */
+void dedup_prefetch(const dedup *d, const dedup_sig *sig);
 
 /* Finds the group a message would join, without adding it (res->msg is
  * UINT32_MAX; res->group UINT32_MAX when nothing matches). Safe from many

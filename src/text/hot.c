@@ -2,8 +2,7 @@
  * to ids; an issue keeps a small profile of its strongest problem words;
  * candidates for a new message come from its place (or, without one, its
  * best words), so adding costs the same at 1,000 or 1,000,000 messages. */
-#include "text/hot.h"
-#include "text/keywords.h"
+#include "text/hot_int.h"
 #include "text/place.h"
 #include "text/segdict.h"
 #include <math.h>
@@ -13,14 +12,7 @@
 #include <string.h>
 #include <xxhash.h>
 
-#define PROFILE 16          /* problem words kept per issue */
-#define CAND_PLACE 32       /* newest issues looked at per place */
-#define WORD_ISSUES 8       /* newest issues remembered per word */
-#define DAYS 64             /* daily counts kept per word, for trends */
-#define LEARN_MIN 2         /* a name seen in this many messages is a learned place */
-
 /* ---- a u64 -> u32 open-addressing map ---- */
-typedef struct { uint64_t *key; uint32_t *val; size_t n, cap; } map;
 
 static uint64_t mix(uint64_t x) { x ^= x >> 33; x *= 0xff51afd7ed558ccdULL; x ^= x >> 33; return x ? x : 1; }
 
@@ -73,42 +65,6 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem) {
 static uint64_t hash(const char *s, size_t n) { uint64_t k = XXH3_64bits(s, n); return k ? k : 1; }
 
 /* ---- the index ---- */
-typedef struct { uint32_t word; float w, possum; uint32_t n; } prof;
-
-typedef struct {
-    uint32_t place, district;     /* place ids (0 none) */
-    uint32_t size, authors;
-    int64_t first, last, likes, dislikes;
-    uint32_t head;                /* newest member (message index) */
-    uint32_t lru_prev, lru_next;  /* issues by last update, newest at h->lru_head */
-    uint32_t next_same_place;     /* older issue at the same place */
-    uint32_t display;             /* offset in h->pool of the place as shown */
-    float norm2;
-    prof p[PROFILE];
-} issue;
-
-typedef struct { uint32_t str; uint32_t df; uint32_t issues[WORD_ISSUES]; uint8_t nissues; uint16_t *days; int64_t day0; } word;
-
-struct hot {
-    hot_cfg cfg;
-    const seg_dict *d;
-    char *pool; size_t npool, cappool;        /* NUL-terminated strings */
-    map words; word *w; size_t nw, capw;      /* ids from 1 */
-    map places; uint32_t *pl_str, *pl_count, *pl_newest, *pl_canon; size_t npl, cappl;   /* ids from 1; canon: the place an alias stands for */
-    map prefix2;                              /* the first two characters of every place name: a filter for learned names */
-    map authors;                              /* (issue, author) seen */
-    map dupgroups;                            /* near-duplicate group -> issue + 1 */
-    issue *is; size_t nis, capis;
-    uint32_t lru_head;
-    uint64_t *mid; int64_t *mt; uint32_t *mnext, *missue; size_t nm, capm;
-    map msgs;                                 /* message id + 1 -> its index, for supports that come later */
-    uint64_t ndocs;                           /* messages learned (df denominator) */
-    struct frozen *fz;                        /* what hot_extract reads after hot_freeze */
-};
-
-/* A copy of what was learned (place counts, word document counts), read by
- * hot_extract while hot_add changes the live tables in another thread. */
-typedef struct frozen { map places, prefix2, words; uint32_t *count, *df; uint64_t ndocs; } frozen;
 
 static void frozen_free(frozen *z) {
     if (!z) return;
@@ -116,7 +72,6 @@ static void frozen_free(frozen *z) {
     free(z->count); free(z->df); free(z);
 }
 
-#define NONE UINT32_MAX
 
 void hot_cfg_default(hot_cfg *c) {
     c->window_days = 30; c->join_place = 0.2; c->join_noplace = 0.45; c->filler_df = 0.08; c->learn_on_add = 0;
@@ -150,8 +105,7 @@ int hot_new(const seg_dict *d, const hot_cfg *cfg, hot **out) {
 
 void hot_free(hot *h) {
     if (!h) return;
-    for (size_t i = 1; i < h->nw; i++) free(h->w[i].days);
-    free(h->pool); free(h->w); map_free(&h->words);
+    free(h->pool); free(h->days); free(h->w); map_free(&h->words);
     free(h->pl_str); free(h->pl_count); free(h->pl_newest); free(h->pl_canon); map_free(&h->places); map_free(&h->prefix2);
     frozen_free(h->fz);
     map_free(&h->authors); map_free(&h->dupgroups);
@@ -200,9 +154,9 @@ static void filler_init(void) {
     }
 }
 
-int hot_filler(const char *w, size_t n) {
+/* hot_filler of a word whose hash(w, n) is k. */
+static int filler_hashed(uint64_t k, const char *w, size_t n) {
     pthread_once(&filler_once, filler_init);
-    uint64_t k = hash(w, n);
     for (size_t j = k & (FILLER_SLOTS - 1); filler_slot[j]; j = (j + 1) & (FILLER_SLOTS - 1)) {
         const char *f = FILLER[filler_slot[j] - 1];
         if (filler_key[j] == k && strlen(f) == n && !memcmp(f, w, n)) return 1;
@@ -210,20 +164,33 @@ int hot_filler(const char *w, size_t n) {
     return 0;
 }
 
-/* A word the dictionary tags as a function word, pronoun, number, time... */
-static int skip_tag(const seg_dict *d, const char *w, size_t n) {
-    uint16_t codes[32];
-    long m = segd_encode(w, n, codes, 32);
-    int64_t f; int32_t cell;
-    if (m <= 0 || m > 32 || !segd_lookup(d, codes, (size_t)m, &f, &cell) || cell <= 0 || f <= 0) return 0;
-    uint8_t t = d->tag[cell];
-    if (!t || t > d->ntags) return 0;
-    const char *g = d->tags[t - 1];
+int hot_filler(const char *w, size_t n) { return filler_hashed(hash(w, n), w, n); }
+
+/* Tags of function words, pronouns, numbers, times...: never problem words. */
+static int skip_tag_name(const char *g) {
     static const char *const SKIP[] = { "r", "p", "c", "u", "d", "m", "q", "t", "f", "y", "e", "o", "ad", "uj",
                                         "ul", "ud", "ug", "uz", "uv", "mq", "rr", "rz", "tg", "zg", "x", "nr", "nrt", "nrfg" };
     for (size_t i = 0; i < sizeof SKIP / sizeof *SKIP; i++) if (!strcmp(g, SKIP[i])) return 1;
     return 0;
 }
+
+/* One dictionary look-up for everything extraction asks of a word: its tag
+ * number (place.h: place_scan_tagged; 0 unless the dictionary knows it with
+ * a frequency) and its cell, for word_idf (read only for candidates: each
+ * table read is a cache miss at scale). */
+static void word_info(const seg_dict *d, const char *w, size_t n, uint8_t *tag, int32_t *cell) {
+    uint16_t codes[64];
+    long m = segd_encode(w, n, codes, 64);
+    *tag = 0;
+    *cell = -1;
+    if (m <= 0 || m > 64) return;
+    int64_t f = 0;
+    int found = segd_lookup(d, codes, (size_t)m, &f, cell);
+    if (m <= 32 && found && *cell > 0 && f > 0) *tag = d->tag[*cell];
+}
+
+/* keywords.h: kw_idf of the word word_info gave cell. */
+static double word_idf(const seg_dict *d, int32_t cell) { return cell > 0 && d->idf[cell] >= 0 ? d->idf[cell] : d->median_idf; }
 
 /* A dictionary word that is not a name (实际, 城市): whatever a few messages
  * made of it, found bare in a text it is that word, not a place. */
@@ -238,11 +205,15 @@ static int common_word(const seg_dict *d, const char *w, size_t n) {
 }
 
 /* ---- extraction ---- */
-typedef struct { uint64_t h; uint32_t off, len; float w; uint32_t tf; } cand;
+typedef struct { uint64_t h; uint32_t off, len; float w; uint32_t tf, word; } cand;   /* word: its first w[] index */
 
 struct hot_ctx {
     const seg_dict *d;
     seg_ctx *seg;
+    uint8_t skip[256];       /* tag number -> a skip_tag_name tag */
+    uint8_t *wtag;           /* per word of the text: word_info */
+    int32_t *wcell;
+    size_t capw;
     buf text;
     place_span sp[64];
     cand cand[512];
@@ -252,6 +223,7 @@ int hot_ctx_new(const seg_dict *d, hot_ctx **out) {
     hot_ctx *c = calloc(1, sizeof *c);
     if (!c || seg_ctx_new(d, &c->seg)) { free(c); return -1; }
     c->d = d;
+    for (uint32_t t = 1; t <= d->ntags && t < 256; t++) c->skip[t] = (uint8_t)skip_tag_name(d->tags[t - 1]);
     *out = c;
     return 0;
 }
@@ -260,6 +232,7 @@ void hot_ctx_free(hot_ctx *c) {
     if (!c) return;
     seg_ctx_free(c->seg);
     buf_free(&c->text);
+    free(c->wtag); free(c->wcell);
     free(c);
 }
 
@@ -324,7 +297,17 @@ int hot_extract(hot_ctx *c, const hot *h, str title, str body, hot_feat *f) {
     const seg_word *w;
     long nw = seg_cut(c->seg, s, n, SEG_PRECISE, &w);
     if (nw < 0) return -1;
-    size_t nsp = place_scan(c->d, s, w, nw, c->sp, 64);
+    if ((size_t)nw > c->capw) {
+        size_t cap = (size_t)nw * 2;
+        uint8_t *t = realloc(c->wtag, cap * sizeof *t);
+        if (t) c->wtag = t;
+        int32_t *x = realloc(c->wcell, cap * sizeof *x);
+        if (x) c->wcell = x;
+        if (!t || !x) return -1;
+        c->capw = cap;
+    }
+    for (long i = 0; i < nw; i++) word_info(c->d, s + w[i].off, w[i].len, &c->wtag[i], &c->wcell[i]);
+    size_t nsp = place_scan_tagged(c->d, s, w, nw, c->wtag, c->sp, 64);
     if (nsp > 64) nsp = 64;
 
     /* Names learned from other messages, in the title and the start of the
@@ -403,18 +386,19 @@ int hot_extract(hot_ctx *c, const hot *h, str title, str body, hot_feat *f) {
         int inplace = 0;
         for (size_t k = 0; k < nsp && !inplace; k++)
             inplace = w[i].off < c->sp[k].off + c->sp[k].len + c->sp[k].group_len && w[i].off + len > c->sp[k].off;
-        if (inplace || hot_filler(p, len) || skip_tag(c->d, p, len)) continue;
+        if (inplace) continue;
         uint64_t hh = hash(p, len);
+        if (filler_hashed(hh, p, len) || c->skip[c->wtag[i]]) continue;
         size_t k = 0;
         while (k < nc && c->cand[k].h != hh) k++;
         if (k == nc) {
             if (nc == 512) continue;
-            c->cand[nc++] = (cand){ hh, w[i].off, (uint32_t)len, 0, 0 };
+            c->cand[nc++] = (cand){ hh, w[i].off, (uint32_t)len, 0, 0, (uint32_t)i };
         }
         c->cand[k].tf += w[i].off < tlen ? 2 : 1;
     }
     for (size_t k = 0; k < nc; k++) {
-        double idf = kw_idf(c->d, s + c->cand[k].off, c->cand[k].len);
+        double idf = word_idf(c->d, c->wcell[c->cand[k].word]);
         /* Data-driven: words most messages of this corpus use are filler here. */
         if (h && corpus_filler(h, c->cand[k].h)) { c->cand[k].w = 0; continue; }
         c->cand[k].w = (float)(c->cand[k].tf * idf);
@@ -663,13 +647,18 @@ int hot_add(hot *h, const hot_feat *f, const hot_msg *m, uint32_t *out) {
     int64_t day = m->t / 86400;
     for (int a = 0; a < nk; a++) {
         word *wd = &h->w[k[a].id];
-        if (!wd->days) { wd->days = calloc(DAYS, sizeof *wd->days); if (!wd->days) return -1; wd->day0 = day; }
-        if (day > wd->day0) {        /* slide the ring forward, clearing skipped days */
-            int64_t sh = day - wd->day0;
-            for (int64_t dd = 1; dd <= sh && dd <= DAYS; dd++) wd->days[(wd->day0 + dd) % DAYS] = 0;
+        if (!wd->days) {
+            if (grow((void **)&h->days, &h->capdays, (h->ndays + 1) * DAYS, sizeof *h->days)) return -1;
+            wd->days = (uint32_t)++h->ndays;
             wd->day0 = day;
         }
-        if (day > wd->day0 - DAYS && wd->days[day % DAYS] < UINT16_MAX) wd->days[day % DAYS]++;
+        uint16_t *dc = h->days + (size_t)(wd->days - 1) * DAYS;
+        if (day > wd->day0) {        /* slide the ring forward, clearing skipped days */
+            int64_t sh = day - wd->day0;
+            for (int64_t dd = 1; dd <= sh && dd <= DAYS; dd++) dc[(wd->day0 + dd) % DAYS] = 0;
+            wd->day0 = day;
+        }
+        if (day > wd->day0 - DAYS && dc[day % DAYS] < UINT16_MAX) dc[day % DAYS]++;
     }
 
     if (h->nm + 1 > h->capm) {
@@ -805,6 +794,12 @@ size_t hot_top(const hot *h, int64_t from, int64_t to, int growth_days, hot_issu
         /* An issue names where or whom: a flood of thanks or slogans with no
          * place and no group is no issue, however many sign it. */
         if (!x->display) continue;
+        double age = (double)(to - (x->last < to ? x->last : to)) / 86400.0;
+        /* Heat grows with growth, which is clamped: at its most this issue
+         * cannot enter a full list, so its members need not be counted (most
+         * issues are small, and counting is the cost of a ranking). */
+        if (n == cap && hot_heat(x->size, x->authors, x->likes, x->dislikes, UINT32_MAX - 1, 0, age, h->cfg.half_life_days) < out[n - 1].heat)
+            continue;
         hot_issue o;
         memset(&o, 0, sizeof o);
         o.issue = i; o.messages = x->size; o.authors = x->authors;
@@ -818,8 +813,7 @@ size_t hot_top(const hot *h, int64_t from, int64_t to, int growth_days, hot_issu
             else if (t > to - 2 * gw) o.previous++;
             else break;
         }
-        o.heat = hot_heat(o.messages, o.authors, o.likes, o.dislikes, o.recent, o.previous,
-                          (double)(to - (x->last < to ? x->last : to)) / 86400.0, h->cfg.half_life_days);
+        o.heat = hot_heat(o.messages, o.authors, o.likes, o.dislikes, o.recent, o.previous, age, h->cfg.half_life_days);
         /* Keep the best cap so far: insert in order. */
         if (n == cap && cmp_heat(&o, &out[n - 1]) >= 0) continue;
         size_t j = n < cap ? n++ : cap - 1;
@@ -837,9 +831,9 @@ size_t hot_members(const hot *h, uint32_t issue, uint64_t *ids, size_t cap) {
     return h->is[issue].size;
 }
 
-static uint32_t day_count(const word *w, int64_t day) {
+static uint32_t day_count(const hot *h, const word *w, int64_t day) {
     if (!w->days || day > w->day0 || day <= w->day0 - DAYS) return 0;
-    return w->days[((day % DAYS) + DAYS) % DAYS];
+    return h->days[(size_t)(w->days - 1) * DAYS + (size_t)(((day % DAYS) + DAYS) % DAYS)];
 }
 
 size_t hot_trends(const hot *h, int64_t to, int days, hot_trend *out, size_t cap) {
@@ -851,8 +845,8 @@ size_t hot_trends(const hot *h, int64_t to, int days, hot_trend *out, size_t cap
         const word *w = &h->w[i];
         if (!w->days || w->day0 < today - days + 1) continue;
         uint32_t recent = 0, base = 0;
-        for (int d = 0; d < days; d++) recent += day_count(w, today - d);
-        for (int d = days; d < days + 28; d++) base += day_count(w, today - d);
+        for (int d = 0; d < days; d++) recent += day_count(h, w, today - d);
+        for (int d = days; d < days + 28; d++) base += day_count(h, w, today - d);
         if (recent < 3) continue;
         const char *s = h->pool + w->str;
         if (hot_filler(s, strlen(s))) continue;

@@ -105,6 +105,18 @@ size_t hot_trends(const hot *h, int64_t to, int days, hot_trend *out, size_t cap
 /* True for words that name neither a place nor a problem (居民, 坚决, 反映). */
 int hot_filler(const char *w, size_t n);
 
+/* The whole state as an image (hot_image.c), for a server to keep across
+ * restarts: put gets the pieces in order; returns 0, -1 OOM, or put's
+ * nonzero. A loader takes the pieces back in chunks of any size;
+ * hot_loader_finish frees the loader and gives the state, or -1 when the
+ * image is incomplete, damaged (checksum, a reference out of range) or
+ * foreign (another layout or configuration). d and cfg as for hot_new. */
+int hot_save(const hot *h, int (*put)(void *ud, const void *p, size_t n), void *ud);
+typedef struct hot_loader hot_loader;
+int hot_loader_new(const seg_dict *d, const hot_cfg *cfg, hot_loader **out);
+int hot_loader_feed(hot_loader *l, const void *p, size_t n);
+int hot_loader_finish(hot_loader *l, hot **out);
+
 size_t hot_nissues(const hot *h);
 size_t hot_nmsgs(const hot *h);
 

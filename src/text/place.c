@@ -114,8 +114,20 @@ static size_t nchars(const char *p, size_t n) {
     return k;
 }
 
-/* Can w be part of a place's name? Letters, digits, CJK nouns and unknown words. */
-static int name_word(const seg_dict *d, const char *p, size_t n, int weak) {
+/* The tag of word k of a scan: from the caller's table when given (looked
+ * up once per text), else from the dictionary. */
+typedef struct { const seg_dict *d; const char *s; const seg_word *w; const uint8_t *tags; } scan_words;
+
+static const char *tag_of(const scan_words *sw, long k) {
+    if (!sw->tags) return word_tag(sw->d, sw->s + sw->w[k].off, sw->w[k].len);
+    uint8_t t = sw->tags[k];
+    return t && t <= sw->d->ntags ? sw->d->tags[t - 1] : "";
+}
+
+/* Can word k be part of a place's name? Letters, digits, CJK nouns and unknown words. */
+static int name_word(const scan_words *sw, long k, int weak) {
+    const char *p = sw->s + sw->w[k].off;
+    size_t n = sw->w[k].len;
     int cjk = 0, alnum = 0;
     for (size_t i = 0; i < n; ) {
         unsigned char c = (unsigned char)p[i];
@@ -136,7 +148,7 @@ static int name_word(const seg_dict *d, const char *p, size_t n, int weak) {
     if (word_eq(p, n, "之")) return 1;
     for (size_t i = 0; i < sizeof NOT_NAMES / sizeof *NOT_NAMES; i++)
         if (word_eq(p, n, NOT_NAMES[i])) return 0;
-    const char *t = word_tag(d, p, n);
+    const char *t = tag_of(sw, k);
     if (!*t) return 1;
     if (t[0] == 'n' || !strcmp(t, "vn") || !strcmp(t, "j") || !strcmp(t, "l") || !strcmp(t, "nz")) return 1;
     if (weak && (!strcmp(t, "a") || !strcmp(t, "an"))) return 1;
@@ -163,12 +175,14 @@ static int is_group(const char *p, size_t n) {
 /* The level of a word that ends a place by itself or as a suffix; 0 if none.
  * *exact: the word is only the suffix (the name comes from the words before).
  * as_end: the word is looked at as the end of a place, not inside a name. */
-static int place_word(const seg_dict *d, const char *p, size_t n, int *exact, const suffix **sx, int as_end) {
+static int place_word(const scan_words *sw, long k, int *exact, const suffix **sx, int as_end) {
+    const char *p = sw->s + sw->w[k].off;
+    size_t n = sw->w[k].len;
     const suffix *x = suffix_of(p, n, 0);
     *sx = x;
     *exact = x && sfx_len[x - SUFFIXES] == n;
     if (x && *exact) return x->level;
-    const char *t = word_tag(d, p, n);
+    const char *t = tag_of(sw, k);
     int tagged = !strcmp(t, "ns") || !strcmp(t, "nt");
     if (x) {
         /* 城市, 道路, 临街, 分公司: common words that merely end like a place. */
@@ -185,12 +199,16 @@ static int place_word(const seg_dict *d, const char *p, size_t n, int *exact, co
 }
 
 size_t place_scan(const seg_dict *d, const char *s, const seg_word *w, long nw, place_span *out, size_t cap) {
+    return place_scan_tagged(d, s, w, nw, NULL, out, cap);
+}
+
+size_t place_scan_tagged(const seg_dict *d, const char *s, const seg_word *w, long nw, const uint8_t *tags, place_span *out, size_t cap) {
+    const scan_words sw = { d, s, w, tags };
     size_t found = 0;
     for (long i = 0; i < nw; i++) {
-        const char *p = s + w[i].off;
         int exact;
         const suffix *x;
-        int level = place_word(d, p, w[i].len, &exact, &x, 1);
+        int level = place_word(&sw, i, &exact, &x, 1);
         if (!level) continue;
         int weak = x && x->weak && exact;
         /* The name: up to 4 words / 12 characters to the left, not crossing
@@ -201,24 +219,25 @@ size_t place_scan(const seg_dict *d, const char *s, const seg_word *w, long nw, 
             const char *q = s + w[j - 1].off;
             size_t qn = w[j - 1].len;
             int ex2; const suffix *x2;
-            int l2 = place_word(d, q, qn, &ex2, &x2, 0);
+            int l2 = place_word(&sw, j - 1, &ex2, &x2, 0);
             /* A place of the same level is part of the name when it is weak or
              * before a generic suffix ("幸福里小区", "丽发新城小区"; not "学校校园"). */
             if (l2 && (l2 != level || !((x2 && x2->weak) || (x && x->generic)))) break;
             /* An adjective right before the suffix is a description (老旧小区), further left part of a name (幸福里小区). */
-            if (!l2 && !name_word(d, q, qn, weak || j < i)) break;
+            if (!l2 && !name_word(&sw, j - 1, weak || j < i)) break;
             size_t c = nchars(q, qn);
             if (level <= PLACE_DISTRICT) {
                 /* Cities and districts have one-word names; "再谈A9市" is A9市. */
                 size_t a = qn;
                 while (a > 0 && (unsigned char)q[a - 1] < 0x80) a--;
                 if (a > 0 && a < qn) { chars += qn - a; j--; glued = a; break; }
-                if (!(l2 || !*word_tag(d, q, qn) || word_tag(d, q, qn)[0] == 'n') || !strcmp(word_tag(d, q, qn), "vn")) break;
+                const char *t = tag_of(&sw, j - 1);
+                if (!(l2 || !*t || t[0] == 'n') || !strcmp(t, "vn")) break;
                 chars += c; j--;
                 break;
             }
             /* The HMM glues an anonymised district to the next name ("区丽发"): cut after it. */
-            size_t cut = *word_tag(d, q, qn) ? 0 : admin_cut(q, qn);
+            size_t cut = *tag_of(&sw, j - 1) ? 0 : admin_cut(q, qn);
             if (cut) {
                 if (cut < qn) { chars += nchars(q + cut, qn - cut); j--; glued = cut; }
                 break;

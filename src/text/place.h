@@ -31,6 +31,13 @@ typedef struct {
  * exceed cap; only cap are written). Never allocates. */
 size_t place_scan(const seg_dict *d, const char *s, const seg_word *w, long nw, place_span *out, size_t cap);
 
+/* The same, with each word's dictionary tag looked up by the caller (a text
+ * scanned for more than places looks each word up once): tags[k] is the
+ * tag number of w[k] as the dictionary stores it (seg_dict's tag[cell]:
+ * 0 none, else 1 + an index into its tags), 0 for a word the dictionary does
+ * not know (or knows with no frequency, or longer than 32 characters). */
+size_t place_scan_tagged(const seg_dict *d, const char *s, const seg_word *w, long nw, const uint8_t *tags, place_span *out, size_t cap);
+
 /* Segments s[0..n) with c and scans it. Returns the count as place_scan,
  * or -1 on out-of-memory. */
 long place_find(seg_ctx *c, const seg_dict *d, const char *s, size_t n, place_span *out, size_t cap);
