@@ -354,7 +354,9 @@ double analyzer_lag(analyzer *a) {
     return b ? (double)(mono_now() - b) : 0;
 }
 
-int analyzer_run(analyzer *a, size_t *done) {
+int analyzer_run(analyzer *a, size_t *done) { return analyzer_run_source(a, NULL, done); }
+
+int analyzer_run_source(analyzer *a, const pl_source *src, size_t *done) {
     *done = 0;
     int r = reload(a);
     if (r == STOPPED) return 0;
@@ -369,7 +371,7 @@ int analyzer_run(analyzer *a, size_t *done) {
         .flood_check = a->flood_check, .dd = a->dd, .rate = a->rate, .hot = a->hot,
     };
     __atomic_store_n(&a->busy_since, mono_now(), __ATOMIC_RELAXED);
-    int rc = pipeline_run(a->pl, a->st, &cfg, done);
+    int rc = pipeline_run_source(a->pl, a->st, &cfg, src, done);
     metrics_add(METRIC_ANALYZED, *done);
     /* Keep the index image once it has grown by an eighth since the last
      * one: writing it costs about as much as re-adding that eighth. */

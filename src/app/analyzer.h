@@ -29,6 +29,10 @@ void analyzer_stop(analyzer *a);
  * until none is left; *done gets how many. Used by the thread and by
  * `minyi analyze`. Returns 0, or -1 on a store error. */
 int  analyzer_run(analyzer *a, size_t *done);
+/* The same over src's messages instead of the pending ones (`minyi import`
+ * analysing rows before it writes them); call analyzer_run first so the
+ * messages already pending go before them, in id order. */
+int  analyzer_run_source(analyzer *a, const pl_source *src, size_t *done);
 
 /* Before the first run: analysis threads (0 = one per core), messages per
  * transaction (0 = the pipeline's default), and a callback after each batch. */

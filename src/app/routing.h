@@ -12,4 +12,13 @@
  * department id, or 0 when no keyword matches (the message goes to triage). */
 int64_t routing_pick(json_t *rules, str title, str body);
 
+/* The same rules compiled for many messages (an import): one Aho-Corasick
+ * pass over the text finds the candidate keywords, memmem confirms them,
+ * so routing_match gives routing_pick's answer. routing_compile keeps a
+ * reference to rules; free with routing_free. Returns 0, -1 on out of memory. */
+typedef struct routing routing;
+int     routing_compile(json_t *rules, routing **out);
+int64_t routing_match(const routing *r, str title, str body);
+void    routing_free(routing *r);
+
 #endif

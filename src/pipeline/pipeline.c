@@ -44,6 +44,8 @@ typedef struct {
     store_msg *msgs;
     item *items;
     size_t n;
+    const pl_source *src;          /* NULL: the store's pending messages */
+    void *tag;                     /* src's own for the batch */
 } batch;
 
 struct pipeline {
@@ -240,16 +242,22 @@ static void batch_free(batch *b) {
     }
     free(b->items);
     free(b->msgs);
+    if (b->src && b->tag) b->src->release(b->src->ud, b->tag);
     memset(b, 0, sizeof *b);
 }
 
-static int read_batch(pipeline *p, store *st, int64_t after, batch *b) {
+static int read_batch(pipeline *p, store *st, const pl_source *src, int64_t after, batch *b) {
     memset(b, 0, sizeof *b);
-    if (st->ops->msg_pending(st, after, p->batch, &b->msgs, &b->n)) return -1;
+    b->src = src;
+    if (src ? src->next(src->ud, p->batch, &b->msgs, &b->n, &b->tag) : st->ops->msg_pending(st, after, p->batch, &b->msgs, &b->n)) {
+        if (src && b->tag) src->release(src->ud, b->tag);
+        return -1;
+    }
     b->items = calloc(b->n ? b->n : 1, sizeof *b->items);
     if (!b->items) {
         for (size_t i = 0; i < b->n; i++) store_msg_clear(&b->msgs[i]);
         free(b->msgs);
+        if (src && b->tag) src->release(src->ud, b->tag);
         memset(b, 0, sizeof *b);
         return -1;
     }
@@ -399,7 +407,8 @@ static void *hot_main(void *arg) {
  * reach the store. */
 static int apply(store *st, ordered *o) {
     if (o->rc) return -1;
-    if (st->ops->analysis_apply(st, o->an, o->b.n, o->kw, o->nkw)) {
+    const pl_source *src = o->b.src;
+    if (src ? src->apply(src->ud, o->b.tag, o->an, o->b.n, o->kw, o->nkw) : st->ops->analysis_apply(st, o->an, o->b.n, o->kw, o->nkw)) {
         log_error("analyzer: batch of %zu messages from id %lld: %s", o->b.n, (long long)o->an[0].id, store_errmsg(st));
         return -1;
     }
@@ -409,15 +418,19 @@ static int apply(store *st, ordered *o) {
 /* Three stages at once: while the calling thread applies batch k, an order
  * thread orders batch k+1 and the workers analyse batch k+2. */
 int pipeline_run(pipeline *p, store *st, const pl_config *cfg, size_t *done) {
+    return pipeline_run_source(p, st, cfg, NULL, done);
+}
+
+int pipeline_run_source(pipeline *p, store *st, const pl_config *cfg, const pl_source *src, size_t *done) {
     *done = 0;
     ordered cur = { .cfg = cfg }, next = { .cfg = cfg };
     batch ahead;
-    if (read_batch(p, st, 0, &cur.b)) return -1;
+    if (read_batch(p, st, src, 0, &cur.b)) return -1;
     if (!cur.b.n) { batch_free(&cur.b); return 0; }
     submit(p, cfg, &cur.b);
     wait_batch(p);
     order(&cur);
-    if (read_batch(p, st, cur.b.msgs[cur.b.n - 1].id, &next.b)) { ordered_free(&cur); return -1; }
+    if (read_batch(p, st, src, cur.b.msgs[cur.b.n - 1].id, &next.b)) { ordered_free(&cur); return -1; }
     if (next.b.n) submit(p, cfg, &next.b);
     int rc = 0;
     for (;;) {
@@ -426,7 +439,7 @@ int pipeline_run(pipeline *p, store *st, const pl_config *cfg, size_t *done) {
         memset(&ahead, 0, sizeof ahead);
         if (next.b.n) {
             wait_batch(p);
-            if (read_batch(p, st, next.b.msgs[next.b.n - 1].id, &ahead)) rc = -1;
+            if (read_batch(p, st, src, next.b.msgs[next.b.n - 1].id, &ahead)) rc = -1;
             else if (ahead.n) submit(p, cfg, &ahead);
             threaded = pthread_create(&t, NULL, order_main, &next) == 0;
             if (!threaded) order(&next);

@@ -60,4 +60,22 @@ void pipeline_on_batch(pipeline *p, pl_progress_fn fn, void *ud);
  * it stay applied; the failed one is retried on the next run). */
 int  pipeline_run(pipeline *p, store *st, const pl_config *cfg, size_t *done);
 
+/* Messages from elsewhere than the store's pending ones (an import that
+ * analyses its rows before writing them, so each row is written once).
+ * next fills up to max messages with ids above the previous batch's (*msgs:
+ * calloc'd, each freed with store_msg_clear, as msg_pending gives) and a tag
+ * of the source's own for the batch; *n = 0 ends the run. apply records a
+ * batch's analyses (in the place of analysis_apply); release frees a tag
+ * once its batch is applied or dropped. Each returns 0 or -1. All three run
+ * on the calling thread, in batch order. */
+typedef struct {
+    int  (*next)(void *ud, int max, store_msg **msgs, size_t *n, void **tag);
+    int  (*apply)(void *ud, void *tag, const store_analysis *a, size_t n, const store_kw_count *kw, size_t nkw);
+    void (*release)(void *ud, void *tag);
+    void *ud;
+} pl_source;
+
+/* pipeline_run over src's messages until it has no more. */
+int  pipeline_run_source(pipeline *p, store *st, const pl_config *cfg, const pl_source *src, size_t *done);
+
 #endif

@@ -276,6 +276,11 @@ static int sq_open(const char *path, const char *options, store **out, char *err
     conn *c = get_conn(ss);
     if (!c) { snprintf(err, errlen, "%s", errbuf); sq_close(&ss->base); return STORE_ERROR; }
     if (sq_migrate(c->db, path, err, errlen)) { sq_close(&ss->base); return STORE_ERROR; }
+    /* Indexes an import dropped and could not make again (it died). */
+    if (sq_bulk_end(&ss->base)) {
+        snprintf(err, errlen, "%s: cannot make the indexes an import dropped: %s", path, errbuf);
+        sq_close(&ss->base); return STORE_ERROR;
+    }
     if (sq_stats_rebuild_if_asked(&ss->base)) {
         snprintf(err, errlen, "%s: cannot compute the dashboard figures: %s", path, errbuf);
         sq_close(&ss->base); return STORE_ERROR;
@@ -753,7 +758,9 @@ const store_ops store_sqlite = {
     .inbox = sq_inbox, .reply_add = sq_reply_add,
     .rule_add = sq_rule_add, .rule_list = sq_rule_list,
     .event_add = sq_event_add, .event_list = sq_event_list,
-    .msg_pending = sq_msg_pending, .msg_import = sq_msg_import, .analysis_apply = sq_analysis_apply, .msg_transfer = sq_msg_transfer,
+    .msg_pending = sq_msg_pending, .msg_import = sq_msg_import, .msg_import_analyzed = sq_msg_import_analyzed,
+    .msg_sources_known = sq_msg_sources_known, .msg_max_id = sq_msg_max_id,
+    .bulk_begin = sq_bulk_begin, .bulk_end = sq_bulk_end, .analysis_apply = sq_analysis_apply, .msg_transfer = sq_msg_transfer,
     .moderation_queue = sq_moderation_queue, .moderate = sq_moderate,
     .group_members = sq_group_members, .group_index = sq_group_index,
     .msg_published_after = sq_msg_published_after,

@@ -1,7 +1,9 @@
 /* sqlite_import.c: bulk import of messages for the SQLite backend
  * (store.h msg_import): many rows in the caller's one transaction, no audit
  * row per message, a row already imported (same consultation and source
- * id) skipped by the unique index rather than looked up first. */
+ * id) skipped by the unique index rather than looked up first. An import
+ * that analyses its rows first (msg_import_analyzed) writes each row once,
+ * with its analysis, instead of an INSERT and then the analyzer's UPDATE. */
 #include "store/sqlite_int.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,67 @@ static const char Q_IMPORT[] =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')), ?13, ?14, coalesce(?13 < strftime('%Y-%m-%dT%H:%M:%SZ','now'), 0), ?15, ?16) "
     "ON CONFLICT (consultation_id, source_id) WHERE source_id IS NOT NULL DO NOTHING";
 
+/* The same row with its analysis (analysis_apply's columns) and an id
+ * chosen by the caller: ?17.. as in Q_SET_ANALYSIS. */
+static const char Q_IMPORT_ANALYZED[] =
+    "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, "
+    "author, created_at, due_at, source_id, overdue, supports, opposes, "
+    "id, analyzed, indexed, label, confidence, spam_score, group_id, dedup_sig, moderation, hold_reason, model_id, analyzed_at, route_by) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')), ?13, ?14, coalesce(?13 < strftime('%Y-%m-%dT%H:%M:%SZ','now'), 0), ?15, ?16, "
+    "?17, 1, 1, ?18, ?19, ?20, nullif(?21, 0), ?22, CASE WHEN ?23 THEN 'held' ELSE 'none' END, ?24, nullif(?25, 0), ?26, ?27)";
+
+/* Binds ?1..?16 (the row as Q_IMPORT takes it) with department dept. */
+static void bind_row(store *s, sqlite3_stmt *st, const store_new_msg *m, int64_t dept) {
+    /* The deadline as intake sets it (working days by type, from the message's own time). */
+    char created[32], due[32], code[20];
+    snprintf(created, sizeof created, "%.*s", m->created_at.p ? (int)m->created_at.n : 0, m->created_at.p ? m->created_at.p : "");
+    if (sq_due_at(s, m->type, created[0] ? created : NULL, due)) due[0] = 0;
+    sq_tracking_code(code);
+    sqlite3_bind_int64(st, 1, m->consultation_id);
+    sqlite3_bind_text(st, 2, code, -1, SQLITE_TRANSIENT);
+    sq_bind_str(st, 3, m->title);
+    sq_bind_str(st, 4, m->body);
+    sq_bind_str(st, 5, m->type);
+    sq_bind_str(st, 6, m->region);
+    sq_bind_str(st, 7, m->phone);
+    sq_bind_str(st, 8, m->author_ip);
+    sqlite3_bind_text(st, 9, dept ? "assigned" : "new", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, dept);
+    sq_bind_str(st, 11, m->author);
+    sq_bind_str(st, 12, m->created_at);
+    if (due[0]) sqlite3_bind_text(st, 13, due, -1, SQLITE_TRANSIENT);
+    sq_bind_str(st, 14, m->source_id);
+    sqlite3_bind_int64(st, 15, m->likes > 0 ? m->likes : 0);
+    sqlite3_bind_int64(st, 16, m->dislikes > 0 ? m->dislikes : 0);
+}
+
+/* Binds an analysis (?17..?27) of Q_IMPORT_ANALYZED; reason: the hold
+ * reason as JSON text (malloc'd, taken) or NULL. */
+static void bind_analysis(sqlite3_stmt *st, int64_t id, const store_analysis *a, const char *now, char *reason) {
+    bool route = a->route && !a->hold;
+    sqlite3_bind_int64(st, 17, id);
+    if (a->label) sqlite3_bind_text(st, 18, a->label, -1, SQLITE_STATIC);
+    if (a->label) sqlite3_bind_double(st, 19, a->confidence);
+    sqlite3_bind_double(st, 20, a->spam_score);
+    sqlite3_bind_int64(st, 21, a->group_id);
+    if (a->dedup_sig) sqlite3_bind_blob(st, 22, a->dedup_sig, (int)a->dedup_sig_len, SQLITE_STATIC);
+    sqlite3_bind_int(st, 23, a->hold);
+    if (reason) sqlite3_bind_text(st, 24, reason, -1, free);
+    sqlite3_bind_int64(st, 25, a->label ? a->model_id : 0);
+    sqlite3_bind_text(st, 26, now, -1, SQLITE_STATIC);
+    if (route) sqlite3_bind_text(st, 27, a->route_by ? a->route_by : "model", -1, SQLITE_STATIC);
+}
+
+/* A failed row's error, kept past the rollback that names nothing. */
+static int keep_err(store *s, int rc) {
+    if (rc == STORE_INVALID) {
+        char keep[400];
+        snprintf(keep, sizeof keep, "%s", store_errmsg(s));
+        sq_set_err(NULL, keep);
+    }
+    return rc;
+}
+
 typedef struct { const store_new_msg *m; size_t n; int64_t *ids; size_t dups; } import_arg;
 
 static int import_txn(store *s, void *arg) {
@@ -23,41 +86,13 @@ static int import_txn(store *s, void *arg) {
     sqlite3_stmt *st;
     for (size_t i = 0; i < x->n; i++) {
         const store_new_msg *m = &x->m[i];
-        /* The deadline as intake sets it (working days by type, from the message's own time). */
-        char created[32], due[32];
-        snprintf(created, sizeof created, "%.*s", m->created_at.p ? (int)m->created_at.n : 0, m->created_at.p ? m->created_at.p : "");
-        if (sq_due_at(s, m->type, created[0] ? created : NULL, due)) due[0] = 0;
         int rc = STORE_CONFLICT;
         for (int attempt = 0; attempt < 5 && rc == STORE_CONFLICT; attempt++) {
             if (!(st = sq_stmt(s, Q_IMPORT, &db))) return STORE_ERROR;
-            char code[20];
-            sq_tracking_code(code);
-            sqlite3_bind_int64(st, 1, m->consultation_id);
-            sqlite3_bind_text(st, 2, code, -1, SQLITE_TRANSIENT);
-            sq_bind_str(st, 3, m->title);
-            sq_bind_str(st, 4, m->body);
-            sq_bind_str(st, 5, m->type);
-            sq_bind_str(st, 6, m->region);
-            sq_bind_str(st, 7, m->phone);
-            sq_bind_str(st, 8, m->author_ip);
-            sqlite3_bind_text(st, 9, m->department_id ? "assigned" : "new", -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 10, m->department_id);
-            sq_bind_str(st, 11, m->author);
-            sq_bind_str(st, 12, m->created_at);
-            if (due[0]) sqlite3_bind_text(st, 13, due, -1, SQLITE_TRANSIENT);
-            sq_bind_str(st, 14, m->source_id);
-            sqlite3_bind_int64(st, 15, m->likes > 0 ? m->likes : 0);
-            sqlite3_bind_int64(st, 16, m->dislikes > 0 ? m->dislikes : 0);
+            bind_row(s, st, m, m->department_id);
             rc = sq_exec(s, st, db, "import message");   /* a tracking-code collision retries with a new code */
         }
-        if (rc) {
-            if (rc == STORE_INVALID) {
-                char keep[400];
-                snprintf(keep, sizeof keep, "%s", store_errmsg(s));
-                sq_set_err(NULL, keep);
-            }
-            return rc;
-        }
+        if (rc) return keep_err(s, rc);
         if (sqlite3_changes(db)) x->ids[i] = sqlite3_last_insert_rowid(db);
         else { x->ids[i] = 0; x->dups++; }
     }
@@ -69,4 +104,160 @@ int sq_msg_import(store *s, const store_new_msg *m, size_t n, int64_t *ids, size
     int rc = sq_in_txn(s, import_txn, &x);
     if (dups) *dups = rc ? 0 : x.dups;
     return rc;
+}
+
+/* ---- rows written once, with their analysis ------------------------------ */
+
+static const char Q_MAX_ID[] = "SELECT coalesce(max(id), 0) FROM messages";
+static const char Q_SOURCE_KNOWN[] = "SELECT 1 FROM messages WHERE consultation_id = ?1 AND source_id = ?2";
+/* The batch's ids are one range above every other row (checked first). */
+static const char Q_FTS_ADD_RANGE[] = "INSERT INTO messages_fts(rowid, title, body) SELECT id, title, body FROM messages WHERE id BETWEEN ?1 AND ?2";
+
+int sq_msg_max_id(store *s, int64_t *out) {
+    sqlite3_stmt *st = sq_stmt(s, Q_MAX_ID, NULL);
+    if (!st) return STORE_ERROR;
+    *out = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sq_done(st);
+    return STORE_OK;
+}
+
+int sq_msg_sources_known(store *s, int64_t consultation, const str *src, size_t n, bool *known) {
+    for (size_t i = 0; i < n; i++) {
+        known[i] = false;
+        if (!src[i].p) continue;
+        sqlite3_stmt *st = sq_stmt(s, Q_SOURCE_KNOWN, NULL);
+        if (!st) return STORE_ERROR;
+        sqlite3_bind_int64(st, 1, consultation);
+        sq_bind_str(st, 2, src[i]);
+        known[i] = sqlite3_step(st) == SQLITE_ROW;
+        sq_done(st);
+    }
+    return STORE_OK;
+}
+
+typedef struct {
+    const store_new_msg *m; const int64_t *ids; const store_analysis *a; size_t n;
+    const store_kw_count *kw; size_t nkw;
+} analyzed_arg;
+
+static int analyzed_txn(store *s, void *arg) {
+    analyzed_arg *x = arg;
+    if (!x->n) return STORE_OK;
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int64_t max;
+    int rc = sq_msg_max_id(s, &max);
+    if (rc) return rc;
+    if (max >= x->ids[0] || x->ids[x->n - 1] != x->ids[0] + (int64_t)x->n - 1) {
+        sq_set_err(NULL, "import: messages were added by another process meanwhile (a running minyi serve?); "
+                         "the batches before are kept: import the rest with --no-analyze");
+        return STORE_CONFLICT;
+    }
+    char now[32];
+    sq_now_ms(now, sizeof now);
+    for (size_t i = 0; i < x->n; i++) {
+        const store_new_msg *m = &x->m[i];
+        const store_analysis *a = &x->a[i];
+        if (a->id != x->ids[i]) { sq_set_err(NULL, "import: analysis out of step with its rows"); return STORE_ERROR; }
+        bool route = a->route && !a->hold;
+        rc = STORE_CONFLICT;
+        for (int attempt = 0; attempt < 5 && rc == STORE_CONFLICT; attempt++) {
+            if (!(st = sq_stmt(s, Q_IMPORT_ANALYZED, &db))) return STORE_ERROR;
+            bind_row(s, st, m, route ? a->department_id : m->department_id);
+            bind_analysis(st, x->ids[i], a, now, a->hold && a->hold_reason ? json_dumps(a->hold_reason, JSON_COMPACT) : NULL);
+            rc = sq_exec(s, st, db, "import message");   /* a tracking-code collision retries with a new code */
+        }
+        if (rc) return keep_err(s, rc);
+        if ((rc = sq_group_merge(s, a))) return rc;
+    }
+    if (!(st = sq_stmt(s, Q_FTS_ADD_RANGE, &db))) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, x->ids[0]);
+    sqlite3_bind_int64(st, 2, x->ids[x->n - 1]);
+    if ((rc = sq_exec(s, st, db, "index for search"))) return rc;
+    rc = sq_agg_batch(s, x->ids, sizeof *x->ids, x->n, +1);
+    for (size_t i = 0; i < x->nkw && rc == STORE_OK; i++) rc = sq_keyword_count(s, x->kw[i].word, x->kw[i].day, x->kw[i].n);
+    return rc;
+}
+
+int sq_msg_import_analyzed(store *s, const store_new_msg *m, const int64_t *ids, const store_analysis *a, size_t n,
+                           const store_kw_count *kw, size_t nkw) {
+    analyzed_arg x = { m, ids, a, n, kw, nkw };
+    return sq_in_txn(s, analyzed_txn, &x);
+}
+
+/* ---- secondary indexes dropped for a big import ------------------------- */
+
+/* What a bulk import dropped, as the statements that make it again, kept in
+ * settings in the transaction that drops it: if the import dies, the next
+ * open of the database makes the indexes again (sq_bulk_end). */
+#define BULK_KEY "bulk_import_indexes"
+static const char Q_BULK_LIST[] =
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL "
+    "AND sql NOT LIKE 'CREATE UNIQUE%' AND name <> 'messages_group' ORDER BY name";
+static const char Q_BULK_SAVE[] = "INSERT OR REPLACE INTO settings(key, value) VALUES ('" BULK_KEY "', ?1)";
+static const char Q_BULK_GET[] = "SELECT value FROM settings WHERE key = '" BULK_KEY "'";
+static const char Q_BULK_DEL[] = "DELETE FROM settings WHERE key = '" BULK_KEY "'";
+
+typedef struct { int64_t rows; bool dropped; } bulk_arg;
+
+static int bulk_begin_txn(store *s, void *arg) {
+    bulk_arg *x = arg;
+    int64_t max;
+    int rc = sq_msg_max_id(s, &max);
+    if (rc || max > x->rows) return rc;
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_BULK_GET, &db);
+    if (!st) return STORE_ERROR;
+    bool pending = sqlite3_step(st) == SQLITE_ROW;   /* an earlier import's, not made again yet */
+    sq_done(st);
+    if (pending) return STORE_OK;
+    buf make = {0}, drop = {0};
+    if (!(st = sq_stmt(s, Q_BULK_LIST, &db))) return STORE_ERROR;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        if (buf_printf(&make, "%s;\n", sq_col_text(st, 1)) || buf_printf(&drop, "DROP INDEX \"%s\";\n", sq_col_text(st, 0))) rc = STORE_ERROR;
+    sq_done(st);
+    if (!rc && make.n) {
+        if (!(st = sq_stmt(s, Q_BULK_SAVE, &db))) rc = STORE_ERROR;
+        else {
+            sqlite3_bind_text(st, 1, make.p, (int)make.n, SQLITE_STATIC);
+            rc = sq_exec(s, st, db, "bulk import: keep the index list");
+        }
+        if (!rc && buf_putc(&drop, 0)) rc = STORE_ERROR;
+        if (!rc && sqlite3_exec(db, drop.p, NULL, NULL, NULL) != SQLITE_OK) { sq_set_err(db, "bulk import: drop indexes"); rc = STORE_ERROR; }
+        if (!rc) x->dropped = true;
+    }
+    buf_free(&make); buf_free(&drop);
+    return rc;
+}
+
+int sq_bulk_begin(store *s, int64_t rows, bool *dropped) {
+    bulk_arg x = { rows, false };
+    int rc = sq_in_txn(s, bulk_begin_txn, &x);
+    *dropped = !rc && x.dropped;
+    return rc;
+}
+
+static int bulk_end_txn(store *s, void *arg) {
+    (void)arg;
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_BULK_GET, &db);
+    if (!st) return STORE_ERROR;
+    char *make = sqlite3_step(st) == SQLITE_ROW ? sq_col_dup(st, 0) : NULL;
+    sq_done(st);
+    if (!make) return STORE_OK;
+    /* CREATE INDEX sorts the table's keys once: a B-tree built in order. */
+    int rc = sqlite3_exec(db, make, NULL, NULL, NULL) == SQLITE_OK ? STORE_OK : STORE_ERROR;
+    free(make);
+    if (rc) { sq_set_err(db, "bulk import: make the indexes again"); return rc; }
+    if (!(st = sq_stmt(s, Q_BULK_DEL, &db))) return STORE_ERROR;
+    return sq_exec(s, st, db, "bulk import: done");
+}
+
+int sq_bulk_end(store *s) {
+    /* Read first: every open calls this, and the transaction takes the writers' lock. */
+    sqlite3_stmt *st = sq_stmt(s, Q_BULK_GET, NULL);
+    if (!st) return STORE_ERROR;
+    bool pending = sqlite3_step(st) == SQLITE_ROW;
+    sq_done(st);
+    return pending ? sq_in_txn(s, bulk_end_txn, NULL) : STORE_OK;
 }

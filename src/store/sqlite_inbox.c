@@ -9,9 +9,9 @@
  * the arrival indexes: ids follow import order, not time, so walking them
  * for a week's messages read the whole table.
  * A cursor is "<sort>.<key>.<id>": the last row's sort key and its id, the
- * tie-breaker every order ends with ("new.<created_at>.<id>" by arrival). Filters are added to the statement
- * only when asked for: "?1 = 0 OR ..." would keep SQLite from the index
- * that makes the page a seek. */
+ * tie-breaker every order ends with ("new.<created_at>.<id>" by arrival).
+ * Filters are added to the statement only when asked for: "?1 = 0 OR ..."
+ * would keep SQLite from the index that makes the page a seek. */
 #include "store/sqlite_int.h"
 #include "store/fts.h"
 #include <inttypes.h>

@@ -105,6 +105,14 @@ int sq_msg_pending(store *s, int64_t after, int limit, store_msg **out, size_t *
 int sq_analysis_apply(store *s, const store_analysis *a, size_t n, const store_kw_count *kw, size_t nkw);
 int sq_msg_import(store *s, const store_new_msg *m, size_t n, int64_t *ids, size_t *dups);
 int sq_keyword_count(store *s, str word, const char *day, int64_t n);
+int sq_msg_import_analyzed(store *s, const store_new_msg *m, const int64_t *ids, const store_analysis *a, size_t n,
+                           const store_kw_count *kw, size_t nkw);
+int sq_msg_sources_known(store *s, int64_t consultation, const str *src, size_t n, bool *known);
+int sq_msg_max_id(store *s, int64_t *out);
+int sq_bulk_begin(store *s, int64_t rows, bool *dropped);
+int sq_bulk_end(store *s);
+/* The groups a just-analysed message bridged move into its group, audited (inside the caller's transaction). */
+int sq_group_merge(store *s, const store_analysis *a);
 int sq_msg_transfer(store *s, int64_t id, int64_t to_dept, int64_t user_id, str reason);
 int sq_moderation_queue(store *s, int limit, int offset, json_t **out);
 int sq_moderate(store *s, int64_t id, int64_t user_id, const char *decision, str reason);

@@ -508,6 +508,22 @@ static const char *migrations[] = {
     "CREATE INDEX messages_region ON messages(region, id) WHERE moderation IN ('none','approved');"
     "CREATE INDEX messages_type ON messages(type, id) WHERE moderation IN ('none','approved');"
     "CREATE INDEX messages_created ON messages(created_at, id) WHERE moderation IN ('none','approved');",
+
+    /* 29: a message inserted already analysed (`minyi import` analyses its
+     * rows before it writes them, so each is written once) counts in its
+     * group and the public counts as the analyzer's update would have
+     * counted it. Intake inserts unanalysed rows without a group: for them
+     * the WHEN clauses are false. */
+    "CREATE TRIGGER IF NOT EXISTS messages_group_insert AFTER INSERT ON messages WHEN new.group_id IS NOT NULL BEGIN"
+    "  INSERT INTO msg_groups(id, size, first_at, last_at) VALUES (new.group_id, 1, new.created_at, new.created_at)"
+    "    ON CONFLICT(id) DO UPDATE SET size = size + 1,"
+    "    first_at = min(coalesce(first_at, excluded.first_at), excluded.first_at),"
+    "    last_at = max(coalesce(last_at, excluded.last_at), excluded.last_at); END;"
+    "CREATE TRIGGER IF NOT EXISTS messages_public_insert AFTER INSERT ON messages"
+    "  WHEN new.publish = 1 AND new.analyzed = 1 AND new.moderation IN ('none','approved') BEGIN"
+    "  UPDATE consultations SET public_count = public_count + 1 WHERE id = new.consultation_id;"
+    "  INSERT INTO section_public_counts VALUES (new.consultation_id, coalesce(new.section, 0), new.type, 1)"
+    "    ON CONFLICT DO UPDATE SET n = n + 1; END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

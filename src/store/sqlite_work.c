@@ -89,6 +89,12 @@ static int apply_one(store *s, const store_analysis *a, const char *now) {
     sqlite3_bind_int64(st, 12, a->department_id);
     sqlite3_bind_text(st, 13, a->route_by ? a->route_by : "model", -1, SQLITE_STATIC);
     int rc = sq_exec(s, st, db, "record analysis");
+    return rc ? rc : sq_group_merge(s, a);
+}
+
+int sq_group_merge(store *s, const store_analysis *a) {
+    int rc = STORE_OK;
+    sqlite3 *db;
     /* Groups this message bridged join its group (the older id), audited on the bridging message. */
     for (size_t i = 0; !rc && i < a->nmerged; i++) {
         if (a->merged[i] == a->group_id || !a->merged[i]) continue;

@@ -244,6 +244,26 @@ typedef struct store_ops {
      * recorded by source_id on the row. STORE_INVALID names a refused row
      * (unknown consultation, bad type): nothing of the batch is kept. */
     int (*msg_import)(store *s, const store_new_msg *m, size_t n, int64_t *ids, size_t *dups);
+    /* Bulk import of rows analysed before they are written (`minyi import`
+     * in one pass): row i gets id ids[i] and a[i]'s result as analysis_apply
+     * records it, in one write of the row; the batch indexed for search, its
+     * keyword counts added, in one transaction. ids are consecutive and above
+     * every id in the table (max_id), else STORE_CONFLICT: another writer
+     * added messages meanwhile. The rows must be new (sources_known). NULL
+     * in a backend without it: import, then analyze. */
+    int (*msg_import_analyzed)(store *s, const store_new_msg *m, const int64_t *ids, const store_analysis *a, size_t n,
+                               const store_kw_count *kw, size_t nkw);
+    /* known[i] = whether (consultation, src[i]) is imported already ({NULL,0}: false). */
+    int (*msg_sources_known)(store *s, int64_t consultation, const str *src, size_t n, bool *known);
+    int (*msg_max_id)(store *s, int64_t *out);   /* the highest message id, 0 = none */
+    /* A big import into a small table: when the table holds at most rows
+     * messages, its secondary indexes (those the import does not read) are
+     * dropped, to be made again by bulk_end in one sort each instead of
+     * one B-tree insert per row and index. The list is kept in the database
+     * in the same transaction, so an import that dies leaves them to the
+     * next open, which makes them again. *dropped says whether it did. */
+    int (*bulk_begin)(store *s, int64_t rows, bool *dropped);
+    int (*bulk_end)(store *s);
     int (*msg_get)(store *s, int64_t id, store_msg *m);
     int (*msg_get_code)(store *s, str tracking_code, store_msg *m);
     int (*msg_replies)(store *s, int64_t msg_id, json_t **out);

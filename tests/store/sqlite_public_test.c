@@ -310,7 +310,7 @@ TEST(list_index_migration_on_an_existing_database) {
     CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
     char undo[256];
     snprintf(undo, sizeof undo, "DROP INDEX messages_state; DROP INDEX messages_region; DROP INDEX messages_type;"
-             " DROP INDEX messages_created; PRAGMA user_version = %d;", sq_schema_version() - 1);
+             " DROP INDEX messages_created; PRAGMA user_version = %d;", 27);   /* before migration 28, the list indexes (later ones run again) */
     CHECK_INT(sqlite3_exec(db, undo, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     char uri[160], err[256];
