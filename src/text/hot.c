@@ -109,6 +109,7 @@ void hot_free(hot *h) {
     free(h->pl_str); free(h->pl_count); free(h->pl_newest); free(h->pl_canon); map_free(&h->places); map_free(&h->prefix2);
     frozen_free(h->fz);
     map_free(&h->authors); map_free(&h->dupgroups);
+    free(h->touch); free(h->itouch);
     free(h->is); free(h->mid); free(h->mt); free(h->mnext); free(h->missue); map_free(&h->msgs);
     free(h);
 }
@@ -513,6 +514,40 @@ int hot_freeze(hot *h) {
 }
 
 /* ---- clustering ---- */
+/* Appends issue i to the touch log, compacting it when stale entries
+ * outnumber live ones (amortised: each entry is copied at most once). */
+static int touch_log(hot *h, uint32_t i) {
+    if (grow((void **)&h->itouch, &h->capitouch, h->nis, sizeof *h->itouch)) return -1;
+    if (h->ntouch >= h->captouch && h->ntouch > 2 * h->nis + 1024) {
+        size_t k = 0;
+        for (size_t j = 0; j < h->ntouch; j++) {
+            uint32_t x = h->touch[j];
+            if (h->itouch[x] == j) { h->touch[k] = x; h->itouch[x] = (uint32_t)k++; }
+        }
+        h->ntouch = k;
+    }
+    if (h->ntouch >= UINT32_MAX || grow((void **)&h->touch, &h->captouch, h->ntouch + 1, sizeof *h->touch)) return -1;
+    h->touch[h->ntouch] = i;
+    h->itouch[i] = (uint32_t)h->ntouch++;
+    return 0;
+}
+
+int hot_touch_rebuild(hot *h) {
+    h->ntouch = 0;
+    if (grow((void **)&h->touch, &h->captouch, h->nis + 1, sizeof *h->touch) ||
+        grow((void **)&h->itouch, &h->capitouch, h->nis + 1, sizeof *h->itouch)) return -1;
+    /* One walk of the list, newest first, then reversed: oldest first. */
+    size_t n = 0;
+    for (uint32_t i = h->lru_head; i != NONE; i = h->is[i].lru_next) {
+        if (i >= h->nis || n >= h->nis) return -1;   /* a loop: a damaged list */
+        h->touch[n++] = i;
+    }
+    for (size_t a = 0, b = n; a + 1 < b; a++, b--) { uint32_t t = h->touch[a]; h->touch[a] = h->touch[b - 1]; h->touch[b - 1] = t; }
+    for (size_t k = 0; k < n; k++) h->itouch[h->touch[k]] = (uint32_t)k;
+    h->ntouch = n;
+    return 0;
+}
+
 static void lru_touch(hot *h, uint32_t i) {
     issue *x = &h->is[i];
     if (h->lru_head == i) return;
@@ -699,6 +734,7 @@ int hot_add(hot *h, const hot_feat *f, const hot_msg *m, uint32_t *out) {
         *v = best + 1;
     }
     lru_touch(h, best);
+    if (touch_log(h, best)) return -1;
     if (out) *out = best;
     return 0;
 }
@@ -787,7 +823,15 @@ size_t hot_top(const hot *h, int64_t from, int64_t to, int growth_days, hot_issu
     if (!cap) return 0;
     int64_t gw = (int64_t)(growth_days > 0 ? growth_days : 7) * 86400;
     size_t n = 0;
-    for (uint32_t i = h->lru_head; i != NONE; i = h->is[i].lru_next) {
+    /* Newest touched first (the LRU order), from the touch log: its reads
+     * can be fetched ahead, a walk of the list waits for every issue. */
+    for (size_t k = h->ntouch; k-- > 0; ) {
+        if (k >= 16) {
+            __builtin_prefetch(&h->itouch[h->touch[k - 16]]);
+            __builtin_prefetch(&h->is[h->touch[k - 8]].last);
+        }
+        uint32_t i = h->touch[k];
+        if (h->itouch[i] != k) continue;    /* touched again later */
         const issue *x = &h->is[i];
         if (x->last < from) break;          /* every later one was updated earlier */
         if (x->first > to) continue;

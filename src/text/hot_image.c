@@ -221,7 +221,8 @@ static int consistent(const hot *h) {
 
 int hot_loader_finish(hot_loader *l, hot **out) {
     *out = NULL;
-    int ok = !l->bad && l->nseg && l->seg == l->nseg && l->sum == XXH3_64bits_digest(l->st) && consistent(l->h);
+    int ok = !l->bad && l->nseg && l->seg == l->nseg && l->sum == XXH3_64bits_digest(l->st) && consistent(l->h)
+             && !hot_touch_rebuild(l->h);
     if (ok) { *out = l->h; l->h = NULL; }
     hot_free(l->h);
     XXH3_freeState(l->st);

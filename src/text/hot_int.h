@@ -47,10 +47,18 @@ struct hot {
     map msgs;                                 /* message id + 1 -> its index, for supports that come later */
     uint64_t ndocs;                           /* messages learned (df denominator) */
     struct frozen *fz;                        /* what hot_extract reads after hot_freeze */
+    /* The LRU order again as an array a ranking reads without chasing the
+     * list (derived, not in an image: hot_touch_rebuild): issue ids in the
+     * order they were touched, and each issue's latest place in it. */
+    uint32_t *touch; size_t ntouch, captouch;
+    uint32_t *itouch; size_t capitouch;
 };
 
 /* A copy of what was learned (place counts, word document counts), read by
  * hot_extract while hot_add changes the live tables in another thread. */
 typedef struct frozen { map places, prefix2, words; uint32_t *count, *df; uint64_t ndocs; } frozen;
+
+/* Rebuilds touch/itouch from the LRU list (after an image is loaded). 0, -1 OOM. */
+int hot_touch_rebuild(hot *h);
 
 #endif
