@@ -12,6 +12,7 @@
 #include "store/fts.h"
 #include "http/ratelimit.h"
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,9 +78,7 @@ static bool cidr_opt(const char *name, const char *v, proxy_cidr *list, size_t *
     return true;
 }
 
-static volatile sig_atomic_t stop;
 static int serve(int argc, char **argv, int from_cli);
-static void on_signal(int sig) { (void)sig; stop = 1; }
 
 int cmd_serve(int argc, char **argv) {
     /* Options from --config come first, so that flags override them. */
@@ -155,6 +154,15 @@ static int serve(int argc, char **argv, int from_cli) {
     o.trusted = trusted;
     o.ntrusted = ntrusted;
     log_quiet = o.quiet;
+    /* SIGINT and SIGTERM are blocked before any thread starts (every thread
+     * inherits the mask) and taken by sigwait below on this thread alone.
+     * With a handler and pause() instead, a signal delivered to one of the
+     * server's threads set the flag but never woke pause(): a stop that hung. */
+    sigset_t stops;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stops, NULL);
     if (auth_init()) { log_error("cannot initialise libsodium"); return 1; }
     if (web && access(web, R_OK) != 0) { log_error("serve: --web %s: not readable; pages will not be served", web); web = NULL; }
     char err[512];
@@ -195,10 +203,6 @@ static int serve(int argc, char **argv, int from_cli) {
         log_error("%s", err); analyzer_free(an); seg_dict_close(dict); store_close(st); return 1;
     }
 
-    struct sigaction sa = { .sa_handler = on_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     unsigned port = http_port(srv);
@@ -214,7 +218,8 @@ static int serve(int argc, char **argv, int from_cli) {
     }
     printf("minyi serving on http://%s:%u/  (database %s)\n", host, port, db);
     fflush(stdout);
-    while (!stop) pause();
+    int sig;
+    while (sigwait(&stops, &sig) != 0) {}
     log_info("minyi: shutting down");
     sse_hub_close(ctx.live);
     http_stop(srv);
