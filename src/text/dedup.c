@@ -303,12 +303,13 @@ static void walk(const dedup *d, const dedup_sig *sig, int from, int to, uint32_
  * last drifted from one campaign into the next (two letters sharing 望严肃查处
  * and a reply request made one group of 42,000). Each group's
  * representative is compared once per query. */
-static void query(const dedup *d, const dedup_sig *sig, dedup_result *res, uint32_t *also, int cap, int *nalso) {
+static void query(const dedup *d, const dedup_sig *sig, dedup_result *res, uint32_t *also, int cap, int *nalso, float *nearest) {
     res->msg = UINT32_MAX; res->group = UINT32_MAX; res->match = UINT32_MAX;
     res->sim = 0; res->new_group = false; res->nmerged = 0;
     *nalso = 0;
     uint32_t m;
     if (ht_get(&d->exact, sig->exact, &m)) { res->match = m; res->group = root(d, d->grp[m]); res->sim = 1; }
+    *nearest = res->sim;
     if (sig->nshingles < DEDUP_MIN_SHINGLES || !d->bcap) return;
     uint8_t q8[DEDUP_K];
     for (int k = 0; k < DEDUP_K; k++) q8[k] = (uint8_t)sig->mh[k];
@@ -335,6 +336,7 @@ static void query(const dedup *d, const dedup_sig *sig, dedup_result *res, uint3
             if (dup) continue;
             seen[h] = ix;
             float s = sim8(q8, d->isig + (size_t)ix * DEDUP_K);
+            if (s > *nearest) *nearest = s;
             if (s < d->cfg.threshold) continue;
             uint32_t g = root(d, d->igrp[ix]);
             int k = 0;
@@ -350,9 +352,10 @@ static void query(const dedup *d, const dedup_sig *sig, dedup_result *res, uint3
             /* Ties go to the earlier message: the older group is the campaign. */
             if (s > best || (s == best && besti != UINT32_MAX && ix < besti)) { best = s; besti = ix; }
         }
-        /* A near copy of one member bridges nothing new: stop early, which
-         * bounds the cost of the many copies of a big campaign. */
-        if (best >= NEAR) break;
+        /* A near copy of one member (of any group) bridges nothing new:
+         * stop early, which bounds the cost of the many copies of a big
+         * campaign even when its group's first message is far. */
+        if (*nearest >= NEAR) break;
     }
     /* Near members of other groups: the message bridges them (union-find
      * merge). A merge joins every member of two groups, so it asks for more
@@ -375,7 +378,8 @@ void dedup_prefetch(const dedup *d, const dedup_sig *sig) {
 void dedup_query(const dedup *d, const dedup_sig *sig, dedup_result *res) {
     uint32_t also[DEDUP_MAX_MERGE];
     int na;
-    query(d, sig, res, also, DEDUP_MAX_MERGE, &na);
+    float nearest;
+    query(d, sig, res, also, DEDUP_MAX_MERGE, &na, &nearest);
     /* The group it would end in is the oldest of those it touches. */
     for (int k = 0; k < na; k++) if (res->group == UINT32_MAX || also[k] < res->group) res->group = also[k];
 }
@@ -420,7 +424,8 @@ int dedup_add(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t author, 
     dedup_result r;
     uint32_t also[DEDUP_MAX_MERGE];
     int na;
-    query(d, sig, &r, also, DEDUP_MAX_MERGE, &na);
+    float nearest;
+    query(d, sig, &r, also, DEDUP_MAX_MERGE, &na, &nearest);
     for (int k = 0; k < na; k++) if (r.group == UINT32_MAX || also[k] < r.group) r.group = also[k];
     size_t capm = d->capm;
     if (d->nmsg >= UINT32_MAX - 1) return -1;
@@ -444,7 +449,7 @@ int dedup_add(dedup *d, const dedup_sig *sig, uint64_t ext_id, uint64_t author, 
     size_t slot;
     if (ht_put(&d->exact, sig->exact, msg, &slot) < 0) return -1;
     /* LSH: index unless exactly or nearly a copy of an indexed message. */
-    if (r.sim < NEAR && sig->nshingles >= DEDUP_MIN_SHINGLES) {
+    if (nearest < NEAR && sig->nshingles >= DEDUP_MIN_SHINGLES) {
         size_t capi = d->capi;
         if (grow_arr((void **)&d->imsg, &capi, d->nidx + 1, sizeof *d->imsg)) return -1;
         capi = d->capi;
