@@ -397,6 +397,10 @@ static int author_add(dedup *d, uint32_t g, uint64_t author) {
 /* Moves group a's members into group b (b < a: the older id stays), keeping
  * the member list in add order. */
 static int merge(dedup *d, uint32_t b, uint32_t a) {
+    /* Authors of the absorbed group count for the merged one (once each):
+     * its own members only, so a merge into a big group costs the small one. */
+    for (uint32_t m = d->g[a].head; m != UINT32_MAX; m = d->nextm[m])
+        if (author_add(d, b, d->author[m])) return -1;
     group *gb = &d->g[b], *ga = &d->g[a];
     uint32_t x = gb->head, y = ga->head, head = UINT32_MAX, tail = UINT32_MAX;
     while (x != UINT32_MAX || y != UINT32_MAX) {
@@ -414,9 +418,6 @@ static int merge(dedup *d, uint32_t b, uint32_t a) {
     if (ga->rep < gb->rep) { gb->rep = ga->rep; gb->rix = ga->rix; }
     ga->parent = b;
     ga->size = 0;
-    /* Authors of the absorbed group count for the merged one (once each). */
-    for (uint32_t m = gb->head; m != UINT32_MAX; m = d->nextm[m])
-        if (root(d, d->grp[m]) == b && d->grp[m] != b && author_add(d, b, d->author[m])) return -1;
     return 0;
 }
 
