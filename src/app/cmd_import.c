@@ -83,7 +83,7 @@ typedef struct {
     slot *ahead;               /* the next rows, read by a thread while the pipeline runs */
     pthread_t ahead_t;
     bool ahead_running;
-    uint64_t *seen;            /* hashes of this run's source ids (open addressing, 0 = empty) */
+    XXH128_hash_t *seen;       /* hashes of this run's source ids (open addressing, low64 0 = empty) */
     size_t nseen, capseen;
     bool known[BATCH];
     const store_analysis *an;  /* the batch being applied */
@@ -148,8 +148,6 @@ static void fix(const buf *arena, str *v) {
     if (v->p) v->p = arena->p + ((uintptr_t)v->p - 1);
 }
 
-/* The row's id in its file or, without one, its row number and a hash of
- * its text: importing the same file again finds every row already in. */
 /* A count column (点赞数, 反对数): its leading digits; blank or not a number is 0. */
 static int64_t count_of(str s) {
     s = str_trim(s);
@@ -158,6 +156,8 @@ static int64_t count_of(str s) {
     return v;
 }
 
+/* The row's id in its file or, without one, its row number and a hash of
+ * its text: importing the same file again finds every row already in. */
 static str source_id(importer *im, str id, const str *f, char *tmp, size_t cap) {
     id = str_trim(id);
     if (id.n && id.n < 128) return id;
@@ -319,29 +319,30 @@ static int64_t bulk_rows(const char **data, int ndata) {
 
 /* ---- one pass: rows analysed before they are written -------------------- */
 
-/* Whether this run had source id v already; adds it. A 64-bit hash: two
- * different ids colliding (odds ~n^2/2^65, 2e-6 at 8.5M rows) would skip
- * the second row as already imported. */
+/* Whether this run had source id v already; adds it. A 128-bit hash: two
+ * different ids colliding (odds ~n^2/2^129, ~1e-25 at 8.5M rows) would skip
+ * the second row as already imported; 64 bits made that ~2e-6. */
 static int seen_add(importer *im, str v, bool *had) {
     *had = false;
     if (im->nseen * 2 >= im->capseen) {
         size_t cap = im->capseen ? im->capseen * 2 : 1 << 16;
-        uint64_t *t = calloc(cap, sizeof *t);
+        XXH128_hash_t *t = calloc(cap, sizeof *t);
         if (!t) return -1;
         for (size_t i = 0; i < im->capseen; i++) {
-            if (!im->seen[i]) continue;
-            size_t j = im->seen[i] & (cap - 1);
-            while (t[j]) j = (j + 1) & (cap - 1);
+            if (!im->seen[i].low64) continue;
+            size_t j = im->seen[i].low64 & (cap - 1);
+            while (t[j].low64) j = (j + 1) & (cap - 1);
             t[j] = im->seen[i];
         }
         free(im->seen);
         im->seen = t;
         im->capseen = cap;
     }
-    uint64_t h = XXH3_64bits(v.p, v.n) | 1;
-    size_t j = h & (im->capseen - 1);
-    while (im->seen[j]) {
-        if (im->seen[j] == h) { *had = true; return 0; }
+    XXH128_hash_t h = XXH3_128bits(v.p, v.n);
+    h.low64 |= 1;
+    size_t j = h.low64 & (im->capseen - 1);
+    while (im->seen[j].low64) {
+        if (XXH128_isEqual(im->seen[j], h)) { *had = true; return 0; }
         j = (j + 1) & (im->capseen - 1);
     }
     im->seen[j] = h;
