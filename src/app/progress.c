@@ -198,7 +198,11 @@ void progress_finish(progress *p) {
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    fprintf(f, "%s: wall %.2f s, peak RSS %.0f MiB\n", p->command, t - p->start, ru.ru_maxrss / 1024.0);
+    struct rusage th;
+    getrusage(RUSAGE_THREAD, &th);
+    fprintf(f, "%s: wall %.2f s, CPU %.1f s (%.1f s on the main thread), peak RSS %.0f MiB\n", p->command, t - p->start,
+            ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+            th.ru_utime.tv_sec + th.ru_stime.tv_sec + (th.ru_utime.tv_usec + th.ru_stime.tv_usec) / 1e6, ru.ru_maxrss / 1024.0);
     fflush(f);
 }
 

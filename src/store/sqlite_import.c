@@ -135,6 +135,54 @@ int sq_msg_sources_known(store *s, int64_t consultation, const str *src, size_t 
     return STORE_OK;
 }
 
+/* The counters four AFTER INSERT triggers keep per row, kept instead once
+ * per batch by a statement over the batch's id range while a bulk import
+ * has dropped those triggers (sq_bulk_begin): a trigger program per row
+ * costs more than the row's own INSERT. Each statement does what its
+ * trigger does for the rows it counts. The near-duplicate group trigger is
+ * not among them: the batch's merges move rows between groups between the
+ * INSERTs, which a count at the end of the batch would count twice. */
+static const struct { const char *trigger, *sql; } range_counts[] = {
+    { "messages_count_insert",
+      "UPDATE consultations SET message_count = message_count + x.n FROM (SELECT consultation_id AS c, count(*) AS n "
+      "FROM messages WHERE id BETWEEN ?1 AND ?2 GROUP BY 1) x WHERE consultations.id = x.c" },
+    { "messages_counts_insert",
+      "INSERT INTO consultation_counts SELECT consultation_id, coalesce(section, 0), type, count(*) "
+      "FROM messages WHERE id BETWEEN ?1 AND ?2 GROUP BY 1, 2, 3 ON CONFLICT DO UPDATE SET n = n + excluded.n" },
+    { "messages_inbox_insert",
+      "INSERT INTO inbox_counts SELECT coalesce(department_id, 0), count(*) FROM messages "
+      "WHERE id BETWEEN ?1 AND ?2 AND moderation IN ('none','approved') GROUP BY 1 ON CONFLICT DO UPDATE SET n = n + excluded.n" },
+    { "messages_public_insert",
+      "UPDATE consultations SET public_count = public_count + x.n FROM (SELECT consultation_id AS c, count(*) AS n "
+      "FROM messages WHERE id BETWEEN ?1 AND ?2 AND publish = 1 AND analyzed = 1 AND moderation IN ('none','approved') "
+      "GROUP BY 1) x WHERE consultations.id = x.c" },
+    { "messages_public_insert",
+      "INSERT INTO section_public_counts SELECT consultation_id, coalesce(section, 0), type, count(*) FROM messages "
+      "WHERE id BETWEEN ?1 AND ?2 AND publish = 1 AND analyzed = 1 AND moderation IN ('none','approved') "
+      "GROUP BY 1, 2, 3 ON CONFLICT DO UPDATE SET n = n + excluded.n" },
+};
+#define NRANGE_COUNTS (sizeof range_counts / sizeof range_counts[0])
+static const char Q_TRIGGER_HERE[] = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1";
+
+/* The counters of rows first..last whose counting triggers are not there. */
+static int count_range(store *s, int64_t first, int64_t last) {
+    for (size_t i = 0; i < NRANGE_COUNTS; i++) {
+        sqlite3 *db;
+        sqlite3_stmt *st = sq_stmt(s, Q_TRIGGER_HERE, &db);
+        if (!st) return STORE_ERROR;
+        sqlite3_bind_text(st, 1, range_counts[i].trigger, -1, SQLITE_STATIC);
+        bool here = sqlite3_step(st) == SQLITE_ROW;
+        sq_done(st);
+        if (here) continue;
+        if (!(st = sq_stmt(s, range_counts[i].sql, &db))) return STORE_ERROR;
+        sqlite3_bind_int64(st, 1, first);
+        sqlite3_bind_int64(st, 2, last);
+        int rc = sq_exec(s, st, db, "count the imported messages");
+        if (rc) return rc;
+    }
+    return STORE_OK;
+}
+
 typedef struct {
     const store_new_msg *m; const int64_t *ids; const store_analysis *a; size_t n;
     const store_kw_count *kw; size_t nkw;
@@ -170,6 +218,7 @@ static int analyzed_txn(store *s, void *arg) {
         if (rc) return keep_err(s, rc);
         if ((rc = sq_group_merge(s, a))) return rc;
     }
+    if ((rc = count_range(s, x->ids[0], x->ids[x->n - 1]))) return rc;
     if (!(st = sq_stmt(s, Q_FTS_ADD_RANGE, &db))) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, x->ids[0]);
     sqlite3_bind_int64(st, 2, x->ids[x->n - 1]);
@@ -185,15 +234,19 @@ int sq_msg_import_analyzed(store *s, const store_new_msg *m, const int64_t *ids,
     return sq_in_txn(s, analyzed_txn, &x);
 }
 
-/* ---- secondary indexes dropped for a big import ------------------------- */
+/* ---- indexes and counting triggers dropped for a big import -------------- */
 
-/* What a bulk import dropped, as the statements that make it again, kept in
- * settings in the transaction that drops it: if the import dies, the next
- * open of the database makes the indexes again (sq_bulk_end). */
+/* What a bulk import dropped (the messages' secondary indexes and the
+ * counting triggers of range_counts), as the statements that make it
+ * again, kept in settings in the transaction that drops it: if the import
+ * dies, the next open of the database makes them again (sq_bulk_end). The
+ * counters need no repair then: every batch committed counted its rows. */
 #define BULK_KEY "bulk_import_indexes"
 static const char Q_BULK_LIST[] =
-    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL "
-    "AND sql NOT LIKE 'CREATE UNIQUE%' AND name <> 'messages_group' ORDER BY name";
+    "SELECT type, name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL "
+    "AND sql NOT LIKE 'CREATE UNIQUE%' AND name <> 'messages_group' "
+    "UNION ALL SELECT type, name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
+    "('messages_count_insert', 'messages_counts_insert', 'messages_inbox_insert', 'messages_public_insert') ORDER BY 1, 2";
 static const char Q_BULK_SAVE[] = "INSERT OR REPLACE INTO settings(key, value) VALUES ('" BULK_KEY "', ?1)";
 static const char Q_BULK_GET[] = "SELECT value FROM settings WHERE key = '" BULK_KEY "'";
 static const char Q_BULK_DEL[] = "DELETE FROM settings WHERE key = '" BULK_KEY "'";
@@ -214,7 +267,9 @@ static int bulk_begin_txn(store *s, void *arg) {
     buf make = {0}, drop = {0};
     if (!(st = sq_stmt(s, Q_BULK_LIST, &db))) return STORE_ERROR;
     while (sqlite3_step(st) == SQLITE_ROW)
-        if (buf_printf(&make, "%s;\n", sq_col_text(st, 1)) || buf_printf(&drop, "DROP INDEX \"%s\";\n", sq_col_text(st, 0))) rc = STORE_ERROR;
+        if (buf_printf(&make, "%s;\n", sq_col_text(st, 2)) ||
+            buf_printf(&drop, "DROP %s \"%s\";\n", strcmp(sq_col_text(st, 0), "index") ? "TRIGGER" : "INDEX", sq_col_text(st, 1)))
+            rc = STORE_ERROR;
     sq_done(st);
     if (!rc && make.n) {
         if (!(st = sq_stmt(s, Q_BULK_SAVE, &db))) rc = STORE_ERROR;
@@ -230,7 +285,28 @@ static int bulk_begin_txn(store *s, void *arg) {
     return rc;
 }
 
+/* The import's own connection: a page cache of 256 MiB instead of 16 (the
+ * B-trees' upper levels and the search index's pages being merged stay in
+ * memory instead of coming back through read()), and a checkpoint every
+ * 40 MB of log instead of 4, so a page written by many batches is copied
+ * into the database fewer times. */
+static const char Q_BULK_CACHE[] = "PRAGMA cache_size = -262144";
+static const char Q_BULK_CHECKPOINT[] = "PRAGMA wal_autocheckpoint = 10000";
+
+static int pragma(store *s, const char *q, const char *what) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, q, &db);
+    if (!st) return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    sq_done(st);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) return STORE_OK;
+    sq_set_err(db, what);
+    return STORE_ERROR;
+}
+
 int sq_bulk_begin(store *s, int64_t rows, bool *dropped) {
+    *dropped = false;
+    if (pragma(s, Q_BULK_CACHE, "bulk import: page cache") || pragma(s, Q_BULK_CHECKPOINT, "bulk import: checkpoints")) return STORE_ERROR;
     bulk_arg x = { rows, false };
     int rc = sq_in_txn(s, bulk_begin_txn, &x);
     *dropped = !rc && x.dropped;
