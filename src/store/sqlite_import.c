@@ -242,9 +242,13 @@ int sq_msg_import_analyzed(store *s, const store_new_msg *m, const int64_t *ids,
  * dies, the next open of the database makes them again (sq_bulk_end). The
  * counters need no repair then: every batch committed counted its rows. */
 #define BULK_KEY "bulk_import_indexes"
+/* Partial indexes an imported row seldom enters (not analysed yet, held,
+ * urged, answered): kept, since making one again reads the whole table
+ * (0.3 s each at 854k rows) while keeping it costs a test per row. */
+#define KEPT_PARTIAL "'messages_pending', 'messages_held', 'messages_urged', 'messages_state', 'messages_public_replied'"
 static const char Q_BULK_LIST[] =
     "SELECT type, name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL "
-    "AND sql NOT LIKE 'CREATE UNIQUE%' AND name <> 'messages_group' "
+    "AND sql NOT LIKE 'CREATE UNIQUE%' AND name NOT IN ('messages_group', " KEPT_PARTIAL ") "
     "UNION ALL SELECT type, name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
     "('messages_count_insert', 'messages_counts_insert', 'messages_inbox_insert', 'messages_public_insert') ORDER BY 1, 2";
 static const char Q_BULK_SAVE[] = "INSERT OR REPLACE INTO settings(key, value) VALUES ('" BULK_KEY "', ?1)";
@@ -288,10 +292,10 @@ static int bulk_begin_txn(store *s, void *arg) {
 /* The import's own connection: a page cache of 256 MiB instead of 16 (the
  * B-trees' upper levels and the search index's pages being merged stay in
  * memory instead of coming back through read()), and a checkpoint every
- * 40 MB of log instead of 4, so a page written by many batches is copied
- * into the database fewer times. */
+ * 200 MB of log instead of 4, so a page written by many batches is copied
+ * into the database fewer times (854k messages: 83 -> 79 s). */
 static const char Q_BULK_CACHE[] = "PRAGMA cache_size = -262144";
-static const char Q_BULK_CHECKPOINT[] = "PRAGMA wal_autocheckpoint = 10000";
+static const char Q_BULK_CHECKPOINT[] = "PRAGMA wal_autocheckpoint = 50000";
 
 static int pragma(store *s, const char *q, const char *what) {
     sqlite3 *db;
