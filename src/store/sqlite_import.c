@@ -164,8 +164,25 @@ static const struct { const char *trigger, *sql; } range_counts[] = {
 #define NRANGE_COUNTS (sizeof range_counts / sizeof range_counts[0])
 static const char Q_TRIGGER_HERE[] = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1";
 
-/* The counters of rows first..last whose counting triggers are not there. */
+/* The highest message id whose row is in the counters, kept in settings
+ * while the counting triggers are away: a row above it was written by
+ * someone else meanwhile (sq_bulk_end). */
+#define COUNTED_KEY "bulk_import_counted"
+static const char Q_COUNTED_SET[] = "INSERT OR REPLACE INTO settings(key, value) VALUES ('" COUNTED_KEY "', ?1)";
+static const char Q_COUNTED_GET[] = "SELECT CAST(value AS INTEGER) FROM settings WHERE key = '" COUNTED_KEY "'";
+
+static int counted_set(store *s, int64_t id) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_COUNTED_SET, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, id);
+    return sq_exec(s, st, db, "bulk import: note the rows counted");
+}
+
+/* The counters of rows first..last whose counting triggers are not there;
+ * notes last as the highest id counted when it counted anything. */
 static int count_range(store *s, int64_t first, int64_t last) {
+    bool counted = false;
     for (size_t i = 0; i < NRANGE_COUNTS; i++) {
         sqlite3 *db;
         sqlite3_stmt *st = sq_stmt(s, Q_TRIGGER_HERE, &db);
@@ -179,8 +196,9 @@ static int count_range(store *s, int64_t first, int64_t last) {
         sqlite3_bind_int64(st, 2, last);
         int rc = sq_exec(s, st, db, "count the imported messages");
         if (rc) return rc;
+        counted = true;
     }
-    return STORE_OK;
+    return counted ? counted_set(s, last) : STORE_OK;
 }
 
 typedef struct {
@@ -281,6 +299,8 @@ static int bulk_begin_txn(store *s, void *arg) {
             sqlite3_bind_text(st, 1, make.p, (int)make.n, SQLITE_STATIC);
             rc = sq_exec(s, st, db, "bulk import: keep the index list");
         }
+        int64_t max;
+        if (!rc && !(rc = sq_msg_max_id(s, &max))) rc = counted_set(s, max);   /* rows so far: counted by the triggers */
         if (!rc && buf_putc(&drop, 0)) rc = STORE_ERROR;
         if (!rc && sqlite3_exec(db, drop.p, NULL, NULL, NULL) != SQLITE_OK) { sq_set_err(db, "bulk import: drop indexes"); rc = STORE_ERROR; }
         if (!rc) x->dropped = true;
@@ -317,6 +337,47 @@ int sq_bulk_begin(store *s, int64_t rows, bool *dropped) {
     return rc;
 }
 
+/* The counters of range_counts made again from every row: the statements
+ * of minyi check's recounts. Each row counts as it is now, which is what
+ * the triggers' counts come to after every later change. */
+static const char Q_RECOUNT[] =
+    "UPDATE consultations SET message_count = (SELECT count(*) FROM messages m WHERE m.consultation_id = consultations.id),"
+    "  public_count = (SELECT count(*) FROM messages m WHERE m.consultation_id = consultations.id"
+    "  AND m.publish = 1 AND m.analyzed = 1 AND m.moderation IN ('none','approved'));"
+    "DELETE FROM consultation_counts;"
+    "INSERT INTO consultation_counts SELECT consultation_id, coalesce(section, 0), type, count(*) FROM messages"
+    "  WHERE moderation <> 'rejected' GROUP BY 1, 2, 3;"
+    "DELETE FROM inbox_counts;"
+    "INSERT INTO inbox_counts SELECT coalesce(department_id, 0), count(*) FROM messages"
+    "  WHERE moderation IN ('none','approved') GROUP BY 1;"
+    "DELETE FROM section_public_counts;"
+    "INSERT INTO section_public_counts SELECT consultation_id, coalesce(section, 0), type, count(*) FROM messages"
+    "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved') GROUP BY 1, 2, 3;";
+static const char Q_COUNTED_DEL[] = "DELETE FROM settings WHERE key = '" COUNTED_KEY "'";
+
+/* Rows above the highest id counted were written while the triggers were
+ * away, by another process (a server the import was not meant to run
+ * beside): nobody counted them, and their later changes went through the
+ * update triggers, so counting them now from their current values would
+ * be wrong; the counters are made again from every row instead. */
+static int recount_if_needed(store *s) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_COUNTED_GET, &db);
+    if (!st) return STORE_ERROR;
+    bool have = sqlite3_step(st) == SQLITE_ROW;
+    int64_t counted = have ? sqlite3_column_int64(st, 0) : 0, max;
+    sq_done(st);
+    if (!have) return STORE_OK;
+    int rc = sq_msg_max_id(s, &max);
+    if (rc) return rc;
+    if (max > counted && sqlite3_exec(db, Q_RECOUNT, NULL, NULL, NULL) != SQLITE_OK) {
+        sq_set_err(db, "bulk import: count the messages again");
+        return STORE_ERROR;
+    }
+    if (!(st = sq_stmt(s, Q_COUNTED_DEL, &db))) return STORE_ERROR;
+    return sq_exec(s, st, db, "bulk import: done counting");
+}
+
 static int bulk_end_txn(store *s, void *arg) {
     (void)arg;
     sqlite3 *db;
@@ -325,8 +386,10 @@ static int bulk_end_txn(store *s, void *arg) {
     char *make = sqlite3_step(st) == SQLITE_ROW ? sq_col_dup(st, 0) : NULL;
     sq_done(st);
     if (!make) return STORE_OK;
+    int rc = recount_if_needed(s);
+    if (rc) { free(make); return rc; }
     /* CREATE INDEX sorts the table's keys once: a B-tree built in order. */
-    int rc = sqlite3_exec(db, make, NULL, NULL, NULL) == SQLITE_OK ? STORE_OK : STORE_ERROR;
+    rc = sqlite3_exec(db, make, NULL, NULL, NULL) == SQLITE_OK ? STORE_OK : STORE_ERROR;
     free(make);
     if (rc) { sq_set_err(db, "bulk import: make the indexes again"); return rc; }
     if (!(st = sq_stmt(s, Q_BULK_DEL, &db))) return STORE_ERROR;
