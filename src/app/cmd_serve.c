@@ -174,7 +174,6 @@ static int serve(int argc, char **argv, int from_cli) {
     fts_use_dict(dict);
     store *st;
     store_map_reads();
-    store_background_checkpoints();
     if (store_open(db, &st, err, sizeof err)) { log_error("%s", err); seg_dict_close(dict); return 1; }
     char key_path[4096];
     if (key_file) snprintf(key_path, sizeof key_path, "%s", key_file); else secret_default_path(db, key_path, sizeof key_path);

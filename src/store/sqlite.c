@@ -85,7 +85,6 @@ typedef struct {
      * contention; other processes are still kept apart by SQLite's locks. */
     pthread_mutex_t write_mu;
     sq_intake *intake;        /* group commit of new messages (sqlite_intake.c) */
-    sq_ckpt *ckpt;            /* checkpoints apart (sqlite_ckpt.c); NULL: SQLite's own */
     /* Scores replies as they are published (reply_scorer_set). */
     store_reply_scorer scorer;
     void *scorer_ud;
@@ -114,7 +113,6 @@ static int open_db(sqlite_store *ss, sqlite3 **out) {
         snprintf(errbuf, sizeof errbuf, "%s: %s", ss->path, e ? e : "pragma failed");
         sqlite3_free(e); sqlite3_close(db); return -1;
     }
-    sq_ckpt_attach(ss->ckpt, db);
     if (fts_register(db) != SQLITE_OK) {
         snprintf(errbuf, sizeof errbuf, "%s: cannot register the search tokenizer: %s", ss->path, sqlite3_errmsg(db));
         sqlite3_close(db); return -1;
@@ -248,11 +246,6 @@ int sq_txn(store *s, const char *q) {
 
 static void sq_close(store *s);
 
-static bool background_checkpoints;
-
-void store_background_checkpoints(void) { background_checkpoints = true; }
-sq_ckpt *sq_ckpt_of(store *s) { return ((sqlite_store *)s)->ckpt; }
-
 void store_map_reads(void) {
     /* Refused harmlessly (SQLITE_MISUSE) once SQLite is initialised. */
     sqlite3_config(SQLITE_CONFIG_MMAP_SIZE, (sqlite3_int64)2147418112, (sqlite3_int64)2147418112);
@@ -280,7 +273,6 @@ static int sq_open(const char *path, const char *options, store **out, char *err
     pthread_mutex_init(&ss->write_mu, NULL);
     pthread_key_create(&ss->key, NULL);
     if (!(ss->intake = sq_intake_new(&ss->base))) { snprintf(err, errlen, "out of memory"); sq_close(&ss->base); return STORE_ERROR; }
-    if (background_checkpoints) ss->ckpt = sq_ckpt_start(&ss->base);   /* before the first connection */
     conn *c = get_conn(ss);
     if (!c) { snprintf(err, errlen, "%s", errbuf); sq_close(&ss->base); return STORE_ERROR; }
     if (sq_migrate(c->db, path, err, errlen)) { sq_close(&ss->base); return STORE_ERROR; }
@@ -300,8 +292,6 @@ static int sq_open(const char *path, const char *options, store **out, char *err
 static void sq_close(store *s) {
     sqlite_store *ss = (sqlite_store *)s;
     sq_intake_free(ss->intake);                 /* the writer finishes what is queued, then ends */
-    for (conn *c = ss->conns; c; c = c->next) sqlite3_wal_hook(c->db, NULL, NULL);
-    sq_ckpt_stop(ss->ckpt);
     conn *c = ss->conns;
     while (c) {
         conn *next = c->next;

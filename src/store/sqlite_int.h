@@ -30,14 +30,6 @@ void sq_tracking_code(char *out);                     /* a new random "XXXX-XXXX
 void sq_read_msg(sqlite3_stmt *st, store_msg *m);     /* columns of SQ_MSG_COLS */
 int  sq_event_add(store *s, int64_t actor, const char *kind, int64_t msg_id, json_t *detail);
 
-/* sqlite_ckpt.c: checkpoints on a thread of their own (store_background_checkpoints). */
-typedef struct sq_ckpt sq_ckpt;
-sq_ckpt *sq_ckpt_start(store *s);                   /* NULL: no thread (SQLite's own checkpoints stay) */
-void sq_ckpt_attach(sq_ckpt *k, sqlite3 *db);       /* a connection's commits report to it (k NULL: nothing) */
-void sq_ckpt_stop(sq_ckpt *k);
-long sq_ckpt_runs(sq_ckpt *k);                      /* checkpoints the thread ran; -1 = no thread */
-sq_ckpt *sq_ckpt_of(store *s);                      /* the store's (sqlite.c); NULL = none */
-
 /* Brings the database at path to the newest schema (sqlite_schema.c). */
 int  sq_migrate(sqlite3 *db, const char *path, char *err, size_t errlen);
 int  sq_schema_version(void);                         /* the newest schema this build knows */

@@ -608,11 +608,6 @@ int  store_open(const char *uri, store **out, char *err, size_t errlen);
  * rows); bulk commands leave it off, so their peak RSS is their own memory
  * rather than the pages of the file they touched. */
 void store_map_reads(void);
-/* Before the first store_open: WAL checkpoints run on a thread of their own
- * (sqlite_ckpt.c) instead of inside whichever commit crosses the threshold,
- * so a writer never stops for one. For the server. PostgreSQL does the same
- * with its checkpointer process. */
-void store_background_checkpoints(void);
 static inline void store_close(store *s) { if (s) s->ops->close(s); }
 static inline const char *store_errmsg(store *s) { return s->ops->errmsg(s); }
 /* Restores the database of uri from a backup file (see store_ops.restore). */
