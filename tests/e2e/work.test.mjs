@@ -319,8 +319,12 @@ async function main() {
     await p.reload();
     await p.locator('#l-list select').first().waitFor();
     await until(async () => (await p.locator('#s-triage').inputValue()) === '0.05', 5000, 'triage threshold not kept');
+    // The page loads departments, models and labels side by side and draws
+    // the label rows again as each arrives: wait for the last drawing.
     for (let i = 0; i < n; i++) {
-      const v = await p.locator('#l-list select').nth(i).inputValue();
+      const sel = p.locator('#l-list select').nth(i);
+      let v = '';
+      await until(async () => (v = await sel.inputValue()) === DEPT_A, 5000, '').catch(() => {});
       check(v === DEPT_A, `label ${i} maps to "${v}" after reload`);
     }
     const m = await apiGet(p, '/api/v1/labels');
