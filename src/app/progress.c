@@ -179,6 +179,10 @@ static void stop_reporter(progress *p) {
     if (p->drew) { fputs("\r\033[K", stderr); fflush(stderr); p->drew = false; }
 }
 
+static double cpu_seconds(const struct rusage *ru) {
+    return (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) + (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6;
+}
+
 void progress_finish(progress *p) {
     if (!p) return;
     stop_reporter(p);
@@ -201,8 +205,7 @@ void progress_finish(progress *p) {
     struct rusage th;
     getrusage(RUSAGE_THREAD, &th);
     fprintf(f, "%s: wall %.2f s, CPU %.1f s (%.1f s on the main thread), peak RSS %.0f MiB\n", p->command, t - p->start,
-            ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
-            th.ru_utime.tv_sec + th.ru_stime.tv_sec + (th.ru_utime.tv_usec + th.ru_stime.tv_usec) / 1e6, ru.ru_maxrss / 1024.0);
+            cpu_seconds(&ru), cpu_seconds(&th), ru.ru_maxrss / 1024.0);
     fflush(f);
 }
 

@@ -162,6 +162,11 @@ static const struct { const char *trigger, *sql; } range_counts[] = {
       "GROUP BY 1, 2, 3 ON CONFLICT DO UPDATE SET n = n + excluded.n" },
 };
 #define NRANGE_COUNTS (sizeof range_counts / sizeof range_counts[0])
+/* Whether a batch's statement of range_counts does trigger's work. */
+static bool counted_by_range(const char *trigger) {
+    for (size_t i = 0; i < NRANGE_COUNTS; i++) if (!strcmp(range_counts[i].trigger, trigger)) return true;
+    return false;
+}
 static const char Q_TRIGGER_HERE[] = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1";
 
 /* The highest message id whose row is in the counters, kept in settings
@@ -267,8 +272,7 @@ int sq_msg_import_analyzed(store *s, const store_new_msg *m, const int64_t *ids,
 static const char Q_BULK_LIST[] =
     "SELECT type, name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL "
     "AND sql NOT LIKE 'CREATE UNIQUE%' AND name NOT IN ('messages_group', " KEPT_PARTIAL ") "
-    "UNION ALL SELECT type, name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
-    "('messages_count_insert', 'messages_counts_insert', 'messages_inbox_insert', 'messages_public_insert') ORDER BY 1, 2";
+    "UNION ALL SELECT type, name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'messages' ORDER BY 1, 2";
 static const char Q_BULK_SAVE[] = "INSERT OR REPLACE INTO settings(key, value) VALUES ('" BULK_KEY "', ?1)";
 static const char Q_BULK_GET[] = "SELECT value FROM settings WHERE key = '" BULK_KEY "'";
 static const char Q_BULK_DEL[] = "DELETE FROM settings WHERE key = '" BULK_KEY "'";
@@ -288,10 +292,13 @@ static int bulk_begin_txn(store *s, void *arg) {
     if (pending) return STORE_OK;
     buf make = {0}, drop = {0};
     if (!(st = sq_stmt(s, Q_BULK_LIST, &db))) return STORE_ERROR;
-    while (sqlite3_step(st) == SQLITE_ROW)
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        bool trigger = strcmp(sq_col_text(st, 0), "index") != 0;
+        if (trigger && !counted_by_range(sq_col_text(st, 1))) continue;   /* only those a batch statement replaces */
         if (buf_printf(&make, "%s;\n", sq_col_text(st, 2)) ||
-            buf_printf(&drop, "DROP %s \"%s\";\n", strcmp(sq_col_text(st, 0), "index") ? "TRIGGER" : "INDEX", sq_col_text(st, 1)))
+            buf_printf(&drop, "DROP %s \"%s\";\n", trigger ? "TRIGGER" : "INDEX", sq_col_text(st, 1)))
             rc = STORE_ERROR;
+    }
     sq_done(st);
     if (!rc && make.n) {
         if (!(st = sq_stmt(s, Q_BULK_SAVE, &db))) rc = STORE_ERROR;
@@ -322,12 +329,7 @@ static const char Q_BULK_CHECKPOINT[] = "PRAGMA wal_autocheckpoint = 50000";
 static int pragma(store *s, const char *q, const char *what) {
     sqlite3 *db;
     sqlite3_stmt *st = sq_stmt(s, q, &db);
-    if (!st) return STORE_ERROR;
-    int rc = sqlite3_step(st);
-    sq_done(st);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE) return STORE_OK;
-    sq_set_err(db, what);
-    return STORE_ERROR;
+    return st ? sq_exec(s, st, db, what) : STORE_ERROR;
 }
 
 int sq_bulk_begin(store *s, int64_t rows, bool *dropped) {
