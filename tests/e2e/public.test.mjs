@@ -86,8 +86,12 @@ async function main() {
     await p.locator('#f-type').selectOption('求助');
     await p.locator('#filters button[type=submit]').click();
     await p.waitForURL(/type=/);
-    await p.locator('#list li').first().waitFor();
-    const filtered = await p.locator('#list').innerText();
+    // The old list stays on screen until the filtered one arrives: wait for it.
+    let filtered = '';
+    await until(async () => {
+      filtered = await p.locator('#list').innerText();
+      return filtered.includes(PUBLIC.title) && !filtered.includes(LONG.slice(0, 20));
+    }, 5000, '').catch(() => {});
     check(filtered.includes(PUBLIC.title) && !filtered.includes(LONG.slice(0, 20)), 'the type filter did not apply');
     await shot(p, 'public-list');
     await ctx.close();
