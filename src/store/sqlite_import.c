@@ -18,7 +18,7 @@ static const char Q_IMPORT[] =
     "ON CONFLICT (consultation_id, source_id) WHERE source_id IS NOT NULL DO NOTHING";
 
 /* The same row with its analysis (analysis_apply's columns) and an id
- * chosen by the caller: ?17.. as in Q_SET_ANALYSIS. */
+ * chosen by the caller: ?17.. as the analyzer's updates (sqlite_work.c) set them. */
 static const char Q_IMPORT_ANALYZED[] =
     "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, "
     "author, created_at, due_at, source_id, overdue, supports, opposes, "

@@ -39,19 +39,27 @@ int sq_msg_pending(store *s, int64_t after, int limit, store_msg **out, size_t *
     return STORE_OK;
 }
 
-/* The whole result in one row write: a message row carries its text, so
- * every UPDATE rewrites it; analysis, routing and the search mark used to
- * be three. Routing (?11) only touches messages nobody has acted on yet. */
-#define ROUTE_OK "(?11 AND state IN ('new','assigned') AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.message_id = ?1))"
+/* The result in up to four row writes, each only where it changes the row:
+ * SQLite rewrites the entry of every index that names a SET column (in its
+ * key or its WHERE) even when the value stays the same, and one UPDATE
+ * setting everything moved each message's entry in nearly all of the
+ * messages' 20 indexes. Held first and routed next, while the row is not
+ * yet analysed (so outside the public indexes and counts); then the group;
+ * then the analysis itself, which makes the row public. The triggers
+ * count differences between old and new, so the counts come out as one
+ * UPDATE made them. Routing only touches messages nobody has acted on yet. */
+static const char Q_SET_HOLD[] =
+    "UPDATE messages SET moderation = 'held', hold_reason = ?2 WHERE id = ?1 AND moderation = 'none'";
+#define ROUTE_STATE "CASE WHEN ?2 THEN 'assigned' ELSE 'new' END"
+static const char Q_SET_ROUTE[] =
+    "UPDATE messages SET department_id = nullif(?2, 0), state = " ROUTE_STATE ", route_by = ?3 "
+    "WHERE id = ?1 AND state IN ('new','assigned') AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.message_id = ?1) "
+    "AND (department_id IS NOT nullif(?2, 0) OR state IS NOT " ROUTE_STATE " OR route_by IS NOT ?3)";
+static const char Q_SET_GROUP[] =
+    "UPDATE messages SET group_id = nullif(?2, 0) WHERE id = ?1 AND group_id IS NOT nullif(?2, 0)";
 static const char Q_SET_ANALYSIS[] =
     "UPDATE messages SET analyzed = 1, indexed = 1, label = ?2, confidence = ?3, spam_score = ?4, "
-    "group_id = nullif(?5, 0), dedup_sig = coalesce(?6, dedup_sig), "
-    "moderation = CASE WHEN ?7 AND moderation = 'none' THEN 'held' ELSE moderation END, "
-    "hold_reason = CASE WHEN ?7 AND moderation = 'none' THEN ?8 ELSE hold_reason END, "
-    "model_id = nullif(?9, 0), analyzed_at = coalesce(analyzed_at, ?10), "
-    "department_id = CASE WHEN " ROUTE_OK " THEN nullif(?12, 0) ELSE department_id END, "
-    "state = CASE WHEN " ROUTE_OK " THEN CASE WHEN ?12 THEN 'assigned' ELSE 'new' END ELSE state END, "
-    "route_by = CASE WHEN " ROUTE_OK " THEN ?13 ELSE route_by END "
+    "dedup_sig = coalesce(?5, dedup_sig), model_id = nullif(?6, 0), analyzed_at = coalesce(analyzed_at, ?7) "
     "WHERE id = ?1";
 
 /* Into the search index once per message (an external-content FTS5 table
@@ -72,24 +80,34 @@ typedef struct { const store_analysis *a; size_t n; const store_kw_count *kw; si
  * database (aggregates kept beside the message go here too). */
 static int apply_one(store *s, const store_analysis *a, const char *now) {
     sqlite3 *db;
-    sqlite3_stmt *st = sq_stmt(s, Q_SET_ANALYSIS, &db);
-    if (!st) return STORE_ERROR;
+    sqlite3_stmt *st;
+    int rc;
+    if (a->hold) {
+        if (!(st = sq_stmt(s, Q_SET_HOLD, &db))) return STORE_ERROR;
+        sqlite3_bind_int64(st, 1, a->id);
+        if (a->hold_reason) sqlite3_bind_text(st, 2, json_dumps(a->hold_reason, JSON_COMPACT), -1, free);
+        if ((rc = sq_exec(s, st, db, "hold message"))) return rc;
+    } else if (a->route) {
+        if (!(st = sq_stmt(s, Q_SET_ROUTE, &db))) return STORE_ERROR;
+        sqlite3_bind_int64(st, 1, a->id);
+        sqlite3_bind_int64(st, 2, a->department_id);
+        sqlite3_bind_text(st, 3, a->route_by ? a->route_by : "model", -1, SQLITE_STATIC);
+        if ((rc = sq_exec(s, st, db, "route message"))) return rc;
+    }
+    if (!(st = sq_stmt(s, Q_SET_GROUP, &db))) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, a->id);
+    sqlite3_bind_int64(st, 2, a->group_id);
+    if ((rc = sq_exec(s, st, db, "group message"))) return rc;
+    if (!(st = sq_stmt(s, Q_SET_ANALYSIS, &db))) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, a->id);
     if (a->label) sqlite3_bind_text(st, 2, a->label, -1, SQLITE_STATIC);
     if (a->label) sqlite3_bind_double(st, 3, a->confidence);
     sqlite3_bind_double(st, 4, a->spam_score);
-    sqlite3_bind_int64(st, 5, a->group_id);
-    if (a->dedup_sig) sqlite3_bind_blob(st, 6, a->dedup_sig, (int)a->dedup_sig_len, SQLITE_STATIC);
-    sqlite3_bind_int(st, 7, a->hold);
-    char *reason = a->hold_reason ? json_dumps(a->hold_reason, JSON_COMPACT) : NULL;
-    if (reason) sqlite3_bind_text(st, 8, reason, -1, free);
-    sqlite3_bind_int64(st, 9, a->label ? a->model_id : 0);
-    sqlite3_bind_text(st, 10, now, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 11, a->route && !a->hold);
-    sqlite3_bind_int64(st, 12, a->department_id);
-    sqlite3_bind_text(st, 13, a->route_by ? a->route_by : "model", -1, SQLITE_STATIC);
-    int rc = sq_exec(s, st, db, "record analysis");
-    return rc ? rc : sq_group_merge(s, a);
+    if (a->dedup_sig) sqlite3_bind_blob(st, 5, a->dedup_sig, (int)a->dedup_sig_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, a->label ? a->model_id : 0);
+    sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+    if ((rc = sq_exec(s, st, db, "record analysis"))) return rc;
+    return sq_group_merge(s, a);
 }
 
 int sq_group_merge(store *s, const store_analysis *a) {
