@@ -387,73 +387,132 @@ int sq_msg_published_after(store *s, int64_t after, int (*cb)(void *ud, const st
 
 /* ---- state kept across restarts ----------------------------------------- */
 
-#define STATE_CHUNK (64u << 20)    /* SQLite's blobs stop at 1 GB; smaller chunks keep the buffer small */
+/* An image is written as generations: its chunks of generation g are the
+ * rows (name, g * STATE_GEN + i), each in a transaction of its own, so that
+ * writing a national-scale image (hundreds of MB: one write held every
+ * other writer for 1.5-2 s at 854k messages and would for ~20 s at 8.5M)
+ * lets intake commits through between chunks. A marker row (name, -g),
+ * written with the last chunk in place, names the complete generation;
+ * readers take only that one, so the previous image stays whole until the
+ * marker moves, and a write that dies leaves rows the next write clears.
+ * A database from before the markers has one image at parts 0.. (g = 0). */
+#define STATE_CHUNK (4u << 20)
+#define STATE_GEN ((int64_t)1 << 20)   /* chunks per generation: 4 TB */
 
-static const char Q_STATE_DEL[] = "DELETE FROM app_state WHERE name = ?1";
+static const char Q_STATE_GEN[] = "SELECT coalesce(-min(part), 0) FROM app_state WHERE name = ?1 AND part < 0";
+static const char Q_STATE_CLEAR[] = "DELETE FROM app_state WHERE name = ?1 AND part >= ?2";
 static const char Q_STATE_ADD[] = "INSERT INTO app_state(name, part, mark, data) VALUES (?1, ?2, ?3, ?4)";
-static const char Q_STATE_GET[] = "SELECT mark, data FROM app_state WHERE name = ?1 ORDER BY part";
+static const char Q_STATE_MARK[] = "DELETE FROM app_state WHERE name = ?1 AND part < 0";
+/* The old generation, one chunk per statement (and transaction). */
+static const char Q_STATE_DROP_ONE[] =
+    "DELETE FROM app_state WHERE name = ?1 AND part = (SELECT min(part) FROM app_state WHERE name = ?1 AND part >= ?2 AND part < ?3)";
+static const char Q_STATE_GET[] =
+    "SELECT mark, data FROM app_state WHERE name = ?1 AND part >= ?2 AND part < ?3 ORDER BY part";
 
 typedef struct {
-    const char *name; int64_t mark;
+    const char *name; int64_t mark, gen;
     int (*fill)(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud);
     void *ud;
-    char *chunk; size_t n; int part;
+    char *chunk; size_t n; int64_t part;
 } state_arg;
 
-static int state_flush(store *s, state_arg *x) {
+/* The complete generation of name (0: none kept, or one from before the markers). */
+static int state_gen(store *s, const char *name, int64_t *gen) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_STATE_GEN, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    *gen = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sq_done(st);
+    if (r != SQLITE_ROW) { sq_set_err(db, "read state"); return STORE_ERROR; }
+    return STORE_OK;
+}
+
+static int state_add(store *s, const char *name, int64_t part, int64_t mark, const void *data, size_t n) {
     sqlite3 *db;
     sqlite3_stmt *st = sq_stmt(s, Q_STATE_ADD, &db);
     if (!st) return STORE_ERROR;
-    sqlite3_bind_text(st, 1, x->name, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, x->part++);
-    sqlite3_bind_int64(st, 3, x->mark);
-    sqlite3_bind_blob(st, 4, x->chunk, (int)x->n, SQLITE_STATIC);
-    x->n = 0;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, part);
+    sqlite3_bind_int64(st, 3, mark);
+    sqlite3_bind_blob(st, 4, n ? data : "", (int)n, SQLITE_STATIC);
     return sq_exec(s, st, db, "keep state");
 }
 
-typedef struct { store *s; state_arg *x; } state_put_ctx;
+/* The last chunk and the marker, together: the new image becomes the one. */
+static int state_switch(store *s, void *arg) {
+    state_arg *x = arg;
+    int rc = x->n ? state_add(s, x->name, x->part++, x->mark, x->chunk, x->n) : STORE_OK;
+    if (rc) return rc;
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_STATE_MARK, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_text(st, 1, x->name, -1, SQLITE_STATIC);
+    if ((rc = sq_exec(s, st, db, "keep state"))) return rc;
+    return state_add(s, x->name, -x->gen, x->mark, NULL, 0);
+}
+
+typedef struct { store *s; state_arg *x; bool failed; } state_put_ctx;
 
 static int state_put_piece(void *pud, const void *p, size_t n) {
     state_put_ctx *c = pud;
     state_arg *x = c->x;
     const char *q = p;
     while (n) {
+        /* A full chunk is written once more bytes come (the last one waits for the marker). */
+        if (x->n == STATE_CHUNK) {
+            if (state_add(c->s, x->name, x->part++, x->mark, x->chunk, x->n)) { c->failed = true; return -1; }
+            x->n = 0;
+        }
         size_t k = STATE_CHUNK - x->n < n ? STATE_CHUNK - x->n : n;
         memcpy(x->chunk + x->n, q, k);
         x->n += k; q += k; n -= k;
-        if (x->n == STATE_CHUNK && state_flush(c->s, x)) return -1;
     }
     return 0;
 }
 
-static int state_txn(store *s, void *arg) {
-    state_arg *x = arg;
-    sqlite3 *db;
-    sqlite3_stmt *st = sq_stmt(s, Q_STATE_DEL, &db);
-    if (!st) return STORE_ERROR;
-    sqlite3_bind_text(st, 1, x->name, -1, SQLITE_STATIC);
-    int rc = sq_exec(s, st, db, "replace state");
-    if (rc) return rc;
-    state_put_ctx c = { s, x };
-    if (x->fill(x->ud, state_put_piece, &c)) { sq_set_err(NULL, "keep state: could not write it"); return STORE_ERROR; }
-    return x->n ? state_flush(s, x) : STORE_OK;
-}
-
 int sq_state_put(store *s, const char *name, int64_t mark,
                  int (*fill)(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud), void *ud) {
-    state_arg x = { name, mark, fill, ud, malloc(STATE_CHUNK), 0, 0 };
+    int64_t old;
+    int rc = state_gen(s, name, &old);
+    if (rc) return rc;
+    state_arg x = { name, mark, old + 1, fill, ud, malloc(STATE_CHUNK), 0, (old + 1) * STATE_GEN };
     if (!x.chunk) { sq_set_err(NULL, "keep state: out of memory"); return STORE_ERROR; }
-    int rc = sq_in_txn(s, state_txn, &x);
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_STATE_CLEAR, &db);   /* what a write that died left */
+    if (!st) { free(x.chunk); return STORE_ERROR; }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, x.part);
+    rc = sq_exec(s, st, db, "keep state");
+    state_put_ctx c = { s, &x, false };
+    if (!rc && fill(ud, state_put_piece, &c)) {
+        if (!c.failed) sq_set_err(NULL, "keep state: could not write it");
+        rc = STORE_ERROR;
+    }
+    if (!rc) rc = sq_in_txn(s, state_switch, &x);
     free(x.chunk);
+    /* The previous image, a chunk at a time; one left by a failure here goes with the next write. */
+    for (int changed = 1; !rc && changed; ) {
+        if (!(st = sq_stmt(s, Q_STATE_DROP_ONE, &db))) return STORE_ERROR;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, old * STATE_GEN);
+        sqlite3_bind_int64(st, 3, (old + 1) * STATE_GEN);
+        rc = sq_exec(s, st, db, "keep state");
+        changed = sqlite3_changes(db) > 0;
+    }
     return rc;
 }
 
 int sq_state_get(store *s, const char *name, int64_t *mark, int (*cb)(void *ud, const void *p, size_t n), void *ud) {
+    int64_t gen;
+    if (state_gen(s, name, &gen)) return STORE_ERROR;
     sqlite3 *db;
     sqlite3_stmt *st = sq_stmt(s, Q_STATE_GET, &db);
     if (!st) return STORE_ERROR;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, gen * STATE_GEN);
+    sqlite3_bind_int64(st, 3, (gen + 1) * STATE_GEN);
     int rc = STORE_NOT_FOUND, r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         *mark = sqlite3_column_int64(st, 0);

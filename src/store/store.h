@@ -321,10 +321,13 @@ typedef struct store_ops {
     int (*msg_published_after)(store *s, int64_t after, int (*cb)(void *ud, const store_msg *m), void *ud);
     /* State a process keeps across restarts (the near-duplicate index image),
      * under a name, with the caller's mark (e.g. the last message id it
-     * covers): state_put replaces it with the pieces given in order (one
-     * transaction, written in chunks of at most 64 MB); state_get calls cb
-     * with the chunks in order, STORE_NOT_FOUND when none. PostgreSQL: a
-     * table (name, part, mark, data bytea), the same chunks. */
+     * covers): state_put replaces it with the pieces given in order, in
+     * chunks of at most 4 MB, each written in a transaction of its own so
+     * that other writers go on meanwhile; the new image replaces the old
+     * one at once when its last chunk is in. state_get calls cb with the
+     * chunks of the complete image in order, STORE_NOT_FOUND when none.
+     * PostgreSQL: a table (name, part, mark, data bytea), the same chunks
+     * and generation marker. */
     int (*state_put)(store *s, const char *name, int64_t mark,
                      int (*fill)(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud), void *ud);
     int (*state_get)(store *s, const char *name, int64_t *mark, int (*cb)(void *ud, const void *p, size_t n), void *ud);

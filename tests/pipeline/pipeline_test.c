@@ -178,8 +178,10 @@ static void flip_state_byte(const char *path, int at) {
     sqlite3 *db;
     sqlite3_stmt *st, *up;
     sqlite3_open(path, &db);
-    sqlite3_prepare_v2(db, "SELECT name, data FROM app_state WHERE part = 0 AND length(data) > ?1", -1, &st, NULL);
-    sqlite3_prepare_v2(db, "UPDATE app_state SET data = ?2 WHERE name = ?1 AND part = 0", -1, &up, NULL);
+    /* The first chunk: the lowest part of the image its marker (part -g) names. */
+    sqlite3_prepare_v2(db, "SELECT name, data, part FROM app_state s WHERE length(data) > ?1 AND part = (SELECT min(part) FROM app_state a"
+                           "  WHERE a.name = s.name AND a.part >= -(SELECT min(part) FROM app_state m WHERE m.name = s.name) * 1048576)", -1, &st, NULL);
+    sqlite3_prepare_v2(db, "UPDATE app_state SET data = ?2 WHERE name = ?1 AND part = ?3", -1, &up, NULL);
     sqlite3_bind_int(st, 1, at);
     int flipped = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -189,6 +191,7 @@ static void flip_state_byte(const char *path, int at) {
         b[at] ^= 1;
         sqlite3_bind_text(up, 1, (const char *)sqlite3_column_text(st, 0), -1, SQLITE_TRANSIENT);
         sqlite3_bind_blob(up, 2, b, n, free);
+        sqlite3_bind_int64(up, 3, sqlite3_column_int64(st, 2));
         CHECK_INT(sqlite3_step(up), SQLITE_DONE);
         sqlite3_reset(up);
         flipped++;
@@ -216,7 +219,7 @@ static char *restart_run(int how, char **hot) {
     CHECK_INT(run(s, 2, 64), 5);
     exec(p, "DELETE FROM app_state; INSERT INTO app_state SELECT * FROM old_state; DROP TABLE old_state");
     if (how == 1) exec(p, "DELETE FROM app_state");
-    if (how == 2) exec(p, "UPDATE app_state SET data = substr(data, 1, length(data) / 2)");
+    if (how == 2) exec(p, "UPDATE app_state SET data = substr(data, 1, length(data) / 2) WHERE part >= 0");   /* the chunks, not the markers */
     if (how == 3) flip_state_byte(p, 1000);
     add_messages(s, 1, 305, 5);
     CHECK_INT(run_hot(s, 2, 64, hot), 5);

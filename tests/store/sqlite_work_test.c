@@ -1,0 +1,157 @@
+/* sqlite_work_test.c: tests for the kept state of src/store/sqlite_work.c
+ * (state_put / state_get): images of several chunks come back whole, a new
+ * image replaces the old one only once it is complete, what a write that
+ * died left is ignored and then cleared, an image from before the
+ * generation markers is still read, and other writers get their turn
+ * between the chunks of a long write. */
+#include "test.h"
+#include "store/store.h"
+#include "tmpdb.h"
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* An image of n bytes, byte i = (i * 7 + seed) & 255, given in pieces of 1 MB - 3. */
+typedef struct { size_t n; int seed; size_t fail_at; store *s; int others_done; } image;
+
+static void *other_writer(void *arg) {
+    image *im = arg;
+    int64_t id;
+    char name[64];
+    snprintf(name, sizeof name, "部门%d", im->others_done);
+    if (im->s->ops->dept_add(im->s, (str){ name, strlen(name) }, &id) == STORE_OK) im->others_done++;
+    return NULL;
+}
+
+static int fill(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud) {
+    image *im = ud;
+    size_t piece = (1u << 20) - 3;
+    unsigned char *b = malloc(piece);
+    for (size_t at = 0; at < im->n; at += piece) {
+        if (im->fail_at && at >= im->fail_at) { free(b); return -1; }
+        size_t k = im->n - at < piece ? im->n - at : piece;
+        for (size_t i = 0; i < k; i++) b[i] = (unsigned char)(((at + i) * 7 + (size_t)im->seed) & 255);
+        if (put(pud, b, k)) { free(b); return -1; }
+        if (im->s && at / piece == 6) {
+            /* Another thread writes while the image is half written: it must
+             * get the writers' turn now, not after the whole image. */
+            pthread_t t;
+            pthread_create(&t, NULL, other_writer, im);
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 5;
+            if (pthread_timedjoin_np(t, NULL, &ts)) { free(b); return -1; }
+        }
+    }
+    free(b);
+    return 0;
+}
+
+typedef struct { size_t n; int seed; bool ok; } check;
+
+static int verify(void *ud, const void *p, size_t n) {
+    check *c = ud;
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != (unsigned char)(((c->n + i) * 7 + (size_t)c->seed) & 255)) c->ok = false;
+    c->n += n;
+    return 0;
+}
+
+static bool image_is(store *s, const char *name, size_t n, int seed, int64_t mark) {
+    check c = { 0, seed, true };
+    int64_t m = -1;
+    if (s->ops->state_get(s, name, &m, verify, &c) != STORE_OK) return false;
+    return c.ok && c.n == n && m == mark;
+}
+
+static long long count(const char *path, const char *q) {
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    sqlite3_open(path, &db);
+    long long n = -1;
+    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+TEST(image_of_several_chunks_round_trips_and_replaces) {
+    char path[128];
+    store *s = tmpdb_open(path, "");
+    int64_t m;
+    CHECK_INT(s->ops->state_get(s, "x", &m, verify, &(check){ 0, 0, true }), STORE_NOT_FOUND);
+    image a = { 9u << 20, 1, 0, NULL, 0 };                 /* 9 MB: three chunks */
+    CHECK_INT(s->ops->state_put(s, "x", 42, fill, &a), STORE_OK);
+    CHECK(image_is(s, "x", a.n, 1, 42));
+    CHECK_INT(count(path, "SELECT count(*) FROM app_state WHERE name = 'x' AND part >= 0"), 3);
+    image b = { 5u << 20, 2, 0, NULL, 0 };
+    CHECK_INT(s->ops->state_put(s, "x", 43, fill, &b), STORE_OK);
+    CHECK(image_is(s, "x", b.n, 2, 43));
+    CHECK_INT(count(path, "SELECT count(*) FROM app_state WHERE name = 'x'"), 3);   /* 2 chunks + the marker */
+    image e = { 0, 3, 0, NULL, 0 };                         /* an empty image: nothing kept */
+    CHECK_INT(s->ops->state_put(s, "x", 44, fill, &e), STORE_OK);
+    CHECK_INT(s->ops->state_get(s, "x", &m, verify, &(check){ 0, 0, true }), STORE_NOT_FOUND);
+    tmpdb_drop(s, path);
+}
+
+/* A write that fails half way leaves the previous image as it was; the next
+ * write clears what the failed one left. */
+TEST(failed_write_keeps_the_old_image) {
+    char path[128];
+    store *s = tmpdb_open(path, "");
+    image a = { 6u << 20, 1, 0, NULL, 0 };
+    CHECK_INT(s->ops->state_put(s, "x", 7, fill, &a), STORE_OK);
+    image bad = { 20u << 20, 2, 10u << 20, NULL, 0 };
+    CHECK(s->ops->state_put(s, "x", 8, fill, &bad) != STORE_OK);
+    CHECK(strstr(store_errmsg(s), "keep state") != NULL);
+    CHECK(image_is(s, "x", a.n, 1, 7));
+    CHECK(count(path, "SELECT count(*) FROM app_state WHERE name = 'x' AND part >= 2 * 1048576") > 0);   /* the dead write's chunks */
+    image c = { 1u << 20, 3, 0, NULL, 0 };
+    CHECK_INT(s->ops->state_put(s, "x", 9, fill, &c), STORE_OK);
+    CHECK(image_is(s, "x", c.n, 3, 9));
+    CHECK_INT(count(path, "SELECT count(*) FROM app_state WHERE name = 'x'"), 2);
+    tmpdb_drop(s, path);
+}
+
+/* A database from before the markers: one image at parts 0, 1, .. */
+TEST(image_from_before_markers_is_read_then_replaced) {
+    char path[128];
+    store *s = tmpdb_open(path, "");
+    sqlite3 *db;
+    sqlite3_open(path, &db);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(db, "INSERT INTO app_state(name, part, mark, data) VALUES ('x', ?1, 5, ?2)", -1, &st, NULL);
+    size_t half = 3u << 19;
+    unsigned char *b = malloc(half);
+    for (int part = 0; part < 2; part++) {
+        for (size_t i = 0; i < half; i++) b[i] = (unsigned char)(((part * half + i) * 7 + 4) & 255);
+        sqlite3_bind_int(st, 1, part);
+        sqlite3_bind_blob(st, 2, b, (int)half, SQLITE_STATIC);
+        CHECK_INT(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_reset(st);
+    }
+    free(b);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    CHECK(image_is(s, "x", 2 * half, 4, 5));
+    image a = { 2u << 20, 6, 0, NULL, 0 };
+    CHECK_INT(s->ops->state_put(s, "x", 6, fill, &a), STORE_OK);
+    CHECK(image_is(s, "x", a.n, 6, 6));
+    CHECK_INT(count(path, "SELECT count(*) FROM app_state WHERE name = 'x' AND part >= 0 AND part < 1048576"), 0);
+    tmpdb_drop(s, path);
+}
+
+/* Writing a 40 MB image, the store lets another thread's write through in
+ * the middle of it (each chunk is a transaction of its own). */
+TEST(other_writers_get_their_turn_between_chunks) {
+    char path[128];
+    store *s = tmpdb_open(path, "");
+    image a = { 40u << 20, 1, 0, s, 0 };
+    CHECK_INT(s->ops->state_put(s, "x", 1, fill, &a), STORE_OK);
+    CHECK_INT(a.others_done, 1);
+    CHECK(image_is(s, "x", a.n, 1, 1));
+    tmpdb_drop(s, path);
+}
