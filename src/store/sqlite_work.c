@@ -399,15 +399,19 @@ int sq_msg_published_after(store *s, int64_t after, int (*cb)(void *ud, const st
 #define STATE_CHUNK (4u << 20)
 #define STATE_GEN ((int64_t)1 << 20)   /* chunks per generation: 4 TB */
 
-static const char Q_STATE_GEN[] = "SELECT coalesce(-min(part), 0) FROM app_state WHERE name = ?1 AND part < 0";
+#define STATE_MARKED "(SELECT coalesce(-min(part), 0) FROM app_state WHERE name = ?1 AND part < 0)"
+static const char Q_STATE_GEN[] = "SELECT " STATE_MARKED;
 static const char Q_STATE_CLEAR[] = "DELETE FROM app_state WHERE name = ?1 AND part >= ?2";
 static const char Q_STATE_ADD[] = "INSERT INTO app_state(name, part, mark, data) VALUES (?1, ?2, ?3, ?4)";
 static const char Q_STATE_MARK[] = "DELETE FROM app_state WHERE name = ?1 AND part < 0";
 /* The old generation, one chunk per statement (and transaction). */
 static const char Q_STATE_DROP_ONE[] =
     "DELETE FROM app_state WHERE name = ?1 AND part = (SELECT min(part) FROM app_state WHERE name = ?1 AND part >= ?2 AND part < ?3)";
-static const char Q_STATE_GET[] =
-    "SELECT mark, data FROM app_state WHERE name = ?1 AND part >= ?2 AND part < ?3 ORDER BY part";
+/* The marker and the chunks in one statement, so one snapshot: a write
+ * switching generations meanwhile cannot hand over half of each. */
+static const char Q_STATE_GET[] =   /* (a join with the marker sorted the chunks in a temporary b-tree) */
+    "SELECT mark, data FROM app_state WHERE name = ?1 AND part >= " STATE_MARKED " * ?2 "
+    "AND part < (" STATE_MARKED " + 1) * ?2 ORDER BY part";
 
 typedef struct {
     const char *name; int64_t mark, gen;
@@ -505,14 +509,11 @@ int sq_state_put(store *s, const char *name, int64_t mark,
 }
 
 int sq_state_get(store *s, const char *name, int64_t *mark, int (*cb)(void *ud, const void *p, size_t n), void *ud) {
-    int64_t gen;
-    if (state_gen(s, name, &gen)) return STORE_ERROR;
     sqlite3 *db;
     sqlite3_stmt *st = sq_stmt(s, Q_STATE_GET, &db);
     if (!st) return STORE_ERROR;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, gen * STATE_GEN);
-    sqlite3_bind_int64(st, 3, (gen + 1) * STATE_GEN);
+    sqlite3_bind_int64(st, 2, STATE_GEN);
     int rc = STORE_NOT_FOUND, r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         *mark = sqlite3_column_int64(st, 0);

@@ -67,6 +67,11 @@ static bool image_is(store *s, const char *name, size_t n, int seed, int64_t mar
     return c.ok && c.n == n && m == mark;
 }
 
+/* state_put of im under "x", then the image read back is im. */
+static bool put_reads_back(store *s, image *im, int64_t mark) {
+    return s->ops->state_put(s, "x", mark, fill, im) == STORE_OK && image_is(s, "x", im->n, im->seed, mark);
+}
+
 static long long count(const char *path, const char *q) {
     sqlite3 *db;
     sqlite3_stmt *st;
@@ -84,12 +89,10 @@ TEST(image_of_several_chunks_round_trips_and_replaces) {
     int64_t m;
     CHECK_INT(s->ops->state_get(s, "x", &m, verify, &(check){ 0, 0, true }), STORE_NOT_FOUND);
     image a = { 9u << 20, 1, 0, NULL, 0 };                 /* 9 MB: three chunks */
-    CHECK_INT(s->ops->state_put(s, "x", 42, fill, &a), STORE_OK);
-    CHECK(image_is(s, "x", a.n, 1, 42));
+    CHECK(put_reads_back(s, &a, 42));
     CHECK_INT(count(path, "SELECT count(*) FROM app_state WHERE name = 'x' AND part >= 0"), 3);
     image b = { 5u << 20, 2, 0, NULL, 0 };
-    CHECK_INT(s->ops->state_put(s, "x", 43, fill, &b), STORE_OK);
-    CHECK(image_is(s, "x", b.n, 2, 43));
+    CHECK(put_reads_back(s, &b, 43));
     CHECK_INT(count(path, "SELECT count(*) FROM app_state WHERE name = 'x'"), 3);   /* 2 chunks + the marker */
     image e = { 0, 3, 0, NULL, 0 };                         /* an empty image: nothing kept */
     CHECK_INT(s->ops->state_put(s, "x", 44, fill, &e), STORE_OK);
@@ -103,15 +106,14 @@ TEST(failed_write_keeps_the_old_image) {
     char path[128];
     store *s = tmpdb_open(path, "");
     image a = { 6u << 20, 1, 0, NULL, 0 };
-    CHECK_INT(s->ops->state_put(s, "x", 7, fill, &a), STORE_OK);
+    CHECK(put_reads_back(s, &a, 7));
     image bad = { 20u << 20, 2, 10u << 20, NULL, 0 };
     CHECK(s->ops->state_put(s, "x", 8, fill, &bad) != STORE_OK);
     CHECK(strstr(store_errmsg(s), "keep state") != NULL);
     CHECK(image_is(s, "x", a.n, 1, 7));
     CHECK(count(path, "SELECT count(*) FROM app_state WHERE name = 'x' AND part >= 2 * 1048576") > 0);   /* the dead write's chunks */
     image c = { 1u << 20, 3, 0, NULL, 0 };
-    CHECK_INT(s->ops->state_put(s, "x", 9, fill, &c), STORE_OK);
-    CHECK(image_is(s, "x", c.n, 3, 9));
+    CHECK(put_reads_back(s, &c, 9));
     CHECK_INT(count(path, "SELECT count(*) FROM app_state WHERE name = 'x'"), 2);
     tmpdb_drop(s, path);
 }
@@ -138,8 +140,7 @@ TEST(image_from_before_markers_is_read_then_replaced) {
     sqlite3_close(db);
     CHECK(image_is(s, "x", 2 * half, 4, 5));
     image a = { 2u << 20, 6, 0, NULL, 0 };
-    CHECK_INT(s->ops->state_put(s, "x", 6, fill, &a), STORE_OK);
-    CHECK(image_is(s, "x", a.n, 6, 6));
+    CHECK(put_reads_back(s, &a, 6));
     CHECK_INT(count(path, "SELECT count(*) FROM app_state WHERE name = 'x' AND part >= 0 AND part < 1048576"), 0);
     tmpdb_drop(s, path);
 }
@@ -150,8 +151,7 @@ TEST(other_writers_get_their_turn_between_chunks) {
     char path[128];
     store *s = tmpdb_open(path, "");
     image a = { 40u << 20, 1, 0, s, 0 };
-    CHECK_INT(s->ops->state_put(s, "x", 1, fill, &a), STORE_OK);
+    CHECK(put_reads_back(s, &a, 1));
     CHECK_INT(a.others_done, 1);
-    CHECK(image_is(s, "x", a.n, 1, 1));
     tmpdb_drop(s, path);
 }
