@@ -326,6 +326,21 @@ static void post_message(api_ctx *c, http_req *r) {
     r->defer_arg = in;
 }
 
+bool api_code_allowed(api_ctx *c, http_req *r) {
+    unsigned retry = 0;
+    if (!c->code_ip || !ratelimit_exceeded(c->code_ip, str_c(r->ip), &retry)) return true;
+    char ra[16];
+    snprintf(ra, sizeof ra, "%u", retry);
+    http_add_header(r, "Retry-After", ra);
+    http_error(r, 429, "too_many_attempts", NULL, "too many unknown tracking codes; try again in %u seconds", retry);
+    return false;
+}
+
+void api_code_unknown(api_ctx *c, http_req *r, const char *shown) {
+    if (c->code_ip) ratelimit_hit(c->code_ip, str_c(r->ip));
+    http_error(r, 404, "not_found", NULL, "no message with tracking code '%.40s'", shown);
+}
+
 /* Accepts codes typed by people: any case, with or without dashes/spaces. */
 bool api_tracking_code(const char *in, char *out) {
     int k = 0, n = 0;
@@ -359,9 +374,10 @@ static void get_message(api_ctx *c, http_req *r, const char *arg) {
         return http_json(r, 200, o);
     }
     char code[20];
-    if (!api_tracking_code(arg, code)) return http_error(r, 404, "not_found", NULL, "no message with tracking code '%.40s'", arg);
+    if (!api_code_allowed(c, r)) return;
+    if (!api_tracking_code(arg, code)) return api_code_unknown(c, r, arg);
     int rc = OPS->msg_get_code(ST, str_c(code), &m);
-    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message with tracking code %s", code);
+    if (rc == STORE_NOT_FOUND) return api_code_unknown(c, r, code);
     if (rc) return api_store_failed(r, ST);
     json_t *o = api_msg_json(c, &m, NULL);
     store_msg_clear(&m);

@@ -6,6 +6,9 @@
 #include "app/analyzer.h"
 #include "app/secret.h"
 
+/* Unknown tracking codes an address may look up in 15 minutes (api_code_allowed). */
+#define API_CODE_MISSES 100
+
 typedef struct {
     store *st;
     analyzer *an;             /* background analyzer; NULL in tests without one */
@@ -14,6 +17,7 @@ typedef struct {
     const char *vendor_echarts;   /* node_modules/echarts/dist, served under /vendor/echarts/ */
     bool secure_cookies;      /* add "Secure" to the session cookie (behind HTTPS) */
     struct ratelimit *login_ip, *login_name;   /* failed logins per client IP and per login name */
+    struct ratelimit *code_ip;    /* unknown tracking codes per client IP; NULL = no limit */
     const secret_key *key;    /* seals officials' phone numbers; NULL: phones can be neither set nor shown */
     struct ratelimit *submit;     /* messages per client address; NULL = no limit */
     const proxy_cidr *metrics_allow;   /* besides loopback and admins, who may read /metrics */

@@ -205,5 +205,12 @@ void api_desk_json(api_ctx *c, const store_msg *m, const who *w, json_t *o);
 
 /* Normalises a tracking code as typed (any case, dashes optional) into out (20 bytes). */
 bool api_tracking_code(const char *in, char *out);
+/* A tracking code is the citizen's key, and the API answers a lookup in
+ * microseconds: unknown codes per client address are limited like failed
+ * logins (API_CODE_MISSES in 15 minutes, then 429 with Retry-After).
+ * api_code_allowed answers the 429 and returns false when over the limit;
+ * api_code_unknown counts one miss and answers the 404. */
+bool api_code_allowed(api_ctx *c, http_req *r);
+void api_code_unknown(api_ctx *c, http_req *r, const char *shown);
 
 #endif

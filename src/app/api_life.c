@@ -258,13 +258,14 @@ void api_get_extensions(api_ctx *c, http_req *r) {
 void api_post_followup(api_ctx *c, http_req *r, const char *arg) {
     char code[20];
     store_msg m;
-    if (!api_tracking_code(arg, code)) return http_error(r, 404, "not_found", NULL, "no message with tracking code '%.40s'", arg);
+    if (!api_code_allowed(c, r)) return;
+    if (!api_tracking_code(arg, code)) return api_code_unknown(c, r, arg);
     json_t *j = http_body_json(r);
     if (!j) return;
     str body; valid_err e;
     if (valid_text(j, "body", true, 2000, &body, &e)) { api_invalid(r, &e); json_decref(j); return; }
     int rc = OPS->msg_get_code(ST, str_c(code), &m);
-    if (rc) { json_decref(j); if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no message with tracking code %s", code); return api_store_failed(r, ST); }
+    if (rc) { json_decref(j); if (rc == STORE_NOT_FOUND) return api_code_unknown(c, r, code); return api_store_failed(r, ST); }
     int64_t id = m.id;
     store_msg_clear(&m);
     rc = OPS->followup_add(ST, id, body);

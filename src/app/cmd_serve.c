@@ -190,6 +190,7 @@ static int serve(int argc, char **argv, int from_cli) {
     api_ctx ctx = { .st = st, .an = an, .dict = dict, .web_root = web, .secure_cookies = secure,
                     .vendor_echarts = "node_modules/echarts/dist", .key = &key,
                     .login_ip = ratelimit_new(4096, 900, 10), .login_name = ratelimit_new(4096, 900, 20),
+                    .code_ip = ratelimit_new(4096, 900, API_CODE_MISSES),
                     .submit = submit_rate ? ratelimit_new(65536, 60, (unsigned)submit_rate) : NULL,
                     .metrics_allow = allow, .nmetrics_allow = nallow,
 
@@ -229,6 +230,7 @@ static int serve(int argc, char **argv, int from_cli) {
     analyzer_free(an);
     ratelimit_free(ctx.login_ip);
     ratelimit_free(ctx.login_name);
+    ratelimit_free(ctx.code_ip);
     ratelimit_free(ctx.submit);
     seg_dict_close(dict);
     store_close(st);

@@ -82,12 +82,14 @@ void sq_intake_free(sq_intake *in) {
  * random writes into a 200 MB index at 8.5M. Codes made close in time now sit
  * side by side in the index (measured in bench/RESULTS.md).
  *
- * Guessing is no easier: a blind guess hits a live code with probability
- * (live codes) / 31^12 either way, because each prefix holds its share of the
- * codes, each with 8 uniform symbols. Someone who knows when a message was
- * written still faces 31^8 (8.5e11) codes for it. What a code now tells its
- * holder is the rough order in which it was made, which the message's own
- * date already tells. */
+ * Guessing: a prefix holds at most CODE_RUN live codes per turn of the
+ * counter, each with 8 uniform symbols, so a guess aimed at prefixes in use
+ * (the ones near one's own code) hits with probability <= 16 / 31^8
+ * (1.9e-11) at any database size; random codes gave (live codes) / 31^12,
+ * 1.1e-11 at 8.5M messages but far less on a small database. Someone who
+ * knows when a message was written still faces 31^8 (8.5e11) codes for it.
+ * A code also tells the rough order in which it was made, which the
+ * message's own date already tells. */
 static const char code_alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 enum { CODE_RUN = 16, CODE_PREFIXES = 31 * 31 * 31 * 31 };
 

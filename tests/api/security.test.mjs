@@ -113,6 +113,37 @@ test('passwords, session cookies and CSRF tokens never reach the log', async () 
     assert(secret && !srv.log.includes(secret), 'the log holds a secret: ' + secret.slice(0, 6) + '...');
 });
 
+// The tracking code is the citizen's key and a lookup takes microseconds:
+// unknown codes are limited per address like failed logins (100 in 15
+// minutes), for reading, rating and follow-ups alike; known codes are
+// answered until then, and other addresses are not affected.
+test('unknown tracking codes: 429 with Retry-After after 100 from one address', async () => {
+  const msg = (await anon().req('POST', '/api/v1/messages', { consultation_id: 2, title: '路灯不亮', body: '小区路灯坏了', type: '投诉' })).json;
+  assert(msg && msg.tracking_code, 'a message and its code');
+  const from = (ip) => ({ headers: { 'X-Forwarded-For': ip } });
+  eq((await anon().req('GET', `/api/v1/messages/${msg.tracking_code}`)).status, 200, 'the code works');
+  const c = anon();
+  let misses = 0, first429 = null;
+  for (let i = 0; i < 130 && !first429; i++) {
+    const wrong = 'ZZZZ-ZZZZ-' + String(1000 + i).replace(/[01]/g, '9');
+    const r = i % 3 === 0 ? await c.req('GET', `/api/v1/messages/${wrong}`)
+      : i % 3 === 1 ? await c.req('POST', `/api/v1/messages/${wrong}/rating`, { score: 5 })
+      : await c.req('GET', `/api/v1/messages/not-a-code-${i}`);
+    if (r.status === 404) misses++;
+    else if (r.status === 429) first429 = r;
+    else throw new Error(`unexpected ${r.status} for an unknown code`);
+  }
+  // (the tests above looked up a few unknown codes from this address too)
+  assert(misses >= 95 && misses <= 100, `unknown codes answered 404 up to the limit: ${misses}`);
+  assert(first429, 'then 429');
+  eq(first429.json.error.code, 'too_many_attempts', 'error code');
+  assert(Number(first429.headers.get('retry-after')) > 0, 'Retry-After');
+  eq((await anon().req('GET', `/api/v1/messages/${msg.tracking_code}`)).status, 429, 'the address waits, even for a right code');
+  eq((await anon().req('POST', `/api/v1/messages/${msg.tracking_code}/followup`, { body: '还没修' })).status, 429, 'follow-ups too');
+  // The server trusts no proxy here, so X-Forwarded-For does not move the limit.
+  eq((await anon().req('GET', `/api/v1/messages/${msg.tracking_code}`, undefined, from('203.0.113.9'))).status, 429, 'a forged X-Forwarded-For does not escape it');
+});
+
 let res = { passed: 0, failed: 1 };
 try { await setup(); res = await run('api/security'); }
 catch (e) { console.log(`FAIL api/security: setup\n  ${e.stack || e}`); }
