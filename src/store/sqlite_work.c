@@ -404,7 +404,8 @@ static const char Q_STATE_GEN[] = "SELECT " STATE_MARKED;
 static const char Q_STATE_CLEAR[] = "DELETE FROM app_state WHERE name = ?1 AND part >= ?2";
 static const char Q_STATE_ADD[] = "INSERT INTO app_state(name, part, mark, data) VALUES (?1, ?2, ?3, ?4)";
 static const char Q_STATE_MARK[] = "DELETE FROM app_state WHERE name = ?1 AND part < 0";
-/* The old generation, one chunk per statement (and transaction). */
+/* Older generations, one chunk per statement (and transaction): the one just
+ * replaced, and any a process that died after its switch left behind. */
 static const char Q_STATE_DROP_ONE[] =
     "DELETE FROM app_state WHERE name = ?1 AND part = (SELECT min(part) FROM app_state WHERE name = ?1 AND part >= ?2 AND part < ?3)";
 /* The marker and the chunks in one statement, so one snapshot: a write
@@ -496,12 +497,12 @@ int sq_state_put(store *s, const char *name, int64_t mark,
     }
     if (!rc) rc = sq_in_txn(s, state_switch, &x);
     free(x.chunk);
-    /* The previous image, a chunk at a time; one left by a failure here goes with the next write. */
+    /* The previous images, a chunk at a time; what a failure here leaves goes with the next write. */
     for (int changed = 1; !rc && changed; ) {
         if (!(st = sq_stmt(s, Q_STATE_DROP_ONE, &db))) return STORE_ERROR;
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, old * STATE_GEN);
-        sqlite3_bind_int64(st, 3, (old + 1) * STATE_GEN);
+        sqlite3_bind_int64(st, 2, 0);
+        sqlite3_bind_int64(st, 3, x.gen * STATE_GEN);
         rc = sq_exec(s, st, db, "keep state");
         changed = sqlite3_changes(db) > 0;
     }

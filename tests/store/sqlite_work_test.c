@@ -118,6 +118,28 @@ TEST(failed_write_keeps_the_old_image) {
     tmpdb_drop(s, path);
 }
 
+/* A process that died after switching to a new image, before it removed
+ * the old one: those chunks go with the next write. */
+TEST(chunks_of_older_generations_go_with_the_next_write) {
+    char path[128];
+    store *s = tmpdb_open(path, "");
+    image a = { 3u << 20, 1, 0, NULL, 0 }, b = { 2u << 20, 2, 0, NULL, 0 };
+    CHECK(put_reads_back(s, &a, 1));
+    sqlite3 *db;
+    sqlite3_open(path, &db);
+    CHECK_INT(sqlite3_exec(db, "CREATE TABLE keep AS SELECT * FROM app_state WHERE part >= 0", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    CHECK(put_reads_back(s, &b, 2));
+    sqlite3_open(path, &db);   /* generation 1's chunks back, as the dead process left them */
+    CHECK_INT(sqlite3_exec(db, "INSERT INTO app_state SELECT * FROM keep; DROP TABLE keep", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    CHECK(image_is(s, "x", b.n, 2, 2));
+    image c = { 1u << 20, 3, 0, NULL, 0 };
+    CHECK(put_reads_back(s, &c, 3));
+    CHECK_INT(count(path, "SELECT count(*) FROM app_state WHERE name = 'x'"), 2);   /* one chunk + the marker */
+    tmpdb_drop(s, path);
+}
+
 /* A database from before the markers: one image at parts 0, 1, .. */
 TEST(image_from_before_markers_is_read_then_replaced) {
     char path[128];
