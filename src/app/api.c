@@ -279,16 +279,21 @@ void api_defer_drop(http_req *r) {
     r->defer_arg = NULL;
 }
 
+/* 429 with Retry-After: what was too many, and when to try again. */
+static void answer_retry_later(http_req *r, const char *code, const char *what, unsigned retry) {
+    char ra[16];
+    snprintf(ra, sizeof ra, "%u", retry);
+    http_add_header(r, "Retry-After", ra);
+    http_error(r, 429, code, NULL, "%s; try again in %u seconds", what, retry);
+}
+
 static void post_message(api_ctx *c, http_req *r) {
     /* Per client address, before any parsing: a flood costs a lookup each.
      * Behind a trusted proxy the address is the forwarded client's. */
     unsigned retry = 0;
     if (c->submit && !ratelimit_take(c->submit, str_c(r->ip), &retry)) {
-        char ra[16];
-        snprintf(ra, sizeof ra, "%u", retry ? retry : 1);
-        http_add_header(r, "Retry-After", ra);
         metrics_count(METRIC_SUBMIT_LIMITED);
-        return http_error(r, 429, "too_many_messages", NULL, "too many messages from your address; try again in %s seconds", ra);
+        return answer_retry_later(r, "too_many_messages", "too many messages from your address", retry ? retry : 1);
     }
     json_t *j = http_body_json(r);
     if (!j) return;
@@ -329,10 +334,7 @@ static void post_message(api_ctx *c, http_req *r) {
 bool api_code_allowed(api_ctx *c, http_req *r) {
     unsigned retry = 0;
     if (!c->code_ip || !ratelimit_exceeded(c->code_ip, str_c(r->ip), &retry)) return true;
-    char ra[16];
-    snprintf(ra, sizeof ra, "%u", retry);
-    http_add_header(r, "Retry-After", ra);
-    http_error(r, 429, "too_many_attempts", NULL, "too many unknown tracking codes; try again in %u seconds", retry);
+    answer_retry_later(r, "too_many_attempts", "too many unknown tracking codes", retry);
     return false;
 }
 
@@ -410,11 +412,8 @@ static void post_login(api_ctx *c, http_req *r) {
     unsigned retry = 0;
     if ((c->login_ip && ratelimit_exceeded(c->login_ip, str_c(r->ip), &retry))
         || (c->login_name && ratelimit_exceeded(c->login_name, login, &retry))) {
-        char ra[16];
-        snprintf(ra, sizeof ra, "%u", retry);
-        http_add_header(r, "Retry-After", ra);
         json_decref(j);
-        return http_error(r, 429, "too_many_attempts", NULL, "too many failed logins; try again in %u seconds", retry);
+        return answer_retry_later(r, "too_many_attempts", "too many failed logins", retry);
     }
     store_user u;
     int rc = OPS->user_get(ST, login, &u);

@@ -407,7 +407,7 @@ static const char Q_STATE_MARK[] = "DELETE FROM app_state WHERE name = ?1 AND pa
 /* Older generations, one chunk per statement (and transaction): the one just
  * replaced, and any a process that died after its switch left behind. */
 static const char Q_STATE_DROP_ONE[] =
-    "DELETE FROM app_state WHERE name = ?1 AND part = (SELECT min(part) FROM app_state WHERE name = ?1 AND part >= ?2 AND part < ?3)";
+    "DELETE FROM app_state WHERE name = ?1 AND part = (SELECT min(part) FROM app_state WHERE name = ?1 AND part >= 0 AND part < ?2)";
 /* The marker and the chunks in one statement, so one snapshot: a write
  * switching generations meanwhile cannot hand over half of each. */
 static const char Q_STATE_GET[] =   /* (a join with the marker sorted the chunks in a temporary b-tree) */
@@ -416,9 +416,7 @@ static const char Q_STATE_GET[] =   /* (a join with the marker sorted the chunks
 
 typedef struct {
     const char *name; int64_t mark, gen;
-    int (*fill)(void *ud, int (*put)(void *pud, const void *p, size_t n), void *pud);
-    void *ud;
-    char *chunk; size_t n; int64_t part;
+    char *chunk; size_t n; int64_t part;   /* the chunk being filled, and its part */
 } state_arg;
 
 /* The complete generation of name (0: none kept, or one from before the markers). */
@@ -482,7 +480,7 @@ int sq_state_put(store *s, const char *name, int64_t mark,
     int64_t old;
     int rc = state_gen(s, name, &old);
     if (rc) return rc;
-    state_arg x = { name, mark, old + 1, fill, ud, malloc(STATE_CHUNK), 0, (old + 1) * STATE_GEN };
+    state_arg x = { name, mark, old + 1, malloc(STATE_CHUNK), 0, (old + 1) * STATE_GEN };
     if (!x.chunk) { sq_set_err(NULL, "keep state: out of memory"); return STORE_ERROR; }
     sqlite3 *db;
     sqlite3_stmt *st = sq_stmt(s, Q_STATE_CLEAR, &db);   /* what a write that died left */
@@ -501,8 +499,7 @@ int sq_state_put(store *s, const char *name, int64_t mark,
     for (int changed = 1; !rc && changed; ) {
         if (!(st = sq_stmt(s, Q_STATE_DROP_ONE, &db))) return STORE_ERROR;
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, 0);
-        sqlite3_bind_int64(st, 3, x.gen * STATE_GEN);
+        sqlite3_bind_int64(st, 2, x.gen * STATE_GEN);
         rc = sq_exec(s, st, db, "keep state");
         changed = sqlite3_changes(db) > 0;
     }
