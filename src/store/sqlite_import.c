@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A historical message already past its deadline comes in flagged overdue
  * (what the overdue sweep would do next), so its figures are right at once. */
@@ -332,9 +333,25 @@ static int pragma(store *s, const char *q, const char *what) {
     return st ? sq_exec(s, st, db, what) : STORE_ERROR;
 }
 
+/* Sorter threads for making the indexes again at the end: SQLite's sort
+ * of a big index (more keys than the page cache holds) merges its runs on
+ * helper threads. One per core; at 8.5M messages three of the indexes
+ * took 24.4 s with none and 20.5-20.7 s with two (no change at 300k,
+ * where a sort fits in memory). */
+static int sorter_threads(store *s) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    char q[64];
+    snprintf(q, sizeof q, "PRAGMA threads = %ld", n < 1 ? 1 : n > 8 ? 8 : n);
+    sqlite3 *db;
+    if (!sq_stmt(s, SQ_COMMIT, &db)) return STORE_ERROR;   /* this thread's connection */
+    if (sqlite3_exec(db, q, NULL, NULL, NULL) != SQLITE_OK) { sq_set_err(db, "bulk import: sorter threads"); return STORE_ERROR; }
+    return STORE_OK;
+}
+
 int sq_bulk_begin(store *s, int64_t rows, bool *dropped) {
     *dropped = false;
-    if (pragma(s, Q_BULK_CACHE, "bulk import: page cache") || pragma(s, Q_BULK_CHECKPOINT, "bulk import: checkpoints")) return STORE_ERROR;
+    if (pragma(s, Q_BULK_CACHE, "bulk import: page cache") || pragma(s, Q_BULK_CHECKPOINT, "bulk import: checkpoints")
+        || sorter_threads(s)) return STORE_ERROR;
     bulk_arg x = { rows, false };
     int rc = sq_in_txn(s, bulk_begin_txn, &x);
     *dropped = !rc && x.dropped;

@@ -204,6 +204,61 @@ TEST(groups_merge_through_a_bridging_message) {
     dedup_free(d);
 }
 
+/* Group 0: sa n0 times, group 1: sc n1 times, then sb bridges them;
+ * authors "u<k>" as listed (0 ends a list). */
+static dedup *bridged(int n0, const int *auth0, int n1, const int *auth1, int authb) {
+    char p[64], q[400], r[400], s[64], a[900], b[900], c[900], who[16];
+    run(p, 0x4E00, 12); run(q, 0x5000, 80); run(r, 0x6000, 80); run(s, 0x7000, 12);
+    snprintf(a, sizeof a, "%s%s", p, q); snprintf(b, sizeof b, "%s%s", q, r); snprintf(c, sizeof c, "%s%s", r, s);
+    dedup_sig sa = sig(a), sb = sig(b), sc = sig(c);
+    dedup *d;
+    if (dedup_new(NULL, &d)) return NULL;
+    dedup_result res;
+    uint64_t ext = 1;
+    for (int i = 0; i < n0; i++) { snprintf(who, sizeof who, "u%d", auth0[i]); dedup_add(d, &sa, ext++, dedup_author_key(who, strlen(who)), 10, &res); }
+    for (int i = 0; i < n1; i++) { snprintf(who, sizeof who, "u%d", auth1[i]); dedup_add(d, &sc, ext++, dedup_author_key(who, strlen(who)), 30, &res); }
+    snprintf(who, sizeof who, "u%d", authb);
+    dedup_add(d, &sb, ext++, dedup_author_key(who, strlen(who)), 20, &res);
+    if (res.group != 0 || res.nmerged != 1) { dedup_free(d); return NULL; }
+    return d;
+}
+
+TEST(a_merge_counts_each_author_once_whichever_group_is_larger) {
+    /* The merged group counts the smaller group's authors into the larger
+     * one's set: the older group larger, then the newer one larger (the
+     * merged group, the older id, takes the newer group's set). */
+    const int big[] = { 1, 2, 3, 4, 5 }, small[] = { 5, 6 }, big2[] = { 2, 3, 4, 5, 6 }, small2[] = { 1, 2 };
+    for (int turn = 0; turn < 2; turn++) {
+        dedup *d = turn ? bridged(2, small2, 5, big2, 7) : bridged(5, big, 2, small, 7);
+        CHECK(d != NULL);
+        if (!d) continue;
+        dedup_group g;
+        CHECK_INT(dedup_group_get(d, 0, &g), 0);
+        CHECK_INT(g.size, 8); CHECK_INT(g.authors, 7);          /* u1..u7 */
+        CHECK_INT(dedup_group_get(d, 1, &g), -1);
+        /* Members in add order although the lists were linked, not merged. */
+        uint32_t mem[16];
+        CHECK_INT(dedup_group_members(d, 0, mem, 16), 8);
+        for (uint32_t i = 0; i < 8; i++) CHECK_INT(mem[i], i);
+        CHECK_INT(dedup_group_members(d, 0, mem, 3), 8);
+        CHECK(mem[0] == 0 && mem[1] == 1 && mem[2] == 2);
+        /* Later members: an author already counted (from either side) is not counted again. */
+        char a[900], p[64], q[400];
+        run(p, 0x4E00, 12); run(q, 0x5000, 80);
+        snprintf(a, sizeof a, "%s%s", p, q);
+        dedup_sig sa = sig(a);
+        dedup_result res;
+        CHECK_INT(dedup_add(d, &sa, 100, dedup_author_key("u6", 2), 40, &res), 0);
+        CHECK_INT(dedup_add(d, &sa, 101, dedup_author_key("u1", 2), 40, &res), 0);
+        CHECK_INT(dedup_group_get(d, 0, &g), 0);
+        CHECK_INT(g.authors, 7);
+        CHECK_INT(dedup_add(d, &sa, 102, dedup_author_key("u8", 2), 40, &res), 0);
+        CHECK_INT(dedup_group_get(d, 0, &g), 0);
+        CHECK_INT(g.size, 11); CHECK_INT(g.authors, 8);
+        dedup_free(d);
+    }
+}
+
 TEST(short_messages_bridge_groups_only_when_much_nearer) {
     /* The same chain as above with short texts (under 40 trigrams each, as
      * most of a national campaign's messages are): B is within the join
@@ -298,6 +353,8 @@ TEST(image_round_trip_and_refusals) {
     CHECK_INT(load_image(im.p, im.n, 4093, &e), 0);
     CHECK_INT(dedup_nmsgs(e), 600);
     CHECK_INT(dedup_ngroups(e), dedup_ngroups(d));
+    dedup_group saved;
+    CHECK_INT(dedup_group_get(d, 0, &saved), 0);
     for (int i = 600; i < 800; i++) {
         CHECK_INT(dedup_add(d, &g[i], (uint64_t)i, 1, i, &r), 0);
         CHECK_INT(dedup_add(e, &g[i], (uint64_t)i, 1, i, &r2), 0);
@@ -315,6 +372,12 @@ TEST(image_round_trip_and_refusals) {
     CHECK_INT(load_image(longer, im.n + 1, 1 << 20, &e), -1);
     memcpy(longer, "1DDM", 4);          /* "MDD1" little-endian: the format before bucket blocks */
     CHECK_INT(load_image(longer, im.n, 1 << 20, &e), -1);
+    /* "MDD2" (each group's authors counted under its own id) is read. */
+    memcpy(longer, "2DDM", 4);
+    CHECK_INT(load_image(longer, im.n, 1 << 20, &e), 0);
+    CHECK_INT(dedup_group_get(e, 0, &b), 0);
+    CHECK_INT(b.size, saved.size); CHECK_INT(b.authors, saved.authors);
+    dedup_free(e);
     /* A reference pointing outside the image: refused, not followed. */
     memcpy(longer, im.p, im.n);
     memset(longer + im.n - 64, 0xee, 64);
