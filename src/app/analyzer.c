@@ -38,7 +38,7 @@ struct analyzer {
     hotlive *hot;              /* live hot issues; NULL without a dictionary */
     bool hot_loaded;
     pipeline *pl;              /* made at the first run (workers, batch) */
-    int workers, batch;
+    int workers, batch, helper_nice;
     pl_progress_fn on_batch;
     void *on_batch_ud;
     /* thread */
@@ -342,6 +342,8 @@ void analyzer_tune(analyzer *a, int workers, int batch, pl_progress_fn on_batch,
     if (a->pl) pipeline_on_batch(a->pl, on_batch, ud);
 }
 
+void analyzer_helpers_step_back(analyzer *a, int by) { a->helper_nice = by; }
+
 static int64_t mono_now(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -369,6 +371,7 @@ int analyzer_run_source(analyzer *a, const pl_source *src, size_t *done) {
         .dict = a->dict, .model = a->cls ? a->model : NULL, .model_id = a->model_id, .label_map = a->label_map,
         .words = a->words, .spam_nb = a->spam_nb, .triage = a->triage, .spam = a->spam,
         .flood_check = a->flood_check, .dd = a->dd, .rate = a->rate, .hot = a->hot,
+        .helper_nice = a->helper_nice,
     };
     __atomic_store_n(&a->busy_since, mono_now(), __ATOMIC_RELAXED);
     int rc = pipeline_run_source(a->pl, a->st, &cfg, src, done);

@@ -37,6 +37,9 @@ int  analyzer_run_source(analyzer *a, const pl_source *src, size_t *done);
 /* Before the first run: analysis threads (0 = one per core), messages per
  * transaction (0 = the pipeline's default), and a callback after each batch. */
 void analyzer_tune(analyzer *a, int workers, int batch, pl_progress_fn on_batch, void *ud);
+/* For a command whose calling thread is the one that writes (import):
+ * the analysis threads run `by` nice steps below it (pl_config.helper_nice). */
+void analyzer_helpers_step_back(analyzer *a, int by);
 
 /* Checks that data is a classifier model this program can run (with dict
  * for word features) and describes it for the models table:

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "text/keywords.h"
 #include "app/hotlive.h"
+#include "core/sched.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,8 +161,10 @@ static void *worker_main(void *arg) {
     pipeline *p = ((void **)arg)[0];
     scratch *sc = ((void **)arg)[1];
     free(arg);
+    int base = sched_nice_now();
     pthread_mutex_lock(&p->mu);
     while (!p->stop) {
+        if (p->items && p->cfg->helper_nice > 0) sched_step_back(base, p->cfg->helper_nice);
         drain(p, sc);
         if (!p->stop) pthread_cond_wait(&p->work, &p->mu);
     }
@@ -384,7 +387,12 @@ static void order(ordered *o) {
     }
 }
 
-static void *order_main(void *arg) { order(arg); return NULL; }
+static void *order_main(void *arg) {
+    ordered *o = arg;
+    if (o->cfg->helper_nice > 0) sched_step_back(sched_nice_now(), o->cfg->helper_nice);
+    order(o);
+    return NULL;
+}
 
 /* The live hot issues of an ordered batch, in message order. A stage of its
  * own: its segmentation and clustering cost as much as the order stage, and
@@ -401,6 +409,12 @@ static void *hot_main(void *arg) {
         if (o->b.items[i].hot && hotlive_add(o->cfg->hot, o->b.items[i].m, o->an[i].group_id)) j->rc = -1;
     if (j->rc) log_error("analyzer: hot issues: out of memory");
     return NULL;
+}
+
+static void *hot_thread(void *arg) {
+    hot_job *j = arg;
+    if (j->o->cfg->helper_nice > 0) sched_step_back(sched_nice_now(), j->o->cfg->helper_nice);
+    return hot_main(arg);
 }
 
 /* The batch's one transaction: the single place where a batch's results
@@ -446,7 +460,7 @@ int pipeline_run_source(pipeline *p, store *st, const pl_config *cfg, const pl_s
         }
         hot_job hj = { &cur, 0 };
         pthread_t ht;
-        bool hthreaded = cfg->hot && !cur.rc && pthread_create(&ht, NULL, hot_main, &hj) == 0;
+        bool hthreaded = cfg->hot && !cur.rc && pthread_create(&ht, NULL, hot_thread, &hj) == 0;
         if (cfg->hot && !cur.rc && !hthreaded) hot_main(&hj);
         if (!rc) rc = apply(st, &cur);
         if (hthreaded) pthread_join(ht, NULL);

@@ -42,6 +42,8 @@ typedef struct {
     dedup *dd;
     spam_rate *rate;
     struct hotlive *hot;           /* live hot issues (hot stage); NULL = none */
+    int helper_nice;               /* > 0: the helper threads (workers, order, hot) step back this many
+                                      nice steps below the calling thread, which writes (sched.h) */
 } pl_config;
 
 typedef struct pipeline pipeline;
