@@ -253,6 +253,9 @@ int cmd_analyze(int argc, char **argv) {
     else {
         progress_stage(pg, "analyze", "messages", 0);
         analyzer_tune(an, workers, batch, count_batch, pg);
+        /* The calling thread writes every batch; the analysis threads
+         * step back so that it keeps a core (as the import's do). */
+        analyzer_helpers_step_back(an, 10);
         rc = analyzer_run(an, &done);
         if (rc) log_error("analyze: %s", store_errmsg(st));
         analyzer_free(an);
