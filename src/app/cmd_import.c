@@ -256,10 +256,10 @@ static void read_rows(importer *im, slot *sl, size_t limit) {
 typedef struct { importer *im; slot *sl; } read_job;
 
 /* The import's helper threads (the readers here, the analysis threads) run
- * this many nice steps below the calling thread, the one that writes: with
- * five helpers on two cores they took the writer's CPU (it was busy 76% of
- * the rows' time) and the import waited on it. */
-#define HELPER_NICE 10
+ * below the calling thread, the one that writes: with five helpers on two
+ * cores they took the writer's CPU (it was busy 76% of the rows' time) and
+ * the import waited on it. */
+#define HELPER_NICE SCHED_HELPERS_BACK
 
 static void *read_main(void *arg) {
     read_job *j = arg;

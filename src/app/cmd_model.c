@@ -6,6 +6,7 @@
 #include "app/cmd.h"
 #include "app/progress.h"
 #include "core/log.h"
+#include "core/sched.h"
 #include "store/store.h"
 #include "text/classify.h"
 #include "text/utf8.h"
@@ -255,7 +256,7 @@ int cmd_analyze(int argc, char **argv) {
         analyzer_tune(an, workers, batch, count_batch, pg);
         /* The calling thread writes every batch; the analysis threads
          * step back so that it keeps a core (as the import's do). */
-        analyzer_helpers_step_back(an, 10);
+        analyzer_helpers_step_back(an, SCHED_HELPERS_BACK);
         rc = analyzer_run(an, &done);
         if (rc) log_error("analyze: %s", store_errmsg(st));
         analyzer_free(an);

@@ -13,4 +13,8 @@ int sched_step_back(int base, int by);
 /* The calling thread's nice value. */
 int sched_nice_now(void);
 
+/* How far a bulk command's helpers step back (import, analyze): at 10 a
+ * helper gets about a tenth of the writer's share of a contended core. */
+enum { SCHED_HELPERS_BACK = 10 };
+
 #endif
