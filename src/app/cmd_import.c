@@ -259,11 +259,9 @@ typedef struct { importer *im; slot *sl; } read_job;
  * below the calling thread, the one that writes: with five helpers on two
  * cores they took the writer's CPU (it was busy 76% of the rows' time) and
  * the import waited on it. */
-#define HELPER_NICE SCHED_HELPERS_BACK
-
 static void *read_main(void *arg) {
     read_job *j = arg;
-    sched_step_back(sched_nice_now(), HELPER_NICE);
+    sched_step_back(sched_nice_now(), SCHED_HELPERS_BACK);
     read_rows(j->im, j->sl, BATCH);
     return NULL;
 }
@@ -370,7 +368,7 @@ typedef struct { importer *im; slot *sl; size_t limit; } ahead_job;
 
 static void *ahead_main(void *arg) {
     ahead_job *j = arg;
-    sched_step_back(sched_nice_now(), HELPER_NICE);
+    sched_step_back(sched_nice_now(), SCHED_HELPERS_BACK);
     read_rows(j->im, j->sl, j->limit);
     free(j);
     return NULL;
@@ -532,7 +530,7 @@ static int one_pass_start(importer *im, const char *dict_path, const char **data
     size_t before = 0;
     if (analyzer_new(st, *dict, an, err, sizeof err)) { log_error("%s", err); *an = NULL; return 1; }
     analyzer_tune(*an, 0, BATCH, NULL, NULL);   /* the analyzer's batches are the import's */
-    analyzer_helpers_step_back(*an, HELPER_NICE);
+    analyzer_helpers_step_back(*an, SCHED_HELPERS_BACK);
     if (analyzer_run(*an, &before)) { log_error("import: analysing the pending messages: %s", store_errmsg(st)); return 1; }
     if (before) fprintf(stderr, "import: %zu messages that were pending analysed first\n", before);
     if (st->ops->msg_max_id(st, &im->next_id)) { log_error("%s", store_errmsg(st)); return 1; }
