@@ -319,20 +319,46 @@ export async function apiLogin(base, user) {
   return { cookie, csrf: (await r.json()).csrf_token };
 }
 
+/* The answer to an intercepted request, fetched by Playwright, or the error
+ * as a string. Playwright's fetches share one keep-alive pool across tests;
+ * a pooled connection the server closes after its idle timeout (30 s) can
+ * reset as it is reused, and a route whose fetch throws is never answered:
+ * the page then waits forever (a CI run timed out so in waitForLoadState).
+ * A browser retries an idempotent request on a reused connection that
+ * resets, so GET and HEAD are retried here too; anything else is not. An
+ * error left is returned, named in the test's violations, not a hang. */
+async function proxyFetch(route) {
+  const idempotent = ['GET', 'HEAD'].includes(route.request().method());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await route.fetch({ timeout: 8000 });   // three tries fit in waitForLoadState's 30 s
+    } catch (e) {
+      const why = String(e && e.message || e).split('\n')[0];
+      if (!idempotent || attempt === 3) return why;
+      console.error(`# proxy: ${route.request().url()} try ${attempt} failed (${why}); again`);
+    }
+  }
+}
+
 /* A page that loads everything under a stricter Content-Security-Policy than
  * the server's, collecting every violation: proof the pages need no inline
  * script or style. open(ctx) makes the page (default ctx.newPage()). */
 export async function strictCspPage(browser, open = (ctx) => ctx.newPage()) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  const violations = [];
   await ctx.route('**/*', async (route) => {
-    const resp = await route.fetch();
+    const resp = await proxyFetch(route);
+    if (typeof resp === 'string') {
+      violations.push(`proxy: ${route.request().method()} ${route.request().url()}: ${resp}`);
+      await route.abort('failed').catch(() => {});
+      return;
+    }
     await route.fulfill({
       response: resp,
       headers: { ...resp.headers(), 'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'" },
-    });
+    }).catch(() => {});   // the page may have gone on meanwhile
   });
   const p = await open(ctx);
-  const violations = [];
   p.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text()); });
   await p.exposeFunction('__cspViolation', (v) => violations.push(v));
   await p.addInitScript(() => {
