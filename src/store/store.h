@@ -308,6 +308,9 @@ typedef struct store_ops {
     int (*moderation_queue)(store *s, int limit, int offset, json_t **out);
     /* decision: "approve" (publish and route), "reject" (with reason), "spam" (reject and teach the spam model). */
     int (*moderate)(store *s, int64_t id, int64_t user_id, const char *decision, str reason);
+    /* A near-duplicate group: {"group_id","representative_id","size","authors","authors_counted","first_at","last_at",
+     * "members":[...]} (the first limit members). authors: distinct writers among the authors_counted newest
+     * members (all of them up to 10,000; a bigger campaign's writers are counted among its newest 10,000). */
     int (*group_members)(store *s, int64_t group_id, int limit, json_t **out);
     /* Calls cb, in id order, for every analyzed message with id > after and a
      * near-duplicate signature (to rebuild the index at start, or bring a kept

@@ -3,7 +3,9 @@
  * image replaces the old one only once it is complete, what a write that
  * died left is ignored and then cleared, an image from before the
  * generation markers is still read, and other writers get their turn
- * between the chunks of a long write. */
+ * between the chunks of a long write; a near-duplicate group's summary,
+ * exact up to 10,000 members, its writers counted among the newest 10,000
+ * above. */
 #include "test.h"
 #include "store/store.h"
 #include "tmpdb.h"
@@ -176,4 +178,65 @@ TEST(other_writers_get_their_turn_between_chunks) {
     CHECK(put_reads_back(s, &a, 1));
     CHECK_INT(a.others_done, 1);
     tmpdb_drop(s, path);
+}
+
+/* A group's summary: n members, member i written by author i % writers
+ * (every third one by address only), times rising with i. */
+static void group_of(store *s, const char *path, int n, int writers, int64_t *gid) {
+    int64_t cons;
+    CHECK_INT(s->ops->consultation_add(s, STR_LIT("c"), (str){0}, (str){0}, &cons), STORE_OK);
+    store_new_msg *m = calloc((size_t)n, sizeof *m);
+    int64_t *ids = calloc((size_t)n, sizeof *ids);
+    char (*who)[16] = calloc((size_t)n, 16), (*when)[24] = calloc((size_t)n, 24);
+    for (int i = 0; i < n; i++) {
+        snprintf(who[i], 16, "w%d", i % writers);
+        snprintf(when[i], 24, "2026-11-%02dT%02d:%02d:00Z", 1 + i / 1440 % 28, i / 60 % 24, i % 60);
+        m[i] = (store_new_msg){ .consultation_id = cons, .title = STR_LIT("t"), .body = STR_LIT("b"), .type = STR_LIT("建议"),
+                                .created_at = { when[i], strlen(when[i]) } };
+        if (i % 3) m[i].author = (str){ who[i], strlen(who[i]) };
+        else m[i].author_ip = (str){ who[i], strlen(who[i]) };
+    }
+    size_t dups = 0;
+    CHECK_INT(s->ops->msg_import(s, m, (size_t)n, ids, &dups), STORE_OK);
+    *gid = ids[0];
+    sqlite3 *db;
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char q[160];
+    snprintf(q, sizeof q, "UPDATE messages SET group_id = %lld WHERE id BETWEEN %lld AND %lld",
+             (long long)ids[0], (long long)ids[0], (long long)ids[n - 1]);
+    CHECK_INT(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    free(m); free(ids); free(who); free(when);
+}
+
+TEST(group_summary_exact_up_to_ten_thousand_then_writers_among_the_newest) {
+    struct { int n, writers, authors, counted; const char *last; } cases[] = {
+        { 300, 7, 7, 300, "2026-11-01T04:59:00Z" },
+        { 10000, 10000, 10000, 10000, "2026-11-07T22:39:00Z" },
+        /* 12,000 members by 11,000 writers: the newest 10,000 (members
+         * 2,000-11,999) are by writers 0-999 and 2,000-10,999: all distinct. */
+        { 12000, 11000, 10000, 10000, "2026-11-09T07:59:00Z" },
+        { 12000, 40, 40, 10000, "2026-11-09T07:59:00Z" },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char path[128];
+        store *s = tmpdb_open(path, "");
+        if (!s) { CHECK(0); return; }
+        int64_t gid;
+        group_of(s, path, cases[k].n, cases[k].writers, &gid);
+        json_t *o = NULL;
+        CHECK_INT(s->ops->group_members(s, gid, 5, &o), STORE_OK);
+        if (o) {
+            CHECK_INT(json_integer_value(json_object_get(o, "size")), cases[k].n);
+            CHECK_INT(json_integer_value(json_object_get(o, "authors")), cases[k].authors);
+            CHECK_INT(json_integer_value(json_object_get(o, "authors_counted")), cases[k].counted);
+            CHECK_STR(json_string_value(json_object_get(o, "first_at")), "2026-11-01T00:00:00Z");
+            CHECK_STR(json_string_value(json_object_get(o, "last_at")), cases[k].last);
+            CHECK_INT(json_array_size(json_object_get(o, "members")), 5);
+            json_decref(o);
+        }
+        CHECK_INT(s->ops->group_members(s, gid + cases[k].n + 5, 5, &o), STORE_NOT_FOUND);
+        tmpdb_drop(s, path);
+    }
 }

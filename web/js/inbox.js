@@ -104,8 +104,10 @@ async function loadGroup() {
     const g = await api('GET', `/api/v1/groups/${group}`);
     const span = g.first_at && g.last_at ? t('inbox.to', fmtTime(g.first_at), fmtTime(g.last_at)) : '';
     groupSize = Number(g.size) || 0;
+    const counted = Number(g.authors_counted) || groupSize;   // writers counted among the newest members of a big campaign
     groupHead.append(el('strong', null, t('inbox.group_of_similar_messages', group)),
-      t('inbox.messages_from_writers_they_can', groupSize, Number(g.authors) || 0, span), ' ', back);
+      counted < groupSize ? t('inbox.messages_writers_among_newest', groupSize, Number(g.authors) || 0, counted, span)
+        : t('inbox.messages_from_writers_they_can', groupSize, Number(g.authors) || 0, span), ' ', back);
     noteHidden();
   } catch (e) {
     if (e.redirecting) return;
