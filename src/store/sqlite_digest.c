@@ -16,6 +16,15 @@ static const char Q_NEW[] = "SELECT count(*) FROM messages INDEXED BY messages_d
                             "WHERE department_id IS ?1 AND created_at >= ?2 AND created_at < ?3";
 static const char Q_OVERDUE[] = "SELECT count(*) FROM messages INDEXED BY messages_dept_due "
                                 "WHERE department_id IS ?1 AND state IN ('new','assigned') AND due_at < ?2";
+/* Today's overdue without walking the overdue: the department's open
+ * messages (open_counts, kept by triggers) less those due from now on and
+ * those without a deadline, short ranges of the same index. (A past day's
+ * digest counts directly: few were due by then.) */
+static const char Q_OPEN[] = "SELECT coalesce(sum(n), 0) FROM open_counts WHERE department_id = coalesce(?1, 0)";
+static const char Q_NOT_DUE[] = "SELECT count(*) FROM messages INDEXED BY messages_dept_due "
+                                "WHERE department_id IS ?1 AND state IN ('new','assigned') AND due_at >= ?2";
+static const char Q_NO_DEADLINE[] = "SELECT count(*) FROM messages INDEXED BY messages_dept_due "
+                                    "WHERE department_id IS ?1 AND state IN ('new','assigned') AND due_at IS NULL";
 static const char Q_SOON[] = "SELECT count(*) FROM messages INDEXED BY messages_dept_due "
                              "WHERE department_id IS ?1 AND state IN ('new','assigned') AND due_at >= ?2 AND due_at <= ?3";
 static const char Q_URGED[] = "SELECT count(*), coalesce(sum(urged_at >= ?2 AND urged_at < ?3), 0) FROM messages INDEXED BY messages_urged "
@@ -45,13 +54,24 @@ static int count2(store *s, const char *q, int64_t dept, const char *a, const ch
     return rc == SQLITE_ROW ? STORE_OK : STORE_ERROR;
 }
 
-typedef struct { const char *start, *end, *as_of, *soon; } window;
+typedef struct { const char *start, *end, *as_of, *soon; bool today; } window;
+
+static int overdue_of(store *s, int64_t dept, const window *w, int64_t *n) {
+    if (!w->today) return count2(s, Q_OVERDUE, dept, w->as_of, NULL, n, NULL);
+    int64_t open, not_due, none;
+    int rc;
+    if ((rc = count2(s, Q_OPEN, dept, NULL, NULL, &open, NULL)) || (rc = count2(s, Q_NOT_DUE, dept, w->as_of, NULL, &not_due, NULL))
+        || (rc = count2(s, Q_NO_DEADLINE, dept, NULL, NULL, &none, NULL))) return rc;
+    *n = open - not_due - none;
+    if (*n < 0) *n = 0;   /* a message that moved between the statements */
+    return STORE_OK;
+}
 
 static int one(store *s, int64_t dept, const char *name, const window *w, json_t *out) {
     int64_t fresh, overdue, soon, urged, urged_day = 0, replies = 0, ext = 0;
     int rc;
     if ((rc = count2(s, Q_NEW, dept, w->start, w->end, &fresh, NULL))
-        || (rc = count2(s, Q_OVERDUE, dept, w->as_of, NULL, &overdue, NULL))
+        || (rc = overdue_of(s, dept, w, &overdue))
         || (rc = count2(s, Q_SOON, dept, w->as_of, w->soon, &soon, NULL))
         || (rc = count2(s, Q_URGED, dept, w->start, w->end, &urged, &urged_day))) return rc;
     if (dept && ((rc = count2(s, Q_PENDING_REPLIES, dept, NULL, NULL, &replies, NULL))
@@ -75,7 +95,7 @@ int sq_digest(store *s, int64_t dept_id, const char *day, json_t **out) {
     iso(as_of, at);
     int rc = sq_due_after(s, as_of - 1, 2, soon);   /* the working days after this one, not after the next */
     if (rc) return rc;
-    window w = { start, end, at, soon };
+    window w = { start, end, at, soon, as_of == now };
     json_t *a = json_array();
     sqlite3_stmt *st = sq_stmt(s, Q_DEPTS, NULL);
     if (!st) { json_decref(a); return STORE_ERROR; }

@@ -136,7 +136,7 @@ int sq_msg_sources_known(store *s, int64_t consultation, const str *src, size_t 
     return STORE_OK;
 }
 
-/* The counters four AFTER INSERT triggers keep per row, kept instead once
+/* The counters five AFTER INSERT triggers keep per row, kept instead once
  * per batch by a statement over the batch's id range while a bulk import
  * has dropped those triggers (sq_bulk_begin): a trigger program per row
  * costs more than the row's own INSERT. Each statement does what its
@@ -153,6 +153,9 @@ static const struct { const char *trigger, *sql; } range_counts[] = {
     { "messages_inbox_insert",
       "INSERT INTO inbox_counts SELECT coalesce(department_id, 0), count(*) FROM messages "
       "WHERE id BETWEEN ?1 AND ?2 AND moderation IN ('none','approved') GROUP BY 1 ON CONFLICT DO UPDATE SET n = n + excluded.n" },
+    { "messages_open_insert",
+      "INSERT INTO open_counts SELECT coalesce(department_id, 0), count(*) FROM messages "
+      "WHERE id BETWEEN ?1 AND ?2 AND state IN ('new','assigned') GROUP BY 1 ON CONFLICT DO UPDATE SET n = n + excluded.n" },
     { "messages_public_insert",
       "UPDATE consultations SET public_count = public_count + x.n FROM (SELECT consultation_id AS c, count(*) AS n "
       "FROM messages WHERE id BETWEEN ?1 AND ?2 AND publish = 1 AND analyzed = 1 AND moderation IN ('none','approved') "
@@ -371,6 +374,9 @@ static const char Q_RECOUNT[] =
     "DELETE FROM inbox_counts;"
     "INSERT INTO inbox_counts SELECT coalesce(department_id, 0), count(*) FROM messages"
     "  WHERE moderation IN ('none','approved') GROUP BY 1;"
+    "DELETE FROM open_counts;"
+    "INSERT INTO open_counts SELECT coalesce(department_id, 0), count(*) FROM messages"
+    "  WHERE state IN ('new','assigned') GROUP BY 1;"
     "DELETE FROM section_public_counts;"
     "INSERT INTO section_public_counts SELECT consultation_id, coalesce(section, 0), type, count(*) FROM messages"
     "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved') GROUP BY 1, 2, 3;";

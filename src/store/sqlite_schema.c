@@ -524,6 +524,25 @@ static const char *migrations[] = {
     "  UPDATE consultations SET public_count = public_count + 1 WHERE id = new.consultation_id;"
     "  INSERT INTO section_public_counts VALUES (new.consultation_id, coalesce(new.section, 0), new.type, 1)"
     "    ON CONFLICT DO UPDATE SET n = n + 1; END;",
+
+    /* 30: each department's open messages (new or assigned; 0: not
+     * routed), kept by triggers: the digest's overdue figure counted every
+     * open message of every department (60 ms for 854,200 messages, most
+     * of them open). Overdue is now the open ones less those due from now
+     * on or without a deadline, two short index ranges. (Written to run
+     * again: a database set back to an older version redoes it.) */
+    "CREATE TABLE IF NOT EXISTS open_counts (department_id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+    "DELETE FROM open_counts;"
+    "INSERT INTO open_counts SELECT coalesce(department_id, 0), count(*) FROM messages"
+    "  WHERE state IN ('new','assigned') GROUP BY 1;"
+    "CREATE TRIGGER IF NOT EXISTS messages_open_insert AFTER INSERT ON messages WHEN new.state IN ('new','assigned') BEGIN"
+    "  INSERT INTO open_counts VALUES (coalesce(new.department_id, 0), 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER IF NOT EXISTS messages_open_update AFTER UPDATE OF department_id, state ON messages"
+    "  WHEN (old.state IN ('new','assigned')) <> (new.state IN ('new','assigned'))"
+    "    OR old.department_id IS NOT new.department_id BEGIN"
+    "  UPDATE open_counts SET n = n - 1 WHERE old.state IN ('new','assigned') AND department_id = coalesce(old.department_id, 0);"
+    "  INSERT INTO open_counts SELECT coalesce(new.department_id, 0), 1 WHERE new.state IN ('new','assigned')"
+    "    ON CONFLICT DO UPDATE SET n = n + 1; END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

@@ -49,6 +49,21 @@ t "a bad date is a usage error naming it" "2 1" "$rc $(grep -c "2026-02-30" "$d/
 t "an unknown department is refused" "1 1" "$rc $(grep -c '不存在的局' "$d/err")"
 "$M" digest --db "$db" --bogus >/dev/null 2>&1; t "unknown option" 2 $?
 
+# Today's overdue figure comes from the count of each department's open
+# messages less those not due yet: it must equal counting the overdue.
+today() { "$M" digest --db "$db" --json | python3 -c 'import json,sys; [print(x["id"], x["overdue"]) for x in json.load(sys.stdin)["departments"]]' | sort -n | tr '\n' ' '; }
+want() { sqlite3 "$d/db" "SELECT d.id, (SELECT count(*) FROM messages m WHERE m.department_id IS nullif(d.id, 0) AND m.state IN ('new','assigned')
+  AND m.due_at < strftime('%Y-%m-%dT%H:%M:%SZ','now')) FROM (SELECT id FROM departments WHERE disabled = 0 UNION ALL SELECT 0) d ORDER BY 1" | tr '|\n' '  '; }
+t "today: overdue as counted" "$(want)" "$(today)"
+t "today: three overdue in 交通运输局" "3" "$("$M" digest --db "$db" --department 交通运输局 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["departments"][0]["overdue"])')"
+# Moved, reopened, given a deadline to come, or none: still as counted.
+sqlite3 "$d/db" "UPDATE messages SET department_id = (SELECT id FROM departments WHERE name = '教育局') WHERE source_id = 'a3'"
+sqlite3 "$d/db" "UPDATE messages SET state = 'assigned' WHERE source_id = 'a2'"
+sqlite3 "$d/db" "UPDATE messages SET due_at = '2999-01-01T00:00:00Z' WHERE source_id = 'a4'"
+sqlite3 "$d/db" "UPDATE messages SET due_at = NULL WHERE source_id = 'a5'"
+t "today, after a transfer, a reopening and new deadlines: as counted" "$(want)" "$(today)"
+t "the open counts agree with the messages (minyi check)" "open_counts ok" "$("$M" check --db "$db" 2>&1 | awk '$2 == "open_counts" { print $2, $1 }')"
+
 # The counts come from indexes: no query of the digest walks the messages table.
 plan=$(sqlite3 "$d/db" "EXPLAIN QUERY PLAN SELECT count(*) FROM messages INDEXED BY messages_dept_created WHERE department_id IS 1 AND created_at >= '2026-03-01' AND created_at < '2026-03-02'")
 t "new messages of a day: an index search" "1" "$(grep -c 'SEARCH messages USING COVERING INDEX messages_dept_created' <<<"$plan")"
