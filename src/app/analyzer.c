@@ -37,6 +37,8 @@ struct analyzer {
     size_t dd_kept;            /* messages in the index when its image was last kept in the store */
     hotlive *hot;              /* live hot issues; NULL without a dictionary */
     bool hot_loaded;
+    int64_t known_upto;        /* highest message id whose analysis dd and hot hold (see catch_up) */
+    int64_t seen;              /* highest id index_one / hot_one were given */
     pipeline *pl;              /* made at the first run (workers, batch) */
     int workers, batch, helper_nice;
     pl_progress_fn on_batch;
@@ -119,6 +121,7 @@ static bool stopping(analyzer *a) { return __atomic_load_n(&a->stop, __ATOMIC_RE
 static int hot_one(void *ud, const store_msg *m) {
     analyzer *a = ud;
     if (stopping(a)) return STOPPED;
+    if (m->id > a->seen) a->seen = m->id;
     return hotlive_add(a->hot, m, m->group_id) ? STORE_ERROR : 0;
 }
 
@@ -206,6 +209,7 @@ static int index_one(void *ud, int64_t id, int64_t group_id, str author, const c
     analyzer *a = ud;
     (void)group_id;
     if (stopping(a)) return STOPPED;
+    if (id > a->seen) a->seen = id;
     if (n != sizeof(dedup_sig)) return 0;       /* written by another version: skip */
     dedup_sig s;
     memcpy(&s, sig, sizeof s);
@@ -217,6 +221,26 @@ static int index_one(void *ud, int64_t id, int64_t group_id, str author, const c
 static void keep_hot(analyzer *a) {
     if (hotlive_keep(a->hot, a->st))
         log_error("analyzer: keeping the hot issues: %s (the next start re-reads every message)", store_errmsg(a->st));
+}
+
+/* Messages another process analysed (a `minyi import` that analyses its
+ * rows, `minyi analyze`) after the last this analyzer knows of: into the
+ * near-duplicate index and the live hot issues, so that a new message
+ * joins an imported campaign without a restart. Each pass looks at the ids
+ * above known_upto, where only the messages not analysed yet stand when
+ * nobody else analysed any (the intake's newest: a short walk). Messages
+ * another process analyses below known_upto (older ones it took first)
+ * are not seen before the next start. */
+static int catch_up(analyzer *a) {
+    int64_t from = a->known_upto;
+    a->seen = from;
+    if (a->st->ops->group_index(a->st, from, index_one, a)) return stopping(a) ? STOPPED : -1;
+    if (a->seen == from) return 0;
+    if (a->hot && a->hot_loaded && a->st->ops->msg_published_after(a->st, from, hot_one, a)) return stopping(a) ? STOPPED : -1;
+    log_info("analyzer: messages %lld-%lld, analysed by another process, added to the near-duplicate index and the hot issues",
+             (long long)from + 1, (long long)a->seen);
+    a->known_upto = a->seen;
+    return 0;
 }
 
 /* Re-reads what admins may have changed. Cheap when nothing did. At the
@@ -281,6 +305,8 @@ static int reload(analyzer *a) {
     if (rc == STORE_OK) free(data);
 
 
+    if (a->dd_loaded && (!a->hot || a->hot_loaded) && (rc = catch_up(a))) return rc;
+
     if (a->hot && !a->hot_loaded) {
         /* First: the hot issues are public, the index only serves new
          * messages. The whole image, not a rebuild of the recent weeks:
@@ -290,10 +316,13 @@ static int reload(analyzer *a) {
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         hotlive_load(a->hot, st, &mark);
+        if (mark > a->known_upto) a->known_upto = mark;
+        a->seen = 0;
         size_t kept = hotlive_size(a->hot);
         rc = st->ops->msg_published_after(st, mark, hot_one, a);
         if (rc == STOPPED) return STOPPED;
         if (rc) return -1;
+        if (a->seen > a->known_upto) a->known_upto = a->seen;
         a->hot_loaded = true;
         clock_gettime(CLOCK_MONOTONIC, &t1);
         log_info("analyzer: hot issues: %zu messages (%zu from the kept image, %zu re-added) in %.2f s",
@@ -304,8 +333,11 @@ static int reload(analyzer *a) {
     if (!a->dd_loaded) {
         int64_t mark;
         load_index(a, &mark);
+        if (mark > a->known_upto) a->known_upto = mark;
+        a->seen = 0;
         size_t kept = dedup_nmsgs(a->dd);
         if (st->ops->group_index(st, mark, index_one, a)) return stopping(a) ? STOPPED : -1;
+        if (a->seen > a->known_upto) a->known_upto = a->seen;
         a->dd_loaded = true;
         log_info("analyzer: near-duplicate index: %zu messages in %zu groups (%zu from the kept image, %zu re-added; %.0f bytes a message)",
                  dedup_nmsgs(a->dd), dedup_ngroups(a->dd), kept, dedup_nmsgs(a->dd) - kept,
@@ -375,6 +407,7 @@ int analyzer_run_source(analyzer *a, const pl_source *src, size_t *done) {
     };
     __atomic_store_n(&a->busy_since, mono_now(), __ATOMIC_RELAXED);
     int rc = pipeline_run_source(a->pl, a->st, &cfg, src, done);
+    if (pipeline_last_id(a->pl) > a->known_upto) a->known_upto = pipeline_last_id(a->pl);
     metrics_add(METRIC_ANALYZED, *done);
     /* Keep the index image once it has grown by an eighth since the last
      * one: writing it costs about as much as re-adding that eighth. */

@@ -62,6 +62,7 @@ struct pipeline {
     bool stop;
     pl_progress_fn fn;
     void *ud;
+    int64_t last_id;               /* highest message id applied (the calling thread's) */
 };
 
 /* "2026-11-29T18:47:01Z" -> seconds since the epoch (0 when unreadable). */
@@ -216,6 +217,8 @@ void pipeline_free(pipeline *p) {
 }
 
 void pipeline_on_batch(pipeline *p, pl_progress_fn fn, void *ud) { p->fn = fn; p->ud = ud; }
+
+int64_t pipeline_last_id(const pipeline *p) { return p ? p->last_id : 0; }
 
 static void submit(pipeline *p, const pl_config *cfg, batch *b) {
     pthread_mutex_lock(&p->mu);
@@ -467,6 +470,7 @@ int pipeline_run_source(pipeline *p, store *st, const pl_config *cfg, const pl_s
         if (!rc && hj.rc) rc = -1;
         if (!rc) {
             *done += cur.b.n;
+            for (size_t i = 0; i < cur.b.n; i++) if (cur.b.msgs[i].id > p->last_id) p->last_id = cur.b.msgs[i].id;
             if (p->fn) p->fn(p->ud, cur.b.n);
         }
         if (threaded) pthread_join(t, NULL);

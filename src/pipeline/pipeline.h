@@ -53,6 +53,9 @@ typedef struct pipeline pipeline;
 int  pipeline_new(int workers, int batch, pipeline **out);
 void pipeline_free(pipeline *p);
 
+/* The highest message id of any batch applied so far (0: none). */
+int64_t pipeline_last_id(const pipeline *p);
+
 /* Called after each applied batch with its size (e.g. progress). */
 typedef void (*pl_progress_fn)(void *ud, size_t n);
 void pipeline_on_batch(pipeline *p, pl_progress_fn fn, void *ud);

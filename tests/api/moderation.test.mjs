@@ -4,6 +4,7 @@
 // moderators' decisions audited and learnt from (minyi train-spam --from-db).
 import { Server, Client, waitAnalyzed, minyi, minyiFails, test, assert, eq, run } from './lib.mjs';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 
 const srv = new Server();
 const PW = { root: 'admin-pass-123', mod: 'moderator-pass-1', traffic: 'traffic-pass-1' };
@@ -165,6 +166,28 @@ test('the same text again and again from one sender is a flood and is held', asy
   eq(last.moderation, 'held', 'held');
   assert(/flood/.test(last.hold_reason.spam.signals), 'flood signal: ' + JSON.stringify(last.hold_reason));
   eq(last.group_id, ids[0], 'and grouped with its copies');
+});
+
+test('a campaign imported while the server runs: a copy posted afterwards joins its group', async () => {
+  const a = await as('root');
+  eq((await a.req('POST', '/api/v1/settings', { flood_check: 0 })).status, 200, 'flood check off');
+  const text = (name, days) =>
+    `我是${name}，家住B市B7区松涛小区。小区东门外的污水管道破裂，污水漫到人行道上已经${days}天，臭味很大，孩子上学都要绕路走，请有关部门尽快派人抢修。`;
+  const file = join(srv.dir, 'campaign.jsonl');
+  const rows = [['钱一', '五'], ['孙二', '六'], ['周三', '七']].map(([n, d], i) =>
+    JSON.stringify({ id: `c${i}`, title: '松涛小区东门污水管道破裂', body: text(n, d), type: '投诉' }));
+  writeFileSync(file, rows.join('\n') + '\n');
+  // The import analyses its rows itself: the server's analyzer never sees them pending.
+  minyi(['import', '--data', file, '--consultation', '2', '--db', srv.db]);
+  const list = (await a.req('GET', `/api/v1/inbox?limit=50&q=${encodeURIComponent('松涛小区')}`)).json.messages;
+  eq(list.length, 3, 'the three imported');
+  const imported = [];
+  for (const m of list) imported.push(await waitAnalyzed(a, m.id));
+  const g = imported[0].group_id;
+  assert(g > 0 && imported.every(m => m.group_id === g), 'the import grouped them: ' + imported.map(m => m.group_id));
+  const r = await post('松涛小区东门污水管道破裂', text('吴四', '八'));
+  eq((await waitAnalyzed(a, r.id)).group_id, g, 'the new copy joins the imported campaign');
+  eq((await a.req('GET', `/api/v1/groups/${g}`)).json.size, 4, 'a group of four');
 });
 
 let res = { passed: 0, failed: 1 };
