@@ -91,6 +91,7 @@ typedef struct {
     XXH128_hash_t *seen;       /* hashes of this run's source ids (open addressing, low64 0 = empty) */
     size_t nseen, capseen;
     bool known[BATCH];
+    bool look_up;              /* the consultation held imported rows before this run: look each source id up */
     const store_analysis *an;  /* the batch being applied */
 } importer;
 
@@ -410,7 +411,8 @@ static int op_next(void *ud, int max, store_msg **msgs, size_t *nout, void **tag
         if (sl->rc) { buf_free(&sl->arena); free(sl); return -1; }
         str src[BATCH];
         for (size_t i = 0; i < sl->n; i++) src[i] = sl->rows[i].source_id;
-        if (im->st->ops->msg_sources_known(im->st, im->consultation, src, sl->n, im->known)) {
+        if (!im->look_up) memset(im->known, 0, sl->n * sizeof *im->known);   /* seen_add knows this run's */
+        else if (im->st->ops->msg_sources_known(im->st, im->consultation, src, sl->n, im->known)) {
             log_error("%s: %s", im->path, store_errmsg(im->st));
             buf_free(&sl->arena); free(sl); return -1;
         }
@@ -582,6 +584,7 @@ int cmd_import(int argc, char **argv) {
     if (!imp) { log_error("out of memory"); store_close(st); return 1; }
     importer im_init = { .st = st, .consultation = cid, .type = type, .tz_seconds = (sign == '-' ? -1 : 1) * (th * 3600L + tm * 60L) };
     *imp = im_init;
+    if (st->ops->msg_sources_any(st, cid, &imp->look_up)) { log_error("%s", store_errmsg(st)); free(imp); store_close(st); return 1; }
     imp->pg = progress_new("import", quiet);
     imp->stage = progress_stage(imp->pg, "import", "rows", 0);
     int64_t mid; void *mdata; size_t mn;

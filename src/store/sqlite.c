@@ -759,7 +759,7 @@ const store_ops store_sqlite = {
     .rule_add = sq_rule_add, .rule_list = sq_rule_list,
     .event_add = sq_event_add, .event_list = sq_event_list,
     .msg_pending = sq_msg_pending, .msg_import = sq_msg_import, .msg_import_analyzed = sq_msg_import_analyzed,
-    .msg_sources_known = sq_msg_sources_known, .msg_max_id = sq_msg_max_id,
+    .msg_sources_known = sq_msg_sources_known, .msg_sources_any = sq_msg_sources_any, .msg_max_id = sq_msg_max_id,
     .bulk_begin = sq_bulk_begin, .bulk_end = sq_bulk_end, .analysis_apply = sq_analysis_apply, .msg_transfer = sq_msg_transfer,
     .moderation_queue = sq_moderation_queue, .moderate = sq_moderate,
     .group_members = sq_group_members, .group_index = sq_group_index,

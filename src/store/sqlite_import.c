@@ -122,6 +122,21 @@ int sq_msg_max_id(store *s, int64_t *out) {
     return STORE_OK;
 }
 
+static const char Q_SOURCES_ANY[] = "SELECT 1 FROM messages WHERE consultation_id = ?1 AND source_id IS NOT NULL LIMIT 1";
+
+int sq_msg_sources_any(store *s, int64_t consultation, bool *any) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_SOURCES_ANY, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, consultation);
+    int rc = sqlite3_step(st);
+    *any = rc == SQLITE_ROW;
+    sq_done(st);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) return STORE_OK;
+    sq_set_err(db, "import: look for imported messages");
+    return STORE_ERROR;
+}
+
 int sq_msg_sources_known(store *s, int64_t consultation, const str *src, size_t n, bool *known) {
     for (size_t i = 0; i < n; i++) {
         known[i] = false;

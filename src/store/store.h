@@ -255,6 +255,9 @@ typedef struct store_ops {
                                const store_kw_count *kw, size_t nkw);
     /* known[i] = whether (consultation, src[i]) is imported already ({NULL,0}: false). */
     int (*msg_sources_known)(store *s, int64_t consultation, const str *src, size_t n, bool *known);
+    /* *any = whether the consultation holds any message imported with a source id (an import
+     * into one without needs no lookups: it knows its own). */
+    int (*msg_sources_any)(store *s, int64_t consultation, bool *any);
     int (*msg_max_id)(store *s, int64_t *out);   /* the highest message id, 0 = none */
     /* A big import into a small table: when the table holds at most rows
      * messages, its secondary indexes (those the import does not read) are
