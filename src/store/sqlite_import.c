@@ -151,14 +151,21 @@ int sq_msg_sources_known(store *s, int64_t consultation, const str *src, size_t 
     return STORE_OK;
 }
 
-/* The counters five AFTER INSERT triggers keep per row, kept instead once
+/* The counters six AFTER INSERT triggers keep per row, kept instead once
  * per batch by a statement over the batch's id range while a bulk import
  * has dropped those triggers (sq_bulk_begin): a trigger program per row
  * costs more than the row's own INSERT. Each statement does what its
- * trigger does for the rows it counts. The near-duplicate group trigger is
- * not among them: the batch's merges move rows between groups between the
- * INSERTs, which a count at the end of the batch would count twice. */
+ * trigger does for the rows it counts. The near-duplicate groups' sizes
+ * are counted so too: a batch's group merges run after its rows are
+ * counted (analyzed_txn), so a row a merge moves is counted in the group
+ * it was written with, and the merge's update trigger moves it. */
 static const struct { const char *trigger, *sql; } range_counts[] = {
+    { "messages_group_insert",
+      "INSERT INTO msg_groups(id, size, first_at, last_at) SELECT group_id, count(*), min(created_at), max(created_at) "
+      "FROM messages WHERE id BETWEEN ?1 AND ?2 AND group_id IS NOT NULL GROUP BY 1 "
+      "ON CONFLICT(id) DO UPDATE SET size = size + excluded.size, "
+      "first_at = min(coalesce(first_at, excluded.first_at), excluded.first_at), "
+      "last_at = max(coalesce(last_at, excluded.last_at), excluded.last_at)" },
     { "messages_count_insert",
       "UPDATE consultations SET message_count = message_count + x.n FROM (SELECT consultation_id AS c, count(*) AS n "
       "FROM messages WHERE id BETWEEN ?1 AND ?2 GROUP BY 1) x WHERE consultations.id = x.c" },
@@ -258,9 +265,13 @@ static int analyzed_txn(store *s, void *arg) {
             rc = sq_exec(s, st, db, "import message");   /* a tracking-code collision retries with a new code */
         }
         if (rc) return keep_err(s, rc);
-        if ((rc = sq_group_merge(s, a))) return rc;
     }
     if ((rc = count_range(s, x->ids[0], x->ids[x->n - 1]))) return rc;
+    /* The merges after the count (see range_counts), in message order: a
+     * row written after a merge already names the group it merged into,
+     * so moving every row of the absorbed group now moves what moving it
+     * at the bridging row would have. */
+    for (size_t i = 0; i < x->n; i++) if ((rc = sq_group_merge(s, &x->a[i]))) return rc;
     if (!(st = sq_stmt(s, Q_FTS_ADD_RANGE, &db))) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, x->ids[0]);
     sqlite3_bind_int64(st, 2, x->ids[x->n - 1]);
@@ -392,6 +403,9 @@ static const char Q_RECOUNT[] =
     "DELETE FROM open_counts;"
     "INSERT INTO open_counts SELECT coalesce(department_id, 0), count(*) FROM messages"
     "  WHERE state IN ('new','assigned') GROUP BY 1;"
+    "DELETE FROM msg_groups;"
+    "INSERT INTO msg_groups(id, size, first_at, last_at) SELECT group_id, count(*), min(created_at), max(created_at)"
+    "  FROM messages WHERE group_id IS NOT NULL GROUP BY 1;"
     "DELETE FROM section_public_counts;"
     "INSERT INTO section_public_counts SELECT consultation_id, coalesce(section, 0), type, count(*) FROM messages"
     "  WHERE publish = 1 AND analyzed = 1 AND moderation IN ('none','approved') GROUP BY 1, 2, 3;";
