@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A historical message already past its deadline comes in flagged overdue
@@ -19,12 +20,14 @@ static const char Q_IMPORT[] =
     "ON CONFLICT (consultation_id, source_id) WHERE source_id IS NOT NULL DO NOTHING";
 
 /* The same row with its analysis (analysis_apply's columns) and an id
- * chosen by the caller: ?17.. as the analyzer's updates (sqlite_work.c) set them. */
+ * chosen by the caller: ?17.. as the analyzer's updates (sqlite_work.c) set
+ * them; ?28 the batch's time, in the place of SQLite's 'now' (two date
+ * formattings a row). */
 static const char Q_IMPORT_ANALYZED[] =
     "INSERT INTO messages(consultation_id, tracking_code, title, body, type, region, phone, author_ip, state, department_id, "
     "author, created_at, due_at, source_id, overdue, supports, opposes, "
     "id, analyzed, indexed, label, confidence, spam_score, group_id, dedup_sig, moderation, hold_reason, model_id, analyzed_at, route_by) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, coalesce(?12, strftime('%Y-%m-%dT%H:%M:%SZ','now')), ?13, ?14, coalesce(?13 < strftime('%Y-%m-%dT%H:%M:%SZ','now'), 0), ?15, ?16, "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), ?11, coalesce(?12, ?28), ?13, ?14, coalesce(?13 < ?28, 0), ?15, ?16, "
     "?17, 1, 1, ?18, ?19, ?20, nullif(?21, 0), ?22, CASE WHEN ?23 THEN 'held' ELSE 'none' END, ?24, nullif(?25, 0), ?26, ?27)";
 
 /* Binds ?1..?16 (the row as Q_IMPORT takes it) with department dept. */
@@ -52,9 +55,9 @@ static void bind_row(store *s, sqlite3_stmt *st, const store_new_msg *m, int64_t
     sqlite3_bind_int64(st, 16, m->dislikes > 0 ? m->dislikes : 0);
 }
 
-/* Binds an analysis (?17..?27) of Q_IMPORT_ANALYZED; reason: the hold
- * reason as JSON text (malloc'd, taken) or NULL. */
-static void bind_analysis(sqlite3_stmt *st, int64_t id, const store_analysis *a, const char *now, char *reason) {
+/* Binds an analysis (?17..?27) of Q_IMPORT_ANALYZED and the time (?28,
+ * seconds); reason: the hold reason as JSON text (malloc'd, taken) or NULL. */
+static void bind_analysis(sqlite3_stmt *st, int64_t id, const store_analysis *a, const char *now, const char *now_s, char *reason) {
     bool route = a->route && !a->hold;
     sqlite3_bind_int64(st, 17, id);
     if (a->label) sqlite3_bind_text(st, 18, a->label, -1, SQLITE_STATIC);
@@ -67,6 +70,7 @@ static void bind_analysis(sqlite3_stmt *st, int64_t id, const store_analysis *a,
     sqlite3_bind_int64(st, 25, a->label ? a->model_id : 0);
     sqlite3_bind_text(st, 26, now, -1, SQLITE_STATIC);
     if (route) sqlite3_bind_text(st, 27, a->route_by ? a->route_by : "model", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 28, now_s, -1, SQLITE_STATIC);
 }
 
 /* A failed row's error, kept past the rollback that names nothing. */
@@ -250,8 +254,11 @@ static int analyzed_txn(store *s, void *arg) {
                          "the batches before are kept: import the rest with --no-analyze");
         return STORE_CONFLICT;
     }
-    char now[32];
+    char now[32], now_s[32];
     sq_now_ms(now, sizeof now);
+    time_t t = time(NULL);
+    struct tm g;
+    strftime(now_s, sizeof now_s, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &g));
     for (size_t i = 0; i < x->n; i++) {
         const store_new_msg *m = &x->m[i];
         const store_analysis *a = &x->a[i];
@@ -261,7 +268,7 @@ static int analyzed_txn(store *s, void *arg) {
         for (int attempt = 0; attempt < 5 && rc == STORE_CONFLICT; attempt++) {
             if (!(st = sq_stmt(s, Q_IMPORT_ANALYZED, &db))) return STORE_ERROR;
             bind_row(s, st, m, route ? a->department_id : m->department_id);
-            bind_analysis(st, x->ids[i], a, now, a->hold && a->hold_reason ? json_dumps(a->hold_reason, JSON_COMPACT) : NULL);
+            bind_analysis(st, x->ids[i], a, now, now_s, a->hold && a->hold_reason ? json_dumps(a->hold_reason, JSON_COMPACT) : NULL);
             rc = sq_exec(s, st, db, "import message");   /* a tracking-code collision retries with a new code */
         }
         if (rc) return keep_err(s, rc);
