@@ -7,6 +7,7 @@
 #include "text/keywords.h"
 #include "app/hotlive.h"
 #include "core/sched.h"
+#include "store/fts.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ typedef struct {
     cls_pred pred;
     int64_t t;                     /* created_at in seconds */
     int64_t merged[DEDUP_MAX_MERGE];   /* groups this message bridged (their first messages' ids) */
+    void *search_words; size_t search_len;   /* fts_words_ahead's, for the writer's search index; NULL = none */
     bool hot;                      /* counted for the live hot issues (hot stage) */
     bool oom;
 } item;
@@ -126,6 +128,8 @@ static void analyse(scratch *sc, const pl_config *cfg, item *it) {
     find_words(cfg->words, "title", m->title, &it->spans);
     find_words(cfg->words, "body", m->body, &it->spans);
     dedup_signature(it->text, it->tn, &it->sig);
+    /* The search index's segmentation here, not on the thread that writes (none: it segments itself). */
+    if (fts_words_ahead(title, tn, body, bn, &it->search_words, &it->search_len)) it->search_words = NULL;
     spam_score(cfg->spam_nb, title, tn, body, bn, &it->sr);
     it->t = parse_time(m->created_at);
     if (sc->kw) {
@@ -243,6 +247,7 @@ static void wait_batch(pipeline *p) {
 static void batch_free(batch *b) {
     for (size_t i = 0; i < b->n; i++) {
         free(b->items[i].text);
+        free(b->items[i].search_words);
         json_decref(b->items[i].spans);
         store_msg_clear(&b->msgs[i]);
     }
@@ -319,6 +324,8 @@ static void order(ordered *o) {
         if (it->oom) { o->rc = -1; break; }
         a->id = m->id;
         a->confidence = -1;
+        a->search_words = it->search_words;
+        a->search_words_len = it->search_len;
         json_t *reason = o->reasons[i] = json_object();
         /* A moderator's approval stands: the message is analyzed again only to be routed. */
         bool approved = !strcmp(m->moderation, "approved");

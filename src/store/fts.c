@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#include <xxhash.h>
 
 static pthread_once_t dict_once = PTHREAD_ONCE_INIT;
 static const seg_dict *dict;      /* process-wide; NULL when none could be opened */
@@ -81,26 +82,114 @@ static int cmp_word(const void *a, const void *b) {
     return x->len < y->len ? -1 : x->len > y->len;
 }
 
-/* The segmenter's multi-character Han words, by start offset. */
-static int collect_words(tokenizer *t, const char *s, size_t n) {
-    t->nwords = 0;
-    if (!t->seg) return 0;
+/* The segmenter's multi-character Han words of s, by start offset, into
+ * *words (grown as needed). */
+static int words_of(seg_ctx *seg, const char *s, size_t n, seg_word **words, size_t *nwords, size_t *cap) {
+    *nwords = 0;
+    if (!seg) return 0;
     const seg_word *w;
-    long k = seg_cut(t->seg, s, n, SEG_SEARCH, &w);
+    long k = seg_cut(seg, s, n, SEG_SEARCH, &w);
     if (k < 0) return -1;
     for (long i = 0; i < k; i++) {
         uint32_t cp;
         if (utf8_count(s + w[i].off, w[i].len) < 2 || utf8_decode(s + w[i].off, w[i].len, &cp) < 0 || class_of(cp) != C_HAN) continue;
-        if (t->nwords == t->capwords) {
-            size_t cap = t->capwords ? t->capwords * 2 : 64;
-            seg_word *p = realloc(t->words, cap * sizeof *p);
+        if (*nwords == *cap) {
+            size_t c = *cap ? *cap * 2 : 64;
+            seg_word *p = realloc(*words, c * sizeof *p);
             if (!p) return -1;
-            t->words = p; t->capwords = cap;
+            *words = p; *cap = c;
         }
-        t->words[t->nwords++] = w[i];
+        (*words)[(*nwords)++] = w[i];
     }
-    if (t->nwords > 1) qsort(t->words, t->nwords, sizeof *t->words, cmp_word);
+    if (*nwords > 1) qsort(*words, *nwords, sizeof **words, cmp_word);
     return 0;
+}
+
+static int collect_words(tokenizer *t, const char *s, size_t n) { return words_of(t->seg, s, n, &t->words, &t->nwords, &t->capwords); }
+
+/* ---- words worked out ahead (fts_words_ahead) ---------------------------
+ * A blob: for the title, then the body: a text header (its hash, length
+ * and number of words), then its words. */
+typedef struct { uint64_t hash; uint32_t len, nwords; } ahead_text;
+
+static pthread_key_t ahead_key;              /* each thread's segmentation context */
+static pthread_once_t ahead_once = PTHREAD_ONCE_INIT;
+static void ahead_ctx_free(void *p) { seg_ctx_free(p); }
+static void ahead_init(void) { pthread_key_create(&ahead_key, ahead_ctx_free); }
+
+static int ahead_put(buf *b, seg_ctx *seg, const char *s, size_t n, seg_word **w, size_t *nw, size_t *cap) {
+    if (n > UINT32_MAX || words_of(seg, s, n, w, nw, cap)) return -1;
+    ahead_text h = { XXH3_64bits(s, n), (uint32_t)n, (uint32_t)*nw };
+    return buf_put(b, &h, sizeof h) || buf_put(b, *w, *nw * sizeof **w) ? -1 : 0;
+}
+
+int fts_words_ahead(const char *title, size_t tn, const char *body, size_t bn, void **blob, size_t *len) {
+    *blob = NULL; *len = 0;
+    pthread_once(&dict_once, open_dict);
+    pthread_once(&ahead_once, ahead_init);
+    if (!dict) return -1;
+    seg_ctx *seg = pthread_getspecific(ahead_key);
+    if (!seg) {
+        if (seg_ctx_new(dict, &seg)) return -1;
+        if (pthread_setspecific(ahead_key, seg)) { seg_ctx_free(seg); return -1; }
+    }
+    buf b = {0};
+    seg_word *w = NULL;
+    size_t nw = 0, cap = 0;
+    int rc = ahead_put(&b, seg, title ? title : "", title ? tn : 0, &w, &nw, &cap);
+    if (!rc) rc = ahead_put(&b, seg, body ? body : "", body ? bn : 0, &w, &nw, &cap);
+    free(w);
+    if (rc) { buf_free(&b); return -1; }
+    *blob = b.p; *len = b.n;
+    return 0;
+}
+
+/* The loan of fts_ahead_use: the blobs, and the next text expected. */
+static __thread const fts_ahead *lent;
+static __thread size_t nlent, lent_next, lent_part;   /* blob, and 0 = its title, 1 = its body */
+
+void fts_ahead_use(const fts_ahead *blobs, size_t n) { lent = blobs; nlent = blobs ? n : 0; lent_next = lent_part = 0; }
+
+/* Text part (0, 1) of a blob, or NULL when the blob is malformed. */
+static const ahead_text *ahead_part(const fts_ahead *b, size_t part, const seg_word **words) {
+    const char *p = b->p, *end = p + b->n;
+    for (size_t i = 0; ; i++) {
+        ahead_text h;
+        if (!p || (size_t)(end - p) < sizeof h) return NULL;
+        memcpy(&h, p, sizeof h);
+        if ((size_t)(end - p - (ptrdiff_t)sizeof h) / sizeof(seg_word) < h.nwords) return NULL;
+        if (i == part) { *words = (const seg_word *)(const void *)(p + sizeof h); return (const ahead_text *)(const void *)p; }
+        p += sizeof h + h.nwords * sizeof(seg_word);
+    }
+}
+
+/* The words lent for s, if the next texts expected include it (empty texts
+ * are never tokenized, and a statement may skip rows already indexed, so
+ * up to AHEAD_WINDOW texts are passed over). */
+#define AHEAD_WINDOW 64
+static bool ahead_take(const char *s, size_t n, const seg_word **words, size_t *nwords) {
+    if (!lent) return false;
+    uint64_t hash = 0;
+    bool hashed = false;
+    for (size_t k = 0, b = lent_next, part = lent_part; k < AHEAD_WINDOW && b < nlent; k++) {
+        const seg_word *w;
+        const ahead_text *h = ahead_part(&lent[b], part, &w);
+        if (h && h->len == n) {
+            if (!hashed) { hash = XXH3_64bits(s, n); hashed = true; }
+            if (h->hash == hash) {
+                ahead_text t;
+                memcpy(&t, h, sizeof t);
+                for (uint32_t i = 0; i < t.nwords; i++)
+                    if (w[i].off > n || w[i].len > n - w[i].off) return false;   /* not this text's after all */
+                *words = w; *nwords = t.nwords;
+                lent_next = part ? b + 1 : b;
+                lent_part = part ? 0 : 1;
+                return true;
+            }
+        }
+        if (part) { part = 0; b++; } else part = 1;
+    }
+    return false;
 }
 
 static int tk_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *s, int n,
@@ -108,8 +197,13 @@ static int tk_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *s, in
     tokenizer *t = (tokenizer *)p;
     bool query = (flags & FTS5_TOKENIZE_QUERY) != 0;
     if (n <= 0) return SQLITE_OK;
+    const seg_word *words = NULL;
+    size_t nwords = 0;
     if (query) t->nwords = 0;     /* queries are characters only; forget the last document's words */
-    else if (collect_words(t, s, (size_t)n)) return SQLITE_NOMEM;
+    else if (!ahead_take(s, (size_t)n, &words, &nwords)) {
+        if (collect_words(t, s, (size_t)n)) return SQLITE_NOMEM;
+        words = t->words; nwords = t->nwords;
+    }
     size_t wi = 0, i = 0, len = (size_t)n;
     int rc = SQLITE_OK;
     while (i < len && rc == SQLITE_OK) {
@@ -119,10 +213,10 @@ static int tk_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *s, in
         int cls = class_of(cp);
         if (cls == C_HAN) {
             rc = emit(ctx, 0, s + i, k, (int)i, (int)(i + (size_t)k));
-            while (wi < t->nwords && t->words[wi].off < i) wi++;
-            for (; rc == SQLITE_OK && wi < t->nwords && t->words[wi].off == i; wi++)
-                rc = emit(ctx, FTS5_TOKEN_COLOCATED, s + t->words[wi].off, (int)t->words[wi].len,
-                          (int)t->words[wi].off, (int)(t->words[wi].off + t->words[wi].len));
+            while (wi < nwords && words[wi].off < i) wi++;
+            for (; rc == SQLITE_OK && wi < nwords && words[wi].off == i; wi++)
+                rc = emit(ctx, FTS5_TOKEN_COLOCATED, s + words[wi].off, (int)words[wi].len,
+                          (int)words[wi].off, (int)(words[wi].off + words[wi].len));
             i += (size_t)k;
         } else if (cls == C_ALNUM) {
             size_t start = i;

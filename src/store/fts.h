@@ -29,6 +29,23 @@ int fts_register(sqlite3 *db);
  * after the store), so a server does not load the dictionary twice. */
 void fts_use_dict(const seg_dict *d);
 
+/* The words the tokenizer would find in a message's title and body (its
+ * segmentation, the costly part of indexing), worked out ahead on another
+ * thread (the analysis workers) so the thread that writes the index need
+ * not segment again. *blob (malloc'd, the caller frees it) names each
+ * text by its length and hash, so a word list is only ever used for the
+ * very text it came from. Uses the tokenizer's own dictionary; returns 0,
+ * or -1 (out of memory, no dictionary): index as usual then. */
+int fts_words_ahead(const char *title, size_t tn, const char *body, size_t bn, void **blob, size_t *len);
+
+/* Lends the calling thread's tokenizer the blobs above for the documents
+ * it is about to index (in that order, as an INSERT ... SELECT of the
+ * messages in id order gives them; a text without its blob, or with one
+ * that does not match it, is segmented as usual). fts_ahead_use(NULL, 0)
+ * ends the loan; the blobs must live until then. */
+typedef struct { const void *p; size_t n; } fts_ahead;
+void fts_ahead_use(const fts_ahead *blobs, size_t n);
+
 /* Turns what a person typed into an FTS5 query: every whitespace-separated
  * term becomes a quoted phrase (quotes doubled), all of them required.
  * Returns 0, or -1 when nothing searchable remains. */

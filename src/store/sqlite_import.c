@@ -282,7 +282,7 @@ static int analyzed_txn(store *s, void *arg) {
     if (!(st = sq_stmt(s, Q_FTS_ADD_RANGE, &db))) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, x->ids[0]);
     sqlite3_bind_int64(st, 2, x->ids[x->n - 1]);
-    if ((rc = sq_exec(s, st, db, "index for search"))) return rc;
+    if ((rc = sq_fts_with_words(s, st, db, x->a, x->n))) return rc;
     rc = sq_agg_batch(s, x->ids, sizeof *x->ids, x->n, +1);
     for (size_t i = 0; i < x->nkw && rc == STORE_OK; i++) rc = sq_keyword_count(s, x->kw[i].word, x->kw[i].day, x->kw[i].n);
     return rc;

@@ -109,6 +109,7 @@ int sq_msg_import_analyzed(store *s, const store_new_msg *m, const int64_t *ids,
                            const store_kw_count *kw, size_t nkw);
 int sq_msg_sources_known(store *s, int64_t consultation, const str *src, size_t n, bool *known);
 int sq_msg_sources_any(store *s, int64_t consultation, bool *any);
+int sq_fts_with_words(store *s, sqlite3_stmt *st, sqlite3 *db, const store_analysis *a, size_t n);
 int sq_msg_max_id(store *s, int64_t *out);
 int sq_bulk_begin(store *s, int64_t rows, bool *dropped);
 int sq_bulk_end(store *s);

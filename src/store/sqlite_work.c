@@ -72,6 +72,20 @@ static const char Q_SET_ANALYSIS[] =
 static const char Q_FTS_ADD_BATCH[] =
     "INSERT INTO messages_fts(rowid, title, body) SELECT id, title, body FROM messages "
     "WHERE id IN (SELECT value FROM json_each(?1)) AND indexed = 0";
+/* Runs st, a search-index insert of the messages of a (in id order), with
+ * the words the analysis workers found ahead lent to the tokenizer. */
+int sq_fts_with_words(store *s, sqlite3_stmt *st, sqlite3 *db, const store_analysis *a, size_t n) {
+    fts_ahead *lend = malloc((n ? n : 1) * sizeof *lend);
+    size_t k = 0;
+    for (size_t i = 0; lend && i < n; i++)
+        if (a[i].search_words) lend[k++] = (fts_ahead){ a[i].search_words, a[i].search_words_len };
+    if (lend) fts_ahead_use(lend, k);   /* none: the tokenizer segments as usual */
+    int rc = sq_exec(s, st, db, "index for search");
+    fts_ahead_use(NULL, 0);
+    free(lend);
+    return rc;
+}
+
 static const char Q_GROUP_MOVE[] = "UPDATE messages SET group_id = ?2 WHERE group_id = ?1";
 
 typedef struct { const store_analysis *a; size_t n; const store_kw_count *kw; size_t nkw; } apply_arg;
@@ -147,7 +161,7 @@ static int apply_txn(store *s, void *arg) {
     sqlite3_stmt *st = sq_stmt(s, Q_FTS_ADD_BATCH, &db);
     if (!st) { buf_free(&ids); return STORE_ERROR; }
     sqlite3_bind_text(st, 1, ids.p, (int)ids.n, SQLITE_STATIC);
-    rc = sq_exec(s, st, db, "index for search");
+    rc = sq_fts_with_words(s, st, db, x->a, x->n);
     buf_free(&ids);
     for (size_t i = 0; i < x->n && rc == STORE_OK; i++) rc = apply_one(s, &x->a[i], now);
     if (rc == STORE_OK) rc = sq_agg_batch(s, &x->a[0].id, sizeof *x->a, x->n, +1);

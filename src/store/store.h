@@ -82,6 +82,9 @@ typedef struct {
     size_t dedup_sig_len;
     const int64_t *merged;   /* groups this message bridged: their members move to group_id (audited "group_merged") */
     size_t nmerged;
+    const void *search_words;   /* the search tokenizer's words of title and body, worked out ahead (opaque bytes,
+                                   fts_words_ahead); NULL = the backend segments as it indexes */
+    size_t search_words_len;
 } store_analysis;
 
 /* A keyword counted n times for a day ("YYYY-MM-DD"): one batch's hot-issue counts. */

@@ -1,9 +1,11 @@
 /* fts_test.c: the FTS5 tokenizer "minyi" (src/store/fts.c) on an in-memory
- * database: short Chinese queries, character phrases, Latin, highlight(). */
+ * database: short Chinese queries, character phrases, Latin, highlight();
+ * words worked out ahead index exactly as the tokenizer's own. */
 #include "test.h"
 #include "store/fts.h"
 #include "text/seg.h"
 #include <stdlib.h>
+#include <xxhash.h>
 
 static sqlite3 *db;
 static seg_dict *D;
@@ -133,4 +135,90 @@ TEST(snippets_escape_and_mark_only_matches) {
     CHECK_STR(snip("无", "没有匹配的文字", 4), "没有匹配…");
     CHECK_STR(snip("匹配", "", 10), "");
     CHECK_STR(snip("坏", "坏\xff数据", 10), "<mark>坏</mark>\xff数据");   /* bytes kept as given; the caller has valid UTF-8 */
+}
+
+/* Every (term, row, column, offset) of table t, one per line (fts5vocab). */
+static char *instances(const char *t) {
+    setup();
+    char sql[256];
+    snprintf(sql, sizeof sql, "CREATE VIRTUAL TABLE IF NOT EXISTS v_%s USING fts5vocab(%s, 'instance');", t, t);
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) return strdup("vocab error");
+    snprintf(sql, sizeof sql, "SELECT term, doc, col, offset FROM v_%s ORDER BY 1, 2, 3, 4", t);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return strdup("prepare error");
+    buf b = {0};
+    while (sqlite3_step(st) == SQLITE_ROW)
+        buf_printf(&b, "%s %lld %s %d\n", (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+                   (const char *)sqlite3_column_text(st, 2), sqlite3_column_int(st, 3));
+    sqlite3_finalize(st);
+    buf_putc(&b, 0);
+    return b.p;
+}
+
+static const char *const AHEAD_ROWS[][2] = {
+    { "小区物业乱收停车费", "业主多次反映，物业公司至今没有答复。" },
+    { "", "标题为空的留言：公交线路太少，希望增加班次" },
+    { "噪音扰民", "" },
+    { "iPhone15 在地铁站丢了", "ＩＰＨＯＮＥ１５，联系电话１３８００１３８０００" },
+    { "中华人民共和国成立", "人民意见征集：中华人民共和国成立七十五周年" },
+};
+#define NAHEAD (sizeof AHEAD_ROWS / sizeof AHEAD_ROWS[0])
+
+/* Rows of AHEAD_ROWS into table t (title, body), with blobs lent when given. */
+static void fill(const char *t, fts_ahead *lend, size_t nlend) {
+    char sql[160];
+    snprintf(sql, sizeof sql, "CREATE VIRTUAL TABLE %s USING fts5(title, body, tokenize='minyi');", t);
+    CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    snprintf(sql, sizeof sql, "INSERT INTO %s(rowid, title, body) VALUES (?1, ?2, ?3)", t);
+    sqlite3_stmt *st;
+    CHECK_INT(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (lend) fts_ahead_use(lend, nlend);
+    for (size_t i = 0; i < NAHEAD; i++) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1);
+        sqlite3_bind_text(st, 2, AHEAD_ROWS[i][0], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, AHEAD_ROWS[i][1], -1, SQLITE_STATIC);
+        CHECK_INT(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_reset(st);
+    }
+    fts_ahead_use(NULL, 0);
+    sqlite3_finalize(st);
+}
+
+TEST(words_worked_out_ahead_index_exactly_as_segmenting_does) {
+    setup();
+    fts_ahead lend[NAHEAD];
+    for (size_t i = 0; i < NAHEAD; i++) {
+        void *p; size_t n;
+        CHECK_INT(fts_words_ahead(AHEAD_ROWS[i][0], strlen(AHEAD_ROWS[i][0]), AHEAD_ROWS[i][1], strlen(AHEAD_ROWS[i][1]), &p, &n), 0);
+        lend[i] = (fts_ahead){ p, n };
+    }
+    fill("plain", NULL, 0);
+    fill("ahead", lend, NAHEAD);
+    char *want = instances("plain"), *got = instances("ahead");
+    CHECK(strstr(want, "物业 1 title") != NULL);   /* words are indexed, not only characters */
+    CHECK_STR(got, want);
+    free(got);
+    /* A loan that does not fit (another row's words, a gap) changes nothing: those texts are segmented. */
+    fts_ahead shifted[NAHEAD] = { lend[1], lend[0], lend[4] };
+    fill("shifted", shifted, 3);
+    got = instances("shifted");
+    CHECK_STR(got, want);
+    free(got);
+    /* The loan is what the tokenizer uses: a forged blob for row 1 (the right
+     * texts, no words) leaves its words out. Layout (fts.c): per text, a
+     * 64-bit hash, its length, its number of words, then its words. */
+    struct { uint64_t hash; uint32_t len, nwords; } forged[2];
+    for (int k = 0; k < 2; k++) {
+        const char *x = AHEAD_ROWS[0][k];
+        forged[k].hash = XXH3_64bits(x, strlen(x));
+        forged[k].len = (uint32_t)strlen(x);
+        forged[k].nwords = 0;
+    }
+    fts_ahead one = { forged, sizeof forged };
+    fill("forged", &one, 1);
+    got = instances("forged");
+    CHECK(strstr(got, "物业 1 title") == NULL && strstr(got, "物 1 title") != NULL);
+    free(got);
+    free(want);
+    for (size_t i = 0; i < NAHEAD; i++) free((void *)lend[i].p);
 }
