@@ -3,7 +3,8 @@
 # through the whole pipeline, at 1/10 by default (SCALE=full for all of it,
 # SCALE=N for N messages): minyi gen, import and analyze with time,
 # throughput and peak RSS; database size; search, stats, hot and inbox
-# latencies as an admin on the loaded database; durable POST under
+# latencies as an admin on the loaded database, and every other read
+# endpoint's (bench/endpoints.mjs, the worst median); durable POST under
 # wrk -t2 -c64 and the analyzer's lag behind it; start-up time to /healthz. Beside them, references measured
 # in the same run: reading the input once (the floor), PostgreSQL's pgbench
 # durable insert rate (a throwaway cluster) and nginx serving a static file.
@@ -108,6 +109,10 @@ if [ -n "$up" ]; then
   line="  public list p99 ms (first/deep):"; for k in all unreplied replied type region region_rare week dept dept+state week+type sort_replied sort_supported sort_supported+week; do line+=" $k $(q "public:$k:first" 3)/$(q "public:$k:deep*" 3)"; done
   rows+=("$line"); echo "$line"
   grep '^error' "$dir/query.out" || true
+  # Every other read endpoint, official and public (bench/endpoints.mjs): the worst median.
+  node bench/endpoints.mjs "http://127.0.0.1:$port" admin "$adminpw" 3 > "$dir/endpoints.out" 2>&1
+  ew=$(awk '/^worst median/ { print $3 " ms " $4 }' "$dir/endpoints.out")
+  row "every read endpoint, worst median" "${ew:--}" "<= 50 ms" "$(verdict "${ew%% *}" 50 le)"
   before=$(sqlite3 "$dir/db" "SELECT count(*) FROM messages")
   maxid=$(sqlite3 "$dir/db" "SELECT coalesce(max(id), 0) FROM messages")
   post=$(rps "http://127.0.0.1:$port/api/v1/messages" -s bench/post.lua)
