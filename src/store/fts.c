@@ -152,10 +152,11 @@ void fts_ahead_use(const fts_ahead *blobs, size_t n) { lent = blobs; nlent = blo
 
 /* Text part (0, 1) of a blob, or NULL when the blob is malformed. */
 static const ahead_text *ahead_part(const fts_ahead *b, size_t part, const seg_word **words) {
+    if (!b->p) return NULL;
     const char *p = b->p, *end = p + b->n;
     for (size_t i = 0; ; i++) {
         ahead_text h;
-        if (!p || (size_t)(end - p) < sizeof h) return NULL;
+        if ((size_t)(end - p) < sizeof h) return NULL;
         memcpy(&h, p, sizeof h);
         if ((size_t)(end - p - (ptrdiff_t)sizeof h) / sizeof(seg_word) < h.nwords) return NULL;
         if (i == part) { *words = (const seg_word *)(const void *)(p + sizeof h); return (const ahead_text *)(const void *)p; }
