@@ -38,7 +38,6 @@ struct analyzer {
     hotlive *hot;              /* live hot issues; NULL without a dictionary */
     bool hot_loaded;
     int64_t known_upto;        /* highest message id whose analysis dd and hot hold (see catch_up) */
-    int64_t seen;              /* highest id index_one / hot_one were given */
     pipeline *pl;              /* made at the first run (workers, batch) */
     int workers, batch, helper_nice;
     pl_progress_fn on_batch;
@@ -121,7 +120,7 @@ static bool stopping(analyzer *a) { return __atomic_load_n(&a->stop, __ATOMIC_RE
 static int hot_one(void *ud, const store_msg *m) {
     analyzer *a = ud;
     if (stopping(a)) return STOPPED;
-    if (m->id > a->seen) a->seen = m->id;
+    if (m->id > a->known_upto) a->known_upto = m->id;
     return hotlive_add(a->hot, m, m->group_id) ? STORE_ERROR : 0;
 }
 
@@ -209,7 +208,7 @@ static int index_one(void *ud, int64_t id, int64_t group_id, str author, const c
     analyzer *a = ud;
     (void)group_id;
     if (stopping(a)) return STOPPED;
-    if (id > a->seen) a->seen = id;
+    if (id > a->known_upto) a->known_upto = id;
     if (n != sizeof(dedup_sig)) return 0;       /* written by another version: skip */
     dedup_sig s;
     memcpy(&s, sig, sizeof s);
@@ -233,13 +232,11 @@ static void keep_hot(analyzer *a) {
  * are not seen before the next start. */
 static int catch_up(analyzer *a) {
     int64_t from = a->known_upto;
-    a->seen = from;
     if (a->st->ops->group_index(a->st, from, index_one, a)) return stopping(a) ? STOPPED : -1;
-    if (a->seen == from) return 0;
+    if (a->known_upto == from) return 0;
     if (a->hot && a->hot_loaded && a->st->ops->msg_published_after(a->st, from, hot_one, a)) return stopping(a) ? STOPPED : -1;
     log_info("analyzer: messages %lld-%lld, analysed by another process, added to the near-duplicate index and the hot issues",
-             (long long)from + 1, (long long)a->seen);
-    a->known_upto = a->seen;
+             (long long)from + 1, (long long)a->known_upto);
     return 0;
 }
 
@@ -317,12 +314,10 @@ static int reload(analyzer *a) {
         clock_gettime(CLOCK_MONOTONIC, &t0);
         hotlive_load(a->hot, st, &mark);
         if (mark > a->known_upto) a->known_upto = mark;
-        a->seen = 0;
         size_t kept = hotlive_size(a->hot);
         rc = st->ops->msg_published_after(st, mark, hot_one, a);
         if (rc == STOPPED) return STOPPED;
         if (rc) return -1;
-        if (a->seen > a->known_upto) a->known_upto = a->seen;
         a->hot_loaded = true;
         clock_gettime(CLOCK_MONOTONIC, &t1);
         log_info("analyzer: hot issues: %zu messages (%zu from the kept image, %zu re-added) in %.2f s",
@@ -334,10 +329,8 @@ static int reload(analyzer *a) {
         int64_t mark;
         load_index(a, &mark);
         if (mark > a->known_upto) a->known_upto = mark;
-        a->seen = 0;
         size_t kept = dedup_nmsgs(a->dd);
         if (st->ops->group_index(st, mark, index_one, a)) return stopping(a) ? STOPPED : -1;
-        if (a->seen > a->known_upto) a->known_upto = a->seen;
         a->dd_loaded = true;
         log_info("analyzer: near-duplicate index: %zu messages in %zu groups (%zu from the kept image, %zu re-added; %.0f bytes a message)",
                  dedup_nmsgs(a->dd), dedup_ngroups(a->dd), kept, dedup_nmsgs(a->dd) - kept,

@@ -397,9 +397,14 @@ static void order(ordered *o) {
     }
 }
 
+/* A helper thread starts where cfg puts it, below the calling thread. */
+static void helper_step_back(const pl_config *cfg) {
+    if (cfg->helper_nice > 0) sched_step_back(sched_nice_now(), cfg->helper_nice);
+}
+
 static void *order_main(void *arg) {
     ordered *o = arg;
-    if (o->cfg->helper_nice > 0) sched_step_back(sched_nice_now(), o->cfg->helper_nice);
+    helper_step_back(o->cfg);
     order(o);
     return NULL;
 }
@@ -423,7 +428,7 @@ static void *hot_main(void *arg) {
 
 static void *hot_thread(void *arg) {
     hot_job *j = arg;
-    if (j->o->cfg->helper_nice > 0) sched_step_back(sched_nice_now(), j->o->cfg->helper_nice);
+    helper_step_back(j->o->cfg);
     return hot_main(arg);
 }
 
@@ -477,7 +482,8 @@ int pipeline_run_source(pipeline *p, store *st, const pl_config *cfg, const pl_s
         if (!rc && hj.rc) rc = -1;
         if (!rc) {
             *done += cur.b.n;
-            for (size_t i = 0; i < cur.b.n; i++) if (cur.b.msgs[i].id > p->last_id) p->last_id = cur.b.msgs[i].id;
+            int64_t last = cur.b.msgs[cur.b.n - 1].id;   /* a batch is in id order (read_batch's after) */
+            if (last > p->last_id) p->last_id = last;
             if (p->fn) p->fn(p->ud, cur.b.n);
         }
         if (threaded) pthread_join(t, NULL);
