@@ -81,6 +81,12 @@ async function main() {
     await login(l, base, LEADER);
     await l.goto(`${base}/live.html?id=${session}`);
     await l.locator('#current .answer-form textarea').fill(ANSWER);
+    // A question arriving while the leader types redraws the lists: the answer being typed stays, focus too.
+    const other = `公交站台能不能加雨棚？${RUN}`;
+    check((await postJson(base, `/api/v1/live/${session}/questions`, { body: other })).status === 201, 'second question not taken');
+    await until(async () => (await l.locator('#waiting').innerText()).includes(other), 20000, 'the second question did not arrive live');
+    check(await l.locator('#current .answer-form textarea').inputValue() === ANSWER, 'the answer being typed was wiped by a redraw');
+    check(await l.evaluate(() => document.activeElement && document.activeElement.tagName === 'TEXTAREA'), 'the answer box lost the focus');
     await l.locator('#current .answer-form button[type=submit]').click();
     await until(async () => (await watcher.locator('#answered').innerText()).includes(ANSWER), 20000, 'the answer did not arrive live');
     check(await watcher.locator('#current-box').isHidden(), 'the answered question is still current');

@@ -12,6 +12,10 @@ const id = param('id');
 const host = document.getElementById('live');
 const noticeBox = document.getElementById('notice');
 const questions = new Map();   // id -> {id, body, votes, state, answer}
+// The answer form of each current question, kept across redraws: every
+// question, vote or pick redraws the lists, and a new form each time wiped
+// what an official was typing.
+const answerForms = new Map();
 let me = null;
 let status = 'scheduled';
 
@@ -41,19 +45,29 @@ function officialTools(q) {
     tools.append(pick);
   }
   if (me.role !== 'moderator' && q.state === 'current') {
-    const form = el('form', { class: 'answer-form', novalidate: true },
-      el('label', { for: `a-${q.id}` }, t('live.answer')), el('textarea', { id: `a-${q.id}`, name: 'body', rows: 3 }),
-      el('button', { class: 'btn btn-primary btn-sm', type: 'submit' }, t('live.publish_answer')));
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      try { await api('POST', `/api/v1/questions/${q.id}/answer`, { body: form.elements.body.value }); } catch (e) { notice(noticeBox, 'error', errorText(e)); }
-    });
+    let form = answerForms.get(q.id);
+    if (!form) {
+      form = el('form', { class: 'answer-form', novalidate: true },
+        el('label', { for: `a-${q.id}` }, t('live.answer')), el('textarea', { id: `a-${q.id}`, name: 'body', rows: 3 }),
+        el('button', { class: 'btn btn-primary btn-sm', type: 'submit' }, t('live.publish_answer')));
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        try {
+          await api('POST', `/api/v1/questions/${q.id}/answer`, { body: form.elements.body.value });
+          answerForms.delete(q.id);
+        } catch (e) { notice(noticeBox, 'error', errorText(e)); }
+      });
+      answerForms.set(q.id, form);
+    }
     tools.append(form);
   }
   return tools.childNodes.length ? tools : null;
 }
 
 function draw() {
+  // A redraw takes the focused field out of the page for a moment: give it back, caret and all.
+  const active = document.activeElement;
+  const caret = active && active.tagName === 'TEXTAREA' ? [active.selectionStart, active.selectionEnd] : null;
   const all = [...questions.values()];
   const waiting = document.getElementById('waiting');
   const answered = document.getElementById('answered');
@@ -72,6 +86,10 @@ function draw() {
       el('div', { class: 'wrap-anywhere' }, el('strong', null, t('live.answer_2')), paragraphs(q.answer || ''))));
   }
   document.getElementById('ask-box').hidden = status === 'ended';
+  if (active && active.isConnected && document.activeElement !== active) {
+    active.focus();
+    if (caret) active.setSelectionRange(caret[0], caret[1]);
+  }
 }
 
 function render(s) {
