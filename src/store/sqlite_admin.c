@@ -41,10 +41,11 @@ static const struct { const char *name, *what, *sql; } invariants[] = {
       "SELECT count(*) FROM (SELECT coalesce(department_id, 0) AS d, count(*) AS n FROM messages"
       "  WHERE moderation IN ('none','approved') GROUP BY 1) x"
       "  FULL JOIN (SELECT department_id AS d, n FROM inbox_counts WHERE n <> 0) k ON k.d = x.d WHERE x.n IS NOT k.n" },
-    { "open_counts", "departments whose count of open messages differs from a recount",
-      "SELECT count(*) FROM (SELECT coalesce(department_id, 0) AS d, count(*) AS n FROM messages"
-      "  WHERE state IN ('new','assigned') GROUP BY 1) x"
-      "  FULL JOIN (SELECT department_id AS d, n FROM open_counts WHERE n <> 0) k ON k.d = x.d WHERE x.n IS NOT k.n" },
+    { "open_counts", "departments' counts of open messages due in an hour that differ from a recount",
+      "SELECT count(*) FROM (SELECT coalesce(department_id, 0) AS d, coalesce(substr(due_at, 1, 13), '') AS h, count(*) AS n"
+      "  FROM messages WHERE state IN ('new','assigned') GROUP BY 1, 2) x"
+      "  FULL JOIN (SELECT department_id AS d, due_hour AS h, n FROM open_counts WHERE n <> 0) k ON k.d = x.d AND k.h = x.h"
+      "  WHERE x.n IS NOT k.n" },
     { "consultation_counts", "per-section, per-type message counts that differ from a recount (rejected messages not counted)",
       "SELECT (SELECT count(*) FROM consultation_counts k WHERE k.n <> (SELECT count(*) FROM messages m "
       "  WHERE m.consultation_id = k.consultation_id AND coalesce(m.section, 0) = k.section AND m.type = k.type AND m.moderation <> 'rejected'))"

@@ -14,17 +14,14 @@
  * unrouted queue (NULL), both answered from the index. */
 static const char Q_NEW[] = "SELECT count(*) FROM messages INDEXED BY messages_dept_created "
                             "WHERE department_id IS ?1 AND created_at >= ?2 AND created_at < ?3";
-static const char Q_OVERDUE[] = "SELECT count(*) FROM messages INDEXED BY messages_dept_due "
-                                "WHERE department_id IS ?1 AND state IN ('new','assigned') AND due_at < ?2";
-/* Today's overdue without walking the overdue: the department's open
- * messages (open_counts, kept by triggers) less those due from now on and
- * those without a deadline, short ranges of the same index. (A past day's
- * digest counts directly: few were due by then.) */
-static const char Q_OPEN[] = "SELECT coalesce(sum(n), 0) FROM open_counts WHERE department_id = coalesce(?1, 0)";
-static const char Q_NOT_DUE[] = "SELECT count(*) FROM messages INDEXED BY messages_dept_due "
-                                "WHERE department_id IS ?1 AND state IN ('new','assigned') AND due_at >= ?2";
-static const char Q_NO_DEADLINE[] = "SELECT count(*) FROM messages INDEXED BY messages_dept_due "
-                                    "WHERE department_id IS ?1 AND state IN ('new','assigned') AND due_at IS NULL";
+/* Overdue as of a time T without walking the overdue: the department's
+ * open messages due in the hours before T's (open_counts, kept by
+ * triggers) plus those due in T's own hour before T, a short range of the
+ * index. */
+static const char Q_OPEN_BEFORE[] = "SELECT coalesce(sum(n), 0) FROM open_counts "
+                                    "WHERE department_id = coalesce(?1, 0) AND due_hour <> '' AND due_hour < ?2";
+static const char Q_DUE_BETWEEN[] = "SELECT count(*) FROM messages INDEXED BY messages_dept_due "
+                                    "WHERE department_id IS ?1 AND state IN ('new','assigned') AND due_at >= ?2 AND due_at < ?3";
 static const char Q_SOON[] = "SELECT count(*) FROM messages INDEXED BY messages_dept_due "
                              "WHERE department_id IS ?1 AND state IN ('new','assigned') AND due_at >= ?2 AND due_at <= ?3";
 static const char Q_URGED[] = "SELECT count(*), coalesce(sum(urged_at >= ?2 AND urged_at < ?3), 0) FROM messages INDEXED BY messages_urged "
@@ -54,16 +51,17 @@ static int count2(store *s, const char *q, int64_t dept, const char *a, const ch
     return rc == SQLITE_ROW ? STORE_OK : STORE_ERROR;
 }
 
-typedef struct { const char *start, *end, *as_of, *soon; bool today; } window;
+typedef struct { const char *start, *end, *as_of, *soon; } window;
 
 static int overdue_of(store *s, int64_t dept, const window *w, int64_t *n) {
-    if (!w->today) return count2(s, Q_OVERDUE, dept, w->as_of, NULL, n, NULL);
-    int64_t open, not_due, none;
+    char hour[16], hour_start[32];
+    snprintf(hour, sizeof hour, "%.13s", w->as_of);              /* YYYY-MM-DDTHH */
+    snprintf(hour_start, sizeof hour_start, "%s:00:00Z", hour);
+    int64_t before, in_hour;
     int rc;
-    if ((rc = count2(s, Q_OPEN, dept, NULL, NULL, &open, NULL)) || (rc = count2(s, Q_NOT_DUE, dept, w->as_of, NULL, &not_due, NULL))
-        || (rc = count2(s, Q_NO_DEADLINE, dept, NULL, NULL, &none, NULL))) return rc;
-    *n = open - not_due - none;
-    if (*n < 0) *n = 0;   /* a message that moved between the statements */
+    if ((rc = count2(s, Q_OPEN_BEFORE, dept, hour, NULL, &before, NULL))
+        || (rc = count2(s, Q_DUE_BETWEEN, dept, hour_start, w->as_of, &in_hour, NULL))) return rc;
+    *n = before + in_hour;
     return STORE_OK;
 }
 
@@ -95,7 +93,7 @@ int sq_digest(store *s, int64_t dept_id, const char *day, json_t **out) {
     iso(as_of, at);
     int rc = sq_due_after(s, as_of - 1, 2, soon);   /* the working days after this one, not after the next */
     if (rc) return rc;
-    window w = { start, end, at, soon, as_of == now };
+    window w = { start, end, at, soon };
     json_t *a = json_array();
     sqlite3_stmt *st = sq_stmt(s, Q_DEPTS, NULL);
     if (!st) { json_decref(a); return STORE_ERROR; }

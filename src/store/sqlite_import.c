@@ -180,8 +180,8 @@ static const struct { const char *trigger, *sql; } range_counts[] = {
       "INSERT INTO inbox_counts SELECT coalesce(department_id, 0), count(*) FROM messages "
       "WHERE id BETWEEN ?1 AND ?2 AND moderation IN ('none','approved') GROUP BY 1 ON CONFLICT DO UPDATE SET n = n + excluded.n" },
     { "messages_open_insert",
-      "INSERT INTO open_counts SELECT coalesce(department_id, 0), count(*) FROM messages "
-      "WHERE id BETWEEN ?1 AND ?2 AND state IN ('new','assigned') GROUP BY 1 ON CONFLICT DO UPDATE SET n = n + excluded.n" },
+      "INSERT INTO open_counts SELECT coalesce(department_id, 0), coalesce(substr(due_at, 1, 13), ''), count(*) FROM messages "
+      "WHERE id BETWEEN ?1 AND ?2 AND state IN ('new','assigned') GROUP BY 1, 2 ON CONFLICT DO UPDATE SET n = n + excluded.n" },
     { "messages_public_insert",
       "UPDATE consultations SET public_count = public_count + x.n FROM (SELECT consultation_id AS c, count(*) AS n "
       "FROM messages WHERE id BETWEEN ?1 AND ?2 AND publish = 1 AND analyzed = 1 AND moderation IN ('none','approved') "
@@ -408,8 +408,8 @@ static const char Q_RECOUNT[] =
     "INSERT INTO inbox_counts SELECT coalesce(department_id, 0), count(*) FROM messages"
     "  WHERE moderation IN ('none','approved') GROUP BY 1;"
     "DELETE FROM open_counts;"
-    "INSERT INTO open_counts SELECT coalesce(department_id, 0), count(*) FROM messages"
-    "  WHERE state IN ('new','assigned') GROUP BY 1;"
+    "INSERT INTO open_counts SELECT coalesce(department_id, 0), coalesce(substr(due_at, 1, 13), ''), count(*) FROM messages"
+    "  WHERE state IN ('new','assigned') GROUP BY 1, 2;"
     "DELETE FROM msg_groups;"
     "INSERT INTO msg_groups(id, size, first_at, last_at) SELECT group_id, count(*), min(created_at), max(created_at)"
     "  FROM messages WHERE group_id IS NOT NULL GROUP BY 1;"

@@ -525,24 +525,37 @@ static const char *migrations[] = {
     "  INSERT INTO section_public_counts VALUES (new.consultation_id, coalesce(new.section, 0), new.type, 1)"
     "    ON CONFLICT DO UPDATE SET n = n + 1; END;",
 
-    /* 30: each department's open messages (new or assigned; 0: not
-     * routed), kept by triggers: the digest's overdue figure counted every
-     * open message of every department (60 ms for 854,200 messages, most
-     * of them open). Overdue is now the open ones less those due from now
-     * on or without a deadline, two short index ranges. (Written to run
-     * again: a database set back to an older version redoes it.) */
-    "CREATE TABLE IF NOT EXISTS open_counts (department_id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
-    "DELETE FROM open_counts;"
-    "INSERT INTO open_counts SELECT coalesce(department_id, 0), count(*) FROM messages"
-    "  WHERE state IN ('new','assigned') GROUP BY 1;"
-    "CREATE TRIGGER IF NOT EXISTS messages_open_insert AFTER INSERT ON messages WHEN new.state IN ('new','assigned') BEGIN"
-    "  INSERT INTO open_counts VALUES (coalesce(new.department_id, 0), 1) ON CONFLICT DO UPDATE SET n = n + 1; END;"
-    "CREATE TRIGGER IF NOT EXISTS messages_open_update AFTER UPDATE OF department_id, state ON messages"
+    /* 30: each department's open messages, kept by triggers, for the
+     * digest's overdue figure; superseded by 31 (the same counts by the
+     * hour they are due), which makes the table again. Only clears what
+     * an earlier 30 made, so that it runs again over 31's table. */
+    "DROP TRIGGER IF EXISTS messages_open_insert;"
+    "DROP TRIGGER IF EXISTS messages_open_update;"
+    "DROP TABLE IF EXISTS open_counts;",
+
+    /* 31: the open messages counted by department and the hour they are
+     * due ('' without a deadline): the overdue figure as of any time is
+     * the sum of the hours before it plus a count of its own hour's start,
+     * where 30 answered only for now (a past day counted every message
+     * due by then directly: 654 ms at 8.5M messages). */
+    "DROP TRIGGER IF EXISTS messages_open_insert;"
+    "DROP TRIGGER IF EXISTS messages_open_update;"
+    "DROP TABLE IF EXISTS open_counts;"
+    "CREATE TABLE open_counts (department_id INTEGER NOT NULL, due_hour TEXT NOT NULL, n INTEGER NOT NULL,"
+    "  PRIMARY KEY (department_id, due_hour)) WITHOUT ROWID;"
+    "INSERT INTO open_counts SELECT coalesce(department_id, 0), coalesce(substr(due_at, 1, 13), ''), count(*) FROM messages"
+    "  WHERE state IN ('new','assigned') GROUP BY 1, 2;"
+    "CREATE TRIGGER messages_open_insert AFTER INSERT ON messages WHEN new.state IN ('new','assigned') BEGIN"
+    "  INSERT INTO open_counts VALUES (coalesce(new.department_id, 0), coalesce(substr(new.due_at, 1, 13), ''), 1)"
+    "    ON CONFLICT DO UPDATE SET n = n + 1; END;"
+    "CREATE TRIGGER messages_open_update AFTER UPDATE OF department_id, state, due_at ON messages"
     "  WHEN (old.state IN ('new','assigned')) <> (new.state IN ('new','assigned'))"
-    "    OR old.department_id IS NOT new.department_id BEGIN"
-    "  UPDATE open_counts SET n = n - 1 WHERE old.state IN ('new','assigned') AND department_id = coalesce(old.department_id, 0);"
-    "  INSERT INTO open_counts SELECT coalesce(new.department_id, 0), 1 WHERE new.state IN ('new','assigned')"
-    "    ON CONFLICT DO UPDATE SET n = n + 1; END;",
+    "    OR (new.state IN ('new','assigned') AND (old.department_id IS NOT new.department_id"
+    "        OR substr(old.due_at, 1, 13) IS NOT substr(new.due_at, 1, 13))) BEGIN"
+    "  UPDATE open_counts SET n = n - 1 WHERE old.state IN ('new','assigned')"
+    "    AND department_id = coalesce(old.department_id, 0) AND due_hour = coalesce(substr(old.due_at, 1, 13), '');"
+    "  INSERT INTO open_counts SELECT coalesce(new.department_id, 0), coalesce(substr(new.due_at, 1, 13), ''), 1"
+    "    WHERE new.state IN ('new','assigned') ON CONFLICT DO UPDATE SET n = n + 1; END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 

@@ -62,6 +62,19 @@ sqlite3 "$d/db" "UPDATE messages SET state = 'assigned' WHERE source_id = 'a2'"
 sqlite3 "$d/db" "UPDATE messages SET due_at = '2999-01-01T00:00:00Z' WHERE source_id = 'a4'"
 sqlite3 "$d/db" "UPDATE messages SET due_at = NULL WHERE source_id = 'a5'"
 t "today, after a transfer, a reopening and new deadlines: as counted" "$(want)" "$(today)"
+# Any day's figure too: the hours before its end summed, its last hour counted.
+# A deadline a second ago (this hour, or the last) and one at a day's end (16:00Z).
+sqlite3 "$d/db" "UPDATE messages SET due_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 second') WHERE source_id = 'a2'"
+sqlite3 "$d/db" "UPDATE messages SET due_at = '2026-03-09T15:59:59Z' WHERE source_id = 'a1'"
+sqlite3 "$d/db" "UPDATE messages SET due_at = '2026-03-09T16:00:00Z', department_id = (SELECT id FROM departments WHERE name = '交通运输局') WHERE source_id = 'a3'"
+t "today, a deadline a second ago: as counted" "$(want)" "$(today)"
+on() { "$M" digest --db "$db" --date "$1" --json | python3 -c 'import json,sys; [print(x["id"], x["overdue"]) for x in json.load(sys.stdin)["departments"]]' | sort -n | tr '\n' ' '; }
+want_on() { sqlite3 "$d/db" "SELECT d.id, (SELECT count(*) FROM messages m WHERE m.department_id IS nullif(d.id, 0) AND m.state IN ('new','assigned')
+  AND m.due_at < '$2') FROM (SELECT id FROM departments WHERE disabled = 0 UNION ALL SELECT 0) d ORDER BY 1" | tr '|\n' '  '; }
+for day in 2026-03-05 2026-03-09 2026-03-10; do
+  t "$day: overdue as counted at the day's end" "$(want_on "$day" "${day}T16:00:00Z")" "$(on "$day")"
+done
+t "2026-03-09: the one due at 15:59:59 is overdue, the one at 16:00 not" "1" "$("$M" digest --db "$db" --department 交通运输局 --date 2026-03-09 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["departments"][0]["overdue"])')"
 t "the open counts agree with the messages (minyi check)" "open_counts ok" "$("$M" check --db "$db" 2>&1 | awk '$2 == "open_counts" { print $2, $1 }')"
 
 # The counts come from indexes: no query of the digest walks the messages table.
