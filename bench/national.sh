@@ -115,6 +115,10 @@ if [ -n "$up" ]; then
   row "every read endpoint, worst median" "${ew:--}" "<= 50 ms" "$(verdict "${ew%% *}" 50 le)"
   before=$(sqlite3 "$dir/db" "SELECT count(*) FROM messages")
   maxid=$(sqlite3 "$dir/db" "SELECT coalesce(max(id), 0) FROM messages")
+  # The same server answering a request that does nothing (no database, no
+  # body): the ceiling of any request rate here, against which 5x pgbench
+  # can be read.
+  healthz=$(rps "http://127.0.0.1:$port/healthz")
   post=$(rps "http://127.0.0.1:$port/api/v1/messages" -s bench/post.lua)
   after=$(sqlite3 "$dir/db" "SELECT count(*) FROM messages")
   # Analyzer lag at that intake: from a message's arrival (created_at, to the
@@ -167,6 +171,7 @@ if [ -n "${post_rps:-}" ]; then
   row "analyzer lag p50 / p99 / max" "$(awk '{ printf "%s / %s / %s s", $1, $2, $3 }' <<<"$lag") (+-1 s)" "<= 5 s" "$(verdict "$lag_p99" 5 le)"
   row "  analyzer done after the POSTs" "${drain} s" "" ""
 fi
+[ -n "${healthz:-}" ] && row "reference: minyi GET /healthz (does nothing)" "$healthz" "the ceiling of any minyi request rate" ""
 row "reference: pgbench durable INSERT" "${pg_tps:-not run} tps${pg_lat:+, mean latency $pg_lat ms}" "PostgreSQL 15, fsync on" ""
 ngport=$(free_port)
 if nginx_start "$dir" "$ngport"; then

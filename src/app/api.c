@@ -2,6 +2,7 @@
  * Every official endpoint checks the session and the role here, on the
  * server; state-changing official requests also need the CSRF token. */
 #include "app/api.h"
+#include "app/groupreply.h"
 #include "app/api_int.h"
 #include "app/auth.h"
 #include "app/routing.h"
@@ -564,11 +565,22 @@ static void post_reply(api_ctx *c, http_req *r, const char *arg) {
         return http_json(r, 201, json_pack("{s:I,s:I,s:s}", "id", (json_int_t)rid, "replied", (json_int_t)0, "status", "pending"));
     }
     if (json_is_true(wg) && group) {
-        int64_t n = 0;
-        rc = OPS->reply_group(ST, group, dept, w.u.id, body, &n);
+        /* The first step here; a bigger group goes on in the background
+         * (202 and the job to follow), a step a transaction. */
+        int64_t job, n = 0, step;
+        bool finished = false;
+        rc = OPS->group_reply_start(ST, group, dept, w.u.id, body, &job);
         json_decref(j);
+        do {
+            if (!rc) rc = OPS->group_reply_step(ST, job, GROUP_REPLY_STEP, &step, &finished);
+            if (!rc) n += step;
+        } while (!rc && !finished && !c->gr);
         if (rc) return api_store_failed(r, ST);
-        return http_json(r, 201, json_pack("{s:I,s:I}", "group_id", (json_int_t)group, "replied", (json_int_t)n));
+        if (finished) return http_json(r, 201, json_pack("{s:I,s:I,s:I,s:s}", "group_id", (json_int_t)group, "replied", (json_int_t)n,
+                                                         "job_id", (json_int_t)job, "status", "done"));
+        groupreply_kick(c->gr);
+        return http_json(r, 202, json_pack("{s:I,s:I,s:I,s:s}", "group_id", (json_int_t)group, "replied", (json_int_t)n,
+                                           "job_id", (json_int_t)job, "status", "running"));
     }
     int64_t rid;
     rc = OPS->reply_add(ST, id, w.u.id, dept ? dept : w.u.department_id, body, &rid);
@@ -577,6 +589,19 @@ static void post_reply(api_ctx *c, http_req *r, const char *arg) {
     if (rc == STORE_CONFLICT) return http_error(r, 409, "conflict", "state", "a closed or declined message cannot be answered");
     if (rc) return api_store_failed(r, ST);
     http_json(r, 201, json_pack("{s:I,s:I,s:s}", "id", (json_int_t)rid, "replied", (json_int_t)1, "status", "published"));
+}
+
+/* GET /api/v1/group-replies/{id}: how far a whole-group reply has got (any official). */
+static void get_group_reply(api_ctx *c, http_req *r, const char *arg) {
+    who w;
+    if (!api_require_login(c, r, &w, false)) return;
+    int64_t id;
+    json_t *o;
+    if (!api_parse_id(arg, &id)) return http_error(r, 404, "not_found", NULL, "no group reply '%.40s'", arg);
+    int rc = OPS->group_reply_get(ST, id, &o);
+    if (rc == STORE_NOT_FOUND) return http_error(r, 404, "not_found", NULL, "no group reply %lld", (long long)id);
+    if (rc) return api_store_failed(r, ST);
+    http_json(r, 200, o);
 }
 
 /* POST /api/v1/pii {"text":..}: what the public would see of a text an
@@ -746,6 +771,7 @@ static const route routes[] = {
     { "POST", "/api/v1/messages/*/transfer",    NULL, api_post_transfer },
     { "POST", "/api/v1/messages/*/moderation",  NULL, api_post_moderate },
     { "GET",  "/api/v1/groups/*",               NULL, api_get_group },
+    { "GET",  "/api/v1/group-replies/*",        NULL, get_group_reply },
     { "GET",  "/api/v1/search",                 api_get_search, NULL },
     { "GET",  "/api/v1/stats",                  api_get_stats, NULL },
     { "GET",  "/api/v1/hot",                    api_get_hot, NULL },

@@ -148,7 +148,10 @@ int sq_msg_read(store *s, int64_t id, store_msg *m);
 int sq_reply_quality_note(store *s, int64_t reply_id);
 int sq_reply_quality_depts(store *s, json_t **out);
 int sq_reply_bodies(store *s, int limit, int (*cb)(void *ud, const char *body), void *ud);
-int sq_reply_group(store *s, int64_t group_id, int64_t dept_id, int64_t user_id, str body, int64_t *count);
+int sq_group_reply_start(store *s, int64_t group_id, int64_t dept_id, int64_t user_id, str body, int64_t *job);
+int sq_group_reply_step(store *s, int64_t job, int max, int64_t *replied, bool *finished);
+int sq_group_reply_get(store *s, int64_t job, json_t **out);
+int sq_group_reply_unfinished(store *s, int64_t *job);
 int sq_msg_each(store *s, int64_t consultation_id,
                 int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
 int sq_rating_add(store *s, int64_t msg_id, int score, str comment);

@@ -770,50 +770,136 @@ int sq_training_rows(store *s, const char *kind, int (*cb)(void *ud, str title, 
     return rc;
 }
 
-/* ---- one reply for a whole group ---------------------------------------- */
+/* ---- one reply for a whole group, in steps -------------------------------- */
 
-static const char Q_GROUP_OPEN[] =
-    "SELECT id, coalesce(department_id, 0) FROM messages WHERE group_id = ?1 AND (?2 = 0 OR department_id = ?2) "
-    "AND state IN ('new','assigned') AND moderation IN ('none','approved') ORDER BY id";
+static const char Q_GR_ADD[] =
+    "INSERT INTO group_replies(group_id, department_id, user_id, body, upto) "
+    "VALUES (?1, ?2, nullif(?3, 0), ?4, (SELECT coalesce(max(id), 0) FROM messages))";
+static const char Q_GR_GET[] =
+    "SELECT g.group_id, g.department_id, coalesce(g.user_id, 0), g.body, g.upto, g.done_upto, g.replied, g.created_at, "
+    "g.finished_at, coalesce(u.login, '') FROM group_replies g LEFT JOIN users u ON u.id = g.user_id WHERE g.id = ?1";
+/* The members after the last step's, in id order (the group's index is
+ * (group_id, id)), with whether each is to be answered: a step reads at
+ * most ?5 of them, answered or not, so a group mostly answered already
+ * does not make one long step. */
+static const char Q_GR_MEMBERS[] =
+    "SELECT id, coalesce(department_id, 0), state IN ('new','assigned') AND moderation IN ('none','approved') "
+    "AND (?2 = 0 OR department_id = ?2) FROM messages INDEXED BY messages_group "
+    "WHERE group_id = ?1 AND id > ?3 AND id <= ?4 ORDER BY id LIMIT ?5";
+static const char Q_GR_ADVANCE[] =
+    "UPDATE group_replies SET done_upto = ?2, replied = replied + ?3, "
+    "finished_at = CASE WHEN ?4 THEN strftime('%Y-%m-%dT%H:%M:%SZ','now') END WHERE id = ?1";
+static const char Q_GR_UNFINISHED[] = "SELECT min(id) FROM group_replies INDEXED BY group_replies_running WHERE finished_at IS NULL";
 
-typedef struct { int64_t group, dept, user; str body; int64_t count; } group_reply_arg;
-
-static int group_reply_txn(store *s, void *arg) {
-    group_reply_arg *x = arg;
-    sqlite3_stmt *st = sq_stmt(s, Q_GROUP_OPEN, NULL);
+int sq_group_reply_start(store *s, int64_t group_id, int64_t dept_id, int64_t user_id, str body, int64_t *job) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_GR_ADD, &db);
     if (!st) return STORE_ERROR;
-    sqlite3_bind_int64(st, 1, x->group);
-    sqlite3_bind_int64(st, 2, x->dept);
-    /* Collect first: the replies change the rows the statement walks. */
-    int64_t *ids = NULL, *depts = NULL;
-    size_t n = 0, cap = 0;
-    int rc = STORE_OK;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            int64_t *a = realloc(ids, cap * sizeof *a), *b = a ? realloc(depts, cap * sizeof *b) : NULL;
-            if (a) ids = a;
-            if (!a || !b) { rc = STORE_ERROR; sq_set_err(NULL, "group reply: out of memory"); break; }
-            depts = b;
-        }
-        ids[n] = sqlite3_column_int64(st, 0);
-        depts[n++] = sqlite3_column_int64(st, 1);
-    }
+    sqlite3_bind_int64(st, 1, group_id);
+    sqlite3_bind_int64(st, 2, dept_id);
+    sqlite3_bind_int64(st, 3, user_id);
+    sq_bind_str(st, 4, body);
+    return sq_insert_id(s, st, db, "group reply", job);
+}
+
+typedef struct { int64_t job; int max; int64_t replied; bool finished; } gr_step_arg;
+
+static int gr_step_txn(store *s, void *arg) {
+    gr_step_arg *x = arg;
+    x->replied = 0;
+    x->finished = false;
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_GR_GET, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, x->job);
+    if (sqlite3_step(st) != SQLITE_ROW) { sq_done(st); sq_set_err(NULL, "group reply: no such job"); return STORE_NOT_FOUND; }
+    int64_t group = sqlite3_column_int64(st, 0), dept = sqlite3_column_int64(st, 1), user = sqlite3_column_int64(st, 2);
+    int64_t upto = sqlite3_column_int64(st, 4), after = sqlite3_column_int64(st, 5);
+    bool done = sqlite3_column_type(st, 8) != SQLITE_NULL;
+    char *body = done ? NULL : strdup(sq_col_text(st, 3));
     sq_done(st);
-    for (size_t i = 0; rc == STORE_OK && i < n; i++) {
-        int64_t rid;
-        rc = sq_reply_one(s, ids[i], x->user, depts[i], x->body, (str){0}, x->group, &rid);
+    if (done) { x->finished = true; return STORE_OK; }
+    if (!body) { sq_set_err(NULL, "group reply: out of memory"); return STORE_ERROR; }
+    /* Collected first: the replies change the rows the statement walks. */
+    int64_t *ids = malloc((size_t)x->max * sizeof *ids), *depts = malloc((size_t)x->max * sizeof *depts);
+    bool *to_answer = malloc((size_t)x->max);
+    int n = 0, rc = STORE_OK;
+    if (!ids || !depts || !to_answer) { rc = STORE_ERROR; sq_set_err(NULL, "group reply: out of memory"); }
+    else if (!(st = sq_stmt(s, Q_GR_MEMBERS, NULL))) rc = STORE_ERROR;
+    else {
+        sqlite3_bind_int64(st, 1, group);
+        sqlite3_bind_int64(st, 2, dept);
+        sqlite3_bind_int64(st, 3, after);
+        sqlite3_bind_int64(st, 4, upto);
+        sqlite3_bind_int(st, 5, x->max);
+        while (n < x->max && sqlite3_step(st) == SQLITE_ROW) {
+            ids[n] = sqlite3_column_int64(st, 0);
+            depts[n] = sqlite3_column_int64(st, 1);
+            to_answer[n++] = sqlite3_column_int(st, 2) != 0;
+        }
+        sq_done(st);
     }
-    free(ids); free(depts);
-    if (rc == STORE_OK) x->count = (int64_t)n;
+    str b = { body, body ? strlen(body) : 0 };
+    for (int i = 0; rc == STORE_OK && i < n; i++) {
+        if (!to_answer[i]) continue;
+        int64_t rid;
+        rc = sq_reply_one(s, ids[i], user, depts[i], b, (str){0}, group, &rid);
+        if (rc == STORE_OK) x->replied++;
+    }
+    if (rc == STORE_OK) {
+        x->finished = n < x->max;
+        if (!(st = sq_stmt(s, Q_GR_ADVANCE, &db))) rc = STORE_ERROR;
+        else {
+            sqlite3_bind_int64(st, 1, x->job);
+            sqlite3_bind_int64(st, 2, n ? ids[n - 1] : after);
+            sqlite3_bind_int64(st, 3, x->replied);
+            sqlite3_bind_int(st, 4, x->finished);
+            rc = sq_exec(s, st, db, "group reply: step");
+        }
+    }
+    free(ids); free(depts); free(to_answer); free(body);
     return rc;
 }
 
-int sq_reply_group(store *s, int64_t group_id, int64_t dept_id, int64_t user_id, str body, int64_t *count) {
-    group_reply_arg x = { group_id, dept_id, user_id, body, 0 };
-    int rc = sq_in_txn(s, group_reply_txn, &x);
-    *count = x.count;
+int sq_group_reply_step(store *s, int64_t job, int max, int64_t *replied, bool *finished) {
+    gr_step_arg x = { job, max > 0 ? max : 1, 0, false };
+    int rc = sq_in_txn(s, gr_step_txn, &x);
+    *replied = rc ? 0 : x.replied;
+    *finished = !rc && x.finished;
     return rc;
+}
+
+int sq_group_reply_get(store *s, int64_t job, json_t **out) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_GR_GET, &db);
+    if (!st) return STORE_ERROR;
+    sqlite3_bind_int64(st, 1, job);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sq_done(st);
+        if (rc == SQLITE_DONE) { sq_set_err(NULL, "no such group reply"); return STORE_NOT_FOUND; }
+        sq_set_err(db, "group reply");
+        return STORE_ERROR;
+    }
+    bool done = sqlite3_column_type(st, 8) != SQLITE_NULL;
+    *out = json_pack("{s:I,s:I,s:I,s:s,s:I,s:s,s:o,s:s}", "id", (json_int_t)job, "group_id", (json_int_t)sqlite3_column_int64(st, 0),
+                     "department_id", (json_int_t)sqlite3_column_int64(st, 1), "user", sq_col_text(st, 9),
+                     "replied", (json_int_t)sqlite3_column_int64(st, 6), "created_at", sq_col_text(st, 7),
+                     "finished_at", done ? json_string(sq_col_text(st, 8)) : json_null(), "status", done ? "done" : "running");
+    sq_done(st);
+    return *out ? STORE_OK : STORE_ERROR;
+}
+
+int sq_group_reply_unfinished(store *s, int64_t *job) {
+    sqlite3 *db;
+    sqlite3_stmt *st = sq_stmt(s, Q_GR_UNFINISHED, &db);
+    if (!st) return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    *job = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sq_done(st);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) return STORE_OK;
+    sq_set_err(db, "group reply: unfinished jobs");
+    return STORE_ERROR;
 }
 
 /* ---- export ------------------------------------------------------------- */

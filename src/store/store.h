@@ -375,9 +375,21 @@ typedef struct store_ops {
     int (*search)(store *s, str q, int64_t dept, int limit, int offset, json_t **out);
 
     /* One public reply to every member of a near-duplicate group routed to
-     * dept_id (0 = any department) that is not replied, closed or held; each
-     * member gets its own reply and audit event, in one transaction. */
-    int (*reply_group)(store *s, int64_t group_id, int64_t dept_id, int64_t user_id, str body, int64_t *count);
+     * dept_id (0 = any department) that is not replied, closed or held when
+     * it is asked for (members with ids up to the highest then); each member
+     * gets its own reply and audit event. A campaign can have millions of
+     * members, so the work is a job done in steps of one transaction each
+     * (other writers, the citizens' messages first, get their turn between
+     * them), resumed after a restart: group_reply_start records it,
+     * group_reply_step answers up to max members more (*replied: how many
+     * this step; *finished: nothing left), group_reply_get describes it
+     * ({"id","group_id","department_id","user","replied","created_at",
+     * "finished_at","status":"running|done"}; STORE_NOT_FOUND), and
+     * group_reply_unfinished gives the oldest job not finished (0: none). */
+    int (*group_reply_start)(store *s, int64_t group_id, int64_t dept_id, int64_t user_id, str body, int64_t *job);
+    int (*group_reply_step)(store *s, int64_t job, int max, int64_t *replied, bool *finished);
+    int (*group_reply_get)(store *s, int64_t job, json_t **out);
+    int (*group_reply_unfinished)(store *s, int64_t *job);
 
     /* Runs f with every write it makes in one transaction (one commit, one
      * fsync): for batches such as the analyzer's. f returns a STORE_* status;

@@ -240,3 +240,71 @@ TEST(group_summary_exact_up_to_ten_thousand_then_writers_among_the_newest) {
         tmpdb_drop(s, path);
     }
 }
+
+static int64_t count_of(const char *path, const char *q) {
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int64_t n = -1;
+    if (sqlite3_open(path, &db) != SQLITE_OK) return -1;
+    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* A whole-group reply in steps: each step reads at most max members in id
+ * order and answers the open ones; members that came after the job began
+ * are not part of it; a finished job answers nothing more. */
+TEST(group_reply_in_steps_answers_each_open_member_once) {
+    char path[128];
+    store *s = tmpdb_open(path, "");
+    if (!s) { CHECK(0); return; }
+    int64_t gid;
+    group_of(s, path, 450, 7, &gid);
+    int64_t rid, job, n;
+    bool fin;
+    CHECK_INT(s->ops->reply_add(s, gid + 3, 0, 0, STR_LIT("先答复一条"), &rid), STORE_OK);
+    CHECK_INT(s->ops->group_reply_start(s, gid, 0, 0, STR_LIT("统一答复"), &job), STORE_OK);
+    /* A member after the job began. */
+    int64_t later;
+    store_new_msg m = { .consultation_id = 1, .title = STR_LIT("t"), .body = STR_LIT("b"), .type = STR_LIT("建议") };
+    size_t dups;
+    CHECK_INT(s->ops->msg_import(s, &m, 1, &later, &dups), STORE_OK);
+    sqlite3 *db;
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char q[200];
+    snprintf(q, sizeof q, "UPDATE messages SET group_id = %lld WHERE id = %lld", (long long)gid, (long long)later);
+    CHECK_INT(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    const int64_t want[][2] = { { 199, 0 }, { 200, 0 }, { 50, 1 }, { 0, 1 } };
+    for (int k = 0; k < 4; k++) {
+        CHECK_INT(s->ops->group_reply_step(s, job, 200, &n, &fin), STORE_OK);
+        CHECK_INT(n, want[k][0]);
+        CHECK_INT(fin, want[k][1]);
+    }
+    json_t *o = NULL;
+    CHECK_INT(s->ops->group_reply_get(s, job, &o), STORE_OK);
+    if (o) {
+        CHECK_INT(json_integer_value(json_object_get(o, "replied")), 449);
+        CHECK_STR(json_string_value(json_object_get(o, "status")), "done");
+        json_decref(o);
+    }
+    snprintf(q, sizeof q, "SELECT count(*) FROM messages m WHERE group_id = %lld AND state = 'replied' "
+             "AND (SELECT count(*) FROM replies r WHERE r.message_id = m.id) = 1", (long long)gid);
+    CHECK_INT(count_of(path, q), 450);
+    snprintf(q, sizeof q, "SELECT state = 'new' FROM messages WHERE id = %lld", (long long)later);
+    CHECK_INT(count_of(path, q), 1);
+    CHECK_INT(s->ops->group_reply_unfinished(s, &job), STORE_OK);
+    CHECK_INT(job, 0);
+    /* Another department's job answers none of them. */
+    CHECK_INT(s->ops->group_reply_start(s, gid, 1, 0, STR_LIT("别的部门"), &job), STORE_OK);
+    CHECK_INT(s->ops->group_reply_unfinished(s, &n), STORE_OK);
+    CHECK_INT(n, job);
+    CHECK_INT(s->ops->group_reply_step(s, job, 1000, &n, &fin), STORE_OK);
+    CHECK_INT(n, 0);
+    CHECK_INT(fin, 1);
+    CHECK_INT(s->ops->group_reply_get(s, job + 1, &o), STORE_NOT_FOUND);
+    CHECK_INT(s->ops->group_reply_step(s, job + 1, 10, &n, &fin), STORE_NOT_FOUND);
+    tmpdb_drop(s, path);
+}

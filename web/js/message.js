@@ -374,6 +374,7 @@ form.addEventListener('submit', async (ev) => {
     await load();
     const n = res && Number(res.replied);
     if (res && res.status === 'pending') notice(noticeBox, 'ok', t('message.reply_submitted_it_is_published'));
+    else if (res && res.status === 'running') followGroupReply(res.job_id, n);
     else notice(noticeBox, 'ok', wholeGroup && n > 1 ? t('message.reply_published_to_messages_each', n) : t('message.reply_published_the_writer_reads'));
     noticeBox.scrollIntoView({ block: 'nearest' });
   } catch (e) {
@@ -386,6 +387,19 @@ form.addEventListener('submit', async (ev) => {
     if (piiConfirmed !== body) setText(btn, t('message.publish_reply'));
   }
 });
+
+/* A campaign too big for one step goes on in the background: the notice
+ * follows the job until every member is answered. */
+async function followGroupReply(job, done) {
+  notice(noticeBox, 'ok', t('message.reply_group_going_on', done));
+  for (;;) {
+    await new Promise((res) => setTimeout(res, 1000));
+    let j;
+    try { j = await api('GET', `/api/v1/group-replies/${job}`); } catch (e) { return; }
+    if (j.status === 'done') { notice(noticeBox, 'ok', t('message.reply_published_to_messages_each', j.replied)); return; }
+    notice(noticeBox, 'ok', t('message.reply_group_going_on', j.replied));
+  }
+}
 
 tform.addEventListener('submit', async (ev) => {
   ev.preventDefault();
