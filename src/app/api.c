@@ -2,7 +2,7 @@
  * Every official endpoint checks the session and the role here, on the
  * server; state-changing official requests also need the CSRF token. */
 #include "app/api.h"
-#include "app/groupreply.h"
+#include "app/background.h"
 #include "app/api_int.h"
 #include "app/auth.h"
 #include "app/routing.h"
@@ -574,11 +574,11 @@ static void post_reply(api_ctx *c, http_req *r, const char *arg) {
         do {
             if (!rc) rc = OPS->group_reply_step(ST, job, GROUP_REPLY_STEP, &step, &finished);
             if (!rc) n += step;
-        } while (!rc && !finished && !c->gr);
+        } while (!rc && !finished && !c->bg);
         if (rc) return api_store_failed(r, ST);
         if (finished) return http_json(r, 201, json_pack("{s:I,s:I,s:I,s:s}", "group_id", (json_int_t)group, "replied", (json_int_t)n,
                                                          "job_id", (json_int_t)job, "status", "done"));
-        groupreply_kick(c->gr);
+        background_kick(c->bg);
         return http_json(r, 202, json_pack("{s:I,s:I,s:I,s:s}", "group_id", (json_int_t)group, "replied", (json_int_t)n,
                                            "job_id", (json_int_t)job, "status", "running"));
     }

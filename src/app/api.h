@@ -25,8 +25,8 @@ typedef struct {
     struct sse_hub *live;     /* live updates of posts and live sessions (http/sse.h) */
     struct screen *screen;    /* comments and questions screened as they come (app/screen.h) */
     struct replylive *rq;     /* reply quality (app/replylive.h); NULL without a dictionary */
-    struct groupreply *gr;    /* whole-group replies carried on in the background (app/groupreply.h);
-                                 NULL: the request does every step itself */
+    struct background *bg;    /* long writes in steps (app/background.h); NULL: a whole-group
+                                 reply does every step in its request */
 } api_ctx;
 
 /* The http_handler for the server: ud is an api_ctx. */

@@ -8,6 +8,7 @@
  * the analyzer (minyi serve, or minyi analyze) to take later. Bad rows are
  * reported with file, line and reason and skipped; the rest goes in. */
 #include "app/analyzer.h"
+#include "app/background.h"
 #include "app/cmd.h"
 #include "app/datafile.h"
 #include "app/progress.h"
@@ -535,6 +536,8 @@ static int one_pass_start(importer *im, const char *dict_path, const char **data
     analyzer_helpers_step_back(*an, SCHED_HELPERS_BACK);
     if (analyzer_run(*an, &before)) { log_error("import: analysing the pending messages: %s", store_errmsg(st)); return 1; }
     if (before) fprintf(stderr, "import: %zu messages that were pending analysed first\n", before);
+    int64_t moved;
+    if (background_finish_moves(st, &moved)) { log_error("import: moving merged groups: %s", store_errmsg(st)); return 1; }
     if (st->ops->msg_max_id(st, &im->next_id)) { log_error("%s", store_errmsg(st)); return 1; }
     im->next_id++;
     im->one_pass = true;

@@ -3,6 +3,7 @@
  * `minyi words` (sensitive words) and `minyi analyze` (run the analyzer over
  * pending messages once, e.g. after an import, without a server). */
 #include "app/analyzer.h"
+#include "app/background.h"
 #include "app/cmd.h"
 #include "app/progress.h"
 #include "core/log.h"
@@ -258,7 +259,11 @@ int cmd_analyze(int argc, char **argv) {
          * step back so that it keeps a core (as the import's do). */
         analyzer_helpers_step_back(an, SCHED_HELPERS_BACK);
         rc = analyzer_run(an, &done);
-        if (rc) log_error("analyze: %s", store_errmsg(st));
+        int64_t moved = 0;
+        /* Big groups' merges, recorded by the analysis: their rows moved now. */
+        if (!rc && (rc = background_finish_moves(st, &moved))) log_error("analyze: moving merged groups: %s", store_errmsg(st));
+        else if (rc) log_error("analyze: %s", store_errmsg(st));
+        if (moved) fprintf(stderr, "analyze: %lld rows of merged groups moved\n", (long long)moved);
         analyzer_free(an);
     }
     progress_finish(pg);

@@ -2,7 +2,7 @@
  * then stops taking requests, finishes those in flight and closes the
  * database cleanly. */
 #include "app/api.h"
-#include "app/groupreply.h"
+#include "app/background.h"
 #include "app/replylive.h"
 #include "app/screen.h"
 #include "http/sse.h"
@@ -197,7 +197,7 @@ static int serve(int argc, char **argv, int from_cli) {
 
                     .live = sse_hub_new() };
     if (dict && replylive_new(dict, st, &ctx.rq)) log_error("serve: reply quality is off (out of memory or a store error)");
-    if (groupreply_start(st, &ctx.gr)) log_error("serve: whole-group replies run in their requests (no background thread)");
+    if (background_start(st, &ctx.bg)) log_error("serve: no background thread: whole-group replies run in their requests, big group merges wait for a restart");
     if (!ctx.live || screen_new(st, &ctx.screen)) {
         log_error("serve: out of memory"); analyzer_free(an); seg_dict_close(dict); store_close(st); return 1;
     }
@@ -229,7 +229,7 @@ static int serve(int argc, char **argv, int from_cli) {
     sse_hub_free(ctx.live);
     screen_free(ctx.screen);
     replylive_free(ctx.rq);
-    groupreply_stop(ctx.gr);
+    background_stop(ctx.bg);
     analyzer_free(an);
     ratelimit_free(ctx.login_ip);
     ratelimit_free(ctx.login_name);

@@ -771,6 +771,7 @@ const store_ops store_sqlite = {
     .setting_get = sq_setting_get, .setting_set = sq_setting_set,
     .training_rows = sq_training_rows, .search = sq_search, .group_reply_start = sq_group_reply_start,
     .group_reply_step = sq_group_reply_step, .group_reply_get = sq_group_reply_get, .group_reply_unfinished = sq_group_reply_unfinished,
+    .group_move_step = sq_group_move_step,
     .batch = sq_in_txn, .msg_each = sq_msg_each,
     .keywords_add = sq_keywords_add, .hot = sq_hot,
     .rating_add = sq_rating_add, .reply_import = sq_reply_import, .rating_get = sq_rating_get, .stats = sq_stats, .gauges = sq_gauges,

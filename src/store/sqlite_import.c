@@ -278,7 +278,7 @@ static int analyzed_txn(store *s, void *arg) {
      * row written after a merge already names the group it merged into,
      * so moving every row of the absorbed group now moves what moving it
      * at the bridging row would have. */
-    for (size_t i = 0; i < x->n; i++) if ((rc = sq_group_merge(s, &x->a[i]))) return rc;
+    for (size_t i = 0; i < x->n; i++) if ((rc = sq_group_merge(s, &x->a[i], false))) return rc;
     if (!(st = sq_stmt(s, Q_FTS_ADD_RANGE, &db))) return STORE_ERROR;
     sqlite3_bind_int64(st, 1, x->ids[0]);
     sqlite3_bind_int64(st, 2, x->ids[x->n - 1]);

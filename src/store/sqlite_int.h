@@ -114,7 +114,7 @@ int sq_msg_max_id(store *s, int64_t *out);
 int sq_bulk_begin(store *s, int64_t rows, bool *dropped);
 int sq_bulk_end(store *s);
 /* The groups a just-analysed message bridged move into its group, audited (inside the caller's transaction). */
-int sq_group_merge(store *s, const store_analysis *a);
+int sq_group_merge(store *s, const store_analysis *a, bool later);
 int sq_msg_transfer(store *s, int64_t id, int64_t to_dept, int64_t user_id, str reason);
 int sq_moderation_queue(store *s, int limit, int offset, json_t **out);
 int sq_moderate(store *s, int64_t id, int64_t user_id, const char *decision, str reason);
@@ -152,6 +152,7 @@ int sq_group_reply_start(store *s, int64_t group_id, int64_t dept_id, int64_t us
 int sq_group_reply_step(store *s, int64_t job, int max, int64_t *replied, bool *finished);
 int sq_group_reply_get(store *s, int64_t job, json_t **out);
 int sq_group_reply_unfinished(store *s, int64_t *job);
+int sq_group_move_step(store *s, int max, int64_t *moved, bool *more);
 int sq_msg_each(store *s, int64_t consultation_id,
                 int (*cb)(void *ud, const store_msg *m, const char *reply, const char *replied_at), void *ud);
 int sq_rating_add(store *s, int64_t msg_id, int score, str comment);

@@ -390,6 +390,11 @@ typedef struct store_ops {
     int (*group_reply_step)(store *s, int64_t job, int max, int64_t *replied, bool *finished);
     int (*group_reply_get)(store *s, int64_t job, json_t **out);
     int (*group_reply_unfinished)(store *s, int64_t *job);
+    /* The rows of a big group merged into another (analysis_apply records
+     * the merge and moves a small group at once): moves up to max rows of
+     * the oldest merge not finished, in one transaction; *moved: how many;
+     * *more: merges are left to move after this step. */
+    int (*group_move_step)(store *s, int max, int64_t *moved, bool *more);
 
     /* Runs f with every write it makes in one transaction (one commit, one
      * fsync): for batches such as the analyzer's. f returns a STORE_* status;

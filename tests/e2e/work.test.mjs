@@ -458,6 +458,29 @@ async function main() {
     await p.close();
   });
 
+  await group('campaign', 'handler A: one reply to a campaign of 230 (more than one step): the page follows the background job to the end', ['groups'], async () => {
+    // Imported beside the running server (no sender address, so no flood
+    // check), routed to department A by its keyword, grouped by the import.
+    const N = 230;
+    const title = `${KEYWORD}电梯停运 ${RUN}`;
+    let tsv = 'id\ttitle\tbody\ttype\n';
+    for (let i = 0; i < N; i++) tsv += `cp${RUN}-${i}\t${title}\t我是居民${i}号，${KEYWORD}的电梯已经停运${10 + (i % 9)}天，老人和推婴儿车的居民只能绕远路，请尽快修复。\t投诉\n`;
+    const file = join(tmp, 'campaign.tsv');
+    writeFileSync(file, tsv);
+    run(['import', '--quiet', '--db', DB, '--consultation', String(boardId), '--data', file]);
+    const p = await newPage(haCtx);
+    await p.goto(`${base}/inbox.html`);
+    await reloadUntil(p, p.locator('#inbox-table tr', { hasText: title }).locator('.badge.group-size', { hasText: `相似 ${N}` }).first(), 'the campaign in the inbox');
+    await p.locator('#inbox-table a', { hasText: title }).first().click();
+    await p.locator('#whole-group-field:not([hidden])').waitFor();
+    await p.fill('#f-reply', `电梯已恢复运行（${RUN}）`);
+    await p.check('#f-whole-group');
+    await p.click('#reply-submit');
+    await p.locator('.notice', { hasText: `答复已发布给 ${N} 条留言` }).waitFor({ timeout: WAIT });
+    await shot(p, 'desktop-message-campaign-reply');
+    await p.close();
+  });
+
   await group('reject', 'phone: admin rejects a held message with a reason; the tracking page says 未通过审核', ['words'], async () => {
     const title = `${WORD}，先开票后付款 ${RUN}`;
     const r = await fetch(`${base}/api/v1/messages`, {
