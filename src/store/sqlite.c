@@ -84,6 +84,7 @@ typedef struct {
      * handler, whose sleeps (up to 100 ms a try) collapse throughput under
      * contention; other processes are still kept apart by SQLite's locks. */
     pthread_mutex_t write_mu;
+    int turn_waiting;         /* threads waiting for write_mu (sq_turn_pass) */
     sq_intake *intake;        /* group commit of new messages (sqlite_intake.c) */
     /* Scores replies as they are published (reply_scorer_set). */
     store_reply_scorer scorer;
@@ -179,12 +180,31 @@ void sq_copy_text(char *dst, size_t cap, sqlite3_stmt *st, int i) {
     snprintf(dst, cap, "%s", sq_col_text(st, i));
 }
 
+/* The writers' turn, counting who waits for it. */
+static void turn_take(sqlite_store *ss) {
+    __atomic_add_fetch(&ss->turn_waiting, 1, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&ss->write_mu);
+    __atomic_sub_fetch(&ss->turn_waiting, 1, __ATOMIC_RELAXED);
+}
+
+/* A mutex is no queue: a thread that lets go of the turn and asks again at
+ * once gets it back before the waiter it woke has run (a sweep of 28
+ * transactions kept the intake waiting through all of them). Between two
+ * transactions of a long job, this lets a waiting writer in first. */
+void sq_turn_pass(store *s) {
+    sqlite_store *ss = (sqlite_store *)s;
+    for (int i = 0; i < 5 && __atomic_load_n(&ss->turn_waiting, __ATOMIC_RELAXED) > 0; i++) {
+        struct timespec t = { 0, 1000000L };
+        nanosleep(&t, NULL);
+    }
+}
+
 /* Runs a statement that returns no rows. Maps constraint errors. */
 int sq_exec(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what) {
     sqlite_store *ss = (sqlite_store *)s;
     /* Outside a transaction the statement is one: take the writers' turn. */
     bool lock = sqlite3_get_autocommit(db);
-    if (lock) pthread_mutex_lock(&ss->write_mu);
+    if (lock) turn_take(ss);
     int rc = sqlite3_step(st);
     if (lock) pthread_mutex_unlock(&ss->write_mu);
     sq_done(st);
@@ -196,7 +216,7 @@ int sq_exec(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what) {
     return STORE_ERROR;
 }
 
-void sq_write_lock(store *s) { pthread_mutex_lock(&((sqlite_store *)s)->write_mu); }
+void sq_write_lock(store *s) { turn_take((sqlite_store *)s); }
 void sq_write_unlock(store *s) { pthread_mutex_unlock(&((sqlite_store *)s)->write_mu); }
 
 sq_intake *sq_intake_of(store *s) { return ((sqlite_store *)s)->intake; }
@@ -216,7 +236,7 @@ int sq_in_txn(store *s, int (*f)(store *s, void *arg), void *arg) {
     conn *c = get_conn(ss);
     if (!c) return STORE_ERROR;
     if (!sqlite3_get_autocommit(c->db)) return f(s, arg);
-    pthread_mutex_lock(&ss->write_mu);
+    turn_take(ss);
     int rc = sq_txn(s, SQ_BEGIN);
     if (rc == STORE_OK) {
         rc = f(s, arg);

@@ -25,6 +25,8 @@ int  sq_exec(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what);
 int  sq_insert_id(store *s, sqlite3_stmt *st, sqlite3 *db, const char *what, int64_t *id);
 int  sq_txn(store *s, const char *q);                 /* runs BEGIN/COMMIT/ROLLBACK text */
 void sq_set_err(sqlite3 *db, const char *what);
+/* Between two transactions of a long job: lets a writer waiting for the turn take it first. */
+void sq_turn_pass(store *s);
 void sq_now_ms(char *out, size_t cap);                /* "YYYY-MM-DDTHH:MM:SS.mmmZ", as events.at */
 void sq_tracking_code(char *out);                     /* a new "XXXX-XXXX-XXXX" (20 bytes): a counting prefix, 8 random symbols */
 void sq_read_msg(sqlite3_stmt *st, store_msg *m);     /* columns of SQ_MSG_COLS */

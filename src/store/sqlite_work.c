@@ -295,6 +295,7 @@ int sq_analysis_apply(store *s, const store_analysis *a, size_t n, const store_k
         apply_arg x = { a + at, k, last ? kw : NULL, last ? nkw : 0 };   /* keyword counts with the last part */
         rc = sq_in_txn(s, apply_txn, &x);
         at += k;
+        if (rc == STORE_OK && at < n) sq_turn_pass(s);   /* the intake's next batch first */
     } while (rc == STORE_OK && at < n);
     if (relax && sq_txn(s, Q_SYNC_FULL) && rc == STORE_OK) rc = STORE_ERROR;
     return rc;

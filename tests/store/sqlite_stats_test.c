@@ -198,3 +198,37 @@ TEST(aggregates_follow_the_lifecycle) {
     json_decref(st);
     drop(s, path);
 }
+
+/* A day's messages share one deadline (the end of a working day): the
+ * sweep marks them in slices of 5,000 and counts each slice into the
+ * figures exactly once, whatever the slice boundaries fall between. */
+TEST(overdue_sweep_of_many_messages_sharing_one_deadline) {
+    char path[128];
+    store *s = fresh(path);
+    if (!s) { CHECK(0); return; }
+    int64_t d, c;
+    s->ops->dept_add(s, STR_LIT("D"), &d);
+    s->ops->consultation_add(s, STR_LIT("C"), (str){0}, (str){0}, &c);
+    enum { N = 12001 };
+    store_new_msg *m = calloc(N, sizeof *m);
+    int64_t *ids = calloc(N, sizeof *ids);
+    char (*when)[24] = calloc(N, 24);
+    for (int i = 0; i < N; i++) {
+        snprintf(when[i], 24, "2027-01-05T%02d:%02d:%02dZ", i / 3600 % 8, i / 60 % 60, i % 60);   /* one China day, its deadline still to come */
+        m[i] = (store_new_msg){ .consultation_id = c, .title = STR_LIT("t"), .body = STR_LIT("b"), .type = STR_LIT("投诉"),
+                                .department_id = i % 2 ? d : 0, .created_at = { when[i], strlen(when[i]) } };
+    }
+    size_t dups;
+    CHECK_INT(s->ops->msg_import(s, m, N, ids, &dups), STORE_OK);
+    int64_t rid;
+    CHECK_INT(s->ops->reply_add(s, ids[7], 0, d, STR_LIT("答复"), &rid), STORE_OK);   /* answered in time: never overdue */
+    CHECK(verified(s));
+    int64_t marked = 0;
+    CHECK_INT(s->ops->overdue_sweep(s, "2027-06-01T00:00:00Z", &marked), STORE_OK);
+    CHECK_INT(marked, N - 1);
+    CHECK(verified(s));
+    CHECK_INT(s->ops->overdue_sweep(s, "2027-06-01T00:00:00Z", &marked), STORE_OK);
+    CHECK_INT(marked, 0);
+    free(m); free(ids); free(when);
+    tmpdb_drop(s, path);
+}
