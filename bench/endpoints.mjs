@@ -45,7 +45,7 @@ const cons = ((await json('/api/v1/consultations')) || {}).consultations || [];
 const enc = encodeURIComponent;
 const paths = [
   '/api/v1/me', '/api/v1/stats', '/api/v1/stats?public=1', '/api/v1/hot', '/api/v1/hot?days=30', '/api/v1/trends?days=7',
-  '/api/v1/digest', '/api/v1/inbox?limit=50', '/api/v1/inbox?limit=50&state=assigned', '/api/v1/inbox?limit=50&overdue=1',
+  '/api/v1/digest', '/api/v1/digest?date=2026-04-02', '/api/v1/inbox?limit=50', '/api/v1/inbox?limit=50&state=assigned', '/api/v1/inbox?limit=50&overdue=1',
   '/api/v1/inbox?limit=50&urged=1', `/api/v1/inbox?limit=50&type=${enc('投诉')}`, `/api/v1/inbox?limit=50&q=${enc('小区')}`,
   '/api/v1/moderation?limit=50', '/api/v1/audit?limit=50', '/api/v1/replies?status=pending', '/api/v1/extensions',
   '/api/v1/consultations', '/api/v1/departments', '/api/v1/users', '/api/v1/labels', '/api/v1/models', '/api/v1/rules',

@@ -571,6 +571,8 @@ static void post_reply(api_ctx *c, http_req *r, const char *arg) {
         bool finished = false;
         rc = OPS->group_reply_start(ST, group, dept, w.u.id, body, &job);
         json_decref(j);
+        int64_t moved;   /* no background thread: the moves the job waits for, here */
+        if (!rc && !c->bg && background_finish_moves(ST, &moved)) rc = STORE_ERROR;
         do {
             if (!rc) rc = OPS->group_reply_step(ST, job, GROUP_REPLY_STEP, &step, &finished);
             if (!rc) n += step;

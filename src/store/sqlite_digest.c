@@ -14,16 +14,20 @@
  * unrouted queue (NULL), both answered from the index. */
 static const char Q_NEW[] = "SELECT count(*) FROM messages INDEXED BY messages_dept_created "
                             "WHERE department_id IS ?1 AND created_at >= ?2 AND created_at < ?3";
-/* Overdue as of a time T without walking the overdue: the department's
- * open messages due in the hours before T's (open_counts, kept by
- * triggers) plus those due in T's own hour before T, a short range of the
- * index. */
+/* Overdue and due soon without walking the messages due: the department's
+ * open messages counted by the hour they are due (open_counts, kept by
+ * triggers) over whole hours, less or plus short ranges of the index in
+ * the hours at the two ends. (Counting the due-soon messages directly took
+ * 87 ms for a past day at full size, when every message of a day falls due
+ * at the same end-of-day instant.) */
 static const char Q_OPEN_BEFORE[] = "SELECT coalesce(sum(n), 0) FROM open_counts "
                                     "WHERE department_id = coalesce(?1, 0) AND due_hour <> '' AND due_hour < ?2";
+static const char Q_OPEN_HOURS[] = "SELECT coalesce(sum(n), 0) FROM open_counts "
+                                   "WHERE department_id = coalesce(?1, 0) AND due_hour >= ?2 AND due_hour <= ?3";
 static const char Q_DUE_BETWEEN[] = "SELECT count(*) FROM messages INDEXED BY messages_dept_due "
                                     "WHERE department_id IS ?1 AND state IN ('new','assigned') AND due_at >= ?2 AND due_at < ?3";
-static const char Q_SOON[] = "SELECT count(*) FROM messages INDEXED BY messages_dept_due "
-                             "WHERE department_id IS ?1 AND state IN ('new','assigned') AND due_at >= ?2 AND due_at <= ?3";
+static const char Q_DUE_AFTER[] = "SELECT count(*) FROM messages INDEXED BY messages_dept_due "
+                                  "WHERE department_id IS ?1 AND state IN ('new','assigned') AND due_at > ?2 AND due_at <= ?3";
 static const char Q_URGED[] = "SELECT count(*), coalesce(sum(urged_at >= ?2 AND urged_at < ?3), 0) FROM messages INDEXED BY messages_urged "
                               "WHERE department_id IS ?1 AND urged_at IS NOT NULL AND state IN ('new','assigned')";
 static const char Q_PENDING_REPLIES[] = "SELECT count(*) FROM replies INDEXED BY replies_pending WHERE department_id IS ?1 AND status = 'pending'";
@@ -53,15 +57,23 @@ static int count2(store *s, const char *q, int64_t dept, const char *a, const ch
 
 typedef struct { const char *start, *end, *as_of, *soon; } window;
 
-static int overdue_of(store *s, int64_t dept, const window *w, int64_t *n) {
-    char hour[16], hour_start[32];
-    snprintf(hour, sizeof hour, "%.13s", w->as_of);              /* YYYY-MM-DDTHH */
-    snprintf(hour_start, sizeof hour_start, "%s:00:00Z", hour);
-    int64_t before, in_hour;
+/* Open messages due before w->as_of (overdue) and from it to w->soon
+ * (due soon). Deadlines are whole seconds, so an hour's last is HH:59:59Z. */
+static int due_counts(store *s, int64_t dept, const window *w, int64_t *overdue, int64_t *soon) {
+    char h0[16], h0_start[32], h1[16], h1_end[32];
+    snprintf(h0, sizeof h0, "%.13s", w->as_of);                  /* YYYY-MM-DDTHH */
+    snprintf(h0_start, sizeof h0_start, "%s:00:00Z", h0);
+    snprintf(h1, sizeof h1, "%.13s", w->soon);
+    snprintf(h1_end, sizeof h1_end, "%s:59:59Z", h1);
+    int64_t before, early, hours, late;
     int rc;
-    if ((rc = count2(s, Q_OPEN_BEFORE, dept, hour, NULL, &before, NULL))
-        || (rc = count2(s, Q_DUE_BETWEEN, dept, hour_start, w->as_of, &in_hour, NULL))) return rc;
-    *n = before + in_hour;
+    if ((rc = count2(s, Q_OPEN_BEFORE, dept, h0, NULL, &before, NULL))
+        || (rc = count2(s, Q_DUE_BETWEEN, dept, h0_start, w->as_of, &early, NULL))      /* as_of's hour, before it */
+        || (rc = count2(s, Q_OPEN_HOURS, dept, h0, h1, &hours, NULL))
+        || (rc = count2(s, Q_DUE_AFTER, dept, w->soon, h1_end, &late, NULL))) return rc;  /* soon's hour, after it */
+    *overdue = before + early;
+    *soon = hours - early - late;
+    if (*soon < 0) *soon = 0;   /* a message that moved between the statements */
     return STORE_OK;
 }
 
@@ -69,8 +81,7 @@ static int one(store *s, int64_t dept, const char *name, const window *w, json_t
     int64_t fresh, overdue, soon, urged, urged_day = 0, replies = 0, ext = 0;
     int rc;
     if ((rc = count2(s, Q_NEW, dept, w->start, w->end, &fresh, NULL))
-        || (rc = overdue_of(s, dept, w, &overdue))
-        || (rc = count2(s, Q_SOON, dept, w->as_of, w->soon, &soon, NULL))
+        || (rc = due_counts(s, dept, w, &overdue, &soon))
         || (rc = count2(s, Q_URGED, dept, w->start, w->end, &urged, &urged_day))) return rc;
     if (dept && ((rc = count2(s, Q_PENDING_REPLIES, dept, NULL, NULL, &replies, NULL))
                  || (rc = count2(s, Q_PENDING_EXT, dept, NULL, NULL, &ext, NULL)))) return rc;

@@ -886,6 +886,10 @@ static const char Q_GR_MEMBERS[] =
     "SELECT id, coalesce(department_id, 0), state IN ('new','assigned') AND moderation IN ('none','approved') "
     "AND (?2 = 0 OR department_id = ?2) FROM messages INDEXED BY messages_group "
     "WHERE group_id = ?1 AND id > ?3 AND id <= ?4 ORDER BY id LIMIT ?5";
+/* Rows of a group merged into this one and not moved yet are members too:
+ * the job waits until they have moved (the background thread moves first). */
+static const char Q_GR_MOVES_IN[] = "SELECT EXISTS (SELECT 1 FROM group_moves INDEXED BY group_moves_running "
+                                    "WHERE finished_at IS NULL AND into_group = ?1)";
 static const char Q_GR_ADVANCE[] =
     "UPDATE group_replies SET done_upto = ?2, replied = replied + ?3, "
     "finished_at = CASE WHEN ?4 THEN strftime('%Y-%m-%dT%H:%M:%SZ','now') END WHERE id = ?1";
@@ -920,6 +924,11 @@ static int gr_step_txn(store *s, void *arg) {
     sq_done(st);
     if (done) { x->finished = true; return STORE_OK; }
     if (!body) { sq_set_err(NULL, "group reply: out of memory"); return STORE_ERROR; }
+    if (!(st = sq_stmt(s, Q_GR_MOVES_IN, &db))) { free(body); return STORE_ERROR; }
+    sqlite3_bind_int64(st, 1, group);
+    bool moving = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sq_done(st);
+    if (moving) { free(body); return STORE_OK; }
     /* Collected first: the replies change the rows the statement walks. */
     int64_t *ids = malloc((size_t)x->max * sizeof *ids), *depts = malloc((size_t)x->max * sizeof *depts);
     bool *to_answer = malloc((size_t)x->max);

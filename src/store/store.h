@@ -380,7 +380,8 @@ typedef struct store_ops {
      * gets its own reply and audit event. A campaign can have millions of
      * members, so the work is a job done in steps of one transaction each
      * (other writers, the citizens' messages first, get their turn between
-     * them), resumed after a restart: group_reply_start records it,
+     * them), resumed after a restart (and after the moves of groups merged
+     * into it: group_move_step): group_reply_start records it,
      * group_reply_step answers up to max members more (*replied: how many
      * this step; *finished: nothing left), group_reply_get describes it
      * ({"id","group_id","department_id","user","replied","created_at",

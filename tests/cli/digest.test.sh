@@ -74,6 +74,15 @@ want_on() { sqlite3 "$d/db" "SELECT d.id, (SELECT count(*) FROM messages m WHERE
 for day in 2026-03-05 2026-03-09 2026-03-10; do
   t "$day: overdue as counted at the day's end" "$(want_on "$day" "${day}T16:00:00Z")" "$(on "$day")"
 done
+# Due soon on 2026-03-09 (as of its end, 16:00Z): due by the end of the
+# second working day after, 2026-03-11T15:59:59Z, that instant included.
+sqlite3 "$d/db" "UPDATE messages SET due_at = '2026-03-10T03:30:00Z' WHERE source_id = 'a4'"
+sqlite3 "$d/db" "UPDATE messages SET due_at = '2026-03-11T15:59:59Z', department_id = (SELECT id FROM departments WHERE name = '交通运输局') WHERE source_id = 'a5'"
+soon() { "$M" digest --db "$db" --department 交通运输局 --date "$1" --json | python3 -c 'import json,sys; x=json.load(sys.stdin)["departments"][0]; print(x["overdue"], x["due_soon"])'; }
+t "2026-03-09: a3 (16:00), a4 (03:30 next day) and a5 (the last second) due soon" "1 3" "$(soon 2026-03-09)"
+sqlite3 "$d/db" "UPDATE messages SET due_at = '2026-03-11T16:00:00Z' WHERE source_id = 'a5'"
+t "2026-03-09: one second later is not soon" "1 2" "$(soon 2026-03-09)"
+t "2026-03-10 (as of 16:00Z): a3 and a4 overdue, a5 due soon" "3 1" "$(soon 2026-03-10)"
 t "2026-03-09: the one due at 15:59:59 is overdue, the one at 16:00 not" "1" "$("$M" digest --db "$db" --department 交通运输局 --date 2026-03-09 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["departments"][0]["overdue"])')"
 t "the open counts agree with the messages (minyi check)" "open_counts ok" "$("$M" check --db "$db" 2>&1 | awk '$2 == "open_counts" { print $2, $1 }')"
 

@@ -360,3 +360,33 @@ TEST(a_big_groups_merge_is_moved_in_steps) {
     CHECK_INT(count_of(path, "SELECT moved FROM group_moves"), 2500);
     tmpdb_drop(s, path);
 }
+
+/* A whole-group reply to a group whose merged-in rows have not moved yet
+ * waits for the move, then answers them too. */
+TEST(group_reply_waits_for_the_rows_merged_in) {
+    char path[128];
+    store *s = tmpdb_open(path, "");
+    if (!s) { CHECK(0); return; }
+    int64_t ga, gb;
+    group_of(s, path, 10, 3, &ga);
+    group_of(s, path, 2500, 7, &gb);
+    int64_t x = one_message(s);
+    const int64_t m1[] = { gb };
+    store_analysis a = { .id = x, .group_id = ga, .merged = m1, .nmerged = 1 };
+    CHECK_INT(s->ops->analysis_apply(s, &a, 1, NULL, 0), STORE_OK);
+    int64_t job, n, moved;
+    bool fin, more;
+    CHECK_INT(s->ops->group_reply_start(s, ga, 0, 0, STR_LIT("统一答复"), &job), STORE_OK);
+    CHECK_INT(s->ops->group_reply_step(s, job, 200, &n, &fin), STORE_OK);
+    CHECK_INT(n, 0);
+    CHECK_INT(fin, 0);
+    do CHECK_INT(s->ops->group_move_step(s, 1000, &moved, &more), STORE_OK); while (more);
+    int64_t total = 0;
+    for (int k = 0; k < 100 && !fin; k++) {
+        CHECK_INT(s->ops->group_reply_step(s, job, 200, &n, &fin), STORE_OK);
+        total += n;
+    }
+    CHECK_INT(fin, 1);
+    CHECK_INT(total, 10 + 2500 + 1);
+    tmpdb_drop(s, path);
+}
