@@ -5,6 +5,7 @@
 #include "test.h"
 #include "store/store.h"
 #include "tmpdb.h"
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -231,4 +232,55 @@ TEST(overdue_sweep_of_many_messages_sharing_one_deadline) {
     CHECK_INT(marked, 0);
     free(m); free(ids); free(when);
     tmpdb_drop(s, path);
+}
+
+/* A writer that asks for the turn while the sweep works through its slices
+ * gets it between two of them, not after the last (a mutex alone hands it
+ * back to the sweep every time). */
+typedef struct { store *s; const char *path; int done, wrote_during; } turn_arg;
+
+static void *writer_during_sweep(void *arg) {
+    turn_arg *t = arg;
+    for (int i = 0; i < 5000 && !__atomic_load_n(&t->done, __ATOMIC_ACQUIRE); i++) {   /* the first slice committed */
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        long long n = 0;
+        if (sqlite3_open(t->path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, "SELECT count(*) FROM messages WHERE overdue = 1", -1, &st, NULL) == SQLITE_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+            sqlite3_finalize(st);
+        }
+        sqlite3_close(db);
+        if (n) break;
+        usleep(1000);
+    }
+    int64_t id;
+    if (t->s->ops->dept_add(t->s, STR_LIT("插队的部门"), &id) == STORE_OK) t->wrote_during = !__atomic_load_n(&t->done, __ATOMIC_ACQUIRE);
+    return NULL;
+}
+
+TEST(a_waiting_writer_goes_between_the_sweeps_slices) {
+    char path[128];
+    store *s = fresh(path);
+    if (!s) { CHECK(0); return; }
+    int64_t c;
+    s->ops->consultation_add(s, STR_LIT("C"), (str){0}, (str){0}, &c);
+    enum { N = 40000 };
+    store_new_msg *m = calloc(N, sizeof *m);
+    int64_t *ids = calloc(N, sizeof *ids);
+    for (int i = 0; i < N; i++)
+        m[i] = (store_new_msg){ .consultation_id = c, .title = STR_LIT("t"), .body = STR_LIT("b"), .type = STR_LIT("投诉"),
+                                .created_at = STR_LIT("2027-01-05T01:00:00Z") };
+    size_t dups;
+    CHECK_INT(s->ops->msg_import(s, m, N, ids, &dups), STORE_OK);
+    turn_arg t = { s, path, 0, 0 };
+    pthread_t th;
+    CHECK_INT(pthread_create(&th, NULL, writer_during_sweep, &t), 0);
+    int64_t marked = 0;
+    CHECK_INT(s->ops->overdue_sweep(s, "2027-06-01T00:00:00Z", &marked), STORE_OK);
+    __atomic_store_n(&t.done, 1, __ATOMIC_RELEASE);
+    pthread_join(th, NULL);
+    CHECK_INT(marked, N);
+    CHECK_INT(t.wrote_during, 1);
+    free(m); free(ids);
+    drop(s, path);
 }

@@ -241,17 +241,6 @@ TEST(group_summary_exact_up_to_ten_thousand_then_writers_among_the_newest) {
     }
 }
 
-static int64_t count_of(const char *path, const char *q) {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    int64_t n = -1;
-    if (sqlite3_open(path, &db) != SQLITE_OK) return -1;
-    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
 /* A whole-group reply in steps: each step reads at most max members in id
  * order and answers the open ones; members that came after the job began
  * are not part of it; a finished job answers nothing more. */
@@ -292,9 +281,9 @@ TEST(group_reply_in_steps_answers_each_open_member_once) {
     }
     snprintf(q, sizeof q, "SELECT count(*) FROM messages m WHERE group_id = %lld AND state = 'replied' "
              "AND (SELECT count(*) FROM replies r WHERE r.message_id = m.id) = 1", (long long)gid);
-    CHECK_INT(count_of(path, q), 450);
+    CHECK_INT(count(path, q), 450);
     snprintf(q, sizeof q, "SELECT state = 'new' FROM messages WHERE id = %lld", (long long)later);
-    CHECK_INT(count_of(path, q), 1);
+    CHECK_INT(count(path, q), 1);
     CHECK_INT(s->ops->group_reply_unfinished(s, &job), STORE_OK);
     CHECK_INT(job, 0);
     /* Another department's job answers none of them. */
@@ -337,12 +326,12 @@ TEST(a_big_groups_merge_is_moved_in_steps) {
     char q[240];
     snprintf(q, sizeof q, "SELECT (SELECT count(*) FROM messages WHERE group_id = %lld) * 10000 + (SELECT count(*) FROM messages WHERE group_id = %lld)",
              (long long)ga, (long long)gb);
-    CHECK_INT(count_of(path, q), 21 * 10000 + 2500);          /* the small one moved, the big one waits */
-    CHECK_INT(count_of(path, "SELECT count(*) FROM group_moves WHERE finished_at IS NULL AND size = 2500"), 1);
+    CHECK_INT(count(path, q), 21 * 10000 + 2500);          /* the small one moved, the big one waits */
+    CHECK_INT(count(path, "SELECT count(*) FROM group_moves WHERE finished_at IS NULL AND size = 2500"), 1);
     store_analysis b = { .id = y, .group_id = g0, .merged = m2, .nmerged = 1 };
     CHECK_INT(s->ops->analysis_apply(s, &b, 1, NULL, 0), STORE_OK);
     snprintf(q, sizeof q, "SELECT into_group FROM group_moves WHERE from_group = %lld", (long long)gb);
-    CHECK_INT(count_of(path, q), g0);                          /* where ga went */
+    CHECK_INT(count(path, q), g0);                          /* where ga went */
     const struct { int64_t moved; bool more; } want[] = { { 1000, true }, { 1000, true }, { 500, false }, { 0, false } };
     for (int k = 0; k < 4; k++) {
         int64_t moved;
@@ -352,12 +341,12 @@ TEST(a_big_groups_merge_is_moved_in_steps) {
         CHECK_INT(more, want[k].more);
     }
     snprintf(q, sizeof q, "SELECT count(*) FROM messages WHERE group_id = %lld", (long long)g0);
-    CHECK_INT(count_of(path, q), 10 + 10 + 2500 + 10 + 2);
+    CHECK_INT(count(path, q), 10 + 10 + 2500 + 10 + 2);
     /* The groups' sizes as the triggers kept them: a recount agrees. */
-    CHECK_INT(count_of(path, "SELECT count(*) FROM (SELECT group_id AS g, count(*) AS n FROM messages WHERE group_id IS NOT NULL GROUP BY 1) x "
+    CHECK_INT(count(path, "SELECT count(*) FROM (SELECT group_id AS g, count(*) AS n FROM messages WHERE group_id IS NOT NULL GROUP BY 1) x "
                              "FULL JOIN (SELECT id AS g, size AS n FROM msg_groups WHERE size <> 0) k ON k.g = x.g WHERE x.n IS NOT k.n"), 0);
-    CHECK_INT(count_of(path, "SELECT count(*) FROM events WHERE kind = 'group_merged' AND json_extract(detail, '$.in_steps')"), 1);
-    CHECK_INT(count_of(path, "SELECT moved FROM group_moves"), 2500);
+    CHECK_INT(count(path, "SELECT count(*) FROM events WHERE kind = 'group_merged' AND json_extract(detail, '$.in_steps')"), 1);
+    CHECK_INT(count(path, "SELECT moved FROM group_moves"), 2500);
     tmpdb_drop(s, path);
 }
 
