@@ -35,13 +35,6 @@ static bool stopping(background *b) {
     return s;
 }
 
-/* A moment between steps: a writer waiting for the turn (the intake's
- * next batch) takes it before this thread asks again. */
-static void breathe(void) {
-    struct timespec t = { 0, 2000000L };
-    nanosleep(&t, NULL);
-}
-
 /* One step of whatever is waiting, group moves first (a group's pages are
  * split between two ids until its move ends). *idle: nothing was waiting.
  * Returns 0, or -1 on a store error. */
@@ -68,8 +61,7 @@ static void *thread_main(void *arg) {
         if (step(b, &idle)) { if (!pause_for(b, 1000)) break; continue; }
         /* Nothing waiting: sleep until kicked, or look again in a while
          * (another node may have left work: only a look finds it). */
-        if (idle) { if (!pause_for(b, 5000)) break; continue; }
-        breathe();
+        if (idle && !pause_for(b, 5000)) break;
     }
     return NULL;
 }

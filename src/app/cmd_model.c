@@ -260,9 +260,9 @@ int cmd_analyze(int argc, char **argv) {
         analyzer_helpers_step_back(an, SCHED_HELPERS_BACK);
         rc = analyzer_run(an, &done);
         int64_t moved = 0;
+        if (rc) log_error("analyze: %s", store_errmsg(st));
         /* Big groups' merges, recorded by the analysis: their rows moved now. */
-        if (!rc && (rc = background_finish_moves(st, &moved))) log_error("analyze: moving merged groups: %s", store_errmsg(st));
-        else if (rc) log_error("analyze: %s", store_errmsg(st));
+        else if ((rc = background_finish_moves(st, &moved))) log_error("analyze: moving merged groups: %s", store_errmsg(st));
         if (moved) fprintf(stderr, "analyze: %lld rows of merged groups moved\n", (long long)moved);
         analyzer_free(an);
     }

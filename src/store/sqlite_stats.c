@@ -276,7 +276,7 @@ int sq_stats_rebuild_if_asked(store *s) {
  * size), and slicing by deadline value, as it did, made that one slice. */
 #define OVERDUE_SLICE 5000
 #define OVERDUE_SET "id IN (SELECT id FROM messages INDEXED BY messages_open_due WHERE overdue = 0 AND first_reply_at IS NULL " \
-                    "AND state NOT IN ('closed','declined') AND due_at < ?1 ORDER BY due_at LIMIT 5000)"
+                    "AND state NOT IN ('closed','declined') AND due_at < ?1 ORDER BY due_at LIMIT ?2)"
 static const char Q_OVERDUE_AGG[] =
     "INSERT INTO stats_days(department_id, day, overdue) "
     "SELECT coalesce(department_id, 0), substr(created_at, 1, 10), count(*) FROM messages "
@@ -294,6 +294,7 @@ static int sweep_txn(store *s, void *arg) {
     for (int k = 0; k < 2; k++) {
         if (!(st = sq_stmt(s, qs[k], &db))) return STORE_ERROR;
         sqlite3_bind_text(st, 1, x->now, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 2, OVERDUE_SLICE);
         int rc = sq_exec(s, st, db, "mark overdue");
         if (rc) return rc;
         if (k) x->n = sqlite3_changes(db);

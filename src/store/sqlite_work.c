@@ -134,7 +134,7 @@ static int apply_one(store *s, const store_analysis *a, const char *now) {
     return sq_group_merge(s, a, true);
 }
 
-/* Runs q with from and into (?1, ?2); *changes: the rows it changed. */
+/* Runs q with from and into (?1, ?2); *changes (unless NULL): the rows it changed. */
 static int group_pair(store *s, const char *q, int64_t from, int64_t into, const char *what, int64_t *changes) {
     sqlite3 *db;
     sqlite3_stmt *st = sq_stmt(s, q, &db);
@@ -142,7 +142,7 @@ static int group_pair(store *s, const char *q, int64_t from, int64_t into, const
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, into);
     int rc = sq_exec(s, st, db, what);
-    *changes = rc ? 0 : sqlite3_changes64(db);
+    if (changes) *changes = rc ? 0 : sqlite3_changes64(db);
     return rc;
 }
 
@@ -173,8 +173,7 @@ int sq_group_merge(store *s, const store_analysis *a, bool later) {
             sqlite3_bind_int64(st, 4, size);
             if ((rc = sq_exec(s, st, db, "merge groups: record"))) return rc;
         }
-        int64_t retargeted;
-        if ((rc = group_pair(s, Q_GROUP_RETARGET, from, a->group_id, "merge groups: earlier merges", &retargeted))) return rc;
+        if ((rc = group_pair(s, Q_GROUP_RETARGET, from, a->group_id, "merge groups: earlier merges", NULL))) return rc;
         json_t *e = json_pack("{s:I,s:I,s:I,s:b}", "from_group", (json_int_t)from, "into_group", (json_int_t)a->group_id,
                               "moved", (json_int_t)size, "in_steps", !now);
         rc = sq_event_add(s, 0, "group_merged", a->id, e);
@@ -235,6 +234,7 @@ int sq_group_move_step(store *s, int max, int64_t *moved, bool *more) {
     sq_done(st);
     if (step != SQLITE_ROW) { sq_set_err(db, "group move"); return STORE_ERROR; }
     if (!any) return STORE_OK;
+    sq_turn_pass(s);   /* one step of a long job: a writer waiting goes first */
     move_arg x = { max > 0 ? max : 1, 0, false };
     int rc = sq_in_txn(s, move_txn, &x);
     *moved = rc ? 0 : x.moved;
@@ -971,6 +971,7 @@ static int gr_step_txn(store *s, void *arg) {
 }
 
 int sq_group_reply_step(store *s, int64_t job, int max, int64_t *replied, bool *finished) {
+    sq_turn_pass(s);   /* one step of a long job: a writer waiting goes first */
     gr_step_arg x = { job, max > 0 ? max : 1, 0, false };
     int rc = sq_in_txn(s, gr_step_txn, &x);
     *replied = rc ? 0 : x.replied;

@@ -3,14 +3,13 @@
 // server's background thread (the analyzer's transaction only records the
 // merge), and the groups' sizes stay what a recount says.
 import { Server, Client, minyi, waitAnalyzed, test, assert, eq, run } from './lib.mjs';
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const srv = new Server();
 const PW = 'move-pass-123';
 const N = 2100;                       // above the 2,000 rows a merge moves at once
-const sql = (q) => execFileSync('sqlite3', [srv.db.replace(/^sqlite:/, ''), q], { encoding: 'utf8' }).trim();
+const sql = (q) => srv.sql(q);
 // Runs of CJK characters sharing nothing: A = p+Q, B = Q+R, C = R+s, so
 // A~B and B~C while A and C share nothing (as tests/text/dedup_test.c).
 const run_ = (base, n) => Array.from({ length: n }, (_, i) => String.fromCodePoint(base + i * 7)).join('');

@@ -4,15 +4,13 @@
 // that came after the request are left for a later answer; a job left
 // unfinished resumes when the server starts again.
 import { Server, Client, minyi, waitAnalyzed, test, assert, eq, run } from './lib.mjs';
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const srv = new Server();
 const PW = 'group-pass-123';
 const N = 450;                        // more than two steps of 200
-const path = () => srv.db.replace(/^sqlite:/, '');
-const sql = (q) => execFileSync('sqlite3', [path(), q], { encoding: 'utf8' }).trim();
+const sql = (q) => srv.sql(q);
 const letter = (i) => `我是居民${i}号，住在C市C2区梧桐小区。小区北门外的路灯已经坏了${10 + (i % 20)}天，晚上一片漆黑，老人孩子出行很不安全，强烈要求有关部门尽快修复路灯。`;
 let admin, group, ids;
 

@@ -60,6 +60,8 @@ export class Server {
     await this.exited;
   }
   cleanup() { rmSync(this.dir, { recursive: true, force: true }); }
+  /* A statement run by the sqlite3 shell on the server's database file; its output, trimmed. */
+  sql(q) { return execFileSync('sqlite3', [this.db.replace(/^sqlite:/, ''), q], { encoding: 'utf8' }).trim(); }
   addUser(login, role, dept, password) {
     const pw = join(this.dir, `pw-${login}`);
     writeFileSync(pw, password + '\n');
